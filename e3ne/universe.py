@@ -1,0 +1,34 @@
+"""Registers e3ne's dialects, passes and targets with xDSL (the `xdsl.universe` entry point).
+
+`e3ne-opt` and plain `xdsl-opt` both find everything through this one table; each entry
+is imported lazily, so listing passes does not import torch or circt.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+
+from xdsl.universe import Universe
+
+DIALECTS = {
+    "snn": "e3ne.dialects.snn:SNN",
+}
+
+PASSES: dict[str, str] = {
+    # snn level (float -> integer)
+    # snn-fold-batchnorm, snn-calibrate, snn-quantize, snn-infer-widths: added as they land
+}
+
+TARGETS: dict[str, str] = {}
+
+
+def _lazy(path: str):
+    module_name, attribute = path.split(":")
+    return lambda: getattr(import_module(module_name), attribute)
+
+
+E3NE_UNIVERSE = Universe(
+    all_dialects={name: _lazy(path) for name, path in DIALECTS.items()},
+    all_passes={name: _lazy(path) for name, path in PASSES.items()},
+    all_targets={name: _lazy(path) for name, path in TARGETS.items()},
+)

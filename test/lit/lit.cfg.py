@@ -1,0 +1,17 @@
+"""lit configuration: `e3ne-opt`, `e3ne` and `python` come from the active environment."""
+
+import os
+import sys
+
+import lit.formats
+
+config.name = "e3ne"
+config.test_format = lit.formats.ShTest(execute_external=False)
+config.suffixes = [".mlir", ".py"]
+config.excludes = ["lit.cfg.py", "Inputs"]
+config.test_source_root = os.path.dirname(__file__)
+config.environment["PATH"] = os.pathsep.join(
+    [os.path.dirname(sys.executable), os.environ.get("PATH", "")]
+)
+config.environment["PYTHONHASHSEED"] = "0"
+config.substitutions.append(("%python", sys.executable))
