@@ -229,6 +229,47 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     return 0
 
 
+# --------------------------------------------------------------------------- synth
+
+
+def cmd_synth(args: argparse.Namespace) -> int:
+    from e3ne.backend.synth import compare, run_yosys
+    from e3ne.targets import get_part
+
+    build = Path(args.build)
+    manifest_path = build / "hardware.json"
+    if not manifest_path.is_file():
+        raise E3NEError("no hardware.json; run `e3ne compile` (without --emit snn) first", location=str(build))
+    manifest = json.loads(manifest_path.read_text())
+    part = get_part(args.target)
+    rtl = build / "rtl"
+    sources = sorted(p.name for p in rtl.glob("*.sv") if p.name != manifest.get("testbench", "tb.sv"))
+    if not sources:
+        raise E3NEError("no SystemVerilog sources", location=str(rtl))
+    top = manifest.get("top", "e3ne_top")
+    progress = Progress(1, args.quiet)
+    progress.step(f"Yosys synth_xilinx -family {part.family} on {len(sources)} files (top {top})")
+    result = run_yosys(rtl, sources, part, top, build / "synth.log", progress=progress.say)
+    progress.done(f"log in {build / 'synth.log'}")
+    estimate = None
+    if (build / "report.json").is_file():
+        estimate = json.loads((build / "report.json").read_text()).get("totals")
+    synth = {
+        "target": part.name,
+        **compare(result["counts"], estimate),
+        "ramb36": result["counts"]["ramb36"],
+        "ramb18": result["counts"]["ramb18"],
+        "lutram": result["counts"]["lutram"],
+        "cells": result["cells"],
+        "yosys_version": result["yosys_version"],
+        "command": result["command"],
+        "seconds": result["seconds"],
+    }
+    (build / "synth.json").write_text(json.dumps(synth, indent=2) + "\n")
+    print(json.dumps({k: synth[k] for k in ("lut", "ff", "carry", "bram", "dsp")}, indent=2))
+    return 0
+
+
 # --------------------------------------------------------------------------- main
 
 
@@ -260,6 +301,11 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--limit", type=int, default=None, help="only the first N images")
     simulate.add_argument("--golden-only", action="store_true", help="skip RTL simulation")
     simulate.set_defaults(run=cmd_simulate)
+
+    synth = commands.add_parser("synth", help="synthesize a build with Yosys and compare with the estimates")
+    synth.add_argument("build", help="build directory written by `e3ne compile`")
+    synth.add_argument("--target", default="xc7z020", help="part preset: xc7z020, xczu9eg, xcvu13p")
+    synth.set_defaults(run=cmd_synth)
     return parser
 
 
