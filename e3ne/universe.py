@@ -16,7 +16,10 @@ DIALECTS = {
 
 PASSES: dict[str, str] = {
     # snn level (float -> integer)
-    # snn-fold-batchnorm, snn-calibrate, snn-quantize, snn-infer-widths: added as they land
+    "snn-fold-batchnorm": "e3ne.passes.fold_batchnorm:FoldBatchNormPass",
+    "snn-calibrate": "e3ne.passes.calibrate:CalibratePass",
+    "snn-quantize": "e3ne.passes.quantize:QuantizePass",
+    "snn-infer-widths": "e3ne.passes.infer_widths:InferWidthsPass",
 }
 
 TARGETS: dict[str, str] = {}

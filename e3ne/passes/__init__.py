@@ -1,0 +1,1 @@
+"""snn-level passes: fold batch norm, calibrate, quantize, infer accumulator widths."""

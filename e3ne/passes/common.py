@@ -1,0 +1,36 @@
+"""Small helpers shared by the snn passes: finding the network function, naming ops in errors."""
+
+from __future__ import annotations
+
+from xdsl.dialects import func
+from xdsl.dialects.builtin import FunctionType, ModuleOp
+from xdsl.ir import Operation
+
+from e3ne.errors import E3NEError
+
+
+def describe(op: Operation) -> str:
+    """`snn.relu #3 in @net`: the op's name, its position in its block and its function."""
+    parent = op.parent_op()
+    where = f" in @{parent.sym_name.data}" if isinstance(parent, func.FuncOp) else ""
+    block = op.parent_block()
+    index = "" if block is None else f" #{list(block.ops).index(op)}"
+    location = str(op.location) if "unknown" not in str(op.location) else ""
+    return f"{op.name}{index}{where}" + (f" ({location})" if location else "")
+
+
+def network_function(module: ModuleOp) -> func.FuncOp:
+    """The one func.func with a body: the network."""
+    functions = [op for op in module.ops if isinstance(op, func.FuncOp) and op.body.blocks]
+    if len(functions) != 1:
+        raise E3NEError(f"expected exactly one func.func with a body, found {len(functions)}")
+    return functions[0]
+
+
+def update_function_type(function: func.FuncOp) -> None:
+    """Make the function type match its block arguments and its func.return operands."""
+    block = function.body.blocks.first
+    assert block is not None
+    returns = [op for op in block.ops if isinstance(op, func.ReturnOp)]
+    outputs = [value.type for value in returns[0].arguments] if returns else []
+    function.function_type = FunctionType.from_lists([arg.type for arg in block.args], outputs)
