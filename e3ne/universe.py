@@ -12,6 +12,7 @@ from xdsl.universe import Universe
 
 DIALECTS = {
     "snn": "e3ne.dialects.snn:SNN",
+    "snnhw": "e3ne.dialects.snnhw:SNNHW",
 }
 
 PASSES: dict[str, str] = {
@@ -20,9 +21,15 @@ PASSES: dict[str, str] = {
     "snn-calibrate": "e3ne.passes.calibrate:CalibratePass",
     "snn-quantize": "e3ne.passes.quantize:QuantizePass",
     "snn-infer-widths": "e3ne.passes.infer_widths:InferWidthsPass",
+    # hardware path (snn -> snnhw -> hw)
+    "lower-snn-to-snnhw": "e3ne.lowering.snn_to_snnhw:LowerSnnToSnnhw",
+    "lower-snnhw-to-circt": "e3ne.lowering.snnhw_to_circt:LowerSnnhwToCirct",
+    "lower-snn-to-hw": "e3ne.lowering.pipeline:LowerSnnToHw",
 }
 
-TARGETS: dict[str, str] = {}
+TARGETS: dict[str, str] = {
+    "verilog": "e3ne.backend.verilog:VerilogTarget",
+}
 
 
 def _lazy(path: str):

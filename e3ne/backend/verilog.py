@@ -1,0 +1,140 @@
+"""SystemVerilog emission through CIRCT, and the memory files the RTL reads.
+
+The bridge is MLIR text: xDSL prints the hw/comb/seq module in custom syntax, the
+`circt` bindings parse it, run `lower-seq-to-sv` and `export_verilog`. Memories are
+`hw.module.extern`s tagged `e3ne.primitive`; each gets a three-line wrapper module that
+instantiates the primitive of `rtl/e3ne_primitives.sv` with its parameters.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+import numpy as np
+from xdsl.context import Context
+from xdsl.dialects import hw
+from xdsl.dialects.builtin import DictionaryAttr, IntegerAttr, ModuleOp, StringAttr
+from xdsl.printer import Printer
+from xdsl.utils.target import Target
+
+from e3ne.dense import dense_to_numpy
+from e3ne.errors import E3NEError
+
+PRIMITIVES = Path(__file__).parent / "rtl" / "e3ne_primitives.sv"
+LOWERING_OPTIONS = "locationInfoStyle=none,omitVersionComment"
+
+
+def _externs(module: ModuleOp) -> list[hw.HWModuleExternOp]:
+    return [op for op in module.body.ops if isinstance(op, hw.HWModuleExternOp) and "e3ne.primitive" in op.attributes]
+
+
+def top_module(module: ModuleOp) -> hw.HWModuleOp:
+    tops = [op for op in module.body.ops if isinstance(op, hw.HWModuleOp) and "e3ne.top" in op.attributes]
+    if len(tops) != 1:
+        raise E3NEError(f"expected one top hw.module (lowered from snnhw), found {len(tops)}")
+    return tops[0]
+
+
+def _circt_text(module: ModuleOp) -> str:
+    clone = module.clone()
+    for op in clone.body.ops:
+        for key in [k for k in op.attributes if k.startswith("e3ne.")]:
+            del op.attributes[key]
+    clone.attributes["circt.loweringOptions"] = StringAttr(LOWERING_OPTIONS)
+    text = io.StringIO()
+    Printer(stream=text).print_op(clone)
+    return text.getvalue()
+
+
+def _wrapper(op: hw.HWModuleExternOp) -> str:
+    primitive = op.attributes["e3ne.primitive"]
+    parameters = op.attributes["e3ne.parameters"]
+    assert isinstance(primitive, StringAttr) and isinstance(parameters, DictionaryAttr)
+    ports = []
+    for port in op.module_type.ports.data:
+        direction = "input " if port.dir.data.is_input_like() else "output"
+        bits = getattr(port.type, "width", None)
+        range_ = f"[{bits.data - 1}:0] " if bits is not None and bits.data > 1 else ""
+        ports.append(f"  {direction} logic {range_}{port.port_name.data}")
+    values = []
+    for name, value in parameters.data.items():
+        text = f'"{value.data}"' if isinstance(value, StringAttr) else str(value.value.data)
+        values.append(f".{name}({text})")
+    return (
+        f"module {op.sym_name.data} (\n" + ",\n".join(ports) + "\n);\n"
+        f"  {primitive.data} #({', '.join(values)}) memory (.*);\n"
+        "endmodule\n"
+    )
+
+
+def emit_verilog(module: ModuleOp) -> str:
+    """The design as SystemVerilog (CIRCT's export plus the memory wrappers)."""
+    try:
+        import circt
+        from circt.ir import Context as CirctContext
+        from circt.ir import Module as CirctModule
+        from circt.passmanager import PassManager
+    except ImportError as error:  # pragma: no cover - circt is a dependency
+        raise E3NEError(f"the circt Python bindings are not importable: {error}") from None
+    text = _circt_text(module)
+    with CirctContext() as ctx:
+        circt.register_dialects(ctx)
+        try:
+            parsed = CirctModule.parse(text)
+            PassManager.parse("builtin.module(lower-seq-to-sv)").run(parsed.operation)
+        except Exception as error:
+            raise E3NEError(f"CIRCT rejected the hw module: {error}") from None
+        out = io.StringIO()
+        circt.export_verilog(parsed, out)
+    wrappers = "\n".join(_wrapper(op) for op in _externs(module))
+    return out.getvalue() + "\n// ----- memory wrappers (primitives: e3ne_primitives.sv)\n" + wrappers
+
+
+def hex_words(data: np.ndarray, element_bits: int) -> list[str]:
+    """Rows of signed lanes -> hex words, lane 0 in the lowest bits."""
+    rows = np.asarray(data, dtype=np.int64).reshape(data.shape[0], -1)
+    word_bits = rows.shape[1] * element_bits
+    digits = max(1, -(-word_bits // 4))
+    mask = (1 << element_bits) - 1
+    words = []
+    for row in rows:
+        word = 0
+        for lane, value in enumerate(row.tolist()):
+            word |= (int(value) & mask) << (lane * element_bits)
+        words.append(f"{word:0{digits}x}")
+    return words
+
+
+def write_memory_files(module: ModuleOp, directory: Path) -> list[Path]:
+    """Writes one `.hex` per ROM (its `INIT_FILE`) into `directory`."""
+    written = []
+    for op in _externs(module):
+        init = op.attributes.get("e3ne.init")
+        if init is None:
+            continue
+        parameters = op.attributes["e3ne.parameters"]
+        name = parameters.data["INIT_FILE"].data
+        bits = init.get_element_type().width.data
+        path = directory / name
+        path.write_text("\n".join(hex_words(dense_to_numpy(init), bits)) + "\n")
+        written.append(path)
+    return written
+
+
+def cycles_of(module: ModuleOp) -> int:
+    attr = top_module(module).attributes["e3ne.cycles"]
+    assert isinstance(attr, IntegerAttr)
+    return attr.value.data
+
+
+@dataclass(frozen=True)
+class VerilogTarget(Target):
+    """`e3ne-opt -t verilog`: hw/comb/seq -> SystemVerilog (design and memory wrappers)."""
+
+    name = "verilog"
+
+    def emit(self, ctx: Context, module: ModuleOp, output: IO[str]) -> None:
+        output.write(emit_verilog(module))

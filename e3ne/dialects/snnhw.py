@@ -1,0 +1,438 @@
+"""The `snnhw` dialect: the accelerator's micro-architecture (DESIGN.md "Hardware architecture").
+
+An `snnhw.accelerator` holds, in one symbol table:
+
+* memories: `snnhw.buffer` (activation bit-planes, word = one row of `width` spikes,
+  address = row + height * (channel + channels * t)), `snnhw.rom` (weights, a word packs
+  the `lanes` weights read in one cycle), `snnhw.logit_buffer` (the output layer's
+  signed values, one per word);
+* stages: compute units that read one buffer and write the next (`snnhw.linear_unit`
+  now; convolution and pooling units are more stage kinds on the same buffers);
+* `snnhw.schedule`: the static layer order and each stage's cycle count.
+
+Every parallelism and width is an attribute; every verifier states its rule.
+"""
+
+from __future__ import annotations
+
+from xdsl.dialects.builtin import (
+    I64,
+    ArrayAttr,
+    DenseArrayBase,
+    DenseIntOrFPElementsAttr,
+    FlatSymbolRefAttr,
+    IntegerAttr,
+    IntegerType,
+    Signedness,
+    StringAttr,
+    SymbolRefAttr,
+    i64,
+)
+from xdsl.ir import Attribute, Dialect, Operation, Region
+from xdsl.irdl import (
+    IRDLOperation,
+    ParsePropInAttrDict,
+    irdl_op_definition,
+    prop_def,
+    region_def,
+    traits_def,
+)
+from xdsl.traits import NoTerminator, SymbolOpInterface, SymbolTable
+from xdsl.utils.exceptions import VerifyException
+
+from e3ne.dense import dense_to_numpy
+from e3ne.numerics import accumulator_range, signed_width
+
+MEMORY_KINDS = ("block", "distributed")
+PIPELINE_LATENCY = 2  # memory read register + accumulator register, before the neuron
+
+
+def _int(attr: IntegerAttr) -> int:
+    return attr.value.data
+
+
+def _i(value: int) -> IntegerAttr:
+    return IntegerAttr(value, i64)
+
+
+def ceil_div(a: int, b: int) -> int:
+    return -(-a // b)
+
+
+def _lookup(op: Operation, ref: SymbolRefAttr, kind: type, role: str):
+    target = SymbolTable.lookup_symbol(op, ref)
+    if target is None:
+        raise VerifyException(f"{role} @{ref.root_reference.data} is not defined in the accelerator")
+    if not isinstance(target, kind):
+        raise VerifyException(f"{role} @{ref.root_reference.data} must be a {kind.name}, got {target.name}")
+    return target
+
+
+class SymbolOp(IRDLOperation):
+    sym_name = prop_def(StringAttr)
+    assembly_format = "$sym_name attr-dict"
+    irdl_options = (ParsePropInAttrDict(),)
+    traits = traits_def(SymbolOpInterface())
+
+    @property
+    def symbol(self) -> str:
+        return self.sym_name.data
+
+
+@irdl_op_definition
+class AcceleratorOp(IRDLOperation):
+    """The whole accelerator: memories, stages and the schedule, in one symbol table."""
+
+    name = "snnhw.accelerator"
+    sym_name = prop_def(StringAttr)
+    time_steps = prop_def(IntegerAttr[I64])
+    body = region_def("single_block")
+    assembly_format = "$sym_name attr-dict-with-keyword $body"
+    irdl_options = (ParsePropInAttrDict(),)
+    traits = traits_def(SymbolOpInterface(), SymbolTable(), NoTerminator())
+
+    def __init__(self, name: str, time_steps: int, body: Region):
+        super().__init__(
+            properties={"sym_name": StringAttr(name), "time_steps": _i(time_steps)}, regions=[body]
+        )
+
+    def schedule(self) -> ScheduleOp:
+        for op in self.body.ops:
+            if isinstance(op, ScheduleOp):
+                return op
+        raise VerifyException("the accelerator has no snnhw.schedule")
+
+    def verify_(self) -> None:
+        schedules = [op for op in self.body.ops if isinstance(op, ScheduleOp)]
+        if len(schedules) != 1:
+            raise VerifyException(f"an accelerator needs exactly one snnhw.schedule, got {len(schedules)}")
+
+
+@irdl_op_definition
+class BufferOp(SymbolOp):
+    """Activation bit-planes: `time_steps` planes of channels x height x width spikes.
+
+    A word is one row (`width` spikes, bit w = column w); the word of (channel, row, t)
+    is at address `row + height * (channel + channels * t)`, so `depth = channels * height * T`.
+    `role` is "input" (written by the host) or "hidden" (written by a unit).
+    """
+
+    name = "snnhw.buffer"
+    channels = prop_def(IntegerAttr[I64])
+    height = prop_def(IntegerAttr[I64])
+    width = prop_def(IntegerAttr[I64])
+    time_steps = prop_def(IntegerAttr[I64])
+    word_width = prop_def(IntegerAttr[I64])
+    depth = prop_def(IntegerAttr[I64])
+    role = prop_def(StringAttr)
+
+    def __init__(self, name: str, channels: int, height: int, width: int, time_steps: int, role: str):
+        super().__init__(
+            properties={
+                "sym_name": StringAttr(name),
+                "channels": _i(channels),
+                "height": _i(height),
+                "width": _i(width),
+                "time_steps": _i(time_steps),
+                "word_width": _i(width),
+                "depth": _i(channels * height * time_steps),
+                "role": StringAttr(role),
+            }
+        )
+
+    def shape(self) -> tuple[int, int, int, int]:
+        return (_int(self.channels), _int(self.height), _int(self.width), _int(self.time_steps))
+
+    def features(self) -> int:
+        c, h, w, _ = self.shape()
+        return c * h * w
+
+    def words_per_step(self) -> int:
+        c, h, _, _ = self.shape()
+        return c * h
+
+    def verify_(self) -> None:
+        c, h, w, t = self.shape()
+        if min(c, h, w, t) < 1:
+            raise VerifyException(f"buffer shape {c}x{h}x{w}x{t} must be positive")
+        if _int(self.word_width) != w:
+            raise VerifyException(f"word width {_int(self.word_width)} must equal the row width {w}")
+        if _int(self.depth) != c * h * t:
+            raise VerifyException(f"depth {_int(self.depth)} must be channels*height*T = {c * h * t}")
+        if self.role.data not in ("input", "hidden"):
+            raise VerifyException(f"role must be 'input' or 'hidden', got '{self.role.data}'")
+
+
+@irdl_op_definition
+class LogitBufferOp(SymbolOp):
+    """The output layer's signed values V, one `word_width`-bit word per output (padded to `depth`)."""
+
+    name = "snnhw.logit_buffer"
+    entries = prop_def(IntegerAttr[I64])
+    depth = prop_def(IntegerAttr[I64])
+    word_width = prop_def(IntegerAttr[I64])
+
+    def __init__(self, name: str, entries: int, depth: int, word_width: int):
+        super().__init__(
+            properties={
+                "sym_name": StringAttr(name),
+                "entries": _i(entries),
+                "depth": _i(depth),
+                "word_width": _i(word_width),
+            }
+        )
+
+    def verify_(self) -> None:
+        if not 1 <= _int(self.entries) <= _int(self.depth):
+            raise VerifyException(f"entries {_int(self.entries)} must be in [1, depth = {_int(self.depth)}]")
+
+
+@irdl_op_definition
+class RomOp(SymbolOp):
+    """Weight ROM: `data[address, lane]`; a word packs `lanes` weights of `weight_bits` (lane 0 lowest)."""
+
+    name = "snnhw.rom"
+    data = prop_def(DenseIntOrFPElementsAttr)
+    word_width = prop_def(IntegerAttr[I64])
+    depth = prop_def(IntegerAttr[I64])
+    kind = prop_def(StringAttr)
+
+    def __init__(self, name: str, data: DenseIntOrFPElementsAttr, kind: str):
+        depth, lanes = data.get_shape()
+        bits = data.get_element_type().width.data
+        super().__init__(
+            properties={
+                "sym_name": StringAttr(name),
+                "data": data,
+                "word_width": _i(lanes * bits),
+                "depth": _i(depth),
+                "kind": StringAttr(kind),
+            }
+        )
+
+    def lanes(self) -> int:
+        return self.data.get_shape()[1]
+
+    def element_bits(self) -> int:
+        return self.data.get_element_type().width.data
+
+    def verify_(self) -> None:
+        shape = tuple(self.data.get_shape())
+        element = self.data.get_element_type()
+        if len(shape) != 2:
+            raise VerifyException(f"ROM data must have shape depth x lanes, got rank {len(shape)}")
+        if not (isinstance(element, IntegerType) and element.signedness.data == Signedness.SIGNED):
+            raise VerifyException(f"ROM data must be signed integers, got {element}")
+        if _int(self.depth) != shape[0]:
+            raise VerifyException(f"depth {_int(self.depth)} does not match the data's {shape[0]} words")
+        if _int(self.word_width) != shape[1] * element.width.data:
+            raise VerifyException(
+                f"word width {_int(self.word_width)} must be lanes*bits = {shape[1]}*{element.width.data}"
+            )
+        if self.kind.data not in MEMORY_KINDS:
+            raise VerifyException(f"memory kind must be one of {MEMORY_KINDS}, got '{self.kind.data}'")
+
+
+@irdl_op_definition
+class LinearUnitOp(SymbolOp):
+    """A linear unit: `parallelism` (P) output neurons accumulate at once, one input spike per cycle.
+
+    For each group of P outputs, for t in 0..T-1, for each input i:
+    `acc <- (i == 0 ? 2*acc : acc) + (spike[t][i] ? W : 0)` (Numerics 5); then `+ Bq`,
+    then the radix neuron with `shift` writes T bit-planes (P bits a word) to `output`,
+    or, for the output layer, V goes to the logit buffer. The neuron write-back of a
+    group drains from a shadow bank while the next group accumulates.
+    """
+
+    name = "snnhw.linear_unit"
+    in_features = prop_def(IntegerAttr[I64])
+    out_features = prop_def(IntegerAttr[I64])
+    parallelism = prop_def(IntegerAttr[I64])
+    time_steps = prop_def(IntegerAttr[I64])
+    weight_bits = prop_def(IntegerAttr[I64])
+    accumulator_width = prop_def(IntegerAttr[I64])
+    shift = prop_def(IntegerAttr[I64])
+    output_layer = prop_def(IntegerAttr[I64])
+    bias = prop_def(DenseIntOrFPElementsAttr)
+    input = prop_def(SymbolRefAttr)
+    weights = prop_def(SymbolRefAttr)
+    output = prop_def(SymbolRefAttr)
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        in_features: int,
+        out_features: int,
+        parallelism: int,
+        time_steps: int,
+        weight_bits: int,
+        accumulator_width: int,
+        shift: int,
+        output_layer: bool,
+        bias: DenseIntOrFPElementsAttr,
+        input: str,
+        weights: str,
+        output: str,
+    ):
+        super().__init__(
+            properties={
+                "sym_name": StringAttr(name),
+                "in_features": _i(in_features),
+                "out_features": _i(out_features),
+                "parallelism": _i(parallelism),
+                "time_steps": _i(time_steps),
+                "weight_bits": _i(weight_bits),
+                "accumulator_width": _i(accumulator_width),
+                "shift": _i(shift),
+                "output_layer": _i(int(output_layer)),
+                "bias": bias,
+                "input": FlatSymbolRefAttr(input),
+                "weights": FlatSymbolRefAttr(weights),
+                "output": FlatSymbolRefAttr(output),
+            }
+        )
+
+    # -- the static schedule of this stage
+    def groups(self) -> int:
+        return ceil_div(_int(self.out_features), _int(self.parallelism))
+
+    def drain_cycles(self) -> int:
+        """Write-back length of one group: T bit-planes, or P logits for the output layer."""
+        return _int(self.parallelism) if self.is_output() else _int(self.time_steps)
+
+    def cycles(self) -> int:
+        """Start to next stage's start: groups*in*T accumulation, pipeline, last drain, hand-off."""
+        issue = self.groups() * _int(self.in_features) * _int(self.time_steps)
+        return issue + PIPELINE_LATENCY + self.drain_cycles()
+
+    def is_output(self) -> bool:
+        return _int(self.output_layer) != 0
+
+    def input_buffer(self) -> BufferOp:
+        return _lookup(self, self.input, BufferOp, "input buffer")
+
+    def weight_rom(self) -> RomOp:
+        return _lookup(self, self.weights, RomOp, "weight ROM")
+
+    def output_buffer(self) -> BufferOp | LogitBufferOp:
+        kind = LogitBufferOp if self.is_output() else BufferOp
+        return _lookup(self, self.output, kind, "output logit buffer" if self.is_output() else "output buffer")
+
+    def verify_(self) -> None:
+        in_f, out_f, p = _int(self.in_features), _int(self.out_features), _int(self.parallelism)
+        t, bits, width = _int(self.time_steps), _int(self.weight_bits), _int(self.accumulator_width)
+        if not 1 <= p <= out_f:
+            raise VerifyException(f"parallelism P = {p} must be in [1, {out_f}] (out_features)")
+        if in_f < 1:
+            raise VerifyException(f"in_features must be positive, got {in_f}")
+        source = self.input_buffer()
+        if source.features() < in_f or source.features() - _int(source.width) >= in_f:
+            raise VerifyException(
+                f"input buffer @{source.symbol} holds {source.features()} features a step, "
+                f"the unit reads {in_f}"
+            )
+        if _int(source.time_steps) != t:
+            raise VerifyException(f"input buffer has T = {_int(source.time_steps)}, the unit T = {t}")
+        rom = self.weight_rom()
+        if rom.lanes() != p:
+            raise VerifyException(f"weight ROM has {rom.lanes()} lanes, parallelism is {p}")
+        if rom.element_bits() != bits:
+            raise VerifyException(f"weight ROM holds si{rom.element_bits()}, weight_bits is {bits}")
+        if _int(rom.word_width) != p * bits:
+            raise VerifyException(f"weight ROM word width {_int(rom.word_width)} must be P*b = {p * bits}")
+        if _int(rom.depth) != self.groups() * in_f:
+            raise VerifyException(
+                f"weight ROM depth {_int(rom.depth)} must be ceil(out/P)*in = {self.groups() * in_f}"
+            )
+        if tuple(self.bias.get_shape()) != (out_f,):
+            raise VerifyException(f"bias must have {out_f} values, got shape {list(self.bias.get_shape())}")
+        weights = dense_to_numpy(rom.data).reshape(self.groups(), in_f, p).transpose(0, 2, 1)
+        weights = weights.reshape(self.groups() * p, in_f)[:out_f]
+        low, high = accumulator_range(weights, dense_to_numpy(self.bias), t)
+        needed = signed_width(low, high)
+        if width < needed:
+            raise VerifyException(
+                f"accumulator width {width} can overflow: values reach [{low}, {high}], which needs {needed} bits"
+            )
+        target = self.output_buffer()
+        if self.is_output():
+            if _int(target.word_width) != width or _int(target.entries) != out_f:
+                raise VerifyException(
+                    f"logit buffer @{target.symbol} must hold {out_f} words of {width} bits "
+                    f"(the accumulator width)"
+                )
+            if _int(target.depth) < self.groups() * p:
+                raise VerifyException(f"logit buffer depth must be at least ceil(out/P)*P = {self.groups() * p}")
+            if self.drain_cycles() > in_f * t:
+                raise VerifyException(
+                    f"output layer with P = {p} drains {p} logits a group but accumulates only in*T = "
+                    f"{in_f * t} cycles; lower P"
+                )
+        else:
+            if _int(target.width) != p or _int(target.channels) != self.groups() or _int(target.height) != 1:
+                raise VerifyException(
+                    f"output buffer @{target.symbol} must be {self.groups()}x1x{p} (groups x 1 x P), "
+                    f"got {target.shape()[0]}x{target.shape()[1]}x{target.shape()[2]}"
+                )
+            if _int(target.time_steps) != t:
+                raise VerifyException(f"output buffer has T = {_int(target.time_steps)}, the unit T = {t}")
+
+
+STAGE_KINDS = (LinearUnitOp,)
+
+
+@irdl_op_definition
+class ScheduleOp(IRDLOperation):
+    """The static schedule: stages run one after another; `stage_cycles[i]` is stage i's
+    start-to-next-start count and `cycles` (start to done, per image) their sum."""
+
+    name = "snnhw.schedule"
+    stages = prop_def(ArrayAttr[SymbolRefAttr])
+    stage_cycles = prop_def(DenseArrayBase)
+    cycles = prop_def(IntegerAttr[I64])
+    assembly_format = "$stages attr-dict"
+    irdl_options = (ParsePropInAttrDict(),)
+
+    def __init__(self, stages: list[str], stage_cycles: list[int]):
+        super().__init__(
+            properties={
+                "stages": ArrayAttr([FlatSymbolRefAttr(s) for s in stages]),
+                "stage_cycles": DenseArrayBase.from_list(i64, stage_cycles),
+                "cycles": _i(sum(stage_cycles)),
+            }
+        )
+
+    def stage_ops(self) -> list[LinearUnitOp]:
+        return [_lookup(self, ref, STAGE_KINDS, "stage") for ref in self.stages.data]
+
+    def verify_(self) -> None:
+        stages = self.stage_ops()
+        counts = [int(c) for c in self.stage_cycles.get_values()]
+        if len(counts) != len(stages):
+            raise VerifyException(f"{len(stages)} stages but {len(counts)} stage cycle counts")
+        for stage, count in zip(stages, counts):
+            if stage.cycles() != count:
+                raise VerifyException(f"stage @{stage.symbol} takes {stage.cycles()} cycles, schedule says {count}")
+        if _int(self.cycles) != sum(counts):
+            raise VerifyException(f"cycles {_int(self.cycles)} must be the sum of stage cycles {sum(counts)}")
+        if not stages:
+            raise VerifyException("the schedule has no stages")
+        if not stages[-1].is_output():
+            raise VerifyException(f"the last stage @{stages[-1].symbol} must be the output layer")
+        for stage in stages[:-1]:
+            if stage.is_output():
+                raise VerifyException(f"only the last stage may be the output layer, @{stage.symbol} is")
+        for producer, consumer in zip(stages, stages[1:]):
+            if producer.output != consumer.input:
+                raise VerifyException(
+                    f"stage @{consumer.symbol} reads {consumer.input}, but the previous stage writes {producer.output}"
+                )
+
+
+SNNHW = Dialect(
+    "snnhw",
+    [AcceleratorOp, BufferOp, LogitBufferOp, RomOp, LinearUnitOp, ScheduleOp],
+    [],
+)
+

@@ -1,0 +1,162 @@
+"""The linear unit as an `hw.module`, written in the builder's nouns.
+
+Pipeline (one input spike per cycle, P outputs in parallel):
+
+* issue (cycle c): counters i (input), b (bit in word), t (time step), g (group) drive
+  the buffer read address and the weight ROM address `g*in + i`;
+* stage 1 (c+1): the memories answer; each lane does
+  `acc <- (first input of the group ? 0 : first input of step t ? 2*acc : acc) + (spike ? W : 0)`;
+* stage 2 (c+2, last input of a group): `V = acc + Bq`, then the radix neuron (hidden layer)
+  loads a shadow bank, which drains while the next group accumulates: T bit-plane
+  words of P bits (hidden), or P logits one a cycle (output layer).
+
+Stage length: groups*in*T issue cycles + 2 (pipeline) + drain length (`LinearUnitOp.cycles`).
+"""
+
+from __future__ import annotations
+
+from e3ne.dialects import snnhw
+from e3ne.lowering.hwbuilder import ModuleBuilder, Port, Value, bits_for, width
+
+
+def radix_neuron(b: ModuleBuilder, potential: Value, shift: int, time_steps: int) -> Value:
+    """Numerics 6 in hardware: ReLU, rounding shift (half up) or left shift, saturation to T bits."""
+    bits = width(potential)
+    negative = b.bit(potential, bits - 1)
+    if shift >= bits:
+        return b.const(0, time_steps)
+    if shift >= 1:
+        rounded = b.add(b.zext(potential, bits + 1), 1 << (shift - 1))
+        scaled = b.extract(rounded, shift, bits + 1 - shift)
+    else:
+        scaled = b.concat(potential, b.const(0, -shift)) if shift < 0 else potential
+    if width(scaled) > time_steps:
+        saturated = b.compare("ugt", scaled, (1 << time_steps) - 1)
+        value = b.select(saturated, (1 << time_steps) - 1, b.extract(scaled, 0, time_steps), time_steps)
+    else:
+        value = b.zext(scaled, time_steps)
+    return b.select(negative, 0, value, time_steps)
+
+
+def unit_ports(unit: snnhw.LinearUnitOp) -> tuple[list[Port], list[Port]]:
+    source = unit.input_buffer()
+    rom = unit.weight_rom()
+    target = unit.output_buffer()
+    p = unit.parallelism.value.data
+    acc_bits = unit.accumulator_width.value.data
+    inputs = [
+        Port("start", 1),
+        Port("act_rdata", source.word_width.value.data),
+        Port("weight_data", rom.word_width.value.data),
+        Port("bias_data", p * acc_bits),
+    ]
+    outputs = [
+        Port("act_raddr", bits_for(source.depth.value.data)),
+        Port("weight_addr", bits_for(rom.depth.value.data)),
+        Port("bias_addr", bits_for(unit.groups())),
+        Port("out_we", 1),
+        Port("out_waddr", bits_for(target.depth.value.data)),
+        Port("out_wdata", target.word_width.value.data),
+        Port("done", 1),
+    ]
+    return inputs, outputs
+
+
+def build_linear_unit(unit: snnhw.LinearUnitOp, module_name: str):
+    inputs, outputs = unit_ports(unit)
+    b = ModuleBuilder(module_name, inputs, outputs)
+    source = unit.input_buffer()
+    in_features = unit.in_features.value.data
+    p = unit.parallelism.value.data
+    time_steps = unit.time_steps.value.data
+    weight_bits = unit.weight_bits.value.data
+    acc_bits = unit.accumulator_width.value.data
+    groups = unit.groups()
+    word_bits = source.word_width.value.data
+    start = b.inputs["start"]
+
+    # ---- issue: the step sequencer
+    running = b.register("running", 1)
+    issue = b.named(b.or_(start, running.value), "issue")
+    i, last_i = b.counter("input_index", in_features, issue)
+    bit_reg = b.register("bit_index", bits_for(word_bits))
+    word_end = b.or_(last_i, b.eq(bit_reg.value, word_bits - 1))
+    bit_reg.drive(b.select(word_end, 0, b.add(bit_reg.value, 1), width(bit_reg.value)), issue)
+    t, last_t = b.counter("time_step", time_steps, b.and_(issue, last_i))
+    end_of_group = b.named(b.and_(issue, last_i, last_t), "end_of_group")
+    g, last_g = b.counter("group", groups, end_of_group)
+    end_of_layer = b.and_(end_of_group, last_g)
+    running.drive(b.or_(start, b.and_(running.value, b.not_(end_of_layer))))
+
+    act_addr = b.register("act_addr", bits_for(source.depth.value.data))
+    act_next = b.select(word_end, b.add(act_addr.value, 1), act_addr.value, width(act_addr.value))
+    act_addr.drive(b.select(end_of_group, 0, act_next, width(act_addr.value)), issue)
+    rom_base = b.register("weight_base", bits_for(groups * in_features))
+    rom_base.drive(
+        b.select(last_g, 0, b.add(rom_base.value, in_features), width(rom_base.value)), end_of_group
+    )
+    weight_addr = b.add(rom_base.value, b.zext(i, width(rom_base.value)))
+
+    first_input = b.eq(i, 0)
+    first_of_group = b.and_(first_input, b.eq(t, 0))
+
+    # ---- stage 1: spike-gated accumulation (no multipliers)
+    valid1 = b.delay(issue, "valid1")
+    first_step1 = b.delay(first_input, "first_step1")
+    first_group1 = b.delay(first_of_group, "first_group1")
+    end_group1 = b.delay(end_of_group, "end_group1")
+    end_layer1 = b.delay(end_of_layer, "end_layer1")
+    bit1 = b.delay(bit_reg.value, "bit1")
+    spike = b.named(b.select_bit(b.inputs["act_rdata"], bit1), "spike")
+    zero = b.const(0, acc_bits)
+    accumulators = b.accumulator("acc", p, acc_bits)
+    for k, acc in enumerate(accumulators):
+        weight = b.sext(b.extract(b.inputs["weight_data"], k * weight_bits, weight_bits), acc_bits)
+        doubled = b.mux(first_step1, b.shift_left(acc.value, 1), acc.value)
+        base = b.mux(first_group1, zero, doubled)
+        acc.drive(b.add(base, b.mux(spike, weight, zero)), valid1)
+    bias = b.register("bias_hold", p * acc_bits)
+    bias.drive(b.inputs["bias_data"], end_group1)
+
+    # ---- stage 2: bias, neuron, shadow bank; drain while the next group accumulates
+    load = b.delay(end_group1, "load_shadow")
+    load_last = b.delay(end_layer1, "load_last")
+    potentials = [b.add(acc.value, b.extract(bias.value, k * acc_bits, acc_bits)) for k, acc in enumerate(accumulators)]
+    drain_cycles = unit.drain_cycles()
+    draining = b.register("draining", 1)
+    d, last_d = b.counter("drain_step", drain_cycles, draining.value, clear=load)
+    draining.drive(b.or_(load, b.and_(draining.value, b.not_(last_d))))
+    target = unit.output_buffer()
+    out_addr_bits = bits_for(target.depth.value.data)
+    if unit.is_output():
+        shadow = b.accumulator("logit_shadow", p, acc_bits)
+        for k, reg in enumerate(shadow):
+            following = shadow[k + 1].value if k + 1 < p else zero
+            reg.drive(b.mux(load, potentials[k], following))
+        wdata = shadow[0].value
+        waddr, _ = b.counter("logit_addr", groups * p, draining.value)
+    else:
+        shift = unit.shift.value.data
+        shadow = b.accumulator("spike_shadow", p, time_steps)
+        for k, reg in enumerate(shadow):
+            activation = radix_neuron(b, potentials[k], shift, time_steps)
+            reg.drive(b.mux(load, activation, b.shift_left(reg.value, 1)))
+        wdata = b.concat(*[b.bit(reg.value, time_steps - 1) for reg in reversed(shadow)])
+        group_base = b.register("drain_group", out_addr_bits)
+        group_base.drive(b.select(load_last, 0, b.add(group_base.value, 1), out_addr_bits), load)
+        plane_addr = b.register("plane_addr", out_addr_bits)
+        plane_addr.drive(b.mux(load, group_base.value, b.add(plane_addr.value, groups)))
+        waddr = plane_addr.value
+    finishing = b.flag("finishing", load_last, b.and_(draining.value, last_d))
+    done = b.and_(finishing, draining.value, last_d)
+    return b.finish(
+        {
+            "act_raddr": act_addr.value,
+            "weight_addr": weight_addr,
+            "bias_addr": g,
+            "out_we": draining.value,
+            "out_waddr": b.zext(waddr, out_addr_bits) if width(waddr) < out_addr_bits else waddr,
+            "out_wdata": wdata,
+            "done": done,
+        }
+    )

@@ -1,0 +1,181 @@
+"""`lower-snnhw-to-circt`: an `snnhw.accelerator` -> CIRCT `hw`/`comb`/`seq` modules.
+
+Produces, per accelerator `@net`:
+
+* one `hw.module.extern` per memory (`net_<buffer>`, `net_<rom>`, `net_<unit>_bias`),
+  tagged with the primitive of `backend/rtl/e3ne_primitives.sv` it stands for, its
+  parameters and (ROMs) its contents in `e3ne.init`, which the backend writes as `.hex`;
+* one `hw.module` per stage (`net_<unit>`, see `linear_unit.py`) and the controller;
+* the top `hw.module @net` that wires them (interface: docs/interface.md):
+
+  in  clk, rst, start, in_we, in_addr, in_data   (host writes input bit-plane words)
+  in  logit_addr                                (host reads logits, one cycle latency)
+  out done, logit_data
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from xdsl.context import Context
+from xdsl.dialects import hw
+from xdsl.dialects.builtin import IntegerAttr, IntegerType, ModuleOp, Signedness, StringAttr
+from xdsl.passes import ModulePass
+
+from e3ne.dense import dense_to_numpy, numpy_to_dense
+from e3ne.dialects import snnhw
+from e3ne.lowering.controller import build_controller
+from e3ne.lowering.hwbuilder import ModuleBuilder, Port, bits_for, extern_memory
+from e3ne.lowering.linear_unit import build_linear_unit, unit_ports
+
+RAM_PRIMITIVE = "e3ne_ram_sdp"
+ROM_PRIMITIVES = {"block": "e3ne_rom_block", "distributed": "e3ne_rom_distributed"}
+
+
+def _ram(name: str, width: int, depth: int) -> hw.HWModuleExternOp:
+    addr = bits_for(depth)
+    return extern_memory(
+        name,
+        {"we": 1, "waddr": addr, "wdata": width, "raddr": addr},
+        {"rdata": width},
+        RAM_PRIMITIVE,
+        {"WIDTH": width, "DEPTH": depth, "ADDR_WIDTH": addr},
+    )
+
+
+def _rom(name: str, data, kind: str, width: int, depth: int) -> hw.HWModuleExternOp:
+    addr = bits_for(depth)
+    op = extern_memory(
+        name,
+        {"addr": addr},
+        {"data": width},
+        ROM_PRIMITIVES[kind],
+        {"WIDTH": width, "DEPTH": depth, "ADDR_WIDTH": addr, "INIT_FILE": f"{name}.hex"},
+    )
+    op.attributes["e3ne.init"] = data
+    return op
+
+
+def _bias_data(unit: snnhw.LinearUnitOp):
+    p = unit.parallelism.value.data
+    bias = np.zeros(unit.groups() * p, dtype=np.int64)
+    bias[: unit.out_features.value.data] = dense_to_numpy(unit.bias)
+    acc_bits = unit.accumulator_width.value.data
+    return numpy_to_dense(bias.reshape(unit.groups(), p), IntegerType(acc_bits, Signedness.SIGNED))
+
+
+def lower_accelerator(accelerator: snnhw.AcceleratorOp) -> list:
+    net = accelerator.sym_name.data
+    schedule = accelerator.schedule()
+    stages = schedule.stage_ops()
+    ops: list = []
+    buffers = {}
+    for op in accelerator.body.ops:
+        if isinstance(op, snnhw.BufferOp | snnhw.LogitBufferOp):
+            buffers[op.symbol] = op
+            ops.append(_ram(f"{net}_{op.symbol}", op.word_width.value.data, op.depth.value.data))
+        elif isinstance(op, snnhw.RomOp):
+            ops.append(_rom(f"{net}_{op.symbol}", op.data, op.kind.data, op.word_width.value.data, op.depth.value.data))
+    for stage in stages:
+        bias = _bias_data(stage)
+        groups, p = bias.get_shape()
+        ops.append(_rom(f"{net}_{stage.symbol}_bias", bias, "distributed", p * stage.accumulator_width.value.data, groups))
+        ops.append(build_linear_unit(stage, f"{net}_{stage.symbol}"))
+    names = [s.symbol for s in stages]
+    ops.append(build_controller(f"{net}_controller", names))
+
+    source = stages[0].input_buffer()
+    logits = stages[-1].output_buffer()
+    logit_bits = logits.word_width.value.data
+    top = ModuleBuilder(
+        net,
+        [
+            Port("start", 1),
+            Port("in_we", 1),
+            Port("in_addr", bits_for(source.depth.value.data)),
+            Port("in_data", source.word_width.value.data),
+            Port("logit_addr", bits_for(logits.depth.value.data)),
+        ],
+        [Port("done", 1), Port("logit_data", logit_bits)],
+    )
+    zero = top.const
+    # memories first (their inputs are connected once the units exist)
+    memories = {}
+    for symbol, buffer in buffers.items():
+        width, depth = buffer.word_width.value.data, buffer.depth.value.data
+        addr = bits_for(depth)
+        rdata = top.instance(
+            f"{symbol}_mem",
+            f"{net}_{symbol}",
+            {"we": zero(0, 1), "waddr": zero(0, addr), "wdata": zero(0, width), "raddr": zero(0, addr)},
+            {"rdata": width},
+        )["rdata"]
+        memories[symbol] = (top.last_instance, rdata)
+    controller = top.instance(
+        "controller",
+        f"{net}_controller",
+        {"rst": top.reset, "start": top.inputs["start"], **{f"{n}_done": zero(0, 1) for n in names}},
+        {**{f"{n}_start": 1 for n in names}, "done": 1},
+    )
+    controller_op = top.last_instance
+    for stage in stages:
+        inputs, outputs = unit_ports(stage)
+        rom = stage.weight_rom()
+        weight = top.instance(
+            f"{stage.symbol}_weights_rom",
+            f"{net}_{rom.symbol}",
+            {"addr": zero(0, bits_for(rom.depth.value.data))},
+            {"data": rom.word_width.value.data},
+        )["data"]
+        weight_rom = top.last_instance
+        bias = top.instance(
+            f"{stage.symbol}_bias_rom",
+            f"{net}_{stage.symbol}_bias",
+            {"addr": zero(0, bits_for(stage.groups()))},
+            {"data": stage.parallelism.value.data * stage.accumulator_width.value.data},
+        )["data"]
+        bias_rom = top.last_instance
+        source_mem, source_data = memories[stage.input.root_reference.data]
+        target_mem, _ = memories[stage.output.root_reference.data]
+        unit = top.instance(
+            stage.symbol,
+            f"{net}_{stage.symbol}",
+            {
+                "rst": top.reset,
+                "start": controller[f"{stage.symbol}_start"],
+                "act_rdata": source_data,
+                "weight_data": weight,
+                "bias_data": bias,
+            },
+            {p.name: p.width for p in outputs},
+        )
+        top.connect(source_mem, "raddr", unit["act_raddr"])
+        top.connect(weight_rom, "addr", unit["weight_addr"])
+        top.connect(bias_rom, "addr", unit["bias_addr"])
+        top.connect(target_mem, "we", unit["out_we"])
+        top.connect(target_mem, "waddr", unit["out_waddr"])
+        top.connect(target_mem, "wdata", unit["out_wdata"])
+        top.connect(controller_op, f"{stage.symbol}_done", unit["done"])
+    input_mem, _ = memories[source.symbol]
+    top.connect(input_mem, "we", top.inputs["in_we"])
+    top.connect(input_mem, "waddr", top.inputs["in_addr"])
+    top.connect(input_mem, "wdata", top.inputs["in_data"])
+    logit_mem, logit_data = memories[logits.symbol]
+    top.connect(logit_mem, "raddr", top.inputs["logit_addr"])
+    module = top.finish({"done": controller["done"], "logit_data": logit_data})
+    module.attributes["e3ne.cycles"] = IntegerAttr(schedule.cycles.value.data, 64)
+    module.attributes["e3ne.top"] = StringAttr(net)
+    ops.append(module)
+    return ops
+
+
+@dataclass(frozen=True)
+class LowerSnnhwToCirct(ModulePass):
+    name = "lower-snnhw-to-circt"
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        for accelerator in [a for a in op.body.ops if isinstance(a, snnhw.AcceleratorOp)]:
+            for new in lower_accelerator(accelerator):
+                op.body.block.insert_op_before(new, accelerator)
+            op.body.block.erase_op(accelerator)
