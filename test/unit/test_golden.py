@@ -308,3 +308,15 @@ def test_wrong_input_shape_is_a_clear_error(network):
     _, float_module, _, _, _ = network
     with pytest.raises(E3NEError, match="expected \\(N, 2, 10, 10\\)"):
         run_float(float_module, np.zeros((3, 10, 10), dtype=np.float32))
+
+
+def test_frontend_import_agrees(network):
+    """The same network through e3ne.frontend.import_model: float and golden results agree."""
+    frontend = pytest.importorskip("e3ne.frontend")
+    model, _, _, calibration, test = network
+    float_module = frontend.import_model(model, INPUT_SHAPE[1:])
+    with torch.no_grad():
+        expected = model(torch.from_numpy(test)).numpy()
+    np.testing.assert_allclose(run_float(float_module, test), expected, rtol=1e-5, atol=1e-5)
+    quant = quantize_module(float_module, calibration, time_steps=4, weight_bits=4, sigma=3.0)
+    np.testing.assert_array_equal(run_golden(quant, test), reference_integer_forward(model, quant, test, 4))
