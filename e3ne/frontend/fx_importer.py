@@ -28,7 +28,7 @@ from e3ne.errors import E3NEError
 from e3ne.frontend import layers
 from e3ne.frontend.layers import LayerBuilder
 from e3ne.frontend.network import check_network, verify_with_origins
-from e3ne.frontend.tracing import Origin, trace_model
+from e3ne.frontend.tracing import Origin, propagate_shapes, trace_model
 
 _DROPOUT_FUNCTIONS = {F.dropout, F.dropout1d, F.dropout2d, F.dropout3d, F.alpha_dropout, F.feature_alpha_dropout}
 _SHAPE_ARITHMETIC = {operator.mul, operator.add, operator.sub, operator.floordiv}
@@ -43,8 +43,11 @@ def import_model(model: nn.Module, input_shape: tuple[int, ...], name: str = "ne
             f"input shape {'x'.join(map(str, input_shape)) or '()'} is not supported",
             hint="give (channels, height, width) for a CNN or (features,) for an MLP, without the batch",
         )
-    graph_module = trace_model(model, input_shape)
-    return FxImporter(graph_module).import_graph(name, input_shape)
+    graph_module = trace_model(model)
+    importer = FxImporter(graph_module)
+    importer.check_structure()
+    propagate_shapes(graph_module, input_shape)
+    return importer.import_graph(name, input_shape)
 
 
 class FxImporter:
@@ -59,6 +62,23 @@ class FxImporter:
         self.block = Block()
 
     # ------------------------------------------------------------------ graph
+
+    def check_structure(self) -> None:
+        """Errors visible before running the model: extra inputs, unsupported modules."""
+        inputs = [node for node in self.graph_module.graph.nodes if node.op == "placeholder"]
+        if len(inputs) > 1:
+            raise self.error(inputs[1], f"forward() takes a second input '{inputs[1].name}'; "
+                             "e3ne networks have exactly one input")
+        for node in self.graph_module.graph.nodes:
+            if node.op != "call_module":
+                continue
+            module = self.graph_module.get_submodule(str(node.target))
+            if not any(isinstance(module, module_type) for module_type, _ in MODULE_BUILDERS):
+                raise self.unsupported(node)
+            if isinstance(module, nn.modules.batchnorm._BatchNorm) and module.running_mean is None:
+                raise self.layer(node).reject(
+                    "track_running_stats=False", "batch norm with running statistics (eval mode)"
+                )
 
     def import_graph(self, name: str, input_shape: tuple[int, ...]) -> ModuleOp:
         input_type = TensorType(f32, [1, *input_shape])
@@ -75,8 +95,6 @@ class FxImporter:
         return module
 
     def _import_placeholder(self, node: Node) -> SSAValue:
-        if any(isinstance(v, SSAValue) for v in self.values.values()):
-            raise self.error(node, "forward() takes a second input; e3ne networks have exactly one input")
         return self.emit(node, snn.InputOp(self.input_value))
 
     def _import_get_attr(self, node: Node) -> Any:
@@ -113,7 +131,7 @@ class FxImporter:
         target = node.target
         args = [self.resolve(a) for a in node.args]
         kwargs = {k: self.resolve(v) for k, v in node.kwargs.items()}
-        tensor_args = [a for a in [*args, *kwargs.values()] if isinstance(a, SSAValue)]
+        tensor_args = [a for a in _leaves([*args, *kwargs.values()]) if isinstance(a, SSAValue)]
         if target is builtins.getattr and len(args) == 2 and args[1] == "shape" and tensor_args:
             return tuple(snn.shape_of(args[0]))
         if not tensor_args:
@@ -125,8 +143,11 @@ class FxImporter:
         build = FUNCTION_BUILDERS.get(target)
         if build is None:
             hint = None
-            if target in (operator.add, operator.iadd, torch.add, torch.cat, torch.stack):
-                hint = "residual connections and concatenation are not supported: the network must be a single chain"
+            if len(tensor_args) > 1 or target in (torch.cat, torch.stack):
+                hint = (
+                    "combining tensors (residual connections, concatenation, products) is not supported: "
+                    "the network must be a single chain"
+                )
             raise self.unsupported(node, hint=hint)
         return build(self.layer(node), args, kwargs)
 
@@ -161,7 +182,7 @@ class FxImporter:
         return op.results[0]
 
     def consume(self, value: SSAValue, node: Node) -> None:
-        if value in self.consumer and value is not self.input_value:
+        if value in self.consumer:
             first = Origin.of(self.consumer[value], self.graph_module)
             second = Origin.of(node, self.graph_module)
             raise E3NEError(
@@ -197,6 +218,12 @@ class FxImporter:
         )
 
 
+def _leaves(values: Any) -> list[Any]:
+    if isinstance(values, (tuple, list)):
+        return [leaf for v in values for leaf in _leaves(v)]
+    return [values]
+
+
 def _build_module_conv(layer: LayerBuilder, x: SSAValue, m: nn.Conv2d) -> SSAValue:
     if m.padding_mode != "zeros":
         raise layer.reject(f"padding_mode='{m.padding_mode}'", "only zero padding (padding_mode='zeros')")
@@ -204,8 +231,6 @@ def _build_module_conv(layer: LayerBuilder, x: SSAValue, m: nn.Conv2d) -> SSAVal
 
 
 def _build_module_batchnorm(layer: LayerBuilder, x: SSAValue, m: nn.modules.batchnorm._BatchNorm) -> SSAValue:
-    if m.running_mean is None or m.running_var is None:
-        raise layer.reject("track_running_stats=False", "batch norm with running statistics (eval mode)")
     if isinstance(m, (nn.BatchNorm3d, nn.SyncBatchNorm)):
         raise layer.unsupported()
     return layer.batchnorm(x, m.running_mean, m.running_var, m.weight, m.bias, m.eps, type(m).__name__)

@@ -1,14 +1,17 @@
 """Tracing a PyTorch model with torch.fx, and naming each traced node for error messages.
 
-`trace_model` returns a `GraphModule` whose tensor nodes carry `meta["tensor_meta"]`
-(shapes from `ShapeProp` on a zero input) and whose nodes carry stack traces, so that
+`trace_model` returns a `GraphModule` whose nodes carry stack traces, and
+`propagate_shapes` gives its tensor nodes `meta["tensor_meta"]` (`ShapeProp` on a
+zero input), so that
 `Origin.of(node)` can say which layer a node is and where it is written in the user's
 source. Every torch/fx failure leaves this module as an `E3NEError`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import inspect
+import io
 import operator
 import os
 import re
@@ -129,7 +132,7 @@ class Origin:
 def _owner_location(node: Node, graph_module: GraphModule) -> str:
     """The class definition of the innermost user-written module around `node`."""
     root = graph_module.root_class  # type: ignore[attr-defined]
-    owners = [root]
+    owners = [root] if not root.__module__.startswith("torch.") else []
     for _, (_, cls) in (node.meta.get("nn_module_stack") or {}).items():
         if isinstance(cls, type) and not cls.__module__.startswith("torch."):
             owners.append(cls)
@@ -150,8 +153,8 @@ class _RecordingShapeProp(ShapeProp):
         return super().run_node(n)
 
 
-def trace_model(model: nn.Module, input_shape: tuple[int, ...]) -> GraphModule:
-    """Trace `model` (in eval mode) and annotate every tensor node with its shape."""
+def trace_model(model: nn.Module) -> GraphModule:
+    """Trace `model` in eval mode with stack traces recorded on every node."""
     model.eval()
     model_name = type(model).__name__
     tracer = Tracer()
@@ -166,11 +169,15 @@ def trace_model(model: nn.Module, input_shape: tuple[int, ...]) -> GraphModule:
             hint="forward() must not branch or loop on tensor values, nor call non-torch code on them",
         ) from None
     graph_module.root_class = type(model)  # type: ignore[attr-defined]
+    return graph_module
 
+
+def propagate_shapes(graph_module: GraphModule, input_shape: tuple[int, ...]) -> None:
+    """Run ShapeProp on a zero input of shape (1, *input_shape): sets `meta["tensor_meta"]`."""
     shape_prop = _RecordingShapeProp(graph_module)
     shape = "x".join(map(str, (1, *input_shape)))
-    try:
-        with torch.no_grad():
+    try:  # ShapeProp prints the traceback of a failing node itself: keep it from the user
+        with torch.no_grad(), contextlib.redirect_stderr(io.StringIO()):
             shape_prop.propagate(torch.zeros((1, *input_shape), dtype=torch.float32))
     except Exception as error:
         cause = error.__cause__ or error
@@ -179,10 +186,9 @@ def trace_model(model: nn.Module, input_shape: tuple[int, ...]) -> GraphModule:
         where = f" at {origin.describe()}" if origin else ""
         raise E3NEError(
             f"the model fails on an input of shape {shape}{where}: {_first_line(cause)}",
-            location=origin.location if origin else class_location(type(model)),
+            location=origin.location if origin else class_location(graph_module.root_class),
             hint="check --input-shape (channels,height,width or features, without the batch)",
         ) from None
-    return graph_module
 
 
 def _first_line(error: BaseException) -> str:
