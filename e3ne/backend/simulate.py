@@ -51,7 +51,7 @@ def _fingerprint(sources: list[Path]) -> str:
 
 def build_simulator(build_dir: Path, progress: Callable[[str], None] = print) -> Path:
     """The Verilator executable for this build (compiled once, then reused)."""
-    build_dir = Path(build_dir)
+    build_dir = Path(build_dir).resolve()
     manifest = _manifest(build_dir)
     rtl = build_dir / "rtl"
     sources = _sources(rtl, manifest)
@@ -99,7 +99,7 @@ def _manifest(build_dir: Path) -> dict:
 def run_rtl(
     build_dir: Path, encoded_inputs: np.ndarray, progress: Callable[[str], None] = print
 ) -> tuple[np.ndarray, np.ndarray]:
-    build_dir = Path(build_dir)
+    build_dir = Path(build_dir).resolve()
     manifest = _manifest(build_dir)
     layout = manifest["input"]
     encoded = np.asarray(encoded_inputs, dtype=np.int64)
