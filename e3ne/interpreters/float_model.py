@@ -31,7 +31,7 @@ class FloatFunctions(InterpreterFunctions):
 
     @impl(snn.InputOp)
     def run_input(self, interpreter: Interpreter, op: snn.InputOp, args):
-        return (torch.as_tensor(np.asarray(args[0], dtype=np.float32)),)
+        return (args[0],)
 
     @impl(snn.Conv2dOp)
     def run_conv2d(self, interpreter: Interpreter, op: snn.Conv2dOp, args):
@@ -75,4 +75,6 @@ def run_float(module: ModuleOp, x: np.ndarray, record: bool = False):
     With `record=True` returns `(output, {op: that op's output})` for every snn op.
     """
     with torch.no_grad():
-        return run_network(module, FloatFunctions(), np.asarray(x, dtype=np.float32), record, _to_numpy)
+        return run_network(
+            module, FloatFunctions(), np.asarray(x, dtype=np.float32), record, _to_numpy, torch.from_numpy
+        )

@@ -36,7 +36,8 @@ def run_network(
     x: np.ndarray,
     record: bool,
     to_numpy,
-    chunk: int = CHUNK,
+    to_value=lambda chunk: chunk,
+    chunk: int | None = None,
 ):
     """The network's output on batch `x` (and, with `record`, a dict op -> output)."""
     function = network_function(module)
@@ -49,6 +50,7 @@ def run_network(
             f"input batch has shape {x.shape}, expected (N, {', '.join(map(str, expected))})",
             location=f"@{function.sym_name.data}",
         )
+    chunk = chunk or CHUNK
     outputs: list[np.ndarray] = []
     recorded: dict[Operation, list[np.ndarray]] = {}
     for start in range(0, max(len(x), 1), chunk):
@@ -56,7 +58,7 @@ def run_network(
         interpreter = Interpreter(module, listeners=(recorder,) if record else ())
         interpreter.register_implementations(FuncFunctions())
         interpreter.register_implementations(functions)
-        (result,) = interpreter.call_op(function, (x[start : start + chunk],))
+        (result,) = interpreter.call_op(function, (to_value(x[start : start + chunk]),))
         outputs.append(to_numpy(result))
         for op, value in recorder.outputs.items():
             recorded.setdefault(op, []).append(to_numpy(value))

@@ -8,6 +8,7 @@ f32 FloatAttr holds it exactly (xDSL prints f32 with round-trip precision), whic
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,13 +25,19 @@ def calibrate(module: ModuleOp, x: np.ndarray) -> ModuleOp:
     """Run the float model on calibration batch `x` and set `calib_max` in place; returns `module`."""
     from e3ne.interpreters.float_model import run_float
 
+    from e3ne.interpreters.runner import CHUNK
+
     x = np.asarray(x)
     if len(x) == 0:
         raise E3NEError("the calibration set is empty")
-    _, outputs = run_float(module, x, record=True)
-    for op, value in outputs.items():
-        if isinstance(op, snn.InputOp | snn.ReluOp):
-            op.calib_max = FloatAttr(float(np.max(value)), f32)
+    maxima: dict[snn.InputOp | snn.ReluOp, float] = {}
+    for start in range(0, len(x), CHUNK):  # keep one chunk's activations at a time
+        _, outputs = run_float(module, x[start : start + CHUNK], record=True)
+        for op, value in outputs.items():
+            if isinstance(op, snn.InputOp | snn.ReluOp):
+                maxima[op] = max(maxima.get(op, -math.inf), float(np.max(value)))
+    for op, maximum in maxima.items():
+        op.calib_max = FloatAttr(maximum, f32)
     return module
 
 
@@ -46,7 +53,10 @@ def load_calibration(path: str) -> np.ndarray:
 
 @dataclass(frozen=True)
 class CalibratePass(ModulePass):
-    """Set calib_max from the calibration inputs stored under key `x` of an .npz file."""
+    """Set calib_max from the calibration inputs stored under key `x` of an .npz file.
+
+    Quote the path: `-p 'snn-calibrate{data="calib.npz"}'`.
+    """
 
     name = "snn-calibrate"
 

@@ -165,6 +165,15 @@ def check_quantized(function: func.FuncOp) -> None:
                     "its values)",
                     location=describe(op),
                 )
+    for op in function.walk():
+        if isinstance(op, func.ReturnOp):
+            for value in op.arguments:
+                if not isinstance(value.owner, snn.Conv2dOp | snn.LinearOp):
+                    raise E3NEError(
+                        "the network must end in snn.conv2d or snn.linear without snn.relu (its values are "
+                        f"the logits), but returns the result of {getattr(value.owner, 'name', 'an argument')}",
+                        location=describe(op),
+                    )
 
 
 @dataclass(frozen=True)

@@ -320,3 +320,37 @@ def test_frontend_import_agrees(network):
     np.testing.assert_allclose(run_float(float_module, test), expected, rtol=1e-5, atol=1e-5)
     quant = quantize_module(float_module, calibration, time_steps=4, weight_bits=4, sigma=3.0)
     np.testing.assert_array_equal(run_golden(quant, test), reference_integer_forward(model, quant, test, 4))
+
+
+def test_golden_logits_track_the_float_network(network):
+    """Dequantized logits V * 2^-(s_w + s_in) of the output layer follow the float ones."""
+    _, float_module, quant, _, test = network
+    output = [op for op in _layers(quant) if isinstance(op, snn.Conv2dOp | snn.LinearOp)][-1]
+    scale = 2.0 ** -(output.weight_scale.value.data + output.input_scale.value.data)
+    dequantized = run_golden(quant, test) * scale
+    reference = run_float(float_module, test)
+    assert np.corrcoef(dequantized.ravel(), reference.ravel())[0, 1] > 0.95
+    assert np.abs(dequantized - reference).max() < 0.1
+
+
+def test_calibration_is_the_same_in_chunks(network, monkeypatch):
+    from e3ne.interpreters import runner
+    from e3ne.passes.calibrate import calibrate
+
+    _, float_module, _, calibration, _ = network
+
+    def maxima(module):
+        return [op.calib_max.value.data for op in module.walk() if isinstance(op, snn.InputOp | snn.ReluOp)]
+
+    whole = calibrate(float_module.clone(), calibration)
+    monkeypatch.setattr(runner, "CHUNK", 5)
+    chunked = calibrate(float_module.clone(), calibration)
+    assert maxima(whole) == maxima(chunked)
+    assert maxima(whole)[0] == float(calibration.max())
+
+
+def test_network_ending_in_relu_is_rejected():
+    model = nn.Sequential(nn.Linear(3, 2), nn.ReLU()).eval()
+    float_module = float_module_from_torch(model, (1, 3))
+    with pytest.raises(E3NEError, match="must end in snn.conv2d or snn.linear"):
+        quantize_module(float_module, np.random.default_rng(0).random((4, 3), dtype=np.float32))
