@@ -28,7 +28,9 @@ from xdsl.dialects.builtin import (
     SymbolRefAttr,
     i64,
 )
-from xdsl.ir import Attribute, Dialect, Operation, Region
+from xdsl.ir import Dialect, Operation, Region
+from xdsl.parser import Parser
+from xdsl.printer import Printer
 from xdsl.irdl import (
     IRDLOperation,
     ParsePropInAttrDict,
@@ -69,14 +71,29 @@ def _lookup(op: Operation, ref: SymbolRefAttr, kind: type, role: str):
 
 
 class SymbolOp(IRDLOperation):
+    """An op named by a symbol, printed `snnhw.<op> @name {properties}`."""
+
     sym_name = prop_def(StringAttr)
-    assembly_format = "$sym_name attr-dict"
-    irdl_options = (ParsePropInAttrDict(),)
     traits = traits_def(SymbolOpInterface())
 
     @property
     def symbol(self) -> str:
         return self.sym_name.data
+
+    def print(self, printer: Printer) -> None:
+        printer.print_string(" ")
+        printer.print_symbol_name(self.sym_name.data)
+        properties = {k: v for k, v in self.properties.items() if k != "sym_name"}
+        printer.print_op_attributes({**properties, **self.attributes})
+
+    @classmethod
+    def parse(cls, parser: Parser):
+        name = parser.parse_symbol_name()
+        attributes = parser.parse_optional_attr_dict()
+        names = set(cls.get_irdl_definition().properties)
+        properties = {k: v for k, v in attributes.items() if k in names}
+        others = {k: v for k, v in attributes.items() if k not in names}
+        return cls.create(properties={"sym_name": name, **properties}, attributes=others)
 
 
 @irdl_op_definition
@@ -87,9 +104,22 @@ class AcceleratorOp(IRDLOperation):
     sym_name = prop_def(StringAttr)
     time_steps = prop_def(IntegerAttr[I64])
     body = region_def("single_block")
-    assembly_format = "$sym_name attr-dict-with-keyword $body"
-    irdl_options = (ParsePropInAttrDict(),)
     traits = traits_def(SymbolOpInterface(), SymbolTable(), NoTerminator())
+
+    def print(self, printer: Printer) -> None:
+        printer.print_string(" ")
+        printer.print_symbol_name(self.sym_name.data)
+        printer.print_string(f" {{time_steps = {self.time_steps.value.data}}} ")
+        printer.print_region(self.body, print_entry_block_args=False, print_empty_block=False)
+
+    @classmethod
+    def parse(cls, parser: Parser) -> AcceleratorOp:
+        name = parser.parse_symbol_name()
+        attributes = parser.parse_optional_attr_dict()
+        body = parser.parse_region()
+        return cls.create(
+            properties={"sym_name": name, "time_steps": attributes.get("time_steps", _i(1))}, regions=[body]
+        )
 
     def __init__(self, name: str, time_steps: int, body: Region):
         super().__init__(
