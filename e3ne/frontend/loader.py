@@ -58,7 +58,9 @@ def _import_file(path: Path) -> types.ModuleType:
         ) from None
     finally:
         sys.path.remove(str(path.resolve().parent))
-    sys.modules.setdefault(path.stem, module)  # so whole-module pickles that name it can load
+    existing = sys.modules.get(path.stem)  # so whole-module pickles that name the file can load
+    if existing is None or existing.__name__.startswith("e3ne_user_model_"):
+        sys.modules[path.stem] = module
     return module
 
 

@@ -518,3 +518,15 @@ def test_wrong_input_shape(capfd):
 
 def test_bad_input_rank():
     assert "input shape 4x4 is not supported" in import_error(nn.Sequential(nn.Linear(4, 2)), (4, 4))
+
+
+def test_imported_ir_prints_and_parses_back():
+    from xdsl.parser import Parser
+
+    from e3ne.ir import make_context, module_text
+
+    module = import_model(NestedNet(), (1, 8, 8))
+    text = module_text(module)
+    reparsed = Parser(make_context(), text).parse_module()
+    reparsed.verify()
+    assert module_text(reparsed) == text
