@@ -14,7 +14,9 @@ from xdsl.interpreter import Interpreter, InterpreterFunctions, impl, register_i
 
 from e3ne.dense import dense_to_numpy
 from e3ne.dialects import snn
+from e3ne.errors import E3NEError
 from e3ne.interpreters.runner import run_network
+from e3ne.passes.common import describe
 
 
 def _tensor(attr) -> torch.Tensor:
@@ -74,6 +76,12 @@ def run_float(module: ModuleOp, x: np.ndarray, record: bool = False):
 
     With `record=True` returns `(output, {op: that op's output})` for every snn op.
     """
+    for op in module.walk():
+        if isinstance(op, snn.EncodeOp | snn.RadixNeuronOp):
+            raise E3NEError(
+                f"{op.name} belongs to the quantized form; run_float runs float IR (use run_golden)",
+                location=describe(op),
+            )
     with torch.no_grad():
         return run_network(
             module, FloatFunctions(), np.asarray(x, dtype=np.float32), record, _to_numpy, torch.from_numpy

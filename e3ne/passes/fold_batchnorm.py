@@ -28,6 +28,10 @@ from e3ne.errors import E3NEError
 from e3ne.passes.common import describe
 
 
+def _as_tensor(values: np.ndarray) -> torch.Tensor:
+    return torch.from_numpy(np.asarray(values, dtype=np.float32))
+
+
 def fold_batchnorm_params(
     weight: np.ndarray,
     bias: np.ndarray | None,
@@ -38,9 +42,8 @@ def fold_batchnorm_params(
     eps: float,
 ) -> tuple[np.ndarray, np.ndarray]:
     """`(W', B')` of Numerics 1 in float32 torch arithmetic."""
-    as_tensor = lambda values: torch.from_numpy(np.asarray(values, dtype=np.float32))  # noqa: E731
-    w, g_, b_, m, v = (as_tensor(a) for a in (weight, gamma, beta, mean, var))
-    b = torch.zeros(w.shape[0], dtype=torch.float32) if bias is None else as_tensor(bias)
+    w, g_, b_, m, v = (_as_tensor(a) for a in (weight, gamma, beta, mean, var))
+    b = torch.zeros(w.shape[0], dtype=torch.float32) if bias is None else _as_tensor(bias)
     g = g_ / torch.sqrt(v + eps)
     folded_weight = w * g.reshape(-1, *([1] * (w.dim() - 1)))
     folded_bias = (b - m) * g + b_

@@ -354,3 +354,9 @@ def test_network_ending_in_relu_is_rejected():
     float_module = float_module_from_torch(model, (1, 3))
     with pytest.raises(E3NEError, match="must end in snn.conv2d or snn.linear"):
         quantize_module(float_module, np.random.default_rng(0).random((4, 3), dtype=np.float32))
+
+
+def test_float_interpreter_rejects_quantized_ir(network):
+    _, _, quant, _, test = network
+    with pytest.raises(E3NEError, match="quantized form"):
+        run_float(quant, test)
