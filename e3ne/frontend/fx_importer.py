@@ -33,6 +33,7 @@ from e3ne.frontend.tracing import Origin, propagate_shapes, trace_model
 _DROPOUT_FUNCTIONS = {F.dropout, F.dropout1d, F.dropout2d, F.dropout3d, F.alpha_dropout, F.feature_alpha_dropout}
 _SHAPE_ARITHMETIC = {operator.mul, operator.add, operator.sub, operator.floordiv}
 _IDENTITY_METHODS = {"contiguous", "clone", "detach", "float"}
+_SOFTMAX_HINT = "remove the final softmax: e3ne's network output is the logits (their argmax is the prediction)"
 
 
 def import_model(model: nn.Module, input_shape: tuple[int, ...], name: str = "net") -> ModuleOp:
@@ -47,7 +48,15 @@ def import_model(model: nn.Module, input_shape: tuple[int, ...], name: str = "ne
     importer = FxImporter(graph_module)
     importer.check_structure()
     propagate_shapes(graph_module, input_shape)
-    return importer.import_graph(name, input_shape)
+    try:
+        return importer.import_graph(name, input_shape)
+    except E3NEError:
+        raise
+    except Exception as error:  # an importer bug: still no traceback for the user
+        raise E3NEError(
+            f"internal error importing {type(model).__name__}: {type(error).__name__}: {error}",
+            hint="this is a bug in e3ne's frontend; please report it with the model",
+        ) from None
 
 
 class FxImporter:
@@ -74,7 +83,8 @@ class FxImporter:
                 continue
             module = self.graph_module.get_submodule(str(node.target))
             if not any(isinstance(module, module_type) for module_type, _ in MODULE_BUILDERS):
-                raise self.unsupported(node)
+                softmax = isinstance(module, (nn.Softmax, nn.LogSoftmax))
+                raise self.unsupported(node, hint=_SOFTMAX_HINT if softmax else None)
             if isinstance(module, nn.modules.batchnorm._BatchNorm) and module.running_mean is None:
                 raise self.layer(node).reject(
                     "track_running_stats=False", "batch norm with running statistics (eval mode)"
@@ -86,7 +96,17 @@ class FxImporter:
         self.input_value.name_hint = "x"
         with ImplicitBuilder(self.block):
             for node in self.graph_module.graph.nodes:
-                self.values[node] = getattr(self, f"_import_{node.op}")(node)
+                try:
+                    self.values[node] = getattr(self, f"_import_{node.op}")(node)
+                except E3NEError:
+                    raise
+                except Exception as error:  # an importer bug: still no traceback for the user
+                    origin = Origin.of(node, self.graph_module)
+                    raise E3NEError(
+                        f"internal error importing {origin.describe()}: {type(error).__name__}: {error}",
+                        location=origin.location,
+                        hint="this is a bug in e3ne's frontend; please report it with the model",
+                    ) from None
         check_network(self.block, self.origins)
         result_type = self.block.last_op.operands[0].type
         function = func.FuncOp(name, ([input_type], [result_type]), Region(self.block))
@@ -125,7 +145,7 @@ class FxImporter:
         for module_type, build in MODULE_BUILDERS:
             if isinstance(module, module_type):
                 return build(self.layer(node), x, module)
-        raise self.unsupported(node)
+        raise self.unsupported(node)  # check_structure has named it already
 
     def _import_call_function(self, node: Node) -> Any:
         target = node.target
@@ -143,6 +163,8 @@ class FxImporter:
         build = FUNCTION_BUILDERS.get(target)
         if build is None:
             hint = None
+            if target in (F.softmax, F.log_softmax, torch.softmax, torch.log_softmax):
+                hint = _SOFTMAX_HINT
             if len(tensor_args) > 1 or target in (torch.cat, torch.stack):
                 hint = (
                     "combining tensors (residual connections, concatenation, products) is not supported: "
@@ -167,7 +189,9 @@ class FxImporter:
             return layer.relu(x)
         if method in ("flatten", "view", "reshape"):
             return layer.reshape(x)
-        raise self.unsupported(node)
+        if method == "mean":
+            return layers.mean_call(layer, [x, *args], {k: self.resolve(v) for k, v in node.kwargs.items()})
+        raise self.unsupported(node, hint=_SOFTMAX_HINT if method in ("softmax", "log_softmax") else None)
 
     # ------------------------------------------------------------------ helpers
 
@@ -269,6 +293,7 @@ FUNCTION_BUILDERS: dict[Any, Callable[[LayerBuilder, list, dict], Any]] = {
     **dict.fromkeys([F.adaptive_avg_pool2d, torch._C._nn.adaptive_avg_pool2d], layers.adaptive_avg_pool_call),
     F.adaptive_max_pool2d: layers.adaptive_max_pool_call,
     **dict.fromkeys([torch.flatten, torch.reshape], layers.reshape_call),
+    torch.mean: layers.mean_call,
     **dict.fromkeys([F.conv2d, torch.conv2d], layers.conv2d_call),
     **dict.fromkeys([F.linear, torch._C._nn.linear], layers.linear_call),
     F.batch_norm: layers.batchnorm_call,

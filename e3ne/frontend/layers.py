@@ -26,7 +26,7 @@ SUPPORTED = (
     "nn.ReLU / F.relu / torch.relu / x.relu(), nn.MaxPool2d / nn.AvgPool2d / F.max_pool2d / F.avg_pool2d "
     "(ceil_mode=False), nn.AdaptiveAvgPool2d / nn.AdaptiveMaxPool2d with exact windows, "
     "flatten of all non-batch dimensions (nn.Flatten, torch.flatten(x, 1), x.view(x.size(0), -1)), "
-    "nn.Dropout and nn.Identity (dropped); in a single chain"
+    "x.mean((2, 3)) as global average pooling, nn.Dropout and nn.Identity (dropped); in a single chain"
 )
 
 
@@ -167,6 +167,16 @@ class LayerBuilder:
         window = (height // out_h, width // out_w)
         return self.pool(x, kind, window, window, 0, return_indices=return_indices)
 
+    def global_mean(self, x: SSAValue, dims, keepdim: bool = False) -> SSAValue:
+        """`x.mean((2, 3))`: global average pooling (then a flatten unless keepdim)."""
+        n, channels, height, width = self.need_rank(x, (4,), "NCHW")
+        dims = [dims] if isinstance(dims, int) else list(dims or [])
+        if sorted(d % 4 for d in dims) != [2, 3]:
+            raise self.reject(f"dim={dims!r}", "a mean over the spatial dimensions (2, 3) only")
+        window = (height, width)
+        pooled = self.emit(snn.AvgPool2dOp(x, window, window, (0, 0), TensorType(f32, [n, channels, 1, 1])))
+        return pooled if keepdim else self.emit(snn.FlattenOp(pooled))
+
     def reshape(self, x: SSAValue) -> SSAValue:
         """A flatten of all non-batch dimensions (or a no-op); anything else is rejected."""
         in_shape = snn.shape_of(x)
@@ -230,6 +240,11 @@ def adaptive_max_pool_call(layer: LayerBuilder, args: list, kwargs: dict) -> SSA
 
 def reshape_call(layer: LayerBuilder, args: list, kwargs: dict) -> SSAValue:
     return layer.reshape(_bind(layer, args, kwargs, ("input",))["input"])
+
+
+def mean_call(layer: LayerBuilder, args: list, kwargs: dict) -> SSAValue:
+    v = _bind(layer, args, kwargs, ("input", "dim", "keepdim"), dim=None, keepdim=False)
+    return layer.global_mean(v["input"], v["dim"], v["keepdim"])
 
 
 def conv2d_call(layer: LayerBuilder, args: list, kwargs: dict) -> SSAValue:

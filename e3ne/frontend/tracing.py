@@ -157,6 +157,13 @@ def trace_model(model: nn.Module) -> GraphModule:
     """Trace `model` in eval mode with stack traces recorded on every node."""
     model.eval()
     model_name = type(model).__name__
+    dtypes = {t.dtype for t in (*model.parameters(), *model.buffers()) if t.is_floating_point()}
+    if dtypes - {torch.float32}:
+        raise E3NEError(
+            f"the parameters of {model_name} are {', '.join(sorted(map(str, dtypes)))}; e3ne imports float32 models",
+            location=class_location(type(model)),
+            hint="convert it with model.float() first",
+        )
     tracer = Tracer()
     tracer.record_stack_traces = True
     try:

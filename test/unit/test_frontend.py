@@ -530,3 +530,46 @@ def test_imported_ir_prints_and_parses_back():
     reparsed = Parser(make_context(), text).parse_module()
     reparsed.verify()
     assert module_text(reparsed) == text
+
+
+class GlobalMeanNet(nn.Module):
+    def __init__(self, functional: bool):
+        super().__init__()
+        self.functional = functional
+        self.conv = nn.Conv2d(1, 4, 3)
+        self.fc = nn.Linear(4, 2)
+
+    def forward(self, x):
+        x = F.relu(self.conv(x))
+        x = torch.mean(x, dim=(-2, -1)) if self.functional else x.mean([2, 3], keepdim=True).flatten(1)
+        return self.fc(x)
+
+
+@pytest.mark.parametrize("functional", [True, False])
+def test_global_mean_is_average_pooling(functional):
+    module = check_import(
+        GlobalMeanNet(functional), (1, 6, 6), ["snn.conv2d", "snn.relu", "snn.avg_pool2d", "snn.flatten", "snn.linear"]
+    )
+    pool = list(module.body.block.first_op.body.block.ops)[3]
+    assert pool.kernel_size() == (4, 4)
+
+
+class LogSoftmaxNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 2)
+
+    def forward(self, x):
+        return F.log_softmax(self.fc(x), dim=1)
+
+
+def test_final_softmax_rejected_with_hint():
+    message = import_error(LogSoftmaxNet(), (4,))
+    assert "F.log_softmax 'log_softmax' is not supported" in message and "remove the final softmax" in message
+    message = import_error(nn.Sequential(nn.Linear(4, 2), nn.Softmax(dim=1)), (4,))
+    assert "nn.Softmax '1' is not supported" in message and "remove the final softmax" in message
+
+
+def test_float64_model_rejected():
+    message = import_error(nn.Sequential(nn.Linear(4, 2)).double(), (4,))
+    assert "torch.float64" in message and "model.float()" in message
