@@ -30,19 +30,26 @@ def _windows(a: np.ndarray, kernel, stride, padding, pad_value: int) -> np.ndarr
     return view[:, :, :: stride[0], :: stride[1]]
 
 
+def _torch(values: np.ndarray) -> torch.Tensor:
+    """A torch view of an int64 array (copied when numpy hands out a read-only or strided view)."""
+    if not (values.flags.writeable and values.flags.c_contiguous):
+        values = np.array(values, dtype=np.int64, order="C")
+    return torch.from_numpy(values)
+
+
 def conv2d_int(a: np.ndarray, weight: np.ndarray, stride, padding) -> np.ndarray:
     """Exact integer convolution `Wq * a` (NCHW, no bias) via im2col and an int64 matmul."""
     out_channels, in_channels, kh, kw = weight.shape
     windows = _windows(a, (kh, kw), stride, padding, 0)
     n, _, oh, ow = windows.shape[:4]
-    columns = np.ascontiguousarray(windows.transpose(0, 2, 3, 1, 4, 5)).reshape(n * oh * ow, -1)
-    product = torch.from_numpy(columns) @ torch.from_numpy(weight.reshape(out_channels, -1).T.copy())
+    columns = windows.transpose(0, 2, 3, 1, 4, 5).reshape(n * oh * ow, -1)
+    product = _torch(columns) @ torch.from_numpy(weight.reshape(out_channels, -1).T.copy())
     return product.numpy().reshape(n, oh, ow, out_channels).transpose(0, 3, 1, 2).copy()
 
 
 def linear_int(a: np.ndarray, weight: np.ndarray) -> np.ndarray:
     """Exact integer `a Wq^T` on (N, in) activations."""
-    return (torch.from_numpy(np.ascontiguousarray(a)) @ torch.from_numpy(weight.T.copy())).numpy()
+    return (_torch(a) @ torch.from_numpy(weight.T.copy())).numpy()
 
 
 def _weights(op: snn.ComputeOp) -> tuple[np.ndarray, np.ndarray | None]:
