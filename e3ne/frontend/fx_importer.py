@@ -1,9 +1,10 @@
 """torch.fx graph -> float `snn` IR, in the shape of torch-mlir's FX importer.
 
 `FxImporter` walks `graph.nodes` once, dispatches on `node.op`, and binds each node's
-value once in `self.values`: an `SSAValue` for a tensor, a Python value for the size
-arithmetic that only feeds a flatten (`x.size(0)`, `x.shape[1:]`), a `torch.Tensor`
-for `get_attr` parameters. Ops are created inside an `ImplicitBuilder` on the
+value once in `self.values`: an `SSAValue` for an activation tensor, a constant for
+everything that does not depend on the input (`get_attr` parameters, the size
+arithmetic of a flatten such as `x.size(0)`, weight transforms such as
+`self.weight * self.mask`; such nodes are evaluated while importing). Ops are created inside an `ImplicitBuilder` on the
 function body. Layer semantics (what a conv or pool may look like) live in
 `e3ne.frontend.layers`; network-level rules (ReLU placement) in `.network`.
 """
@@ -11,7 +12,6 @@ function body. Layer semantics (what a conv or pool may look like) live in
 from __future__ import annotations
 
 import builtins
-import operator
 from typing import Any, Callable
 
 import torch
@@ -31,7 +31,6 @@ from e3ne.frontend.network import check_network, verify_with_origins
 from e3ne.frontend.tracing import Origin, propagate_shapes, trace_model
 
 _DROPOUT_FUNCTIONS = {F.dropout, F.dropout1d, F.dropout2d, F.dropout3d, F.alpha_dropout, F.feature_alpha_dropout}
-_SHAPE_ARITHMETIC = {operator.mul, operator.add, operator.sub, operator.floordiv}
 _IDENTITY_METHODS = {"contiguous", "clone", "detach", "float"}
 _SOFTMAX_HINT = "remove the final softmax: e3ne's network output is the logits (their argmax is the prediction)"
 
@@ -155,9 +154,7 @@ class FxImporter:
         if target is builtins.getattr and len(args) == 2 and args[1] == "shape" and tensor_args:
             return tuple(snn.shape_of(args[0]))
         if not tensor_args:
-            if target is operator.getitem or target in _SHAPE_ARITHMETIC:
-                return target(*args, **kwargs)
-            raise self.unsupported(node, "it does not take the network's activations")
+            return self.fold_constant(node, target, args, kwargs)
         if target in _DROPOUT_FUNCTIONS:
             return self.tensor_arg(node, 0)
         build = FUNCTION_BUILDERS.get(target)
@@ -175,8 +172,11 @@ class FxImporter:
 
     def _import_call_method(self, node: Node) -> Any:
         method = str(node.target)
-        x = self.tensor_arg(node, 0)
         args = [self.resolve(a) for a in node.args[1:]]
+        x = self.resolve(node.args[0])
+        if not isinstance(x, SSAValue):
+            kwargs = {k: self.resolve(v) for k, v in node.kwargs.items()}
+            return self.fold_constant(node, getattr(x, method, None), args, kwargs)
         if method == "size":
             shape = torch.Size(snn.shape_of(x))
             return shape if not args and "dim" not in node.kwargs else shape[(args or [node.kwargs["dim"]])[0]]
@@ -194,6 +194,16 @@ class FxImporter:
         raise self.unsupported(node, hint=_SOFTMAX_HINT if method in ("softmax", "log_softmax") else None)
 
     # ------------------------------------------------------------------ helpers
+
+    def fold_constant(self, node: Node, function: Any, args: list, kwargs: dict) -> Any:
+        """Evaluate a node that does not depend on the input (size arithmetic, weight transforms)."""
+        if function is None:
+            raise self.unsupported(node)
+        try:
+            with torch.no_grad():
+                return function(*args, **kwargs)
+        except Exception as error:
+            raise self.unsupported(node, f"evaluating it on constants failed: {type(error).__name__}: {error}")
 
     def layer(self, node: Node) -> LayerBuilder:
         return LayerBuilder(node, Origin.of(node, self.graph_module), lambda op: self.emit(node, op))

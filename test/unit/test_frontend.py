@@ -573,3 +573,19 @@ def test_final_softmax_rejected_with_hint():
 def test_float64_model_rejected():
     message = import_error(nn.Sequential(nn.Linear(4, 2)).double(), (4,))
     assert "torch.float64" in message and "model.float()" in message
+
+
+class MaskedConv(nn.Conv2d):
+    """A user subclass: fx traces through it, so its weight is computed from get_attr nodes."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.register_buffer("mask", (torch.rand_like(self.weight) > 0.5).float())
+
+    def forward(self, x):
+        return F.conv2d(x, self.weight * self.mask, self.bias.mul(2.0), self.stride, self.padding)
+
+
+def test_constant_weight_transforms_are_folded():
+    model = nn.Sequential(MaskedConv(1, 3, 3, padding=1), nn.ReLU(), nn.Flatten(), nn.Linear(3 * 5 * 5, 2))
+    check_import(model, (1, 5, 5), ["snn.conv2d", "snn.relu", "snn.flatten", "snn.linear"])
