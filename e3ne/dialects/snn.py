@@ -248,13 +248,11 @@ class Conv2dOp(ComputeOp):
         weight_scale: int | None = None,
         input_scale: int | None = None,
     ):
-        properties: dict[str, Attribute] = {
-            "weight": weight,
-            "stride": pair(stride),
-            "padding": pair(padding),
-        }
+        properties: dict[str, Attribute] = {"weight": weight}
         if bias is not None:
             properties["bias"] = bias
+        properties["stride"] = pair(stride)
+        properties["padding"] = pair(padding)
         if weight_scale is not None:
             properties["weight_scale"] = int_attr(weight_scale)
         if input_scale is not None:
