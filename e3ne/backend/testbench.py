@@ -68,6 +68,8 @@ module tb;
 
   string input_file, output_file;
   int images, fin, fout, image, word_index, k, cycles, status;
+  longint unsigned edges = 0, first_edge;
+  always @(posedge clk) edges <= edges + 1;
   logic [WORD-1:0] word;
 
   initial begin
@@ -91,13 +93,12 @@ module tb;
       @(negedge clk);
       in_we = 1'b0;
       start = 1'b1;
+      first_edge = edges;  // the next rising edge ends cycle 0 of the run
       @(negedge clk);
       start = 1'b0;
-      cycles = 1;
-      while (!done) begin
-        @(negedge clk);
-        cycles++;
-      end
+      wait (done);
+      @(negedge clk);
+      cycles = int'(edges - first_edge);  // the first cycle in which done is high
       for (k = 0; k < CLASSES; k++) begin
         logit_addr = LOGIT_ADDR'(k);
         @(negedge clk);

@@ -6,6 +6,7 @@ output buffer; the function becomes one `snnhw.accelerator` with a static schedu
 
 Option `linear-parallelism`: P for every layer (clamped to out_features), or a
 comma-separated list with one P per linear layer, e.g. `{linear-parallelism=16,8,1}`.
+Without it, P = min(out_features, DEFAULT_PARALLELISM).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from e3ne.errors import E3NEError
 
 DISTRIBUTED_ROM_BITS = 4096  # smaller weight ROMs go to LUTRAM, larger to block RAM
 INPUT_WORD_BITS = 32  # word width of a flat (N, F) input buffer
+DEFAULT_PARALLELISM = 16
 
 
 def parse_parallelism(spec: str | int | list[int] | tuple[int, ...] | None) -> list[int] | None:
@@ -112,10 +114,12 @@ def lower_function(function: func.FuncOp, parallelism: list[int] | None) -> snnh
         name = f"fc{index + 1}"
         weights = dense_to_numpy(linear.weight)
         out_features, in_features = weights.shape
-        p = out_features if parallelism is None else parallelism[0 if len(parallelism) == 1 else index]
+        p = DEFAULT_PARALLELISM if parallelism is None else parallelism[0 if len(parallelism) == 1 else index]
         if p < 1:
             raise E3NEError(f"linear-parallelism must be >= 1, got {p}")
         p = min(p, out_features)
+        if layer.neuron is None:
+            p = min(p, in_features * time_steps)  # the P logits drain while the next group accumulates
         weight_type = linear.weight.get_element_type()
         bits = weight_type.width.data
         packed = pack_weights(weights, p)
