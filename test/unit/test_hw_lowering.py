@@ -1,0 +1,130 @@
+"""Fast checks of the hardware path that need no simulator: packing, layouts, errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from xdsl.context import Context
+from xdsl.dialects import func
+from xdsl.dialects.builtin import Float32Type, ModuleOp, TensorType
+from xdsl.ir import Block, Region
+
+from e3ne.backend.testbench import input_words
+from e3ne.backend.verilog import hex_words
+from e3ne.dense import numpy_to_dense
+from e3ne.dialects import snn, snnhw
+from e3ne.errors import E3NEError
+from e3ne.lowering.snn_to_snnhw import LowerSnnToSnnhw, pack_weights, parse_parallelism
+from e3ne.lowering.snnhw_to_circt import LowerSnnhwToCirct
+
+
+def test_pack_weights_groups_lanes_and_pads():
+    weights = np.arange(15).reshape(5, 3)  # 5 outputs, 3 inputs
+    packed = pack_weights(weights, 2)  # 3 groups of 2 lanes
+    assert packed.shape == (9, 2)
+    # word g*in + i, lane k = W[g*P + k, i]
+    assert packed[1 * 3 + 2].tolist() == [weights[2, 2], weights[3, 2]]
+    assert packed[2 * 3 + 0].tolist() == [weights[4, 0], 0]
+
+
+def test_hex_words_pack_lane0_lowest():
+    assert hex_words(np.array([[1, -1], [-8, 7]]), 4) == ["f1", "78"]
+
+
+def test_input_words_follow_the_address_formula():
+    time_steps, (c, h, w) = 3, (2, 2, 3)
+    rng = np.random.default_rng(0)
+    a = rng.integers(0, 1 << time_steps, size=(1, c, h, w))
+    layout = {"word_width": w, "words_per_step": c * h, "time_steps": time_steps}
+    words = input_words(a.reshape(1, -1), layout)[0]
+    for t in range(time_steps):
+        for channel in range(c):
+            for row in range(h):
+                word = int(words[row + h * (channel + c * t)])
+                for column in range(w):
+                    assert (word >> column) & 1 == (a[0, channel, row, column] >> (time_steps - 1 - t)) & 1
+
+
+def test_parse_parallelism():
+    assert parse_parallelism(None) is None
+    assert parse_parallelism(()) is None
+    assert parse_parallelism(8) == [8]
+    assert parse_parallelism("16,8,1") == [16, 8, 1]
+    assert parse_parallelism([4, 2]) == [4, 2]
+
+
+def _network(with_conv: bool = False) -> ModuleOp:
+    block = Block(arg_types=[TensorType(Float32Type(), [1, 1, 4, 4])])
+    encode = snn.EncodeOp(block.args[0], 2, 2)
+    ops: list = [encode]
+    value = encode.output
+    if with_conv:
+        conv = snn.Conv2dOp(
+            value,
+            numpy_to_dense(np.ones((1, 1, 3, 3), dtype=np.int64), snn.signed_type(3)),
+            None,
+            (1, 1),
+            (1, 1),
+            TensorType(snn.signed_type(8), [1, 1, 4, 4]),
+            weight_scale=1,
+            input_scale=2,
+        )
+        neuron = snn.RadixNeuronOp(conv, 1, 2, 2)
+        ops += [conv, neuron]
+        value = neuron.output
+    flatten = snn.FlattenOp(value)
+    linear = snn.LinearOp(
+        flatten,
+        numpy_to_dense(np.ones((3, 16), dtype=np.int64), snn.signed_type(3)),
+        None,
+        TensorType(snn.signed_type(8), [1, 3]),
+        weight_scale=1,
+        input_scale=2,
+    )
+    ops += [flatten, linear, func.ReturnOp(linear)]
+    block.add_ops(ops)
+    function = func.FuncOp("net", ([block.args[0].type], [linear.output.type]), Region(block))
+    module = ModuleOp([function])
+    module.verify()
+    return module
+
+
+def test_lowering_single_layer_verifies_and_reaches_hw():
+    module = _network()
+    LowerSnnToSnnhw(linear_parallelism=(2,)).apply(Context(), module)
+    module.verify()
+    accelerator = next(iter(module.body.ops))
+    assert isinstance(accelerator, snnhw.AcceleratorOp)
+    unit = accelerator.schedule().stage_ops()[0]
+    assert unit.cycles() == 2 * 16 * 2 + 2 + 2  # groups*in*T + pipeline + P logits
+    LowerSnnhwToCirct().apply(Context(), module)
+    module.verify()
+
+
+def test_convolution_is_reported_as_unsupported():
+    with pytest.raises(E3NEError, match="found snn.conv2d"):
+        LowerSnnToSnnhw().apply(Context(), _network(with_conv=True))
+
+
+def test_parallelism_list_must_match_layers():
+    with pytest.raises(E3NEError, match="2 values for 1 linear layers"):
+        LowerSnnToSnnhw(linear_parallelism=(2, 1)).apply(Context(), _network())
+
+
+def test_missing_verilator_is_a_clear_error(tmp_path, monkeypatch):
+    from e3ne.backend import simulate
+    from e3ne.backend.build import build_hardware
+
+    build_hardware(_network(), tmp_path, 3, progress=lambda _: None)
+    monkeypatch.setattr(simulate.shutil, "which", lambda _: None)
+    with pytest.raises(E3NEError, match="verilator-cli not found"):
+        simulate.run_rtl(tmp_path, np.zeros((1, 1, 4, 4), dtype=np.int64), progress=lambda _: None)
+
+
+def test_inputs_out_of_range_are_rejected(tmp_path):
+    from e3ne.backend.build import build_hardware
+    from e3ne.backend.simulate import run_rtl
+
+    build_hardware(_network(), tmp_path, 3, progress=lambda _: None)
+    with pytest.raises(E3NEError, match=r"must lie in \[0, 3\]"):
+        run_rtl(tmp_path, np.full((1, 1, 4, 4), 4), progress=lambda _: None)
