@@ -36,11 +36,15 @@ module e3ne_rom_block #(
   output logic [WIDTH-1:0]      data
 );
   (* rom_style = "block" *) logic [WIDTH-1:0] mem [0:DEPTH-1];
-  initial $readmemh(INIT_FILE, mem);
+  generate
+    if (INIT_FILE != "") begin : init
+      initial $readmemh(INIT_FILE, mem);
+    end
+  endgenerate
   always_ff @(posedge clk) data <= mem[addr];
 endmodule
 
-// Single-port ROM in LUTs (distributed RAM), registered read, initialised from INIT_FILE.
+// Single-port ROM in LUTs (small ROMs), registered read, initialised from INIT_FILE.
 module e3ne_rom_distributed #(
   parameter int WIDTH = 8,
   parameter int DEPTH = 16,
@@ -51,7 +55,13 @@ module e3ne_rom_distributed #(
   input  logic [ADDR_WIDTH-1:0] addr,
   output logic [WIDTH-1:0]      data
 );
-  (* rom_style = "distributed" *) logic [WIDTH-1:0] mem [0:DEPTH-1];
-  initial $readmemh(INIT_FILE, mem);
+  // No rom_style attribute: small ROMs become LUTs in every tool (Yosys rejects a forced
+  // "distributed" mapping for a ROM, Vivado infers LUTs for small ones anyway).
+  logic [WIDTH-1:0] mem [0:DEPTH-1];
+  generate
+    if (INIT_FILE != "") begin : init
+      initial $readmemh(INIT_FILE, mem);
+    end
+  endgenerate
   always_ff @(posedge clk) data <= mem[addr];
 endmodule
