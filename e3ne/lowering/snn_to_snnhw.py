@@ -19,6 +19,7 @@ from xdsl.dialects import func
 from xdsl.dialects.builtin import IntegerType, ModuleOp, Signedness
 from xdsl.ir import Block, Region
 from xdsl.passes import ModulePass
+from xdsl.pattern_rewriter import PatternRewriter, PatternRewriteWalker, RewritePattern, op_type_rewrite_pattern
 
 from e3ne.dense import dense_to_numpy, numpy_to_dense
 from e3ne.dialects import snn, snnhw
@@ -167,6 +168,17 @@ def needs_width_inference(module: ModuleOp) -> bool:
     )
 
 
+@dataclass
+class LowerNetworkFunction(RewritePattern):
+    """Replaces the network's `func.func` with its `snnhw.accelerator`."""
+
+    parallelism: list[int] | None
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: func.FuncOp, rewriter: PatternRewriter) -> None:
+        rewriter.replace(op, lower_function(op, self.parallelism), [])
+
+
 @dataclass(frozen=True)
 class LowerSnnToSnnhw(ModulePass):
     name = "lower-snn-to-snnhw"
@@ -174,13 +186,10 @@ class LowerSnnToSnnhw(ModulePass):
     linear_parallelism: tuple[int, ...] = ()
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        parallelism = parse_parallelism(self.linear_parallelism)
         functions = [f for f in op.body.ops if isinstance(f, func.FuncOp)]
         if len(functions) != 1:
             raise E3NEError(f"expected one network function, found {len(functions)}")
-        function = functions[0]
         if needs_width_inference(op):
             raise E3NEError("accumulator widths are not inferred (si64); run snn-infer-widths first")
-        accelerator = lower_function(function, parallelism)
-        op.body.block.insert_op_before(accelerator, function)
-        op.body.block.erase_op(function)
+        pattern = LowerNetworkFunction(parse_parallelism(self.linear_parallelism))
+        PatternRewriteWalker(pattern, apply_recursively=False).rewrite_module(op)

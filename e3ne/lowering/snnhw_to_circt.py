@@ -22,6 +22,7 @@ from xdsl.context import Context
 from xdsl.dialects import hw
 from xdsl.dialects.builtin import IntegerAttr, IntegerType, ModuleOp, Signedness, StringAttr
 from xdsl.passes import ModulePass
+from xdsl.pattern_rewriter import PatternRewriter, PatternRewriteWalker, RewritePattern, op_type_rewrite_pattern
 
 from e3ne.dense import dense_to_numpy, numpy_to_dense
 from e3ne.dialects import snnhw
@@ -170,12 +171,17 @@ def lower_accelerator(accelerator: snnhw.AcceleratorOp) -> list:
     return ops
 
 
+class LowerAccelerator(RewritePattern):
+    """Replaces an `snnhw.accelerator` with its memories, stage modules, controller and top."""
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: snnhw.AcceleratorOp, rewriter: PatternRewriter) -> None:
+        rewriter.replace(op, lower_accelerator(op), [])
+
+
 @dataclass(frozen=True)
 class LowerSnnhwToCirct(ModulePass):
     name = "lower-snnhw-to-circt"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        for accelerator in [a for a in op.body.ops if isinstance(a, snnhw.AcceleratorOp)]:
-            for new in lower_accelerator(accelerator):
-                op.body.block.insert_op_before(new, accelerator)
-            op.body.block.erase_op(accelerator)
+        PatternRewriteWalker(LowerAccelerator(), apply_recursively=False).rewrite_module(op)
