@@ -56,8 +56,8 @@ def describe(accelerator: snnhw.AcceleratorOp) -> dict:
                 "parallelism": stage.parallelism.value.data,
                 "accumulator_width": stage.accumulator_width.value.data,
                 "cycles": stage.cycles(),
-                "ideal_cycles": stage.groups() * in_f * time_steps,
-                "overhead_cycles": stage.cycles() - stage.groups() * in_f * time_steps,
+                "ideal_cycles": stage.ideal_cycles(),
+                "overhead_cycles": stage.overhead_cycles(),
             }
         )
     return {

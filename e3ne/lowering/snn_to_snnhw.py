@@ -156,7 +156,11 @@ def lower_function(function: func.FuncOp, parallelism: list[int] | None) -> snnh
         body += [rom, unit, target]
         stages.append(unit)
         source = target
-    body.append(snnhw.ScheduleOp([s.symbol for s in stages], [s.cycles() for s in stages]))
+    body.append(
+        snnhw.ScheduleOp(
+            [s.symbol for s in stages], [s.cycles() for s in stages], [s.overhead_cycles() for s in stages]
+        )
+    )
     return snnhw.AcceleratorOp(function.sym_name.data, time_steps, Region(Block(body)))
 
 

@@ -61,7 +61,7 @@ builtin.module {
     snnhw.rom @fc2_weights {data = dense<[[1, -2], [-1, 1], [2, 1]]> : tensor<3x2xsi3>, word_width = 6 : i64, depth = 3 : i64, kind = "distributed"}
     snnhw.linear_unit @fc2 {in_features = 3 : i64, out_features = 2 : i64, parallelism = 2 : i64, time_steps = 2 : i64, weight_bits = 3 : i64, accumulator_width = 9 : i64, shift = 0 : i64, output_layer = 1 : i64, bias = dense<[0, 5]> : tensor<2xsi32>, input = @fc1_out, weights = @fc2_weights, output = @logits}
     snnhw.logit_buffer @logits {entries = 2 : i64, depth = 2 : i64, word_width = 9 : i64}
-    snnhw.schedule [@fc1, @fc2] {stage_cycles = array<i64: 28, 10>, cycles = 38 : i64}
+    snnhw.schedule [@fc1, @fc2] {stage_cycles = array<i64: 28, 10>, stage_overhead = array<i64: 4, 4>, cycles = 38 : i64}
   }
 }
 
