@@ -79,6 +79,12 @@ def emit_verilog(module: ModuleOp) -> str:
         from circt.passmanager import PassManager
     except ImportError as error:  # pragma: no cover - circt is a dependency
         raise E3NEError(f"the circt Python bindings are not importable: {error}") from None
+    others = sorted({op.name for op in module.body.ops if not op.name.startswith("hw.")})
+    if others:
+        raise E3NEError(
+            f"Verilog needs CIRCT hw/comb/seq IR, found {', '.join(others)}",
+            hint="lower first: e3ne-opt --lower-snn-to-hw (or -p lower-snnhw-to-circt) -t verilog",
+        )
     text = _circt_text(module)
     with CirctContext() as ctx:
         circt.register_dialects(ctx)

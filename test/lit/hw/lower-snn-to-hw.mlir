@@ -1,5 +1,6 @@
 // RUN: e3ne-opt %s --lower-snn-to-hw | filecheck %s
 // RUN: e3ne-opt %s -p 'lower-snn-to-hw{linear-parallelism=1}' | filecheck %s --check-prefix=P1
+// RUN: not e3ne-opt %s -t verilog 2>&1 | filecheck %s --check-prefix=ERR
 // The named pipeline: integer snn (si64 accumulators: widths are inferred first) -> snnhw -> hw.
 
 // CHECK:       hw.module.extern @tiny_input(
@@ -11,6 +12,8 @@
 // CHECK-NOT:   snnhw.
 
 // P1:          attributes {e3ne.cycles = 55 : i64, e3ne.top = "tiny"}
+
+// ERR:         error: Verilog needs CIRCT hw/comb/seq IR, found func.func
 
 func.func @tiny(%x: tensor<1x6xf32>) -> tensor<1x2xsi64> {
   %0 = snn.encode %x {scale = 3, time_steps = 2} : tensor<1x6xf32> -> tensor<1x6xui2>
