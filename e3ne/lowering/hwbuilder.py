@@ -164,6 +164,8 @@ class ModuleBuilder:
         """`value << amount` keeping the width (the high bits fall off)."""
         if amount == 0:
             return value
+        if amount >= width(value):
+            return self.const(0, width(value))
         return self.concat(self.extract(value, 0, width(value) - amount), self.const(0, amount))
 
     def select_bit(self, value: Value, index: Value) -> Value:
