@@ -55,6 +55,19 @@ class Register:
         self.driven = True
 
 
+@dataclass
+class Memory:
+    """A memory instance: `data` is its read data; `connect` drives its inputs."""
+
+    builder: ModuleBuilder
+    op: hw.InstanceOp
+    data: Value
+
+    def connect(self, **ports: Value) -> None:
+        for port, value in ports.items():
+            self.builder.connect(self.op, port, value)
+
+
 class ModuleBuilder:
     """Builds one `hw.module` with a clock `clk` and a synchronous reset `rst`."""
 
@@ -211,6 +224,20 @@ class ModuleBuilder:
         reg.drive(next_value, step)
         return reg.value, at_last
 
+    def sequencer(self, step: Value, loops: Sequence[tuple[str, int]]) -> list[tuple[Value, Value]]:
+        """Nested loop counters, innermost first, advancing on `step`.
+
+        Returns, per loop, (index, wraps): `wraps` is high in the cycle the loop and every
+        loop inside it finish (`step` included), i.e. when the next outer loop advances.
+        """
+        result = []
+        advance = step
+        for name, count in loops:
+            index, at_last = self.counter(name, count, advance)
+            advance = self.and_(advance, at_last)
+            result.append((index, advance))
+        return result
+
     def accumulator(self, name: str, lanes: int, bits: int) -> list[Register]:
         """A bank of `lanes` registers of `bits` each (one per parallel output)."""
         return [self.register(f"{name}{k}", bits) for k in range(lanes)]
@@ -231,6 +258,23 @@ class ModuleBuilder:
         for port, value in results.items():
             value.name_hint = f"{name}_{port}"
         return results
+
+    def memory(self, name: str, module: str, inputs: dict[str, int], output: tuple[str, int]) -> Memory:
+        """An instance of a memory extern (`extern_memory`); its inputs are connected later."""
+        data = self.instance(
+            name, module, {port: self.const(0, bits) for port, bits in inputs.items()}, dict([output])
+        )[output[0]]
+        return Memory(self, self.last_instance, data)
+
+    def rom(self, name: str, module: str, addr_bits: int, width: int) -> Memory:
+        """A registered-read ROM: `data` is the word at the address of the previous cycle."""
+        return self.memory(name, module, {"addr": addr_bits}, ("data", width))
+
+    def ram(self, name: str, module: str, addr_bits: int, width: int) -> Memory:
+        """A simple dual-port RAM: write port (we, waddr, wdata), registered read (raddr -> rdata)."""
+        return self.memory(
+            name, module, {"we": 1, "waddr": addr_bits, "wdata": width, "raddr": addr_bits}, ("rdata", width)
+        )
 
     def connect(self, instance: hw.InstanceOp, port: str, value: Value) -> None:
         """Drive an instance input after the fact (closes loops between instances)."""
@@ -265,4 +309,4 @@ def extern_memory(
     return op
 
 
-__all__ = ["ModuleBuilder", "Port", "Register", "bits_for", "extern_memory", "i1", "width"]
+__all__ = ["Memory", "ModuleBuilder", "Port", "Register", "bits_for", "extern_memory", "i1", "width"]

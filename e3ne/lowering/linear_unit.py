@@ -78,14 +78,14 @@ def build_linear_unit(unit: snnhw.LinearUnitOp, module_name: str):
     # ---- issue: the step sequencer
     running = b.register("running", 1)
     issue = b.named(b.or_(start, running.value), "issue")
-    i, last_i = b.counter("input_index", in_features, issue)
+    (i, end_of_step), (t, end_of_group), (g, end_of_layer) = b.sequencer(
+        issue, [("input_index", in_features), ("time_step", time_steps), ("group", groups)]
+    )
+    b.named(end_of_group, "end_of_group")
+    last_g = b.eq(g, groups - 1)
     bit_reg = b.register("bit_index", bits_for(word_bits))
-    word_end = b.or_(last_i, b.eq(bit_reg.value, word_bits - 1))
+    word_end = b.or_(end_of_step, b.eq(bit_reg.value, word_bits - 1))
     bit_reg.drive(b.select(word_end, 0, b.add(bit_reg.value, 1), width(bit_reg.value)), issue)
-    t, last_t = b.counter("time_step", time_steps, b.and_(issue, last_i))
-    end_of_group = b.named(b.and_(issue, last_i, last_t), "end_of_group")
-    g, last_g = b.counter("group", groups, end_of_group)
-    end_of_layer = b.and_(end_of_group, last_g)
     running.drive(b.or_(start, b.and_(running.value, b.not_(end_of_layer))))
 
     act_addr = b.register("act_addr", bits_for(source.depth.value.data))

@@ -100,71 +100,53 @@ def lower_accelerator(accelerator: snnhw.AcceleratorOp) -> list:
         ],
         [Port("done", 1), Port("logit_data", logit_bits)],
     )
-    zero = top.const
-    # memories first (their inputs are connected once the units exist)
-    memories = {}
-    for symbol, buffer in buffers.items():
-        width, depth = buffer.word_width.value.data, buffer.depth.value.data
-        addr = bits_for(depth)
-        rdata = top.instance(
-            f"{symbol}_mem",
-            f"{net}_{symbol}",
-            {"we": zero(0, 1), "waddr": zero(0, addr), "wdata": zero(0, width), "raddr": zero(0, addr)},
-            {"rdata": width},
-        )["rdata"]
-        memories[symbol] = (top.last_instance, rdata)
+    # memories first: their inputs are connected once the units exist
+    memories = {
+        symbol: top.ram(f"{symbol}_mem", f"{net}_{symbol}", bits_for(b.depth.value.data), b.word_width.value.data)
+        for symbol, b in buffers.items()
+    }
     controller = top.instance(
         "controller",
         f"{net}_controller",
-        {"rst": top.reset, "start": top.inputs["start"], **{f"{n}_done": zero(0, 1) for n in names}},
+        {"rst": top.reset, "start": top.inputs["start"], **{f"{n}_done": top.const(0, 1) for n in names}},
         {**{f"{n}_start": 1 for n in names}, "done": 1},
     )
     controller_op = top.last_instance
     for stage in stages:
-        inputs, outputs = unit_ports(stage)
+        _, outputs = unit_ports(stage)
         rom = stage.weight_rom()
-        weight = top.instance(
-            f"{stage.symbol}_weights_rom",
-            f"{net}_{rom.symbol}",
-            {"addr": zero(0, bits_for(rom.depth.value.data))},
-            {"data": rom.word_width.value.data},
-        )["data"]
-        weight_rom = top.last_instance
-        bias = top.instance(
+        weights = top.rom(
+            f"{stage.symbol}_weights_rom", f"{net}_{rom.symbol}", bits_for(rom.depth.value.data), rom.word_width.value.data
+        )
+        bias = top.rom(
             f"{stage.symbol}_bias_rom",
             f"{net}_{stage.symbol}_bias",
-            {"addr": zero(0, bits_for(stage.groups()))},
-            {"data": stage.parallelism.value.data * stage.accumulator_width.value.data},
-        )["data"]
-        bias_rom = top.last_instance
-        source_mem, source_data = memories[stage.input.root_reference.data]
-        target_mem, _ = memories[stage.output.root_reference.data]
+            bits_for(stage.groups()),
+            stage.parallelism.value.data * stage.accumulator_width.value.data,
+        )
+        source_mem = memories[stage.input.root_reference.data]
+        target_mem = memories[stage.output.root_reference.data]
         unit = top.instance(
             stage.symbol,
             f"{net}_{stage.symbol}",
             {
                 "rst": top.reset,
                 "start": controller[f"{stage.symbol}_start"],
-                "act_rdata": source_data,
-                "weight_data": weight,
-                "bias_data": bias,
+                "act_rdata": source_mem.data,
+                "weight_data": weights.data,
+                "bias_data": bias.data,
             },
             {p.name: p.width for p in outputs},
         )
-        top.connect(source_mem, "raddr", unit["act_raddr"])
-        top.connect(weight_rom, "addr", unit["weight_addr"])
-        top.connect(bias_rom, "addr", unit["bias_addr"])
-        top.connect(target_mem, "we", unit["out_we"])
-        top.connect(target_mem, "waddr", unit["out_waddr"])
-        top.connect(target_mem, "wdata", unit["out_wdata"])
+        source_mem.connect(raddr=unit["act_raddr"])
+        weights.connect(addr=unit["weight_addr"])
+        bias.connect(addr=unit["bias_addr"])
+        target_mem.connect(we=unit["out_we"], waddr=unit["out_waddr"], wdata=unit["out_wdata"])
         top.connect(controller_op, f"{stage.symbol}_done", unit["done"])
-    input_mem, _ = memories[source.symbol]
-    top.connect(input_mem, "we", top.inputs["in_we"])
-    top.connect(input_mem, "waddr", top.inputs["in_addr"])
-    top.connect(input_mem, "wdata", top.inputs["in_data"])
-    logit_mem, logit_data = memories[logits.symbol]
-    top.connect(logit_mem, "raddr", top.inputs["logit_addr"])
-    module = top.finish({"done": controller["done"], "logit_data": logit_data})
+    memories[source.symbol].connect(we=top.inputs["in_we"], waddr=top.inputs["in_addr"], wdata=top.inputs["in_data"])
+    logit_mem = memories[logits.symbol]
+    logit_mem.connect(raddr=top.inputs["logit_addr"])
+    module = top.finish({"done": controller["done"], "logit_data": logit_mem.data})
     module.attributes["e3ne.cycles"] = IntegerAttr(schedule.cycles.value.data, 64)
     module.attributes["e3ne.top"] = StringAttr(net)
     ops.append(module)
