@@ -31,6 +31,9 @@ from e3ne.lowering.hwbuilder import ModuleBuilder, Port, bits_for, extern_memory
 from e3ne.lowering.linear_unit import build_linear_unit, unit_ports
 
 RAM_PRIMITIVE = "e3ne_ram_sdp"
+# Stage kind -> (module builder, port list). Convolution and pooling units add entries here;
+# every stage talks to the controller by start/done and to buffers by the same RAM ports.
+STAGE_LOWERINGS = {snnhw.LinearUnitOp: (build_linear_unit, unit_ports)}
 ROM_PRIMITIVES = {"block": "e3ne_rom_block", "distributed": "e3ne_rom_distributed"}
 
 
@@ -82,7 +85,8 @@ def lower_accelerator(accelerator: snnhw.AcceleratorOp) -> list:
         bias = _bias_data(stage)
         groups, p = bias.get_shape()
         ops.append(_rom(f"{net}_{stage.symbol}_bias", bias, "distributed", p * stage.accumulator_width.value.data, groups))
-        ops.append(build_linear_unit(stage, f"{net}_{stage.symbol}"))
+        build_stage, _ = STAGE_LOWERINGS[type(stage)]
+        ops.append(build_stage(stage, f"{net}_{stage.symbol}"))
     names = [s.symbol for s in stages]
     ops.append(build_controller(f"{net}_controller", names))
 
@@ -113,7 +117,7 @@ def lower_accelerator(accelerator: snnhw.AcceleratorOp) -> list:
     )
     controller_op = top.last_instance
     for stage in stages:
-        _, outputs = unit_ports(stage)
+        _, outputs = STAGE_LOWERINGS[type(stage)][1](stage)
         rom = stage.weight_rom()
         weights = top.rom(
             f"{stage.symbol}_weights_rom", f"{net}_{rom.symbol}", bits_for(rom.depth.value.data), rom.word_width.value.data
