@@ -338,11 +338,9 @@ class UnaryOp(IRDLOperation):
             raise VerifyException(f"{self.name} works on f32 tensors, got {self.input.type}")
 
 
-@irdl_op_definition
-class InputOp(UnaryOp):
-    """Marks the float network input. After calibration, `calib_max` holds its maximum."""
+class CalibratedOp(UnaryOp):
+    """A float op whose output maximum over the calibration set is recorded as `calib_max`."""
 
-    name = "snn.input"
     calib_max = opt_prop_def(FloatAttr)
 
     def __init__(self, input: SSAValue | Operation):
@@ -352,6 +350,13 @@ class InputOp(UnaryOp):
     def verify_(self) -> None:
         self.check_float()
         self.check_same_shape()
+
+
+@irdl_op_definition
+class InputOp(CalibratedOp):
+    """Marks the float network input. After calibration, `calib_max` holds its maximum."""
+
+    name = "snn.input"
 
 
 @irdl_op_definition
@@ -407,19 +412,10 @@ class BatchNormOp(UnaryOp):
 
 
 @irdl_op_definition
-class ReluOp(UnaryOp):
+class ReluOp(CalibratedOp):
     """Float ReLU. After calibration, `calib_max` holds the maximum of its output."""
 
     name = "snn.relu"
-    calib_max = opt_prop_def(FloatAttr)
-
-    def __init__(self, input: SSAValue | Operation):
-        value = SSAValue.get(input)
-        super().__init__(operands=[value], result_types=[value.type])
-
-    def verify_(self) -> None:
-        self.check_float()
-        self.check_same_shape()
 
 
 @irdl_op_definition
