@@ -53,25 +53,11 @@ def test_parse_parallelism():
     assert parse_parallelism([4, 2]) == [4, 2]
 
 
-def _network(with_conv: bool = False) -> ModuleOp:
+def _network() -> ModuleOp:
     block = Block(arg_types=[TensorType(Float32Type(), [1, 1, 4, 4])])
     encode = snn.EncodeOp(block.args[0], 2, 2)
     ops: list = [encode]
     value = encode.output
-    if with_conv:
-        conv = snn.Conv2dOp(
-            value,
-            numpy_to_dense(np.ones((1, 1, 3, 3), dtype=np.int64), snn.signed_type(3)),
-            None,
-            (1, 1),
-            (1, 1),
-            TensorType(snn.signed_type(8), [1, 1, 4, 4]),
-            weight_scale=1,
-            input_scale=2,
-        )
-        neuron = snn.RadixNeuronOp(conv, 1, 2, 2)
-        ops += [conv, neuron]
-        value = neuron.output
     flatten = snn.FlattenOp(value)
     linear = snn.LinearOp(
         flatten,
@@ -101,9 +87,19 @@ def test_lowering_single_layer_verifies_and_reaches_hw():
     module.verify()
 
 
-def test_convolution_is_reported_as_unsupported():
-    with pytest.raises(E3NEError, match="found snn.conv2d"):
-        LowerSnnToSnnhw().apply(Context(), _network(with_conv=True))
+def test_float_network_is_rejected():
+    block = Block(arg_types=[TensorType(Float32Type(), [1, 4])])
+    marker = snn.InputOp(block.args[0])
+    linear = snn.LinearOp(
+        marker,
+        numpy_to_dense(np.ones((3, 4), dtype=np.float32), Float32Type()),
+        None,
+        TensorType(Float32Type(), [1, 3]),
+    )
+    block.add_ops([marker, linear, func.ReturnOp(linear)])
+    module = ModuleOp([func.FuncOp("net", ([block.args[0].type], [linear.output.type]), Region(block))])
+    with pytest.raises(E3NEError, match="snn.encode|quantize"):
+        LowerSnnToSnnhw().apply(Context(), module)
 
 
 def test_parallelism_list_must_match_layers():
