@@ -37,6 +37,62 @@ def _text(module: ModuleOp) -> str:
     return out.getvalue() + "\n"
 
 
+def _input_features(stage) -> int:
+    if isinstance(stage, snnhw.LinearUnitOp):
+        return stage.in_features.value.data
+    return stage.input_buffer().features()
+
+
+def _layer(stage) -> dict:
+    common = {
+        "name": stage.symbol,
+        "cycles": stage.cycles(),
+        "ideal_cycles": stage.ideal_cycles(),
+        "overhead_cycles": stage.overhead_cycles(),
+    }
+    if isinstance(stage, snnhw.LinearUnitOp):
+        return {
+            **common,
+            "kind": "linear",
+            "in_features": stage.in_features.value.data,
+            "out_features": stage.out_features.value.data,
+            "parallelism": stage.parallelism.value.data,
+            "accumulator_width": stage.accumulator_width.value.data,
+        }
+    if isinstance(stage, snnhw.ConvUnitOp):
+        return {
+            **common,
+            "kind": "conv",
+            "in_shape": list(stage.in_shape()),
+            "out_shape": list(stage.out_shape()),
+            "kernel": list(stage.kernel_size()),
+            "stride": list(stage.strides()),
+            "padding": list(stage.paddings()),
+            "columns": stage.columns.value.data,
+            "channels": stage.channels.value.data,
+            "units": stage.units.value.data,
+            "accumulator_width": stage.accumulator_width.value.data,
+        }
+    return {
+        **common,
+        "kind": f"{stage.mode.data}_pool",
+        "channels": stage.channels.value.data,
+        "kernel": list(stage.kernel_size()),
+        "stride": list(stage.strides()),
+    }
+
+
+def _summary(layer: dict) -> str:
+    if layer["kind"] == "linear":
+        return f"{layer['name']} P={layer['parallelism']} ({layer['cycles']} cycles)"
+    if layer["kind"] == "conv":
+        return (
+            f"{layer['name']} columns={layer['columns']} channels={layer['channels']} units={layer['units']} "
+            f"({layer['cycles']} cycles)"
+        )
+    return f"{layer['name']} ({layer['cycles']} cycles)"
+
+
 def describe(accelerator: snnhw.AcceleratorOp) -> dict:
     """The manifest: what the host and the testbench need to know, and the schedule."""
     schedule = accelerator.schedule()
@@ -44,27 +100,12 @@ def describe(accelerator: snnhw.AcceleratorOp) -> dict:
     source = stages[0].input_buffer()
     logits = stages[-1].output_buffer()
     channels, height, width, time_steps = source.shape()
-    layers = []
-    for stage in stages:
-        in_f, out_f = stage.in_features.value.data, stage.out_features.value.data
-        layers.append(
-            {
-                "name": stage.symbol,
-                "kind": "linear",
-                "in_features": in_f,
-                "out_features": out_f,
-                "parallelism": stage.parallelism.value.data,
-                "accumulator_width": stage.accumulator_width.value.data,
-                "cycles": stage.cycles(),
-                "ideal_cycles": stage.ideal_cycles(),
-                "overhead_cycles": stage.overhead_cycles(),
-            }
-        )
+    layers = [_layer(stage) for stage in stages]
     return {
         "top": accelerator.sym_name.data,
         "time_steps": time_steps,
         "input": {
-            "features": stages[0].in_features.value.data,
+            "features": _input_features(stages[0]),
             "channels": channels,
             "height": height,
             "width": width,
@@ -96,22 +137,26 @@ def build_hardware(
     build_dir: Path,
     linear_parallelism: int | list[int] | str | None = None,
     progress: Callable[[str], None] = print,
+    parallelism: str | None = None,
 ) -> dict:
+    """Lower, emit and describe. `parallelism` is an `e3ne.parallelism` setting
+    (`[layer.]key=value,...`); `linear_parallelism` (P for every linear layer, or one per
+    layer) is the older spelling of `P=`."""
     build_dir = Path(build_dir)
     rtl = build_dir / "rtl"
     rtl.mkdir(parents=True, exist_ok=True)
     module = quant_module.clone()
     ctx = Context()
     infer_widths(ctx, module)
-    parallelism = parse_parallelism(linear_parallelism)
-    LowerSnnToSnnhw(linear_parallelism=tuple(parallelism or ())).apply(ctx, module)
+    linear = parse_parallelism(linear_parallelism)
+    LowerSnnToSnnhw(linear_parallelism=tuple(linear or ()), parallelism=parallelism or "").apply(ctx, module)
     module.verify()
     (build_dir / "snnhw.mlir").write_text(_text(module))
     accelerator = next(op for op in module.body.ops if isinstance(op, snnhw.AcceleratorOp))
     manifest = describe(accelerator)
     progress(
         "snnhw: "
-        + ", ".join(f"{l['name']} P={l['parallelism']} ({l['cycles']} cycles)" for l in manifest["layers"])
+        + ", ".join(_summary(layer) for layer in manifest["layers"])
     )
     LowerSnnhwToCirct().apply(ctx, module)
     (build_dir / "hw.mlir").write_text(_text(module))

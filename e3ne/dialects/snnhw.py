@@ -6,8 +6,9 @@ An `snnhw.accelerator` holds, in one symbol table:
   address = row + height * (channel + channels * t)), `snnhw.rom` (weights, a word packs
   the `lanes` weights read in one cycle), `snnhw.logit_buffer` (the output layer's
   signed values, one per word);
-* stages: compute units that read one buffer and write the next (`snnhw.linear_unit`
-  now; convolution and pooling units are more stage kinds on the same buffers);
+* stages: units that read one buffer and write the next: `snnhw.conv_unit`,
+  `snnhw.pool_unit`, `snnhw.linear_unit` (all read and write the same C x H x W x T
+  bit-plane buffers; a linear unit reads feature c*H*W + h*W + w from word h + H*(c + C*t), bit w);
 * `snnhw.schedule`: the static layer order and each stage's cycle count.
 
 Every parallelism and width is an attribute; every verifier states its rule.
@@ -417,7 +418,357 @@ class LinearUnitOp(SymbolOp):
                 raise VerifyException(f"output buffer has T = {_int(target.time_steps)}, the unit T = {t}")
 
 
-STAGE_KINDS = (LinearUnitOp,)
+def _pair(attr: DenseArrayBase) -> tuple[int, int]:
+    values = tuple(int(v) for v in attr.get_values())
+    if len(values) != 2:
+        raise VerifyException(f"expected a pair (height, width), got {list(values)}")
+    return values  # type: ignore[return-value]
+
+
+def _pair_attr(values: tuple[int, int]) -> DenseArrayBase:
+    return DenseArrayBase.from_list(i64, list(values))
+
+
+def window_output(size: int, kernel: int, stride: int, padding: int) -> int:
+    """Output length of a sliding window (floor mode)."""
+    return (size + 2 * padding - kernel) // stride + 1
+
+
+def _check_hidden_buffer(op: IRDLOperation, target: BufferOp, shape: tuple[int, int, int], time_steps: int) -> None:
+    c, h, w, t = target.shape()
+    if (c, h, w) != shape or t != time_steps:
+        raise VerifyException(
+            f"output buffer @{target.symbol} must be {shape[0]}x{shape[1]}x{shape[2]}x{time_steps} "
+            f"(CxHxWxT), got {c}x{h}x{w}x{t}"
+        )
+
+
+def _check_input_buffer(source: BufferOp, shape: tuple[int, int, int], time_steps: int) -> None:
+    c, h, w, t = source.shape()
+    if (c, h, w) != shape or t != time_steps:
+        raise VerifyException(
+            f"input buffer @{source.symbol} is {c}x{h}x{w}x{t} (CxHxWxT), the unit reads "
+            f"{shape[0]}x{shape[1]}x{shape[2]}x{time_steps}"
+        )
+
+
+@irdl_op_definition
+class ConvUnitOp(SymbolOp):
+    """A row-stationary convolution unit (docs/architecture.md "Convolution unit").
+
+    `lanes = channels * units` output channels x `columns` output pixels of one output row
+    are spike-gated accumulators. For each output-channel group, output row oy and column
+    block, for t in 0..T-1, input channel ic and kernel row ky it reads one input row
+    (`oy*stride_h + ky - pad_h` of plane (ic, t), zero outside the image) and every
+    accumulator adds `sum_kx W[oc][ic][ky][kx] * spike[ox*stride_w + kx - pad_w]` through a
+    kernel_w-input adder tree, doubling on the first (ic, ky) of each step (Numerics 5).
+    After the row, `+ Bq` and the radix neuron with `shift`; the T output bit-planes of the
+    `lanes` channels (lanes*T words) drain from a shadow bank while the next row accumulates.
+
+    Weight ROM word `(g*in_channels + ic)*kernel_h + ky` packs lane l, kernel column kx at
+    lane index `l*kernel_w + kx` (W[g*lanes + l][ic][ky][kx], 0 past out_channels).
+    Parallelism: `columns` (output pixels per row, <= out_width), `channels` (output channels
+    packed in one unit) and `units` (duplicated units on further output channels, sharing
+    the broadcast input row); `channels*units <= out_channels`.
+    """
+
+    name = "snnhw.conv_unit"
+    in_channels = prop_def(IntegerAttr[I64])
+    in_height = prop_def(IntegerAttr[I64])
+    in_width = prop_def(IntegerAttr[I64])
+    out_channels = prop_def(IntegerAttr[I64])
+    out_height = prop_def(IntegerAttr[I64])
+    out_width = prop_def(IntegerAttr[I64])
+    kernel = prop_def(DenseArrayBase)
+    stride = prop_def(DenseArrayBase)
+    padding = prop_def(DenseArrayBase)
+    columns = prop_def(IntegerAttr[I64])
+    channels = prop_def(IntegerAttr[I64])
+    units = prop_def(IntegerAttr[I64])
+    time_steps = prop_def(IntegerAttr[I64])
+    weight_bits = prop_def(IntegerAttr[I64])
+    accumulator_width = prop_def(IntegerAttr[I64])
+    shift = prop_def(IntegerAttr[I64])
+    bias = prop_def(DenseIntOrFPElementsAttr)
+    input = prop_def(SymbolRefAttr)
+    weights = prop_def(SymbolRefAttr)
+    output = prop_def(SymbolRefAttr)
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        in_shape: tuple[int, int, int],
+        out_shape: tuple[int, int, int],
+        kernel: tuple[int, int],
+        stride: tuple[int, int],
+        padding: tuple[int, int],
+        columns: int,
+        channels: int,
+        units: int,
+        time_steps: int,
+        weight_bits: int,
+        accumulator_width: int,
+        shift: int,
+        bias: DenseIntOrFPElementsAttr,
+        input: str,
+        weights: str,
+        output: str,
+    ):
+        super().__init__(
+            properties={
+                "sym_name": StringAttr(name),
+                "in_channels": _i(in_shape[0]),
+                "in_height": _i(in_shape[1]),
+                "in_width": _i(in_shape[2]),
+                "out_channels": _i(out_shape[0]),
+                "out_height": _i(out_shape[1]),
+                "out_width": _i(out_shape[2]),
+                "kernel": _pair_attr(kernel),
+                "stride": _pair_attr(stride),
+                "padding": _pair_attr(padding),
+                "columns": _i(columns),
+                "channels": _i(channels),
+                "units": _i(units),
+                "time_steps": _i(time_steps),
+                "weight_bits": _i(weight_bits),
+                "accumulator_width": _i(accumulator_width),
+                "shift": _i(shift),
+                "bias": bias,
+                "input": FlatSymbolRefAttr(input),
+                "weights": FlatSymbolRefAttr(weights),
+                "output": FlatSymbolRefAttr(output),
+            }
+        )
+
+    def in_shape(self) -> tuple[int, int, int]:
+        return (_int(self.in_channels), _int(self.in_height), _int(self.in_width))
+
+    def out_shape(self) -> tuple[int, int, int]:
+        return (_int(self.out_channels), _int(self.out_height), _int(self.out_width))
+
+    def kernel_size(self) -> tuple[int, int]:
+        return _pair(self.kernel)
+
+    def strides(self) -> tuple[int, int]:
+        return _pair(self.stride)
+
+    def paddings(self) -> tuple[int, int]:
+        return _pair(self.padding)
+
+    # -- the static schedule of this stage
+    def lanes(self) -> int:
+        """Output channels accumulated side by side: channels * units."""
+        return _int(self.channels) * _int(self.units)
+
+    def groups(self) -> int:
+        return ceil_div(_int(self.out_channels), self.lanes())
+
+    def blocks(self) -> int:
+        """Column blocks per output row: ceil(out_width / columns)."""
+        return ceil_div(_int(self.out_width), _int(self.columns))
+
+    def block_cycles(self) -> int:
+        """Input rows read for one column block: in_channels * T * kernel_h."""
+        return _int(self.in_channels) * _int(self.time_steps) * self.kernel_size()[0]
+
+    def drain_cycles(self) -> int:
+        """Write-back of one output row: T bit-planes of each lane."""
+        return self.lanes() * _int(self.time_steps)
+
+    def row_cycles(self) -> int:
+        """Issue cycles per output row: the reads, or the drain of the previous row if longer."""
+        return max(self.blocks() * self.block_cycles(), self.drain_cycles())
+
+    def ideal_cycles(self) -> int:
+        """ceil(OC/lanes) * ceil(OW/columns) * OH * IC * T * kernel_h."""
+        return self.groups() * _int(self.out_height) * self.blocks() * self.block_cycles()
+
+    def cycles(self) -> int:
+        return self.groups() * _int(self.out_height) * self.row_cycles() + PIPELINE_LATENCY + self.drain_cycles()
+
+    def overhead_cycles(self) -> int:
+        return self.cycles() - self.ideal_cycles()
+
+    def is_output(self) -> bool:
+        return False
+
+    def input_buffer(self) -> BufferOp:
+        return _lookup(self, self.input, BufferOp, "input buffer")
+
+    def weight_rom(self) -> RomOp:
+        return _lookup(self, self.weights, RomOp, "weight ROM")
+
+    def output_buffer(self) -> BufferOp:
+        return _lookup(self, self.output, BufferOp, "output buffer")
+
+    def weight_array(self):
+        """The (out_channels, in_channels, kh, kw) weights unpacked from the ROM."""
+        kh, kw = self.kernel_size()
+        data = dense_to_numpy(self.weight_rom().data)
+        lanes = self.lanes()
+        ic = _int(self.in_channels)
+        unpacked = data.reshape(self.groups(), ic, kh, lanes, kw).transpose(0, 3, 1, 2, 4)
+        return unpacked.reshape(self.groups() * lanes, ic, kh, kw)[: _int(self.out_channels)]
+
+    def verify_(self) -> None:
+        ic, ih, iw = self.in_shape()
+        oc, oh, ow = self.out_shape()
+        kh, kw = self.kernel_size()
+        sh, sw = self.strides()
+        ph, pw = self.paddings()
+        t, bits, width = _int(self.time_steps), _int(self.weight_bits), _int(self.accumulator_width)
+        if min(ic, ih, iw, oc, oh, ow, kh, kw, sh, sw) < 1 or min(ph, pw) < 0:
+            raise VerifyException("conv unit shapes, kernel and stride must be positive, padding non-negative")
+        if ih + 2 * ph < kh or iw + 2 * pw < kw:
+            raise VerifyException(f"kernel {kh}x{kw} does not fit input {ih}x{iw} with padding {ph}x{pw}")
+        expected = (window_output(ih, kh, sh, ph), window_output(iw, kw, sw, pw))
+        if (oh, ow) != expected:
+            raise VerifyException(f"output {oh}x{ow} must be {expected[0]}x{expected[1]} for this kernel, stride and padding")
+        columns, channels, units = _int(self.columns), _int(self.channels), _int(self.units)
+        if not 1 <= columns <= ow:
+            raise VerifyException(f"columns = {columns} must be in [1, {ow}] (out_width)")
+        if channels < 1 or units < 1 or channels * units > oc:
+            raise VerifyException(
+                f"channels x units = {channels}x{units} must be in [1, {oc}] (out_channels)"
+            )
+        _check_input_buffer(self.input_buffer(), (ic, ih, iw), t)
+        _check_hidden_buffer(self, self.output_buffer(), (oc, oh, ow), t)
+        rom = self.weight_rom()
+        lanes = self.lanes()
+        if rom.lanes() != lanes * kw:
+            raise VerifyException(f"weight ROM has {rom.lanes()} lanes, channels*units*kernel_w is {lanes * kw}")
+        if rom.element_bits() != bits:
+            raise VerifyException(f"weight ROM holds si{rom.element_bits()}, weight_bits is {bits}")
+        if _int(rom.depth) != self.groups() * ic * kh:
+            raise VerifyException(
+                f"weight ROM depth {_int(rom.depth)} must be groups*in_channels*kernel_h = {self.groups() * ic * kh}"
+            )
+        if tuple(self.bias.get_shape()) != (oc,):
+            raise VerifyException(f"bias must have {oc} values, got shape {list(self.bias.get_shape())}")
+        low, high = accumulator_range(self.weight_array(), dense_to_numpy(self.bias), t)
+        needed = signed_width(low, high)
+        if width < needed:
+            raise VerifyException(
+                f"accumulator width {width} can overflow: values reach [{low}, {high}], which needs {needed} bits"
+            )
+
+
+POOL_MODES = ("max", "avg")
+
+
+@irdl_op_definition
+class PoolUnitOp(SymbolOp):
+    """A pooling unit on T-bit values rebuilt from bit-planes (Numerics 7).
+
+    For each channel and output row it reads the T planes of the window's `kernel_h` input
+    rows (zero outside the image), rebuilds the T-bit values column by column, combines
+    the rows and then the `kernel_w` columns of each window (`max`, or
+    `avg` = floor((sum + floor(n/2)) / n) with n = kernel_h*kernel_w), and writes the T
+    bit-planes of the pooled row. Cycles: C * OH * kernel_h * T + pipeline + T.
+    """
+
+    name = "snnhw.pool_unit"
+    mode = prop_def(StringAttr)
+    channels = prop_def(IntegerAttr[I64])
+    in_height = prop_def(IntegerAttr[I64])
+    in_width = prop_def(IntegerAttr[I64])
+    out_height = prop_def(IntegerAttr[I64])
+    out_width = prop_def(IntegerAttr[I64])
+    kernel = prop_def(DenseArrayBase)
+    stride = prop_def(DenseArrayBase)
+    padding = prop_def(DenseArrayBase)
+    time_steps = prop_def(IntegerAttr[I64])
+    input = prop_def(SymbolRefAttr)
+    output = prop_def(SymbolRefAttr)
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        mode: str,
+        channels: int,
+        in_size: tuple[int, int],
+        out_size: tuple[int, int],
+        kernel: tuple[int, int],
+        stride: tuple[int, int],
+        padding: tuple[int, int],
+        time_steps: int,
+        input: str,
+        output: str,
+    ):
+        super().__init__(
+            properties={
+                "sym_name": StringAttr(name),
+                "mode": StringAttr(mode),
+                "channels": _i(channels),
+                "in_height": _i(in_size[0]),
+                "in_width": _i(in_size[1]),
+                "out_height": _i(out_size[0]),
+                "out_width": _i(out_size[1]),
+                "kernel": _pair_attr(kernel),
+                "stride": _pair_attr(stride),
+                "padding": _pair_attr(padding),
+                "time_steps": _i(time_steps),
+                "input": FlatSymbolRefAttr(input),
+                "output": FlatSymbolRefAttr(output),
+            }
+        )
+
+    def kernel_size(self) -> tuple[int, int]:
+        return _pair(self.kernel)
+
+    def strides(self) -> tuple[int, int]:
+        return _pair(self.stride)
+
+    def paddings(self) -> tuple[int, int]:
+        return _pair(self.padding)
+
+    def row_cycles(self) -> int:
+        return self.kernel_size()[0] * _int(self.time_steps)
+
+    def drain_cycles(self) -> int:
+        return _int(self.time_steps)
+
+    def ideal_cycles(self) -> int:
+        return _int(self.channels) * _int(self.out_height) * self.row_cycles()
+
+    def cycles(self) -> int:
+        return self.ideal_cycles() + PIPELINE_LATENCY + self.drain_cycles()
+
+    def overhead_cycles(self) -> int:
+        return self.cycles() - self.ideal_cycles()
+
+    def is_output(self) -> bool:
+        return False
+
+    def input_buffer(self) -> BufferOp:
+        return _lookup(self, self.input, BufferOp, "input buffer")
+
+    def output_buffer(self) -> BufferOp:
+        return _lookup(self, self.output, BufferOp, "output buffer")
+
+    def verify_(self) -> None:
+        if self.mode.data not in POOL_MODES:
+            raise VerifyException(f"pool mode must be one of {POOL_MODES}, got '{self.mode.data}'")
+        c, ih, iw = _int(self.channels), _int(self.in_height), _int(self.in_width)
+        oh, ow = _int(self.out_height), _int(self.out_width)
+        kh, kw = self.kernel_size()
+        sh, sw = self.strides()
+        ph, pw = self.paddings()
+        if min(c, ih, iw, kh, kw, sh, sw) < 1 or min(ph, pw) < 0:
+            raise VerifyException("pool unit shapes, kernel and stride must be positive, padding non-negative")
+        if 2 * ph > kh or 2 * pw > kw:
+            raise VerifyException(f"padding {ph}x{pw} must be at most half the kernel {kh}x{kw}")
+        expected = (window_output(ih, kh, sh, ph), window_output(iw, kw, sw, pw))
+        if (oh, ow) != expected or min(expected) < 1:
+            raise VerifyException(f"output {oh}x{ow} must be {expected[0]}x{expected[1]} for this kernel, stride and padding")
+        t = _int(self.time_steps)
+        _check_input_buffer(self.input_buffer(), (c, ih, iw), t)
+        _check_hidden_buffer(self, self.output_buffer(), (c, oh, ow), t)
+
+
+STAGE_KINDS = (LinearUnitOp, ConvUnitOp, PoolUnitOp)
 
 
 @irdl_op_definition
@@ -444,7 +795,7 @@ class ScheduleOp(IRDLOperation):
             }
         )
 
-    def stage_ops(self) -> list[LinearUnitOp]:
+    def stage_ops(self) -> list[LinearUnitOp | ConvUnitOp | PoolUnitOp]:
         return [_lookup(self, ref, STAGE_KINDS, "stage") for ref in self.stages.data]
 
     def verify_(self) -> None:
@@ -480,7 +831,7 @@ class ScheduleOp(IRDLOperation):
 
 SNNHW = Dialect(
     "snnhw",
-    [AcceleratorOp, BufferOp, LogitBufferOp, RomOp, LinearUnitOp, ScheduleOp],
+    [AcceleratorOp, BufferOp, LogitBufferOp, RomOp, LinearUnitOp, ConvUnitOp, PoolUnitOp, ScheduleOp],
     [],
 )
 

@@ -1,8 +1,15 @@
-"""`lower-snn-to-snnhw`: integer `snn` MLP -> `snnhw` micro-architecture.
+"""`lower-snn-to-snnhw`: integer `snn` network -> `snnhw` micro-architecture.
 
-Input: `snn.encode -> [snn.flatten] -> snn.linear -> snn.radix_neuron -> ... -> snn.linear
--> func.return`. Each `snn.linear` becomes an `snnhw.linear_unit` with its weight ROM and
-output buffer; the function becomes one `snnhw.accelerator` with a static schedule.
+Input: `snn.encode`, then conv2d + radix_neuron, max/avg pooling, flatten, and
+linear + radix_neuron layers, ending with an output `snn.linear`. Each conv2d becomes an
+`snnhw.conv_unit` (with weight ROM), each pooling an `snnhw.pool_unit`, each linear an
+`snnhw.linear_unit`; every stage writes a C x H x W x T bit-plane buffer, and flatten
+disappears (a linear unit reads a C x H x W buffer in NCHW feature order). The function
+becomes one `snnhw.accelerator` with a static schedule. Stage names: conv1.., pool1..,
+fc1.. in network order.
+
+Option `parallelism`: a setting of `e3ne.parallelism` (`[layer.]key=value,...`, keys
+P, Q, columns, channels, units), e.g. `{parallelism="conv1.channels=8,P=16"}`.
 
 Option `linear-parallelism`: P for every layer (clamped to out_features), or a
 comma-separated list with one P per linear layer, e.g. `{linear-parallelism=16,8,1}`.
@@ -24,10 +31,13 @@ from xdsl.pattern_rewriter import PatternRewriter, PatternRewriteWalker, Rewrite
 from e3ne.dense import dense_to_numpy, numpy_to_dense
 from e3ne.dialects import snn, snnhw
 from e3ne.errors import E3NEError
+from e3ne.parallelism import Parallelism
+from e3ne.parallelism import parse_parallelism as parse_settings
 
 DISTRIBUTED_ROM_BITS = 4096  # smaller weight ROMs go to LUTRAM, larger to block RAM
 INPUT_WORD_BITS = 32  # word width of a flat (N, F) input buffer
 DEFAULT_PARALLELISM = 16
+DEFAULT_CONV_CHANNELS = 8
 
 
 def parse_parallelism(spec: str | int | list[int] | tuple[int, ...] | None) -> list[int] | None:
@@ -52,51 +62,67 @@ def pack_weights(weights: np.ndarray, parallelism: int) -> np.ndarray:
     return padded.reshape(groups, parallelism, in_features).transpose(0, 2, 1).reshape(-1, parallelism)
 
 
-@dataclass
-class _Layer:
-    linear: snn.LinearOp
-    neuron: snn.RadixNeuronOp | None
+def pack_conv_weights(weights: np.ndarray, lanes: int) -> np.ndarray:
+    """(OC, IC, KH, KW) -> ROM words (groups*IC*KH, lanes*KW): word (g*IC + ic)*KH + ky,
+    lane l*KW + kx = W[g*lanes + l, ic, ky, kx] (0 past OC)."""
+    oc, ic, kh, kw = weights.shape
+    groups = snnhw.ceil_div(oc, lanes)
+    padded = np.zeros((groups * lanes, ic, kh, kw), dtype=np.int64)
+    padded[:oc] = weights
+    return padded.reshape(groups, lanes, ic, kh, kw).transpose(0, 2, 3, 1, 4).reshape(groups * ic * kh, lanes * kw)
 
 
-def _collect_layers(function: func.FuncOp) -> tuple[snn.EncodeOp, list[_Layer]]:
+def default_conv_parallelism(out_shape: tuple[int, int, int], block_cycles: int, time_steps: int) -> dict[str, int]:
+    """Whole output rows, and as many channels as the drain (lanes*T words a row) hides behind
+    the row's reads, at most DEFAULT_CONV_CHANNELS."""
+    oc, _, ow = out_shape
+    channels = max(1, min(oc, DEFAULT_CONV_CHANNELS, block_cycles // time_steps))
+    return {"columns": ow, "channels": channels, "units": 1}
+
+
+def _rom(name: str, packed: np.ndarray, weight_type) -> snnhw.RomOp:
+    bits = weight_type.width.data
+    kind = "distributed" if packed.size * bits <= DISTRIBUTED_ROM_BITS else "block"
+    return snnhw.RomOp(name, numpy_to_dense(packed, weight_type), kind)
+
+
+def _bias(op: snn.ComputeOp, count: int):
+    if op.bias is None:
+        return numpy_to_dense(np.zeros(count, dtype=np.int64), IntegerType(32, Signedness.SIGNED))
+    return op.bias
+
+
+def _check_options(settings: dict[str, int], name: str, limits: dict[str, int]) -> None:
+    for key, value in settings.items():
+        if key in limits and value > limits[key]:
+            raise E3NEError(f"parallelism {name}.{key}={value} exceeds {limits[key]} for layer '{name}'")
+
+
+def _walk(function: func.FuncOp) -> tuple[snn.EncodeOp, list]:
     ops = [op for op in function.body.ops if not isinstance(op, func.ReturnOp)]
     location = f"func @{function.sym_name.data}"
     if not ops or not isinstance(ops[0], snn.EncodeOp):
         raise E3NEError("the network must start with snn.encode", location=location)
-    encode, rest = ops[0], ops[1:]
-    if rest and isinstance(rest[0], snn.FlattenOp):
-        rest = rest[1:]
-    layers: list[_Layer] = []
-    while rest:
-        linear = rest.pop(0)
-        if not isinstance(linear, snn.LinearOp):
-            raise E3NEError(
-                f"the linear hardware path supports snn.linear -> snn.radix_neuron chains, found {linear.name}",
-                location=location,
-                hint="convolution and pooling units are not implemented yet",
-            )
-        if not linear.is_quantized():
-            raise E3NEError("snn.linear is still float; run snn-quantize first", location=location)
-        neuron = None
-        if rest and isinstance(rest[0], snn.RadixNeuronOp):
-            neuron = rest.pop(0)
-        elif rest:
-            raise E3NEError(f"snn.linear must be followed by snn.radix_neuron, found {rest[0].name}", location=location)
-        layers.append(_Layer(linear, neuron))
-    if not layers or layers[-1].neuron is not None:
-        raise E3NEError("the network must end with an output snn.linear (no neuron)", location=location)
-    return encode, layers
+    for op in ops:
+        if isinstance(op, snn.ComputeOp) and not op.is_quantized():
+            raise E3NEError(f"{op.name} is still float; run snn-quantize first", location=location)
+    return ops[0], ops[1:]
 
 
-def lower_function(function: func.FuncOp, parallelism: list[int] | None) -> snnhw.AcceleratorOp:
-    encode, layers = _collect_layers(function)
+def lower_function(
+    function: func.FuncOp, parallelism: Parallelism | None = None, linear_list: list[int] | None = None
+) -> snnhw.AcceleratorOp:
+    """The accelerator of an integer snn network: conv/pool stages, flatten, linear stages."""
+    parallelism = parallelism or Parallelism()
+    encode, rest = _walk(function)
+    location = f"func @{function.sym_name.data}"
     time_steps = snn.width_of(encode.output)
-    if parallelism is not None and len(parallelism) not in (1, len(layers)):
+    linear_count = sum(isinstance(op, snn.LinearOp) for op in rest)
+    if linear_list is not None and len(linear_list) not in (1, linear_count):
         raise E3NEError(
-            f"linear-parallelism has {len(parallelism)} values for {len(layers)} linear layers",
+            f"linear-parallelism has {len(linear_list)} values for {linear_count} linear layers",
             hint="give one P for all layers or one per layer",
         )
-    body: list = []
     shape = snn.shape_of(encode.output)
     if shape[0] != 1:
         raise E3NEError(f"the accelerator processes one image at a time; batch is {shape[0]}")
@@ -108,54 +134,143 @@ def lower_function(function: func.FuncOp, parallelism: list[int] | None) -> snnh
     else:
         raise E3NEError(f"input of shape {'x'.join(map(str, shape))} is not supported; use (1, F) or (1, C, H, W)")
     source = snnhw.BufferOp("input", c, h, w, time_steps, "input")
-    body.append(source)
-    stages: list[snnhw.LinearUnitOp] = []
-    for index, layer in enumerate(layers):
-        linear = layer.linear
-        name = f"fc{index + 1}"
-        weights = dense_to_numpy(linear.weight)
-        out_features, in_features = weights.shape
-        p = DEFAULT_PARALLELISM if parallelism is None else parallelism[0 if len(parallelism) == 1 else index]
-        if p < 1:
-            raise E3NEError(f"linear-parallelism must be >= 1, got {p}")
-        p = min(p, out_features)
-        if layer.neuron is None:
-            p = min(p, in_features * time_steps)  # the P logits drain while the next group accumulates
-        weight_type = linear.weight.get_element_type()
-        bits = weight_type.width.data
-        packed = pack_weights(weights, p)
-        kind = "distributed" if packed.size * bits <= DISTRIBUTED_ROM_BITS else "block"
-        rom = snnhw.RomOp(f"{name}_weights", numpy_to_dense(packed, weight_type), kind)
-        accumulator_width = snn.width_of(linear.output)
-        is_output = layer.neuron is None
-        groups = snnhw.ceil_div(out_features, p)
-        if is_output:
-            target = snnhw.LogitBufferOp("logits", out_features, groups * p, accumulator_width)
-            shift = 0
+    body: list = [source]
+    stages: list = []
+    names: list[str] = []
+    counts = {"conv": 0, "pool": 0, "fc": 0}
+
+    def next_name(kind: str) -> str:
+        counts[kind] += 1
+        return f"{kind}{counts[kind]}"
+
+    while rest:
+        op = rest.pop(0)
+        if isinstance(op, snn.FlattenOp):
+            continue  # a C x H x W buffer already holds features in NCHW order
+        if isinstance(op, snn.Conv2dOp):
+            name = next_name("conv")
+            names.append(name)
+            if not rest or not isinstance(rest[0], snn.RadixNeuronOp):
+                raise E3NEError(
+                    "a convolution must be followed by snn.radix_neuron (the output layer must be linear)",
+                    location=location,
+                )
+            neuron = rest.pop(0)
+            weights = dense_to_numpy(op.weight)
+            oc, ic, kh, kw = weights.shape
+            _, _, oh, ow = snn.shape_of(op.output)
+            in_shape = source.shape()[:3]
+            block_cycles = ic * time_steps * kh
+            settings = {**default_conv_parallelism((oc, oh, ow), block_cycles, time_steps)}
+            settings.update(parallelism.for_layer(name, "conv"))
+            _check_options(settings, name, {"columns": ow, "channels": oc, "units": oc})
+            if settings["channels"] * settings["units"] > oc:
+                raise E3NEError(
+                    f"parallelism {name}: channels x units = {settings['channels']}x{settings['units']} "
+                    f"exceeds the {oc} output channels"
+                )
+            lanes = settings["channels"] * settings["units"]
+            weight_type = op.weight.get_element_type()
+            rom = _rom(f"{name}_weights", pack_conv_weights(weights, lanes), weight_type)
+            target = snnhw.BufferOp(f"{name}_out", oc, oh, ow, time_steps, "hidden")
+            unit = snnhw.ConvUnitOp(
+                name,
+                in_shape=in_shape,
+                out_shape=(oc, oh, ow),
+                kernel=(kh, kw),
+                stride=op.strides(),
+                padding=op.paddings(),
+                columns=settings["columns"],
+                channels=settings["channels"],
+                units=settings["units"],
+                time_steps=time_steps,
+                weight_bits=weight_type.width.data,
+                accumulator_width=snn.width_of(op.output),
+                shift=neuron.shift.value.data,
+                bias=_bias(op, oc),
+                input=source.symbol,
+                weights=rom.symbol,
+                output=target.symbol,
+            )
+            body += [rom, unit, target]
+        elif isinstance(op, snn.MaxPool2dOp | snn.AvgPool2dOp):
+            name = next_name("pool")
+            names.append(name)
+            channels, ih, iw = source.shape()[:3]
+            _, _, oh, ow = snn.shape_of(op.output)
+            target = snnhw.BufferOp(f"{name}_out", channels, oh, ow, time_steps, "hidden")
+            unit = snnhw.PoolUnitOp(
+                name,
+                mode="max" if isinstance(op, snn.MaxPool2dOp) else "avg",
+                channels=channels,
+                in_size=(ih, iw),
+                out_size=(oh, ow),
+                kernel=op.kernel_size(),
+                stride=op.strides(),
+                padding=op.paddings(),
+                time_steps=time_steps,
+                input=source.symbol,
+                output=target.symbol,
+            )
+            body += [unit, target]
+        elif isinstance(op, snn.LinearOp):
+            index = counts["fc"]
+            name = next_name("fc")
+            names.append(name)
+            neuron = None
+            if rest and isinstance(rest[0], snn.RadixNeuronOp):
+                neuron = rest.pop(0)
+            elif rest:
+                raise E3NEError(f"snn.linear must be followed by snn.radix_neuron, found {rest[0].name}", location=location)
+            weights = dense_to_numpy(op.weight)
+            out_features, in_features = weights.shape
+            settings = {"P": DEFAULT_PARALLELISM}
+            if linear_list is not None:
+                settings["P"] = linear_list[0 if len(linear_list) == 1 else index]
+            settings.update(parallelism.for_layer(name, "linear"))
+            p = settings["P"]
+            if p < 1:
+                raise E3NEError(f"linear-parallelism must be >= 1, got {p}")
+            p = min(p, out_features)
+            if neuron is None:
+                p = min(p, in_features * time_steps)  # the P logits drain while the next group accumulates
+            weight_type = op.weight.get_element_type()
+            rom = _rom(f"{name}_weights", pack_weights(weights, p), weight_type)
+            accumulator_width = snn.width_of(op.output)
+            groups = snnhw.ceil_div(out_features, p)
+            if neuron is None:
+                target = snnhw.LogitBufferOp("logits", out_features, groups * p, accumulator_width)
+            else:
+                target = snnhw.BufferOp(f"{name}_out", groups, 1, p, time_steps, "hidden")
+            unit = snnhw.LinearUnitOp(
+                name,
+                in_features=in_features,
+                out_features=out_features,
+                parallelism=p,
+                time_steps=time_steps,
+                weight_bits=weight_type.width.data,
+                accumulator_width=accumulator_width,
+                shift=0 if neuron is None else neuron.shift.value.data,
+                output_layer=neuron is None,
+                bias=_bias(op, out_features),
+                input=source.symbol,
+                weights=rom.symbol,
+                output=target.symbol,
+            )
+            body += [rom, unit, target]
+            if neuron is None and rest:
+                raise E3NEError(f"the output snn.linear must be the last layer, found {rest[0].name} after it", location=location)
         else:
-            target = snnhw.BufferOp(f"{name}_out", groups, 1, p, time_steps, "hidden")
-            shift = layer.neuron.shift.value.data
-        bias = linear.bias
-        if bias is None:
-            bias = numpy_to_dense(np.zeros(out_features, dtype=np.int64), IntegerType(32, Signedness.SIGNED))
-        unit = snnhw.LinearUnitOp(
-            name,
-            in_features=in_features,
-            out_features=out_features,
-            parallelism=p,
-            time_steps=time_steps,
-            weight_bits=bits,
-            accumulator_width=accumulator_width,
-            shift=shift,
-            output_layer=is_output,
-            bias=bias,
-            input=source.symbol,
-            weights=rom.symbol,
-            output=target.symbol,
-        )
-        body += [rom, unit, target]
+            raise E3NEError(
+                f"the hardware path does not support {op.name} here",
+                location=location,
+                hint="supported: snn.conv2d/snn.linear + snn.radix_neuron, snn.max_pool2d, snn.avg_pool2d, snn.flatten",
+            )
         stages.append(unit)
         source = target
+    if not stages or not isinstance(stages[-1], snnhw.LinearUnitOp) or not stages[-1].is_output():
+        raise E3NEError("the network must end with an output snn.linear (no neuron)", location=location)
+    parallelism.check_layers(names)
     body.append(
         snnhw.ScheduleOp(
             [s.symbol for s in stages], [s.cycles() for s in stages], [s.overhead_cycles() for s in stages]
@@ -176,11 +291,12 @@ def needs_width_inference(module: ModuleOp) -> bool:
 class LowerNetworkFunction(RewritePattern):
     """Replaces the network's `func.func` with its `snnhw.accelerator`."""
 
-    parallelism: list[int] | None
+    parallelism: Parallelism
+    linear_list: list[int] | None = None
 
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: func.FuncOp, rewriter: PatternRewriter) -> None:
-        rewriter.replace(op, lower_function(op, self.parallelism), [])
+        rewriter.replace(op, lower_function(op, self.parallelism, self.linear_list), [])
 
 
 @dataclass(frozen=True)
@@ -188,6 +304,7 @@ class LowerSnnToSnnhw(ModulePass):
     name = "lower-snn-to-snnhw"
 
     linear_parallelism: tuple[int, ...] = ()
+    parallelism: str = ""
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         functions = [f for f in op.body.ops if isinstance(f, func.FuncOp)]
@@ -195,5 +312,5 @@ class LowerSnnToSnnhw(ModulePass):
             raise E3NEError(f"expected one network function, found {len(functions)}")
         if needs_width_inference(op):
             raise E3NEError("accumulator widths are not inferred (si64); run snn-infer-widths first")
-        pattern = LowerNetworkFunction(parse_parallelism(self.linear_parallelism))
+        pattern = LowerNetworkFunction(parse_settings(self.parallelism), parse_parallelism(self.linear_parallelism))
         PatternRewriteWalker(pattern, apply_recursively=False).rewrite_module(op)

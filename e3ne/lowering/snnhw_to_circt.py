@@ -28,12 +28,20 @@ from e3ne.dense import dense_to_numpy, numpy_to_dense
 from e3ne.dialects import snnhw
 from e3ne.lowering.controller import build_controller
 from e3ne.lowering.hwbuilder import ModuleBuilder, Port, bits_for, extern_memory
+from e3ne.lowering.conv_unit import build_conv_unit
+from e3ne.lowering.conv_unit import unit_ports as conv_ports
 from e3ne.lowering.linear_unit import build_linear_unit, unit_ports
+from e3ne.lowering.pool_unit import build_pool_unit
+from e3ne.lowering.pool_unit import unit_ports as pool_ports
 
 RAM_PRIMITIVE = "e3ne_ram_sdp"
 # Stage kind -> (module builder, port list). Convolution and pooling units add entries here;
 # every stage talks to the controller by start/done and to buffers by the same RAM ports.
-STAGE_LOWERINGS = {snnhw.LinearUnitOp: (build_linear_unit, unit_ports)}
+STAGE_LOWERINGS = {
+    snnhw.LinearUnitOp: (build_linear_unit, unit_ports),
+    snnhw.ConvUnitOp: (build_conv_unit, conv_ports),
+    snnhw.PoolUnitOp: (build_pool_unit, pool_ports),
+}
 ROM_PRIMITIVES = {"block": "e3ne_rom_block", "distributed": "e3ne_rom_distributed"}
 
 
@@ -61,10 +69,15 @@ def _rom(name: str, data, kind: str, width: int, depth: int) -> hw.HWModuleExter
     return op
 
 
-def _bias_data(unit: snnhw.LinearUnitOp):
-    p = unit.parallelism.value.data
+def _lanes(unit: snnhw.LinearUnitOp | snnhw.ConvUnitOp) -> int:
+    return unit.lanes() if isinstance(unit, snnhw.ConvUnitOp) else unit.parallelism.value.data
+
+
+def _bias_data(unit: snnhw.LinearUnitOp | snnhw.ConvUnitOp):
+    p = _lanes(unit)
+    values = dense_to_numpy(unit.bias)
     bias = np.zeros(unit.groups() * p, dtype=np.int64)
-    bias[: unit.out_features.value.data] = dense_to_numpy(unit.bias)
+    bias[: values.shape[0]] = values
     acc_bits = unit.accumulator_width.value.data
     return numpy_to_dense(bias.reshape(unit.groups(), p), IntegerType(acc_bits, Signedness.SIGNED))
 
@@ -82,9 +95,12 @@ def lower_accelerator(accelerator: snnhw.AcceleratorOp) -> list:
         elif isinstance(op, snnhw.RomOp):
             ops.append(_rom(f"{net}_{op.symbol}", op.data, op.kind.data, op.word_width.value.data, op.depth.value.data))
     for stage in stages:
-        bias = _bias_data(stage)
-        groups, p = bias.get_shape()
-        ops.append(_rom(f"{net}_{stage.symbol}_bias", bias, "distributed", p * stage.accumulator_width.value.data, groups))
+        if not isinstance(stage, snnhw.PoolUnitOp):
+            bias = _bias_data(stage)
+            groups, p = bias.get_shape()
+            ops.append(
+                _rom(f"{net}_{stage.symbol}_bias", bias, "distributed", p * stage.accumulator_width.value.data, groups)
+            )
         build_stage, _ = STAGE_LOWERINGS[type(stage)]
         ops.append(build_stage(stage, f"{net}_{stage.symbol}"))
     names = [s.symbol for s in stages]
@@ -118,33 +134,29 @@ def lower_accelerator(accelerator: snnhw.AcceleratorOp) -> list:
     controller_op = top.last_instance
     for stage in stages:
         _, outputs = STAGE_LOWERINGS[type(stage)][1](stage)
-        rom = stage.weight_rom()
-        weights = top.rom(
-            f"{stage.symbol}_weights_rom", f"{net}_{rom.symbol}", bits_for(rom.depth.value.data), rom.word_width.value.data
-        )
-        bias = top.rom(
-            f"{stage.symbol}_bias_rom",
-            f"{net}_{stage.symbol}_bias",
-            bits_for(stage.groups()),
-            stage.parallelism.value.data * stage.accumulator_width.value.data,
-        )
         source_mem = memories[stage.input.root_reference.data]
         target_mem = memories[stage.output.root_reference.data]
-        unit = top.instance(
-            stage.symbol,
-            f"{net}_{stage.symbol}",
-            {
-                "rst": top.reset,
-                "start": controller[f"{stage.symbol}_start"],
-                "act_rdata": source_mem.data,
-                "weight_data": weights.data,
-                "bias_data": bias.data,
-            },
-            {p.name: p.width for p in outputs},
-        )
+        unit_inputs = {"rst": top.reset, "start": controller[f"{stage.symbol}_start"], "act_rdata": source_mem.data}
+        if not isinstance(stage, snnhw.PoolUnitOp):
+            rom = stage.weight_rom()
+            weights = top.rom(
+                f"{stage.symbol}_weights_rom",
+                f"{net}_{rom.symbol}",
+                bits_for(rom.depth.value.data),
+                rom.word_width.value.data,
+            )
+            bias = top.rom(
+                f"{stage.symbol}_bias_rom",
+                f"{net}_{stage.symbol}_bias",
+                bits_for(stage.groups()),
+                _lanes(stage) * stage.accumulator_width.value.data,
+            )
+            unit_inputs.update(weight_data=weights.data, bias_data=bias.data)
+        unit = top.instance(stage.symbol, f"{net}_{stage.symbol}", unit_inputs, {p.name: p.width for p in outputs})
         source_mem.connect(raddr=unit["act_raddr"])
-        weights.connect(addr=unit["weight_addr"])
-        bias.connect(addr=unit["bias_addr"])
+        if not isinstance(stage, snnhw.PoolUnitOp):
+            weights.connect(addr=unit["weight_addr"])
+            bias.connect(addr=unit["bias_addr"])
         target_mem.connect(we=unit["out_we"], waddr=unit["out_waddr"], wdata=unit["out_wdata"])
         top.connect(controller_op, f"{stage.symbol}_done", unit["done"])
     memories[source.symbol].connect(we=top.inputs["in_we"], waddr=top.inputs["in_addr"], wdata=top.inputs["in_data"])
