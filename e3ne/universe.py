@@ -23,6 +23,7 @@ PASSES: dict[str, str] = {
     "snn-infer-widths": "e3ne.passes.infer_widths:InferWidthsPass",
     # hardware path (snn -> snnhw -> hw)
     "lower-snn-to-snnhw": "e3ne.lowering.snn_to_snnhw:LowerSnnToSnnhw",
+    "snnhw-estimate": "e3ne.passes.estimate:EstimatePass",
     "lower-snnhw-to-circt": "e3ne.lowering.snnhw_to_circt:LowerSnnhwToCirct",
     "lower-snn-to-hw": "e3ne.lowering.pipeline:LowerSnnToHw",
 }

@@ -1,0 +1,307 @@
+"""BUILD/report.json and BUILD/report.md: resources, speed, fit and energy of a build.
+
+The resource and cycle numbers are `snnhw-estimate`'s (e3ne/passes/estimate.py, cost
+model e3ne/cost.py); `e3ne synth` puts Yosys's real counts beside them (synth.json).
+
+Energy is an *estimate* of the arithmetic and on-chip memory energy per image, built
+from the spike activity the golden model records on the calibration set and per-operation
+figures from M. Horowitz, "Computing's energy problem (and what we can do about it)",
+ISSCC 2014 (45 nm, 0.9 V): 8-bit integer add 0.03 pJ, 32-bit add 0.1 pJ (linear in
+between), on-chip SRAM read 10 pJ per 64-bit word from an 8 KB array (0.16 pJ/bit).
+It counts the spike-gated additions actually performed (sum of input spikes x fan-out),
+one weight-memory word read per compute cycle, and the activation bits read. It leaves
+out static power, clocking and FPGA routing overhead, which on a real FPGA dominate
+(typically 10-100x these figures): use it to compare designs and models, not as a
+power-meter reading.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from e3ne.passes.estimate import DesignEstimate, fit
+from e3ne.targets import Part
+
+ENERGY_SOURCE = (
+    "M. Horowitz, 'Computing's energy problem (and what we can do about it)', ISSCC 2014, "
+    "45 nm: 8-bit add 0.03 pJ, 32-bit add 0.1 pJ, 8 KB SRAM 64-bit read 10 pJ"
+)
+ADD_8BIT_PJ, ADD_32BIT_PJ = 0.03, 0.1
+SRAM_PJ_PER_BIT = 10.0 / 64
+RESOURCE_NAMES = {"lut": "LUTs (logic)", "ff": "flip-flops", "bram": "block RAMs (36 Kb)", "dsp": "DSP slices"}
+
+
+def add_energy_pj(bits: int) -> float:
+    """Energy of one integer addition of `bits` bits (Horowitz's 8- and 32-bit points, linear)."""
+    if bits <= 8:
+        return ADD_8BIT_PJ * bits / 8
+    return ADD_8BIT_PJ + (ADD_32BIT_PJ - ADD_8BIT_PJ) * (bits - 8) / 24
+
+
+def spike_activity(quant_module, x: np.ndarray) -> list[dict]:
+    """Per compute layer (network order): mean input spikes per image and the number of
+    input values, from the golden model's recorded activations on `x`."""
+    from e3ne.dialects import snn
+    from e3ne.interpreters.golden import run_golden
+
+    _, recorded = run_golden(quant_module, x, record=True)
+    layers = []
+    for op in quant_module.walk():
+        if isinstance(op, snn.LinearOp | snn.Conv2dOp):
+            source = op.input.owner
+            values = recorded.get(source)
+            if values is None:
+                continue
+            values = np.asarray(values, dtype=np.int64).reshape(len(values), -1)
+            spikes = np.zeros(len(values), dtype=np.int64)
+            remaining = values.copy()
+            while remaining.any():
+                spikes += (remaining & 1).sum(axis=1)
+                remaining >>= 1
+            layers.append({"input_spikes": float(spikes.mean()), "inputs": int(values.shape[1])})
+    return layers
+
+
+def energy_estimate(design: DesignEstimate, activity: list[dict] | None) -> dict | None:
+    compute = [layer for layer in design.layers if layer.kind in ("linear", "conv")]
+    if activity is None or len(activity) != len(compute):
+        return None
+    layers = []
+    for layer, act in zip(compute, activity):
+        width = layer.accumulator_width or 16
+        additions = act["input_spikes"] * layer.additions_per_spike
+        add_pj = additions * add_energy_pj(width)
+        rom_pj = layer.cycles * layer.rom_bits_per_cycle * SRAM_PJ_PER_BIT
+        act_pj = layer.cycles * SRAM_PJ_PER_BIT  # one activation bit per compute cycle
+        layers.append(
+            {
+                "name": layer.name,
+                "input_spikes": round(act["input_spikes"], 1),
+                "spike_rate": round(act["input_spikes"] / max(1, act["inputs"] * layer.time_steps), 4),
+                "additions": round(additions),
+                "energy_nj": round((add_pj + rom_pj + act_pj) / 1000, 3),
+                "additions_nj": round(add_pj / 1000, 3),
+                "memory_nj": round((rom_pj + act_pj) / 1000, 3),
+            }
+        )
+    total = sum(layer["energy_nj"] for layer in layers)
+    return {
+        "per_image_nj": round(total, 3),
+        "additions": sum(layer["additions"] for layer in layers),
+        "layers": layers,
+        "label": "ESTIMATE: arithmetic + on-chip memory reads only, 45 nm ASIC figures; "
+        "excludes static power, clocking and FPGA routing (real FPGA energy is typically 10-100x higher)",
+        "source": ENERGY_SOURCE,
+    }
+
+
+def build_report(
+    design: DesignEstimate,
+    part: Part,
+    settings: dict | None = None,
+    activity: list[dict] | None = None,
+) -> dict:
+    totals = design.totals
+    seconds = design.cycles / (part.clock_mhz * 1e6)
+    fitting = fit(totals, part)
+    overflowing = [key for key, entry in fitting.items() if entry["overflow"] > 0]
+    return {
+        "target": {"part": part.name, "board": part.board, "clock_mhz": part.clock_mhz, "family": part.family},
+        "settings": settings or {},
+        "layers": [
+            {
+                "name": layer.name,
+                "kind": layer.kind,
+                "shape": layer.shape,
+                "time_steps": layer.time_steps,
+                "weight_bits": layer.weight_bits,
+                "parallelism": layer.parallelism,
+                "cycles": layer.cycles,
+                **layer.cost.as_dict(),
+                "parts": {name: part_cost.as_dict() for name, part_cost in layer.parts.items()},
+            }
+            for layer in design.layers
+        ],
+        "shared": {name: shared.as_dict() for name, shared in design.shared.items()},
+        "totals": totals.as_dict(),
+        "cycles_per_image": design.cycles,
+        "latency_us": round(seconds * 1e6, 2),
+        "throughput_images_per_s": round(1 / seconds, 1),
+        "fit": fitting,
+        "fits": not overflowing,
+        "overflow": overflowing,
+        "suggestions": suggestions(design, fitting),
+        "energy": energy_estimate(design, activity),
+        "estimator": "e3ne.cost (Yosys synth_xilinx-calibrated; see e3ne synth for real counts)",
+    }
+
+
+def suggestions(design: DesignEstimate, fitting: dict) -> list[str]:
+    """What to change, in plain words: for a design that does not fit, and what limits speed."""
+    tips = []
+    if fitting["bram"]["overflow"] > 0:
+        biggest = max(design.layers, key=lambda layer: layer.parts.get("weights", layer.cost).bram)
+        tips.append(
+            f"Block RAM overflows by {fitting['bram']['overflow']:g} blocks: the weights do not fit on chip. "
+            f"Layer {biggest.name} holds the most ({biggest.parts.get('weights', biggest.cost).bram:g} blocks); "
+            "use fewer weight bits (--weight-bits), a smaller model, a bigger part (--target), "
+            "or off-chip weights (streaming weights from external memory is not implemented yet)."
+        )
+    for key in ("lut", "ff"):
+        if fitting[key]["overflow"] > 0:
+            widest = max(design.layers, key=lambda layer: getattr(layer.cost, key))
+            tips.append(
+                f"{RESOURCE_NAMES[key]} overflow by {fitting[key]['overflow']:,.0f}: lower the parallelism of "
+                f"{widest.name} ({_parallelism_text(widest.parallelism)}), which uses the most, "
+                "or let `e3ne explore` / `--parallelism auto` pick a design that fits."
+            )
+    slowest = max(design.layers, key=lambda layer: layer.cycles)
+    share = slowest.cycles / max(1, design.cycles)
+    if share > 0.5 and slowest.parallelism:
+        tips.append(
+            f"{slowest.name} takes {share:.0%} of the time per image; raising its parallelism "
+            f"({_parallelism_text(slowest.parallelism)}) is the most effective way to go faster."
+        )
+    return tips
+
+
+def _parallelism_text(parallelism: dict[str, int]) -> str:
+    return ", ".join(f"{key}={value}" for key, value in parallelism.items()) or "none"
+
+
+# --------------------------------------------------------------------------- markdown
+
+
+def _pct(value: float) -> str:
+    return f"{value * 100:.1f}%" if value < 0.1 else f"{value * 100:.0f}%"
+
+
+def render_markdown(report: dict) -> str:
+    target = report["target"]
+    totals = report["totals"]
+    lines = [f"# Accelerator report: {report['settings'].get('model', 'network')}", ""]
+    verdict = "fits" if report["fits"] else "does NOT fit"
+    lines += [
+        "## Summary",
+        "",
+        f"- **Target**: {target['part']} ({target['board']}), clock {target['clock_mhz']:g} MHz.",
+        f"- **Fit**: the design {verdict} on this part "
+        + (
+            f"(largest use: {max(report['fit'], key=lambda k: report['fit'][k]['utilization'])} at "
+            f"{_pct(max(e['utilization'] for e in report['fit'].values()))})."
+            if report["fits"]
+            else "(" + "; ".join(
+                f"{RESOURCE_NAMES[k]}: needs {report['fit'][k]['used']:,g}, has {report['fit'][k]['available']:,}"
+                for k in report["overflow"]
+            ) + ")."
+        ),
+        f"- **Speed**: one image takes {report['cycles_per_image']:,} clock cycles = "
+        f"{report['latency_us']:,g} µs, i.e. about {report['throughput_images_per_s']:,.0f} images per second "
+        "(one image at a time).",
+    ]
+    energy = report.get("energy")
+    if energy:
+        lines.append(
+            f"- **Energy (rough estimate)**: about {energy['per_image_nj']:,.1f} nJ per image for the additions "
+            f"and memory reads ({energy['additions']:,} spike-driven additions per image); see the energy "
+            "section for what this does and does not include."
+        )
+    lines += ["", "## What to change", ""]
+    lines += [f"- {tip}" for tip in report["suggestions"]] or ["- Nothing: the design fits and is balanced."]
+    lines += [
+        "",
+        "## Layers",
+        "",
+        "Each layer is one hardware unit; they run one after another. *Parallelism* is how many "
+        "outputs a unit computes at once (more = faster but bigger). Resources are estimates "
+        "(`e3ne synth` measures real ones).",
+        "",
+        "| layer | kind | shape | T | weight bits | parallelism | cycles | share of time | LUT | FF | BRAM (36 Kb) | DSP |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for layer in report["layers"]:
+        share = layer["cycles"] / max(1, report["cycles_per_image"])
+        lines.append(
+            f"| {layer['name']} | {layer['kind']} | {layer['shape']} | {layer['time_steps']} | "
+            f"{layer['weight_bits'] if layer['weight_bits'] is not None else '-'} | "
+            f"{_parallelism_text(layer['parallelism'])} | {layer['cycles']:,} | {_pct(share)} | "
+            f"{layer['lut']:,} | {layer['ff']:,} | {layer['bram']:g} | {layer['dsp']} |"
+        )
+    for name, shared in report["shared"].items():
+        lines.append(
+            f"| ({name}) | | | | | | | | {shared['lut']:,} | {shared['ff']:,} | {shared['bram']:g} | {shared['dsp']} |"
+        )
+    lines.append(
+        f"| **total** | | | | | | **{report['cycles_per_image']:,}** | | **{totals['lut']:,}** | "
+        f"**{totals['ff']:,}** | **{totals['bram']:g}** | **{totals['dsp']}** |"
+    )
+    lines += [
+        "",
+        f"Block RAMs: {totals['bram36']} RAMB36 + {totals['bram18']} RAMB18; carry chains: {totals['carry']:,} CARRY4.",
+        "",
+        f"## Fit against {target['part']}",
+        "",
+        "| resource | used (estimate) | available | use | over by |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for key, entry in report["fit"].items():
+        lines.append(
+            f"| {RESOURCE_NAMES[key]} | {entry['used']:,g} | {entry['available']:,} | {_pct(entry['utilization'])} | "
+            f"{entry['overflow']:,g} |"
+        )
+    if energy:
+        lines += [
+            "",
+            "## Energy per image (estimate)",
+            "",
+            f"**{energy['label']}.** Source: {energy['source']}. Spike counts are the golden model's "
+            "averages over the calibration images.",
+            "",
+            "| layer | input spikes | spike rate | additions | additions (nJ) | memory reads (nJ) | total (nJ) |",
+            "| --- | --- | --- | --- | --- | --- | --- |",
+        ]
+        for layer in energy["layers"]:
+            lines.append(
+                f"| {layer['name']} | {layer['input_spikes']:,.0f} | {_pct(layer['spike_rate'])} | "
+                f"{layer['additions']:,} | {layer['additions_nj']:,.3f} | {layer['memory_nj']:,.3f} | "
+                f"{layer['energy_nj']:,.3f} |"
+            )
+    lines += [
+        "",
+        "## How these numbers are made",
+        "",
+        "- Cycles come from the compiler's static schedule (RTL simulation measures exactly these).",
+        "- LUT/FF/BRAM come from a cost model of the generated circuits (e3ne/cost.py), calibrated "
+        "against Yosys; run `e3ne synth BUILD` for real counts (written to synth.json).",
+        "- Latency = cycles / clock; throughput = 1 / latency (the accelerator works on one image at a time).",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def write_report(build: Path, report: dict) -> None:
+    build = Path(build)
+    (build / "report.json").write_text(json.dumps(report, indent=2) + "\n")
+    (build / "report.md").write_text(render_markdown(report))
+
+
+def summary_lines(report: dict) -> list[str]:
+    """The 3-5 lines `e3ne compile` prints."""
+    totals = report["totals"]
+    target = report["target"]
+    lines = [
+        f"{report['cycles_per_image']:,} cycles/image = {report['latency_us']:,g} us at {target['clock_mhz']:g} MHz "
+        f"({report['throughput_images_per_s']:,.0f} images/s)",
+        f"estimated {totals['lut']:,} LUT, {totals['ff']:,} FF, {totals['bram']:g} BRAM36, {totals['dsp']} DSP: "
+        + ("fits" if report["fits"] else "does NOT fit")
+        + f" {target['part']}"
+        + ("" if report["fits"] else f" (over: {', '.join(report['overflow'])})"),
+    ]
+    if report.get("energy"):
+        lines.append(f"energy estimate ~{report['energy']['per_image_nj']:,.1f} nJ/image (arithmetic + memory, 45 nm figures)")
+    if not report["fits"] and report["suggestions"]:
+        lines.append("suggestion: " + report["suggestions"][0])
+    return lines

@@ -1,0 +1,329 @@
+"""Resource cost model: what each generated piece of hardware costs on a Xilinx 7-series /
+UltraScale+ part after Yosys `synth_xilinx` (LUT, FF, CARRY, BRAM18/36, DSP).
+
+The functions mirror what `e3ne/lowering/*` actually builds (the registers, counters,
+adders and memories of `linear_unit.py`, `controller.py`, `snnhw_to_circt.py`), one
+function per builder noun, and are written on plain numbers so that design-space
+exploration can call them for hundreds of points without building IR.
+
+Where the numbers come from:
+
+* flip-flops are counted exactly from the generated registers (`seq.compreg` widths);
+  Yosys removes bits that are constant and merges duplicates, which we follow where the
+  data is known (bias ROMs, small weight ROMs: `stored_bits`);
+* LUTs and CARRY4s of adders, counters and the radix neuron: one LUT per adder bit plus
+  the muxes folded in front of it; coefficients were fitted to Yosys 0.5x `synth_xilinx
+  -family xc7` runs of the generated MLP units at P = 4, 16, 32 (`tools/calibrate_cost.py`);
+* memories follow Yosys's `memory_libmap` rules for Xilinx (techlibs/xilinx
+  `brams_xc*.txt`, `lutrams_xc5v.txt`): RAMs with a write port go to LUTRAM (RAM32M: 32x6,
+  RAM64M: 64x3, 4 LUTs each, cost 8) or block RAM (RAMB18 cost 129, RAMB36 cost 257),
+  whichever is cheaper; a ROM forced to block RAM takes the cheapest RAMB18/RAMB36
+  arrangement; other ROMs become LUT logic (LUT6 per output bit per 64 words) — Yosys's
+  LUTRAM mappings refuse ROMs (`prune_rom`);
+* no unit uses a multiplier: DSP = 0 throughout (Numerics 5).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, fields
+
+import numpy as np
+
+RESOURCES = ("lut", "ff", "carry", "bram18", "bram36", "dsp")
+
+# Block RAM arrangements (address bits, data width): Xilinx RAMB18E1 / RAMB36E1 true
+# dual-port and simple dual-port modes (UG473), as listed in Yosys's brams_xc*.txt.
+RAMB18_MODES = ((14, 1), (13, 2), (12, 4), (11, 9), (10, 18), (9, 36))
+RAMB36_MODES = ((15, 1), (14, 2), (13, 4), (12, 9), (11, 18), (10, 36), (9, 72))
+RAMB18_COST, RAMB36_COST = 129, 257
+# LUTRAM simple dual-port arrangements (address bits, data width), 4 LUTs and cost 8 each.
+LUTRAM_MODES = ((5, 6), (6, 3), (7, 1))
+LUTRAM_UNIT_COST, LUTRAM_UNIT_LUTS = 8, 4
+
+# Fitted per-lane LUT costs (see module docstring).
+HIDDEN_LANE_LUT_PER_ACC_BIT = 1.9  # accumulator (doubling + gating muxes) + bias adder + neuron
+HIDDEN_LANE_LUT_PER_STEP = 2.0  # shadow bank shift mux, saturation
+HIDDEN_LANE_LUT_FIXED = 16.0
+OUTPUT_LANE_LUT_PER_ACC_BIT = 4.0  # accumulator + bias adder + logit shadow mux
+CONTROL_LUT_PER_FF = 1.05  # counters/address registers: one LUT per bit (+ compare)
+
+
+def bits_for(count: int) -> int:
+    """Address/counter width holding 0..count-1 (same rule as hwbuilder.bits_for)."""
+    return max(1, (count - 1).bit_length())
+
+
+def ceil_div(a: int, b: int) -> int:
+    return -(-a // b)
+
+
+@dataclass
+class Cost:
+    """Resources of one piece of hardware; `bram` is in 36 Kb blocks (RAMB18 = 1/2)."""
+
+    lut: float = 0
+    ff: float = 0
+    carry: float = 0
+    bram18: int = 0
+    bram36: int = 0
+    dsp: int = 0
+
+    @property
+    def bram(self) -> float:
+        return self.bram36 + self.bram18 / 2
+
+    def __add__(self, other: Cost) -> Cost:
+        return Cost(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(Cost)))
+
+    def scaled(self, factor: float) -> Cost:
+        return Cost(*(getattr(self, f.name) * factor for f in fields(Cost)))
+
+    def as_dict(self) -> dict[str, float]:
+        values = {k: (round(v) if isinstance(v, float) else v) for k, v in asdict(self).items()}
+        return {**values, "bram": self.bram}
+
+
+def total(costs) -> Cost:
+    result = Cost()
+    for cost in costs:
+        result = result + cost
+    return result
+
+
+# --------------------------------------------------------------------------- logic nouns
+
+
+def register(bits: int) -> Cost:
+    """A `seq.compreg` (FDRE/FDSE; clock enable and synchronous reset are in the flip-flop)."""
+    return Cost(ff=bits)
+
+
+def counter(count: int) -> Cost:
+    """`hwbuilder.counter`: a bits_for(count) register, incrementer, wrap compare."""
+    bits = bits_for(count)
+    return Cost(lut=bits + 1, ff=bits, carry=ceil_div(bits, 4))
+
+
+def address_register(bits: int) -> Cost:
+    """A register loaded with `self + constant` (buffer/ROM base addresses)."""
+    return Cost(lut=CONTROL_LUT_PER_FF * bits, ff=bits, carry=ceil_div(bits, 4))
+
+
+def adder(bits: int) -> Cost:
+    """A `comb.add` of two `bits`-wide values: one LUT + one CARRY4 per 4 bits."""
+    return Cost(lut=bits, carry=ceil_div(bits, 4))
+
+
+# --------------------------------------------------------------------------- memories
+
+
+def _blocks(width: int, depth: int, abits: int, mode_width: int) -> tuple[int, int]:
+    """(blocks, rows) of one mode: full rows of `ceil(width / mode_width)` blocks and a last
+    row; a shallow last row is packed by bits (Yosys folds it into fewer blocks)."""
+    mode_depth = 1 << abits
+    columns = ceil_div(width, mode_width)
+    if depth <= mode_depth:
+        return columns, 1
+    full, remainder = divmod(depth, mode_depth)
+    extra = 0
+    if remainder:
+        shallow = 4 * remainder <= mode_depth  # a short last row packs by bits
+        extra = ceil_div(remainder * width, mode_depth * mode_width) if shallow else columns
+    return full * columns + extra, full + (1 if remainder else 0)
+
+
+def block_ram(width: int, depth: int) -> tuple[int, int, int]:
+    """(RAMB18, RAMB36, rows) of the cheapest arrangement of a width x depth memory;
+    rows > 1 means blocks stacked in depth, whose read data a LUT mux selects."""
+    blocks18, rows18 = min(_blocks(width, depth, a, w) for a, w in RAMB18_MODES)
+    blocks36, rows36 = min(_blocks(width, depth, a, w) for a, w in RAMB36_MODES)
+    if blocks18 * RAMB18_COST < blocks36 * RAMB36_COST:
+        return blocks18, 0, rows18
+    return 0, blocks36, rows36
+
+
+def block_ram_cost(width: int, depth: int) -> Cost:
+    """Block RAM with its depth mux (about 0.4 LUT per data bit per stacked block, MUXF7/F8
+    doing the rest; fitted to the MLP's deep weight ROMs)."""
+    bram18, bram36, rows = block_ram(width, depth)
+    return Cost(lut=round(width * (rows - 1) * 0.4), bram18=bram18, bram36=bram36)
+
+
+def lutram(width: int, depth: int) -> tuple[int, float]:
+    """(LUTRAM units, read-mux LUTs) of the cheapest LUTRAM arrangement."""
+    best = None
+    for abits, w in LUTRAM_MODES:
+        rows = ceil_div(depth, 1 << abits)
+        units = rows * ceil_div(width, w)
+        mux = width * (rows - 1) + (rows if rows > 1 else 0)  # read mux + write-enable decode
+        key = units * LUTRAM_UNIT_COST + mux
+        if best is None or key < best[0]:
+            best = (key, units, mux)
+    return best[1], best[2]
+
+
+def ram(width: int, depth: int) -> Cost:
+    """`e3ne_ram_sdp` (activation buffers, logits): LUTRAM or block RAM, whichever Yosys
+    finds cheaper. LUTRAM reads through a `width`-bit output register; block RAM absorbs it."""
+    units, mux = lutram(width, depth)
+    bram18, bram36, _ = block_ram(width, depth)
+    if units * LUTRAM_UNIT_COST + mux <= bram18 * RAMB18_COST + bram36 * RAMB36_COST:
+        return Cost(lut=units * LUTRAM_UNIT_LUTS + mux, ff=width)
+    return block_ram_cost(width, depth)
+
+
+def stored_bits(words: np.ndarray, bits: int) -> int:
+    """How many distinct, non-constant output bits a ROM of `bits`-wide two's-complement
+    `words` (depth x lanes) has. Yosys drops constant outputs and merges identical ones
+    (e.g. the sign-extension bits of small values), with the registers they feed."""
+    words = np.asarray(words, dtype=np.int64).reshape(len(words), -1)
+    if words.size == 0 or len(words) == 1:
+        return 0
+    shifts = np.arange(bits, dtype=np.int64)
+    planes = (words[:, :, None] >> shifts) & 1  # depth x lanes x bits
+    columns = planes.reshape(len(words), -1).T
+    columns = columns[columns.min(axis=1) != columns.max(axis=1)]
+    return len(np.unique(columns, axis=0)) if len(columns) else 0
+
+
+def rom(width: int, depth: int, kind: str, stored: int | None = None) -> Cost:
+    """A registered-read ROM. `block`: block RAM (the output register is inside it).
+    `distributed`: LUT logic, one LUT6 per stored output bit per 64 words (MUXF7/F8
+    combine deeper ones), plus the output register; `stored` (see `stored_bits`) is the
+    number of output bits that are neither constant nor copies of another, if known."""
+    if kind == "block":
+        return block_ram_cost(width, depth)
+    varying = width if stored is None else stored
+    if depth <= 1:
+        return Cost()  # a single word is a constant: Yosys folds it away
+    return Cost(lut=varying * ceil_div(depth, 64), ff=varying)
+
+
+# --------------------------------------------------------------------------- units
+
+
+@dataclass(frozen=True)
+class LinearUnitShape:
+    """The parameters of an `snnhw.linear_unit` that decide its hardware."""
+
+    in_features: int
+    out_features: int
+    parallelism: int
+    time_steps: int
+    weight_bits: int
+    accumulator_width: int
+    output_layer: bool
+    input_word_width: int
+    input_depth: int
+
+    @property
+    def groups(self) -> int:
+        return ceil_div(self.out_features, self.parallelism)
+
+    @property
+    def drain_cycles(self) -> int:
+        return self.parallelism if self.output_layer else self.time_steps
+
+    @property
+    def output_depth(self) -> int:
+        return self.groups * self.parallelism if self.output_layer else self.groups * self.time_steps
+
+    def cycles(self) -> int:
+        """Same formula as `LinearUnitOp.cycles`: groups*in*T + 2 (pipeline) + drain."""
+        return self.groups * self.in_features * self.time_steps + 2 + self.drain_cycles
+
+
+def linear_control(shape: LinearUnitShape) -> Cost:
+    """The linear unit's sequencer, address registers and pipeline flags (linear_unit.py)."""
+    word = shape.input_word_width
+    parts = [
+        register(1),  # running
+        counter(shape.in_features),
+        counter(shape.time_steps),
+        counter(shape.groups),
+        counter(word),  # bit_index
+        address_register(bits_for(shape.input_depth)),  # act_addr
+        address_register(bits_for(shape.groups * shape.in_features)),  # weight_base (+ i adder)
+        adder(bits_for(shape.groups * shape.in_features)),  # weight address = base + i
+        register(5 + bits_for(word)),  # valid1, first_step1, first_group1, end_group1, end_layer1, bit1
+        Cost(lut=ceil_div(word, 4)),  # spike = act_rdata[bit1] (barrel shift to one bit)
+        register(2 + 1 + 1),  # load_shadow, load_last, draining, finishing
+        counter(shape.drain_cycles),
+    ]
+    out_bits = bits_for(shape.output_depth)
+    if shape.output_layer:
+        parts.append(counter(shape.groups * shape.parallelism))  # logit_addr
+    else:
+        parts += [address_register(out_bits), address_register(out_bits)]  # drain_group, plane_addr
+    return total(parts)
+
+
+def linear_lanes(shape: LinearUnitShape, bias_bits: int | None = None) -> Cost:
+    """P accumulator lanes: accumulator (doubling, gating), bias hold, bias add, radix neuron
+    or logit shadow, shadow bank. `bias_bits`: bias-hold bits Yosys keeps (the bias ROM's
+    stored bits; all P*acc if unknown)."""
+    p, acc = shape.parallelism, shape.accumulator_width
+    if shape.output_layer:
+        lut_per_lane = OUTPUT_LANE_LUT_PER_ACC_BIT * acc
+        ff_per_lane = 2 * acc  # accumulator, logit shadow
+        carry_per_lane = 2 * ceil_div(acc, 4)  # accumulate, bias add
+    else:
+        lut_per_lane = (
+            HIDDEN_LANE_LUT_PER_ACC_BIT * acc + HIDDEN_LANE_LUT_PER_STEP * shape.time_steps + HIDDEN_LANE_LUT_FIXED
+        )
+        ff_per_lane = acc + shape.time_steps  # accumulator, spike shadow
+        carry_per_lane = 2 * ceil_div(acc, 4) + 2  # accumulate, bias add, rounding, saturation
+    return Cost(
+        lut=p * lut_per_lane,
+        ff=p * ff_per_lane + (p * acc if bias_bits is None else bias_bits),
+        carry=p * carry_per_lane,
+    )
+
+
+def linear_unit(shape: LinearUnitShape, bias_bits: int | None = None) -> Cost:
+    return linear_control(shape) + linear_lanes(shape, bias_bits)
+
+
+def conv_unit(
+    *,
+    lanes: int,
+    columns: int,
+    kernel_w: int,
+    accumulator_width: int,
+    time_steps: int,
+    address_bits: int,
+) -> Cost:
+    """A row-stationary convolution unit (docs/architecture.md): lanes x columns accumulators,
+    each behind a kernel_w-input adder tree of weight_bits-wide spike-gated weights, a
+    radix neuron per accumulator and a T-bit shadow bank. Not yet calibrated against Yosys:
+    built from the same per-adder-bit figures as the linear unit."""
+    accumulators = lanes * columns
+    tree = max(0, kernel_w - 1) * (accumulator_width // 2)  # narrower partial sums in the tree
+    per_accumulator = HIDDEN_LANE_LUT_PER_ACC_BIT * accumulator_width + 2.0 * time_steps + tree
+    control = Cost(lut=6 * address_bits, ff=6 * address_bits, carry=ceil_div(6 * address_bits, 4))
+    return control + Cost(
+        lut=accumulators * per_accumulator,
+        ff=accumulators * (accumulator_width + time_steps) + lanes * accumulator_width,
+        carry=accumulators * (2 * ceil_div(accumulator_width, 4) + kernel_w),
+    )
+
+
+def pool_unit(*, width: int, time_steps: int, kernel_h: int, kernel_w: int, address_bits: int) -> Cost:
+    """A pooling unit: rebuilds T-bit values of one row (`width` columns), combines them
+    (max compare or sum) and writes T planes. Not yet calibrated against Yosys."""
+    row = width * time_steps
+    return Cost(
+        lut=row * (2 + kernel_w) + 6 * address_bits,
+        ff=2 * row + 6 * address_bits,
+        carry=ceil_div(row, 4) + ceil_div(6 * address_bits, 4),
+    )
+
+
+def controller(stages: int) -> Cost:
+    """`controller.py`: one start register per later stage, the `finished` flag."""
+    return Cost(lut=stages + 1, ff=stages)
+
+
+def log2_ceil(value: int) -> int:
+    return max(0, math.ceil(math.log2(max(1, value))))

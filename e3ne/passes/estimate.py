@@ -1,0 +1,270 @@
+"""`snnhw-estimate`: estimated LUT/FF/CARRY/BRAM/DSP and cycles for every unit and memory.
+
+Works on the `snnhw` level (no lowering to hw needed; fast). Each unit and memory op gets
+a discardable attribute
+
+    estimate = {lut = 812, ff = 640, carry = 177, bram18 = 0, bram36 = 0, dsp = 0, cycles = 25094}
+
+(`cycles` on units only; a unit's figure includes its bias ROM, which `snnhw` keeps inside
+the unit). The `snnhw.schedule` op carries the design totals and the fit against
+`target`'s budget. The cost functions are `e3ne.cost`'s, the same ones `e3ne explore`
+evaluates without building IR.
+
+`estimate_accelerator` returns the same numbers as a `DesignEstimate` (used by reports).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from xdsl.context import Context
+from xdsl.dialects.builtin import DictionaryAttr, IntegerAttr, ModuleOp, StringAttr, i64
+from xdsl.ir import Operation
+from xdsl.passes import ModulePass
+
+from e3ne import cost
+from e3ne.dense import dense_to_numpy
+from e3ne.dialects import snnhw
+from e3ne.targets import DEFAULT_PART, Part, get_part
+
+
+@dataclass
+class LayerEstimate:
+    """One stage (unit + its weight/bias ROMs + the buffer it writes)."""
+
+    name: str
+    kind: str  # linear, conv, pool
+    shape: str  # "784 -> 128" or "1x28x28 -> 32x28x28"
+    time_steps: int
+    weight_bits: int | None
+    parallelism: dict[str, int]
+    cycles: int
+    parts: dict[str, cost.Cost] = field(default_factory=dict)
+    additions_per_spike: int = 0  # fan-out: accumulator additions one input spike causes
+    rom_bits_per_cycle: int = 0  # weight bits read each cycle
+    accumulator_width: int = 0
+
+    @property
+    def cost(self) -> cost.Cost:
+        return cost.total(self.parts.values())
+
+
+@dataclass
+class DesignEstimate:
+    layers: list[LayerEstimate]
+    shared: dict[str, cost.Cost]  # input buffer, controller
+    cycles: int
+
+    @property
+    def totals(self) -> cost.Cost:
+        return cost.total([layer.cost for layer in self.layers] + list(self.shared.values()))
+
+
+def fit(totals: cost.Cost, part: Part) -> dict[str, dict]:
+    """Per resource: used, available, utilization, and overflow (0 when it fits)."""
+    used = {"lut": totals.lut, "ff": totals.ff, "bram": totals.bram, "dsp": totals.dsp}
+    result = {}
+    for key, budget in part.budget().items():
+        value = used[key]
+        result[key] = {
+            "used": round(value, 1),
+            "available": budget,
+            "utilization": round(value / budget, 4),
+            "overflow": round(max(0.0, value - budget), 1),
+        }
+    return result
+
+
+# --------------------------------------------------------------------------- from snnhw ops
+
+
+def _int(attr) -> int:
+    return attr.value.data
+
+
+def rom_cost(op: snnhw.RomOp) -> cost.Cost:
+    width, depth, kind = _int(op.word_width), _int(op.depth), op.kind.data
+    stored = None
+    if kind == "distributed":
+        stored = cost.stored_bits(dense_to_numpy(op.data), op.element_bits())
+    return cost.rom(width, depth, kind, stored)
+
+
+def memory_cost(op: Operation) -> cost.Cost:
+    if isinstance(op, snnhw.RomOp):
+        return rom_cost(op)
+    if isinstance(op, snnhw.BufferOp | snnhw.LogitBufferOp):
+        return cost.ram(_int(op.word_width), _int(op.depth))
+    raise TypeError(op.name)
+
+
+def bias_words(bias: np.ndarray, groups: int, lanes: int) -> np.ndarray:
+    padded = np.zeros(groups * lanes, dtype=np.int64)
+    padded[: len(bias)] = bias
+    return padded.reshape(groups, lanes)
+
+
+def bias_rom(bias: np.ndarray, groups: int, lanes: int, accumulator_width: int) -> tuple[cost.Cost, int]:
+    """The unit's bias ROM (LUT logic, one word of `lanes` biases per group) and its stored
+    bits (Yosys folds constant and duplicate outputs and the bias-hold bits they feed)."""
+    stored = cost.stored_bits(bias_words(bias, groups, lanes), accumulator_width)
+    return cost.rom(lanes * accumulator_width, groups, "distributed", stored), stored
+
+
+def linear_shape(unit: snnhw.LinearUnitOp) -> cost.LinearUnitShape:
+    source = unit.input_buffer()
+    return cost.LinearUnitShape(
+        in_features=_int(unit.in_features),
+        out_features=_int(unit.out_features),
+        parallelism=_int(unit.parallelism),
+        time_steps=_int(unit.time_steps),
+        weight_bits=_int(unit.weight_bits),
+        accumulator_width=_int(unit.accumulator_width),
+        output_layer=unit.is_output(),
+        input_word_width=_int(source.word_width),
+        input_depth=_int(source.depth),
+    )
+
+
+def unit_cost(unit: Operation) -> cost.Cost:
+    """The unit's own logic (and bias ROM), without the weight ROM and buffers."""
+    if isinstance(unit, snnhw.LinearUnitOp):
+        shape = linear_shape(unit)
+        bias, stored = bias_rom(
+            dense_to_numpy(unit.bias), shape.groups, shape.parallelism, shape.accumulator_width
+        )
+        return cost.linear_unit(shape, stored) + bias
+    conv = getattr(snnhw, "ConvUnitOp", None)
+    if conv is not None and isinstance(unit, conv):
+        acc = _int(unit.accumulator_width)
+        bias, stored = bias_rom(dense_to_numpy(unit.bias), unit.groups(), unit.lanes(), acc)
+        logic = cost.conv_unit(
+            lanes=unit.lanes(),
+            columns=_int(unit.columns),
+            kernel_w=unit.kernel_size()[1],
+            accumulator_width=acc,
+            time_steps=_int(unit.time_steps),
+            address_bits=cost.bits_for(_int(unit.input_buffer().depth)),
+        )
+        return logic + bias
+    pool = getattr(snnhw, "PoolUnitOp", None)
+    if pool is not None and isinstance(unit, pool):
+        kh, kw = unit.kernel_size()
+        return cost.pool_unit(
+            width=_int(unit.in_width),
+            time_steps=_int(unit.time_steps),
+            kernel_h=kh,
+            kernel_w=kw,
+            address_bits=cost.bits_for(_int(unit.input_buffer().depth)),
+        )
+    raise TypeError(f"no cost model for {unit.name}")
+
+
+def _describe(unit: Operation) -> tuple[str, str, int | None, dict[str, int], int, int]:
+    """kind, shape text, weight bits, parallelism, additions per input spike, ROM bits/cycle."""
+    if isinstance(unit, snnhw.LinearUnitOp):
+        p = _int(unit.parallelism)
+        return (
+            "linear",
+            f"{_int(unit.in_features)} -> {_int(unit.out_features)}",
+            _int(unit.weight_bits),
+            {"P": p},
+            _int(unit.out_features),
+            _int(unit.weight_rom().word_width),
+        )
+    if hasattr(unit, "in_shape") and hasattr(unit, "columns"):
+        kh, kw = unit.kernel_size()
+        sh, sw = unit.strides()
+        oc = unit.out_shape()[0]
+        fan_out = oc * max(1, (kh * kw) // (sh * sw))
+        return (
+            "conv",
+            f"{'x'.join(map(str, unit.in_shape()))} -> {'x'.join(map(str, unit.out_shape()))} (kernel {kh}x{kw})",
+            _int(unit.weight_bits),
+            {"columns": _int(unit.columns), "channels": _int(unit.channels), "units": _int(unit.units)},
+            fan_out,
+            _int(unit.weight_rom().word_width),
+        )
+    kh, kw = unit.kernel_size()
+    return (
+        "pool",
+        f"{_int(unit.channels)}x{_int(unit.in_height)}x{_int(unit.in_width)} -> "
+        f"{_int(unit.channels)}x{_int(unit.out_height)}x{_int(unit.out_width)} ({unit.mode.data} {kh}x{kw})",
+        None,
+        {},
+        0,
+        0,
+    )
+
+
+def estimate_accelerator(accelerator: snnhw.AcceleratorOp) -> DesignEstimate:
+    stages = accelerator.schedule().stage_ops()
+    layers = []
+    for unit in stages:
+        kind, shape, bits, parallelism, fan_out, rom_bits = _describe(unit)
+        parts = {"logic": unit_cost(unit)}
+        if hasattr(unit, "weights"):
+            parts["weights"] = rom_cost(unit.weight_rom())
+        parts["output"] = memory_cost(unit.output_buffer())
+        layers.append(
+            LayerEstimate(
+                name=unit.symbol,
+                kind=kind,
+                shape=shape,
+                time_steps=_int(unit.time_steps),
+                weight_bits=bits,
+                parallelism=parallelism,
+                cycles=unit.cycles(),
+                parts=parts,
+                additions_per_spike=fan_out,
+                rom_bits_per_cycle=rom_bits,
+                accumulator_width=_int(unit.accumulator_width) if hasattr(unit, "accumulator_width") else 0,
+            )
+        )
+    shared = {
+        "input buffer": memory_cost(stages[0].input_buffer()),
+        "controller": cost.controller(len(stages)),
+    }
+    return DesignEstimate(layers, shared, _int(accelerator.schedule().cycles))
+
+
+# --------------------------------------------------------------------------- the pass
+
+
+def estimate_attr(value: cost.Cost, cycles: int | None = None, **extra) -> DictionaryAttr:
+    entries = {key: IntegerAttr(round(getattr(value, key)), i64) for key in cost.RESOURCES}
+    if cycles is not None:
+        entries["cycles"] = IntegerAttr(cycles, i64)
+    for key, item in extra.items():
+        entries[key] = StringAttr(item) if isinstance(item, str) else IntegerAttr(item, i64)
+    return DictionaryAttr(entries)
+
+
+def annotate(accelerator: snnhw.AcceleratorOp, part: Part) -> DesignEstimate:
+    design = estimate_accelerator(accelerator)
+    stages = {layer.name: layer for layer in design.layers}
+    for op in accelerator.body.ops:
+        if isinstance(op, snnhw.RomOp | snnhw.BufferOp | snnhw.LogitBufferOp):
+            op.attributes["estimate"] = estimate_attr(memory_cost(op))
+        elif isinstance(op, snnhw.SymbolOp) and op.symbol in stages:
+            op.attributes["estimate"] = estimate_attr(unit_cost(op), stages[op.symbol].cycles)
+    totals = design.totals
+    fits = all(entry["overflow"] == 0 for entry in fit(totals, part).values())
+    accelerator.schedule().attributes["estimate"] = estimate_attr(
+        totals, design.cycles, target=part.name, fits=int(fits)
+    )
+    return design
+
+
+@dataclass(frozen=True)
+class EstimatePass(ModulePass):
+    name = "snnhw-estimate"
+
+    target: str = DEFAULT_PART
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        part = get_part(self.target)
+        for accelerator in op.walk():
+            if isinstance(accelerator, snnhw.AcceleratorOp):
+                annotate(accelerator, part)
