@@ -216,6 +216,16 @@ class LinearUnitShape:
     output_layer: bool
     input_word_width: int
     input_depth: int
+    input_parallelism: int = 1  # Q: input spikes added per cycle through a Q-input adder tree
+    chunks: int | None = None  # cycles per time step (in_features when Q = 1)
+
+    @property
+    def steps(self) -> int:
+        return self.in_features if self.chunks is None else self.chunks
+
+    @property
+    def rom_depth(self) -> int:
+        return self.groups * self.steps
 
     @property
     def groups(self) -> int:
@@ -230,24 +240,32 @@ class LinearUnitShape:
         return self.groups * self.parallelism if self.output_layer else self.groups * self.time_steps
 
     def cycles(self) -> int:
-        """Same formula as `LinearUnitOp.cycles`: groups*in*T + 2 (pipeline) + drain."""
-        return self.groups * self.in_features * self.time_steps + 2 + self.drain_cycles
+        """Same formula as `LinearUnitOp.cycles`: groups*chunks*T + 2 (pipeline) + drain."""
+        return self.groups * self.steps * self.time_steps + 2 + self.drain_cycles
+
+
+def linear_input_side(word_width: int, depth: int) -> Cost:
+    """The part of a linear unit's control sized by its input buffer: bit-in-word counter,
+    its pipeline copy, the buffer address register, the spike select."""
+    return (
+        counter(word_width)
+        + register(bits_for(word_width))
+        + address_register(bits_for(depth))
+        + Cost(lut=ceil_div(word_width, 4))
+    )
 
 
 def linear_control(shape: LinearUnitShape) -> Cost:
     """The linear unit's sequencer, address registers and pipeline flags (linear_unit.py)."""
-    word = shape.input_word_width
     parts = [
+        linear_input_side(shape.input_word_width, shape.input_depth),
         register(1),  # running
         counter(shape.in_features),
         counter(shape.time_steps),
         counter(shape.groups),
-        counter(word),  # bit_index
-        address_register(bits_for(shape.input_depth)),  # act_addr
-        address_register(bits_for(shape.groups * shape.in_features)),  # weight_base (+ i adder)
-        adder(bits_for(shape.groups * shape.in_features)),  # weight address = base + i
-        register(5 + bits_for(word)),  # valid1, first_step1, first_group1, end_group1, end_layer1, bit1
-        Cost(lut=ceil_div(word, 4)),  # spike = act_rdata[bit1] (barrel shift to one bit)
+        address_register(bits_for(shape.rom_depth)),  # weight_base
+        adder(bits_for(shape.rom_depth)),  # weight address = base + i
+        register(5),  # valid1, first_step1, first_group1, end_group1, end_layer1
         register(2 + 1 + 1),  # load_shadow, load_last, draining, finishing
         counter(shape.drain_cycles),
     ]
@@ -274,6 +292,11 @@ def linear_lanes(shape: LinearUnitShape, bias_bits: int | None = None) -> Cost:
         )
         ff_per_lane = acc + shape.time_steps  # accumulator, spike shadow
         carry_per_lane = 2 * ceil_div(acc, 4) + 2  # accumulate, bias add, rounding, saturation
+    q = shape.input_parallelism
+    if q > 1:  # Q-input adder tree of spike-gated weights in front of each accumulator
+        tree_bits = (q - 1) * (shape.weight_bits + bits_for(q))
+        lut_per_lane += tree_bits + q * shape.weight_bits / 2
+        carry_per_lane += ceil_div(tree_bits, 4)
     return Cost(
         lut=p * lut_per_lane,
         ff=p * ff_per_lane + (p * acc if bias_bits is None else bias_bits),

@@ -124,6 +124,8 @@ def linear_shape(unit: snnhw.LinearUnitOp) -> cost.LinearUnitShape:
         output_layer=unit.is_output(),
         input_word_width=_int(source.word_width),
         input_depth=_int(source.depth),
+        input_parallelism=unit.q() if hasattr(unit, "q") else 1,
+        chunks=unit.chunks() if hasattr(unit, "chunks") else None,
     )
 
 
@@ -169,7 +171,7 @@ def _describe(unit: Operation) -> tuple[str, str, int | None, dict[str, int], in
             "linear",
             f"{_int(unit.in_features)} -> {_int(unit.out_features)}",
             _int(unit.weight_bits),
-            {"P": p},
+            {"P": p, **({"Q": unit.q()} if hasattr(unit, "q") and unit.q() > 1 else {})},
             _int(unit.out_features),
             _int(unit.weight_rom().word_width),
         )

@@ -1,0 +1,360 @@
+"""Design-space exploration: sweep the parallelism of every layer, estimate each design,
+keep the latency-resource Pareto front, and pick the fastest design that fits a budget.
+
+Fast by construction: each layer's candidate settings are costed once (the same
+`e3ne.cost` functions `snnhw-estimate` uses, on plain numbers mirroring what
+`lower-snn-to-snnhw` builds), and because cycles and resources add up over layers, every
+combination is a sum of per-layer numbers, evaluated with numpy (hundreds of thousands of
+points per second). Cross-layer terms (a linear unit's input-side counters depend on the
+previous linear layer's P) are charged to the producing layer, so the sums are exact.
+
+Swept keys per layer kind: those of `e3ne.parallelism.KEYS_BY_KIND` the hardware builds
+(linear: P, and Q when the linear unit has input parallelism; conv: columns, channels, units).
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from e3ne import cost
+from e3ne.dense import dense_to_numpy
+from e3ne.dialects import snn, snnhw
+from e3ne.errors import E3NEError
+from e3ne.parallelism import KEYS_BY_KIND
+from e3ne.passes.estimate import bias_rom
+from e3ne.targets import Part
+
+INPUT_WORD_BITS = 32  # as lower-snn-to-snnhw: a flat input is stored in rows of 32 features
+DISTRIBUTED_ROM_BITS = 4096  # as lower-snn-to-snnhw: smaller weight ROMs are LUT logic
+RESOURCE_KEYS = ("lut", "ff", "carry", "bram", "dsp")
+
+
+def powers_of_two_upto(limit: int, extra: tuple[int, ...] = ()) -> list[int]:
+    values = {1 << k for k in range(limit.bit_length()) if 1 << k <= limit} | {limit}
+    return sorted(values | {v for v in extra if 1 <= v <= limit})
+
+
+@dataclass
+class Candidate:
+    settings: dict[str, int]
+    cycles: int
+    cost: cost.Cost
+
+
+@dataclass
+class LayerOptions:
+    name: str
+    kind: str
+    candidates: list[Candidate] = field(default_factory=list)
+
+
+def _rom_cost(packed: np.ndarray, bits: int) -> cost.Cost:
+    depth, lanes = packed.shape
+    if packed.size * bits <= DISTRIBUTED_ROM_BITS:
+        return cost.rom(lanes * bits, depth, "distributed", cost.stored_bits(packed, bits))
+    return cost.rom(lanes * bits, depth, "block")
+
+
+def _linear_has_q() -> bool:
+    return hasattr(snnhw.LinearUnitOp, "q") and hasattr(snnhw, "chunk_count")
+
+
+def plan(quant_module) -> tuple[list[LayerOptions], cost.Cost]:
+    """Per layer, every candidate setting with its cycles and cost; plus the fixed shared cost."""
+    from e3ne.lowering.snn_to_snnhw import pack_conv_weights, pack_weights
+
+    from xdsl.dialects import func
+
+    function = next(op for op in quant_module.body.ops if isinstance(op, func.FuncOp))
+    ops = [op for op in function.body.ops if not isinstance(op, func.ReturnOp)]
+    encode, rest = ops[0], ops[1:]
+    time_steps = snn.width_of(encode.output)
+    shape = snn.shape_of(encode.output)
+    if len(shape) == 4:
+        _, channels, height, width = shape
+    else:
+        width = min(shape[1], INPUT_WORD_BITS)
+        channels, height = cost.ceil_div(shape[1], width), 1
+    # the input buffer of the next stage: fixed (word, depth), or per-candidate (linear -> linear)
+    fixed_source = (width, channels * height * time_steps, (channels, height, width))
+    shared = cost.ram(width, channels * height * time_steps)
+    layers: list[LayerOptions] = []
+    counts = {"conv": 0, "pool": 0, "fc": 0}
+    producer_buffers: list[tuple[int, int]] | None = None  # per candidate of the previous linear layer
+    while rest:
+        op = rest.pop(0)
+        if isinstance(op, snn.FlattenOp):
+            continue
+        if isinstance(op, snn.RadixNeuronOp):
+            continue
+        if isinstance(op, snn.Conv2dOp):
+            counts["conv"] += 1
+            layers.append(_conv_options(f"conv{counts['conv']}", op, fixed_source, time_steps, pack_conv_weights))
+            _, oc, oh, ow = snn.shape_of(op.output)
+            fixed_source = (ow, oc * oh * time_steps, (oc, oh, ow))
+            producer_buffers = None
+        elif isinstance(op, snn.MaxPool2dOp | snn.AvgPool2dOp):
+            counts["pool"] += 1
+            layers.append(_pool_options(f"pool{counts['pool']}", op, fixed_source, time_steps))
+            _, c, oh, ow = snn.shape_of(op.output)
+            fixed_source = (ow, c * oh * time_steps, (c, oh, ow))
+            producer_buffers = None
+        elif isinstance(op, snn.LinearOp):
+            counts["fc"] += 1
+            output_layer = not (rest and isinstance(rest[0], snn.RadixNeuronOp))
+            options = _linear_options(
+                f"fc{counts['fc']}", op, output_layer, fixed_source, producer_buffers, time_steps, pack_weights
+            )
+            if producer_buffers is not None:
+                # charge this layer's input-side control to the previous layer's candidates
+                previous = layers[-1]
+                for candidate, (word, depth) in zip(previous.candidates, producer_buffers):
+                    candidate.cost = candidate.cost + cost.linear_input_side(word, depth)
+            layers.append(options)
+            producer_buffers = [
+                (c.settings["P"], cost.ceil_div(op_out(op), c.settings["P"]) * time_steps) for c in options.candidates
+            ]
+        else:
+            raise E3NEError(f"explore: {op.name} is not supported by the hardware path")
+    shared = shared + cost.controller(len(layers))
+    return layers, shared
+
+
+def op_out(op: snn.LinearOp) -> int:
+    return snn.shape_of(op.output)[-1]
+
+
+def _linear_options(name, op, output_layer, fixed_source, producer_buffers, time_steps, pack_weights) -> LayerOptions:
+    weights = dense_to_numpy(op.weight)
+    out_features, in_features = weights.shape
+    bits = op.weight.get_element_type().width.data
+    accumulator = snn.width_of(op.output)
+    bias = dense_to_numpy(op.bias) if op.bias is not None else np.zeros(out_features, dtype=np.int64)
+    word, depth, _ = fixed_source
+    options = LayerOptions(name, "linear")
+    p_values = powers_of_two_upto(out_features, (10,))
+    if output_layer:
+        p_values = sorted({min(p, in_features * time_steps) for p in p_values})
+    with_q = _linear_has_q() and "Q" in KEYS_BY_KIND["linear"] and producer_buffers is None
+    q_values = powers_of_two_upto(min(word, 8)) if with_q else [1]
+    for p, q in itertools.product(p_values, q_values):
+        groups = cost.ceil_div(out_features, p)
+        chunks = snnhw.chunk_count(in_features, word, q) if q > 1 else in_features
+        shape = cost.LinearUnitShape(
+            in_features=in_features,
+            out_features=out_features,
+            parallelism=p,
+            time_steps=time_steps,
+            weight_bits=bits,
+            accumulator_width=accumulator,
+            output_layer=output_layer,
+            input_word_width=word,
+            input_depth=depth,
+            input_parallelism=q,
+            chunks=chunks,
+        )
+        bias_cost, stored = bias_rom(bias, groups, p, accumulator)
+        logic = cost.linear_unit(shape, stored) + bias_cost
+        if producer_buffers is not None:  # input-side control is charged to the producer
+            logic = logic + cost.linear_input_side(word, depth).scaled(-1)
+        if q > 1:
+            packed = pack_weights(weights, p, q, word)
+        else:
+            packed = pack_weights(weights, p) if groups * p * in_features * bits <= DISTRIBUTED_ROM_BITS else None
+        if packed is not None:
+            rom = _rom_cost(packed, bits)
+        else:
+            rom = cost.rom(p * bits, groups * in_features, "block")
+        output = cost.ram(accumulator, groups * p) if output_layer else cost.ram(p, groups * time_steps)
+        settings = {"P": p, **({"Q": q} if q > 1 else {})}
+        options.candidates.append(Candidate(settings, shape.cycles(), logic + rom + output))
+    return options
+
+
+def conv_cycles(oc, oh, ow, ic, kh, time_steps, columns, lanes) -> int:
+    """`ConvUnitOp.cycles`: groups * OH * max(blocks * IC*T*KH, lanes*T) + 2 + lanes*T."""
+    groups = cost.ceil_div(oc, lanes)
+    blocks = cost.ceil_div(ow, columns)
+    drain = lanes * time_steps
+    return groups * oh * max(blocks * ic * time_steps * kh, drain) + snnhw.PIPELINE_LATENCY + drain
+
+
+def _conv_options(name, op, fixed_source, time_steps, pack_conv_weights) -> LayerOptions:
+    weights = dense_to_numpy(op.weight)
+    oc, ic, kh, kw = weights.shape
+    _, _, oh, ow = snn.shape_of(op.output)
+    bits = op.weight.get_element_type().width.data
+    accumulator = snn.width_of(op.output)
+    bias = dense_to_numpy(op.bias) if op.bias is not None else np.zeros(oc, dtype=np.int64)
+    word, depth, _ = fixed_source
+    output = cost.ram(ow, oc * oh * time_steps)
+    options = LayerOptions(name, "conv")
+    for columns in powers_of_two_upto(ow):
+        for channels in powers_of_two_upto(oc):
+            for units in (1, 2, 4):
+                lanes = channels * units
+                if lanes > oc:
+                    continue
+                groups = cost.ceil_div(oc, lanes)
+                bias_cost, _ = bias_rom(bias, groups, lanes, accumulator)
+                logic = cost.conv_unit(
+                    lanes=lanes,
+                    columns=columns,
+                    kernel_w=kw,
+                    accumulator_width=accumulator,
+                    time_steps=time_steps,
+                    address_bits=cost.bits_for(depth),
+                )
+                packed_bits = groups * ic * kh * lanes * kw * bits
+                if packed_bits <= DISTRIBUTED_ROM_BITS:
+                    rom = _rom_cost(pack_conv_weights(weights, lanes), bits)
+                else:
+                    rom = cost.rom(lanes * kw * bits, groups * ic * kh, "block")
+                options.candidates.append(
+                    Candidate(
+                        {"columns": columns, "channels": channels, "units": units},
+                        conv_cycles(oc, oh, ow, ic, kh, time_steps, columns, lanes),
+                        logic + bias_cost + rom + output,
+                    )
+                )
+    return options
+
+
+def _pool_options(name, op, fixed_source, time_steps) -> LayerOptions:
+    _, depth, (channels, ih, iw) = fixed_source
+    _, _, oh, ow = snn.shape_of(op.output)
+    kh, kw = op.kernel_size()
+    logic = cost.pool_unit(width=iw, time_steps=time_steps, kernel_h=kh, kernel_w=kw, address_bits=cost.bits_for(depth))
+    cycles = channels * oh * kh * time_steps + snnhw.PIPELINE_LATENCY + time_steps
+    output = cost.ram(ow, channels * oh * time_steps)
+    return LayerOptions(name, "pool", [Candidate({}, cycles, logic + output)])
+
+
+# --------------------------------------------------------------------------- the sweep
+
+
+@dataclass
+class Exploration:
+    layers: list[LayerOptions]
+    shared: cost.Cost
+    index: np.ndarray  # points x layers: candidate index per layer
+    cycles: np.ndarray
+    resources: dict[str, np.ndarray]
+    front: np.ndarray  # point indices on the latency-LUT Pareto front, fastest first
+    seconds: float
+
+    def settings(self, point: int) -> dict[str, dict[str, int]]:
+        return {layer.name: layer.candidates[i].settings for layer, i in zip(self.layers, self.index[point])}
+
+    def parallelism_text(self, point: int) -> str:
+        return ",".join(
+            f"{name}.{key}={value}" for name, keys in self.settings(point).items() for key, value in keys.items()
+        )
+
+    def totals(self, point: int) -> dict[str, float]:
+        return {key: float(values[point]) for key, values in self.resources.items()}
+
+
+def sweep(quant_module, max_points: int = 3_000_000) -> Exploration:
+    """Every combination of the layers' candidates (numpy sums), and the Pareto front."""
+    started = time.perf_counter()
+    layers, shared = plan(quant_module)
+    sizes = [len(layer.candidates) for layer in layers]
+    count = int(np.prod(sizes))
+    if count > max_points:
+        raise E3NEError(f"design space of {count:,} points is too large to sweep (limit {max_points:,})")
+    grids = np.indices(sizes).reshape(len(sizes), -1).T  # points x layers
+    cycles = np.zeros(count, dtype=np.int64)
+    resources = {key: np.full(count, float(getattr(shared, key)), dtype=np.float64) for key in RESOURCE_KEYS}
+    for column, layer in enumerate(layers):
+        chosen = grids[:, column]
+        cycles += np.array([c.cycles for c in layer.candidates], dtype=np.int64)[chosen]
+        for key in RESOURCE_KEYS:
+            resources[key] += np.array([getattr(c.cost, key) for c in layer.candidates], dtype=np.float64)[chosen]
+    front = pareto_front(cycles, resources["lut"])
+    return Exploration(layers, shared, grids, cycles, resources, front, time.perf_counter() - started)
+
+
+def pareto_front(cycles: np.ndarray, area: np.ndarray) -> np.ndarray:
+    """Indices of points no other point beats in both cycles and area, fastest first."""
+    order = np.lexsort((area, cycles))
+    best = np.minimum.accumulate(area[order])
+    keep = np.ones(len(order), dtype=bool)
+    keep[1:] = area[order][1:] < best[:-1]
+    return order[keep]
+
+
+def budget_of(part: Part, max_utilization: float, max_luts: int | None = None) -> dict[str, float]:
+    budget = {key: value * max_utilization for key, value in part.budget().items()}
+    if max_luts is not None:
+        budget["lut"] = min(budget["lut"], max_luts)
+    return budget
+
+
+def choose(exploration: Exploration, budget: dict[str, float]) -> int | None:
+    """The fastest point within `budget` (ties: fewest LUTs); None if nothing fits."""
+    fits = np.ones(len(exploration.cycles), dtype=bool)
+    for key, limit in budget.items():
+        fits &= exploration.resources[key] <= limit
+    if not fits.any():
+        return None
+    candidates = np.flatnonzero(fits)
+    order = np.lexsort((exploration.resources["lut"][candidates], exploration.cycles[candidates]))
+    return int(candidates[order[0]])
+
+
+# --------------------------------------------------------------------------- output
+
+
+def front_table(exploration: Exploration, part: Part, chosen: int | None, limit: int = 25) -> str:
+    front = list(exploration.front)
+    if len(front) > limit:  # thin evenly, keep both ends and the chosen point
+        keep = set(np.linspace(0, len(front) - 1, limit).round().astype(int))
+        front = [p for i, p in enumerate(front) if i in keep or p == chosen]
+    header = f"{'cycles':>9} {'latency us':>10} {'images/s':>9} {'LUT':>8} {'FF':>8} {'BRAM36':>6}  parallelism"
+    lines = [header, "-" * len(header)]
+    for point in front:
+        cycles = int(exploration.cycles[point])
+        latency = cycles / part.clock_mhz
+        r = exploration.totals(point)
+        mark = "  <- chosen" if point == chosen else ""
+        lines.append(
+            f"{cycles:>9,} {latency:>10,.1f} {1e6 / latency:>9,.0f} {r['lut']:>8,.0f} {r['ff']:>8,.0f} "
+            f"{r['bram']:>6g}  {exploration.parallelism_text(point)}{mark}"
+        )
+    return "\n".join(lines)
+
+
+def plot(exploration: Exploration, part: Part, budget: dict[str, float], chosen: int | None, path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    count = len(exploration.cycles)
+    sample = np.arange(count)
+    if count > 20_000:
+        sample = np.random.default_rng(0).choice(count, 20_000, replace=False)
+    latency = exploration.cycles / part.clock_mhz
+    fig, ax = plt.subplots(figsize=(8, 5.5))
+    ax.scatter(latency[sample], exploration.resources["lut"][sample], s=4, alpha=0.25, color="0.6", label="designs")
+    front = exploration.front
+    ax.step(latency[front], exploration.resources["lut"][front], where="post", color="C0", label="Pareto front")
+    ax.scatter(latency[front], exploration.resources["lut"][front], s=14, color="C0")
+    ax.axhline(budget["lut"], color="C3", linestyle="--", label=f"LUT budget ({part.name})")
+    if chosen is not None:
+        ax.scatter([latency[chosen]], [exploration.resources["lut"][chosen]], s=120, marker="*", color="C1", label="chosen")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel(f"latency per image (µs at {part.clock_mhz:g} MHz)")
+    ax.set_ylabel("estimated LUTs")
+    ax.set_title(f"e3ne design space: {count:,} designs")
+    ax.legend(loc="upper right")
+    ax.grid(True, which="both", alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
