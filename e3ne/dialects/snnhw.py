@@ -36,6 +36,7 @@ from xdsl.irdl import (
     IRDLOperation,
     ParsePropInAttrDict,
     irdl_op_definition,
+    opt_prop_def,
     prop_def,
     region_def,
     traits_def,
@@ -60,6 +61,12 @@ def _i(value: int) -> IntegerAttr:
 
 def ceil_div(a: int, b: int) -> int:
     return -(-a // b)
+
+
+def chunk_count(features: int, word: int, q: int) -> int:
+    """Chunks of up to q spikes per time step when `features` lie in words of `word` bits."""
+    words = ceil_div(features, word)
+    return (words - 1) * ceil_div(word, q) + ceil_div(features - (words - 1) * word, q)
 
 
 def _lookup(op: Operation, ref: SymbolRefAttr, kind: type, role: str):
@@ -289,6 +296,7 @@ class LinearUnitOp(SymbolOp):
     input = prop_def(SymbolRefAttr)
     weights = prop_def(SymbolRefAttr)
     output = prop_def(SymbolRefAttr)
+    input_parallelism = opt_prop_def(IntegerAttr[I64])
 
     def __init__(
         self,
@@ -306,9 +314,12 @@ class LinearUnitOp(SymbolOp):
         input: str,
         weights: str,
         output: str,
+        input_parallelism: int = 1,
     ):
+        extra = {"input_parallelism": _i(input_parallelism)} if input_parallelism != 1 else {}
         super().__init__(
             properties={
+                **extra,
                 "sym_name": StringAttr(name),
                 "in_features": _i(in_features),
                 "out_features": _i(out_features),
@@ -329,13 +340,25 @@ class LinearUnitOp(SymbolOp):
     def groups(self) -> int:
         return ceil_div(_int(self.out_features), _int(self.parallelism))
 
+    def q(self) -> int:
+        """Input parallelism Q: input spikes (of one buffer word) taken per cycle (default 1)."""
+        return 1 if self.input_parallelism is None else _int(self.input_parallelism)
+
+    def chunks(self) -> int:
+        """Cycles per time step: each input word gives ceil(bits/Q) chunks of up to Q spikes."""
+        in_f, q = _int(self.in_features), self.q()
+        if q == 1:
+            return in_f
+        word = _int(self.input_buffer().word_width)
+        return chunk_count(in_f, word, q)
+
     def drain_cycles(self) -> int:
         """Write-back length of one group: T bit-planes, or P logits for the output layer."""
         return _int(self.parallelism) if self.is_output() else _int(self.time_steps)
 
     def ideal_cycles(self) -> int:
-        """One input spike per cycle for each group: ceil(out/P) * in * T."""
-        return self.groups() * _int(self.in_features) * _int(self.time_steps)
+        """Q input spikes per cycle for each group: ceil(out/P) * chunks * T (chunks = in for Q = 1)."""
+        return self.groups() * self.chunks() * _int(self.time_steps)
 
     def overhead_cycles(self) -> int:
         """The fixed extra cycles of the stage: pipeline (memory read, accumulate) + last drain."""
@@ -373,21 +396,27 @@ class LinearUnitOp(SymbolOp):
             )
         if _int(source.time_steps) != t:
             raise VerifyException(f"input buffer has T = {_int(source.time_steps)}, the unit T = {t}")
+        q = self.q()
+        if not 1 <= q <= _int(source.word_width):
+            raise VerifyException(
+                f"input parallelism Q = {q} must be in [1, {_int(source.word_width)}] (the input word width)"
+            )
+        chunks = self.chunks()
         rom = self.weight_rom()
-        if rom.lanes() != p:
-            raise VerifyException(f"weight ROM has {rom.lanes()} lanes, parallelism is {p}")
+        if rom.lanes() != p * q:
+            raise VerifyException(f"weight ROM has {rom.lanes()} lanes, P*Q is {p * q}")
         if rom.element_bits() != bits:
             raise VerifyException(f"weight ROM holds si{rom.element_bits()}, weight_bits is {bits}")
-        if _int(rom.word_width) != p * bits:
-            raise VerifyException(f"weight ROM word width {_int(rom.word_width)} must be P*b = {p * bits}")
-        if _int(rom.depth) != self.groups() * in_f:
+        if _int(rom.word_width) != p * q * bits:
+            raise VerifyException(f"weight ROM word width {_int(rom.word_width)} must be P*Q*b = {p * q * bits}")
+        if _int(rom.depth) != self.groups() * chunks:
             raise VerifyException(
-                f"weight ROM depth {_int(rom.depth)} must be ceil(out/P)*in = {self.groups() * in_f}"
+                f"weight ROM depth {_int(rom.depth)} must be ceil(out/P)*chunks = {self.groups() * chunks}"
             )
         if tuple(self.bias.get_shape()) != (out_f,):
             raise VerifyException(f"bias must have {out_f} values, got shape {list(self.bias.get_shape())}")
-        weights = dense_to_numpy(rom.data).reshape(self.groups(), in_f, p).transpose(0, 2, 1)
-        weights = weights.reshape(self.groups() * p, in_f)[:out_f]
+        weights = dense_to_numpy(rom.data).reshape(self.groups(), chunks * q, p).transpose(0, 2, 1)
+        weights = weights.reshape(self.groups() * p, chunks * q)[:out_f]
         low, high = accumulator_range(weights, dense_to_numpy(self.bias), t)
         needed = signed_width(low, high)
         if width < needed:
@@ -403,10 +432,10 @@ class LinearUnitOp(SymbolOp):
                 )
             if _int(target.depth) < self.groups() * p:
                 raise VerifyException(f"logit buffer depth must be at least ceil(out/P)*P = {self.groups() * p}")
-            if self.drain_cycles() > in_f * t:
+            if self.drain_cycles() > chunks * t:
                 raise VerifyException(
-                    f"output layer with P = {p} drains {p} logits a group but accumulates only in*T = "
-                    f"{in_f * t} cycles; lower P"
+                    f"output layer with P = {p} drains {p} logits a group but accumulates only chunks*T = "
+                    f"{chunks * t} cycles; lower P"
                 )
         else:
             if _int(target.width) != p or _int(target.channels) != self.groups() or _int(target.height) != 1:

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from e3ne.dialects import snnhw
 from e3ne.lowering.hwbuilder import ModuleBuilder, Port, Register, Value, bits_for, width
-from e3ne.lowering.linear_unit import radix_neuron
+from e3ne.lowering.linear_unit import adder_tree, radix_neuron
 from e3ne.numerics import signed_width
 
 
@@ -47,14 +47,6 @@ def unit_ports(unit: snnhw.ConvUnitOp) -> tuple[list[Port], list[Port]]:
         Port("done", 1),
     ]
     return inputs, outputs
-
-
-def adder_tree(b: ModuleBuilder, terms: list[Value]) -> Value:
-    """The sum of equal-width terms as a balanced tree of two-input adders."""
-    while len(terms) > 1:
-        paired = [b.add(terms[k], terms[k + 1]) for k in range(0, len(terms) - 1, 2)]
-        terms = paired + ([terms[-1]] if len(terms) % 2 else [])
-    return terms[0]
 
 
 class PlaneDrain:

@@ -1,6 +1,7 @@
 """The linear unit as an `hw.module`, written in the builder's nouns.
 
-Pipeline (one input spike per cycle, P outputs in parallel):
+Pipeline (Q input spikes of one buffer word per cycle through a Q-input adder tree,
+P outputs in parallel; Q = 1 is one spike per cycle):
 
 * issue (cycle c): counters i (input), b (bit in word), t (time step), g (group) drive
   the buffer read address and the weight ROM address `g*in + i`;
@@ -17,6 +18,14 @@ from __future__ import annotations
 
 from e3ne.dialects import snnhw
 from e3ne.lowering.hwbuilder import ModuleBuilder, Port, Value, bits_for, width
+
+
+def adder_tree(b: ModuleBuilder, terms: list[Value]) -> Value:
+    """The sum of equal-width terms as a balanced tree of two-input adders."""
+    while len(terms) > 1:
+        paired = [b.add(terms[k], terms[k + 1]) for k in range(0, len(terms) - 1, 2)]
+        terms = paired + ([terms[-1]] if len(terms) % 2 else [])
+    return terms[0]
 
 
 def radix_neuron(b: ModuleBuilder, potential: Value, shift: int, time_steps: int) -> Value:
@@ -78,22 +87,25 @@ def build_linear_unit(unit: snnhw.LinearUnitOp, module_name: str):
     # ---- issue: the step sequencer
     running = b.register("running", 1)
     issue = b.named(b.or_(start, running.value), "issue")
+    chunks = unit.chunks()
+    q = unit.q()
+    per_word = -(-word_bits // q)  # chunks of up to Q spikes in one word
     (i, end_of_step), (t, end_of_group), (g, end_of_layer) = b.sequencer(
-        issue, [("input_index", in_features), ("time_step", time_steps), ("group", groups)]
+        issue, [("input_index", chunks), ("time_step", time_steps), ("group", groups)]
     )
     b.named(end_of_group, "end_of_group")
     last_g = b.eq(g, groups - 1)
-    bit_reg = b.register("bit_index", bits_for(word_bits))
-    word_end = b.or_(end_of_step, b.eq(bit_reg.value, word_bits - 1))
+    bit_reg = b.register("chunk_index", bits_for(per_word))
+    word_end = b.or_(end_of_step, b.eq(bit_reg.value, per_word - 1))
     bit_reg.drive(b.select(word_end, 0, b.add(bit_reg.value, 1), width(bit_reg.value)), issue)
     running.drive(b.or_(start, b.and_(running.value, b.not_(end_of_layer))))
 
     act_addr = b.register("act_addr", bits_for(source.depth.value.data))
     act_next = b.select(word_end, b.add(act_addr.value, 1), act_addr.value, width(act_addr.value))
     act_addr.drive(b.select(end_of_group, 0, act_next, width(act_addr.value)), issue)
-    rom_base = b.register("weight_base", bits_for(groups * in_features))
+    rom_base = b.register("weight_base", bits_for(groups * chunks))
     rom_base.drive(
-        b.select(last_g, 0, b.add(rom_base.value, in_features), width(rom_base.value)), end_of_group
+        b.select(last_g, 0, b.add(rom_base.value, chunks), width(rom_base.value)), end_of_group
     )
     weight_addr = b.add(rom_base.value, b.zext(i, width(rom_base.value)))
 
@@ -107,14 +119,26 @@ def build_linear_unit(unit: snnhw.LinearUnitOp, module_name: str):
     end_group1 = b.delay(end_of_group, "end_group1")
     end_layer1 = b.delay(end_of_layer, "end_layer1")
     bit1 = b.delay(bit_reg.value, "bit1")
-    spike = b.named(b.select_bit(b.inputs["act_rdata"], bit1), "spike")
+    row = b.inputs["act_rdata"]
+    zero_bit = b.const(0, 1)
+    spikes = []
+    for lane in range(q):  # spike `lane` of the chunk: bit chunk*Q + lane of the word
+        if q == 1:
+            spikes.append(b.named(b.select_bit(row, bit1), "spike"))
+            break
+        choices = [b.bit(row, c * q + lane) if c * q + lane < word_bits else zero_bit for c in range(per_word)]
+        spikes.append(b.named(b.select_bit(b.concat(*reversed(choices)), bit1), f"spike{lane}"))
     zero = b.const(0, acc_bits)
     accumulators = b.accumulator("acc", p, acc_bits)
     for k, acc in enumerate(accumulators):
-        weight = b.sext(b.extract(b.inputs["weight_data"], k * weight_bits, weight_bits), acc_bits)
+        gated = []
+        for lane in range(q):
+            offset = (lane * p + k) * weight_bits
+            weight = b.sext(b.extract(b.inputs["weight_data"], offset, weight_bits), acc_bits)
+            gated.append(b.mux(spikes[lane], weight, zero))
         doubled = b.mux(first_step1, b.shift_left(acc.value, 1), acc.value)
         base = b.mux(first_group1, zero, doubled)
-        acc.drive(b.add(base, b.mux(spike, weight, zero)), valid1)
+        acc.drive(b.add(base, adder_tree(b, gated)), valid1)
     bias = b.register("bias_hold", p * acc_bits)
     bias.drive(b.inputs["bias_data"], end_group1)
 

@@ -53,13 +53,33 @@ def parse_parallelism(spec: str | int | list[int] | tuple[int, ...] | None) -> l
     return [int(p) for p in spec]
 
 
-def pack_weights(weights: np.ndarray, parallelism: int) -> np.ndarray:
-    """(out, in) -> ROM words (groups*in, P): word g*in + i, lane k = W[g*P + k, i] (0 past out)."""
+def pack_weights(weights: np.ndarray, parallelism: int, q: int = 1, word_width: int | None = None) -> np.ndarray:
+    """(out, in) -> ROM words (groups*chunks, Q*P).
+
+    Q = 1: word g*in + i, lane k = W[g*P + k, i] (0 past out). Q > 1: the inputs lie in
+    words of `word_width` spikes; chunk c of a time step is word c // ceil(W/Q), spikes
+    (c % ceil(W/Q))*Q + q; lane q*P + k holds the weight of that spike (0 past the word or `in`).
+    """
     out_features, in_features = weights.shape
     groups = snnhw.ceil_div(out_features, parallelism)
     padded = np.zeros((groups * parallelism, in_features), dtype=np.int64)
     padded[:out_features] = weights
-    return padded.reshape(groups, parallelism, in_features).transpose(0, 2, 1).reshape(-1, parallelism)
+    if q == 1:
+        return padded.reshape(groups, parallelism, in_features).transpose(0, 2, 1).reshape(-1, parallelism)
+    assert word_width is not None
+    per_word = snnhw.ceil_div(word_width, q)
+    chunks = snnhw.chunk_count(in_features, word_width, q)
+    features = np.full((chunks, q), -1, dtype=np.int64)
+    for chunk in range(chunks):
+        word, part = divmod(chunk, per_word)
+        for lane in range(q):
+            bit = part * q + lane
+            feature = word * word_width + bit
+            if bit < word_width and feature < in_features:
+                features[chunk, lane] = feature
+    gathered = np.where(features[None, None] >= 0, padded.reshape(groups, parallelism, in_features)[:, :, np.maximum(features, 0)], 0)
+    # (groups, P, chunks, Q) -> words (groups, chunks), lanes q*P + k
+    return gathered.transpose(0, 2, 3, 1).reshape(groups * chunks, q * parallelism)
 
 
 def pack_conv_weights(weights: np.ndarray, lanes: int) -> np.ndarray:
@@ -228,14 +248,16 @@ def lower_function(
             if linear_list is not None:
                 settings["P"] = linear_list[0 if len(linear_list) == 1 else index]
             settings.update(parallelism.for_layer(name, "linear"))
-            p = settings["P"]
+            p, q = settings["P"], settings.get("Q", 1)
+            q = min(q, source.word_width.value.data)
             if p < 1:
                 raise E3NEError(f"linear-parallelism must be >= 1, got {p}")
             p = min(p, out_features)
             if neuron is None:
-                p = min(p, in_features * time_steps)  # the P logits drain while the next group accumulates
+                # the P logits drain while the next group accumulates
+                p = min(p, snnhw.chunk_count(in_features, source.word_width.value.data, q) * time_steps)
             weight_type = op.weight.get_element_type()
-            rom = _rom(f"{name}_weights", pack_weights(weights, p), weight_type)
+            rom = _rom(f"{name}_weights", pack_weights(weights, p, q, source.word_width.value.data), weight_type)
             accumulator_width = snn.width_of(op.output)
             groups = snnhw.ceil_div(out_features, p)
             if neuron is None:
@@ -256,6 +278,7 @@ def lower_function(
                 input=source.symbol,
                 weights=rom.symbol,
                 output=target.symbol,
+                input_parallelism=q,
             )
             body += [rom, unit, target]
             if neuron is None and rest:
@@ -271,12 +294,14 @@ def lower_function(
     if not stages or not isinstance(stages[-1], snnhw.LinearUnitOp) or not stages[-1].is_output():
         raise E3NEError("the network must end with an output snn.linear (no neuron)", location=location)
     parallelism.check_layers(names)
-    body.append(
+    accelerator = snnhw.AcceleratorOp(function.sym_name.data, time_steps, Region(Block(body)))
+    # the schedule is computed once the stages sit in the accelerator (they look up their buffers)
+    accelerator.body.block.add_op(
         snnhw.ScheduleOp(
             [s.symbol for s in stages], [s.cycles() for s in stages], [s.overhead_cycles() for s in stages]
         )
     )
-    return snnhw.AcceleratorOp(function.sym_name.data, time_steps, Region(Block(body)))
+    return accelerator
 
 
 def needs_width_inference(module: ModuleOp) -> bool:

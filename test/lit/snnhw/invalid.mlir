@@ -61,7 +61,7 @@ snnhw.accelerator @net {time_steps = 2} {
   snnhw.logit_buffer @logits {entries = 2, depth = 2, word_width = 8}
   snnhw.schedule [@fc1] {stage_cycles = array<i64: 12>, stage_overhead = array<i64: 4>, cycles = 12}
 }
-// CHECK: weight ROM has 2 lanes, parallelism is 1
+// CHECK: weight ROM has 2 lanes, P*Q is 1
 
 // -----
 
