@@ -2,6 +2,8 @@
 
     e3ne compile model.py:Net --weights net.pt --input-shape 1,28,28 --calibration calib.npz -o build/
     e3ne simulate build/ --data test.npz [--limit N] [--golden-only]
+    e3ne synth build/ [--target xc7z020]
+    e3ne explore model.py:Net --weights net.pt --input-shape 1,28,28 --calibration calib.npz [--target xc7z020]
 
 Every user error is an E3NEError printed as one or two plain lines; an unexpected
 exception is reported as an internal error (set E3NE_DEBUG=1 for the traceback).
@@ -101,7 +103,8 @@ def cmd_compile(args: argparse.Namespace) -> int:
     build.mkdir(parents=True, exist_ok=True)
     input_shape = parse_shape(args.input_shape)
     hardware = args.emit != "snn"
-    progress = Progress(4 if hardware else 3, args.quiet)
+    auto = hardware and args.parallelism == "auto"
+    progress = Progress((5 + auto) if hardware else 3, args.quiet)
 
     progress.step(f"importing {args.model} (input shape {'x'.join(map(str, input_shape))})")
     model = load_model(args.model, args.weights)
@@ -129,15 +132,37 @@ def cmd_compile(args: argparse.Namespace) -> int:
         "sigma": args.sigma,
         "emit": args.emit,
         "linear_parallelism": args.linear_parallelism,
+        "parallelism": args.parallelism,
+        "target": args.target,
     }
     if hardware:
         from e3ne.backend.build import build_hardware
+        from e3ne.backend.report import report_build, summary_lines
+        from e3ne.targets import get_part
 
+        part = get_part(args.target)
+        parallelism = args.parallelism
+        if auto:
+            from e3ne.explore import explore_and_choose
+
+            progress.step(f"exploring parallelism for {part.name}")
+            parallelism, line = explore_and_choose(quant_module, part, args.max_luts, build)
+            settings["parallelism_chosen"] = parallelism
+            progress.done(line)
         progress.step("generating hardware (snnhw, hw, SystemVerilog)")
         manifest = build_hardware(
-            quant_module, build, linear_parallelism=args.linear_parallelism, progress=progress.say
+            quant_module,
+            build,
+            linear_parallelism=args.linear_parallelism,
+            progress=progress.say,
+            parallelism=parallelism or None,
         )
         progress.done(f"{manifest.get('cycles_expected', '?')} cycles per image; RTL in {build / 'rtl'}")
+        progress.step(f"estimating resources, speed and energy for {part.name}")
+        report = report_build(build, quant_module, calibration_x, part, settings)
+        progress.done(f"wrote {build / 'report.md'} and report.json")
+        for line in summary_lines(report):
+            progress.say(line)
     (build / "compile.json").write_text(json.dumps(settings, indent=2) + "\n")
     return 0
 
@@ -270,6 +295,15 @@ def cmd_synth(args: argparse.Namespace) -> int:
     return 0
 
 
+# --------------------------------------------------------------------------- explore
+
+
+def cmd_explore(args: argparse.Namespace) -> int:
+    from e3ne.explore import run_explore
+
+    return run_explore(args, Progress(3 + args.compile, args.quiet))
+
+
 # --------------------------------------------------------------------------- main
 
 
@@ -290,6 +324,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--linear-parallelism", type=int, default=None, help="P: output neurons per linear unit (default: chosen)"
     )
     compile_.add_argument(
+        "--parallelism",
+        default=None,
+        help="[layer.]key=value,... (keys P, Q, columns, channels, units), or 'auto': the fastest design "
+        "that fits --target (see `e3ne explore`)",
+    )
+    compile_.add_argument("--target", default="xc7z020", help="part preset: xc7z020 (default), xczu9eg, xcvu13p")
+    compile_.add_argument("--max-luts", type=int, default=None, help="with --parallelism auto: LUT budget")
+    compile_.add_argument(
         "--emit", choices=EMIT_LEVELS, default="verilog", help="stop after this level (default: verilog)"
     )
     compile_.add_argument("-o", "--output", required=True, help="build directory")
@@ -306,6 +348,23 @@ def build_parser() -> argparse.ArgumentParser:
     synth.add_argument("build", help="build directory written by `e3ne compile`")
     synth.add_argument("--target", default="xc7z020", help="part preset: xc7z020, xczu9eg, xcvu13p")
     synth.set_defaults(run=cmd_synth)
+
+    explore = commands.add_parser("explore", help="sweep parallelism, print the latency-resource Pareto front")
+    explore.add_argument("model", help="MODEL.py:ClassName, or a build directory holding snn.quant.mlir")
+    explore.add_argument("--weights", help="state_dict (.pt) to load into the model")
+    explore.add_argument("--input-shape", help="one input's shape without batch, e.g. 1,28,28")
+    explore.add_argument("--calibration", help=".npz with key x: calibration images")
+    explore.add_argument("--time-steps", type=int, default=4, help="T (default 4)")
+    explore.add_argument("--weight-bits", type=int, default=4, help="b (default 4)")
+    explore.add_argument("--sigma", type=float, default=3.0, help="r (default 3)")
+    explore.add_argument("--target", default="xc7z020", help="part preset: xc7z020 (default), xczu9eg, xcvu13p")
+    explore.add_argument("--max-luts", type=int, default=None, help="LUT budget (below the part's)")
+    explore.add_argument(
+        "--max-utilization", type=float, default=0.8, help="use at most this share of each resource (default 0.8)"
+    )
+    explore.add_argument("--compile", action="store_true", help="compile the chosen design into -o")
+    explore.add_argument("-o", "--output", default=None, help="where to write explore.png/json (and the build)")
+    explore.set_defaults(run=cmd_explore)
     return parser
 
 

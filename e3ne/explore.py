@@ -358,3 +358,171 @@ def plot(exploration: Exploration, part: Part, budget: dict[str, float], chosen:
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
+
+
+# --------------------------------------------------------------------------- driver (e3ne explore, --parallelism auto)
+
+DEFAULT_MAX_UTILIZATION = 0.8  # leave room for estimate error and place-and-route
+
+
+def explain_no_fit(exploration: Exploration, part: Part, budget: dict[str, float]) -> E3NEError:
+    smallest = int(np.argmin(exploration.resources["lut"]))
+    totals = exploration.totals(smallest)
+    over = [
+        f"{key} {totals[key]:,.0f} > {limit:,.0f}" for key, limit in budget.items() if totals[key] > limit
+    ]
+    hint = "try a bigger part (--target xczu9eg or xcvu13p)"
+    if totals["bram"] > budget["bram"]:
+        hint = (
+            "the weights alone overflow the block RAM: use fewer weight bits, a smaller model or a bigger part "
+            "(off-chip weight streaming is not implemented yet)"
+        )
+    return E3NEError(
+        f"no design fits {part.name} within the budget; even the smallest one needs {', '.join(over)}", hint=hint
+    )
+
+
+def explore_and_choose(
+    quant_module, part: Part, max_luts: int | None, out_dir, max_utilization: float = DEFAULT_MAX_UTILIZATION
+) -> tuple[str, str]:
+    """`--parallelism auto`: the fastest design within the budget, as a parallelism text;
+    writes explore.png and explore.json to `out_dir`. Returns (text, one-line summary)."""
+    exploration = sweep(quant_module)
+    budget = budget_of(part, max_utilization, max_luts)
+    chosen = choose(exploration, budget)
+    if chosen is None:
+        raise explain_no_fit(exploration, part, budget)
+    write_outputs(exploration, part, budget, chosen, out_dir)
+    totals = exploration.totals(chosen)
+    line = (
+        f"{len(exploration.cycles):,} designs in {exploration.seconds:.1f} s; chose "
+        f"{exploration.parallelism_text(chosen)} ({int(exploration.cycles[chosen]):,} cycles, "
+        f"~{totals['lut']:,.0f} LUT)"
+    )
+    return exploration.parallelism_text(chosen), line
+
+
+def write_outputs(exploration: Exploration, part: Part, budget: dict, chosen: int | None, out_dir) -> None:
+    import json
+    from pathlib import Path
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    plot(exploration, part, budget, chosen, out_dir / "explore.png")
+
+    def point(index: int) -> dict:
+        cycles = int(exploration.cycles[index])
+        return {
+            "parallelism": exploration.parallelism_text(index),
+            "cycles": cycles,
+            "latency_us": round(cycles / part.clock_mhz, 2),
+            **{key: round(value, 1) for key, value in exploration.totals(index).items()},
+        }
+
+    summary = {
+        "target": part.name,
+        "budget": {key: round(value, 1) for key, value in budget.items()},
+        "designs": len(exploration.cycles),
+        "seconds": round(exploration.seconds, 2),
+        "candidates": {layer.name: [c.settings for c in layer.candidates] for layer in exploration.layers},
+        "pareto_front": [point(int(i)) for i in exploration.front],
+        "chosen": None if chosen is None else point(chosen),
+    }
+    (out_dir / "explore.json").write_text(json.dumps(summary, indent=2) + "\n")
+
+
+def run_explore(args, progress) -> int:
+    """`e3ne explore`: load (or import and quantize) the model, sweep, print, plot, maybe compile."""
+    import json
+    import sys
+    from pathlib import Path
+
+    from e3ne.targets import get_part
+
+    part = get_part(args.target)
+    source = Path(args.model)
+    compile_settings = None
+    progress.step(f"loading {args.model}")
+    if source.is_dir():
+        from e3ne.ir import parse_module
+
+        if not (source / "snn.quant.mlir").is_file():
+            raise E3NEError("no snn.quant.mlir here; run `e3ne compile` first", location=str(source))
+        quant_module = parse_module(source / "snn.quant.mlir")
+        if (source / "compile.json").is_file():
+            compile_settings = json.loads((source / "compile.json").read_text())
+        out_dir = Path(args.output) if args.output else source
+    else:
+        from e3ne.cli import load_npz, parse_shape
+        from e3ne.frontend import import_model, load_model
+        from e3ne.passes.pipeline import quantize_module
+
+        if not args.input_shape or not args.calibration:
+            raise E3NEError("explore MODEL.py:Class needs --input-shape and --calibration (or give a build directory)")
+        input_shape = parse_shape(args.input_shape)
+        calibration_x, _ = load_npz(args.calibration, input_shape, need_labels=False)
+        quant_module = quantize_module(
+            import_model(load_model(args.model, args.weights), input_shape),
+            calibration_x,
+            args.time_steps,
+            args.weight_bits,
+            args.sigma,
+        )
+        compile_settings = {
+            "model": args.model,
+            "weights": args.weights,
+            "input_shape": list(input_shape),
+            "calibration": args.calibration,
+            "time_steps": args.time_steps,
+            "weight_bits": args.weight_bits,
+            "sigma": args.sigma,
+        }
+        out_dir = Path(args.output) if args.output else Path(".")
+    progress.done()
+
+    progress.step(f"sweeping parallelism (target {part.name}, {args.max_utilization:.0%} of its resources)")
+    exploration = sweep(quant_module)
+    budget = budget_of(part, args.max_utilization, args.max_luts)
+    chosen = choose(exploration, budget)
+    progress.done(
+        f"{len(exploration.cycles):,} designs in {exploration.seconds:.2f} s, {len(exploration.front)} on the Pareto front"
+    )
+    progress.step("writing the Pareto front")
+    print(f"latency-LUT Pareto front ({part.name}, {part.clock_mhz:g} MHz; estimates):")
+    print(front_table(exploration, part, chosen))
+    write_outputs(exploration, part, budget, chosen, out_dir)
+    progress.done(f"wrote {out_dir / 'explore.png'} and {out_dir / 'explore.json'}")
+    if chosen is None:
+        error = explain_no_fit(exploration, part, budget)
+        print(f"e3ne: {error.render()}", file=sys.stderr)
+        return 1
+    text = exploration.parallelism_text(chosen)
+    print(f"fastest design within budget: --parallelism {text}")
+    if args.compile:
+        from e3ne.cli import build_parser
+
+        if not args.output:
+            raise E3NEError("--compile needs -o BUILD")
+        if compile_settings is None or not compile_settings.get("calibration"):
+            raise E3NEError(
+                "--compile needs the model, not a build directory, to recompile",
+                hint="run explore on MODEL.py:Class with --weights/--input-shape/--calibration",
+            )
+        argv = ["compile", compile_settings["model"]]
+        if compile_settings.get("weights"):
+            argv += ["--weights", compile_settings["weights"]]
+        argv += [
+            "--input-shape", ",".join(map(str, compile_settings["input_shape"])),
+            "--calibration", compile_settings["calibration"],
+            "--time-steps", str(compile_settings["time_steps"]),
+            "--weight-bits", str(compile_settings["weight_bits"]),
+            "--sigma", str(compile_settings["sigma"]),
+            "--parallelism", text, "--target", part.name, "-o", args.output,
+        ]  # fmt: skip
+        progress.step(f"compiling the chosen design into {args.output}")
+        compile_args = build_parser().parse_args(argv)
+        compile_args.quiet = progress.quiet
+        status = compile_args.run(compile_args)
+        progress.done()
+        return status
+    return 0

@@ -305,3 +305,21 @@ def summary_lines(report: dict) -> list[str]:
     if not report["fits"] and report["suggestions"]:
         lines.append("suggestion: " + report["suggestions"][0])
     return lines
+
+
+def report_build(build: Path, quant_module, calibration_x: np.ndarray | None, part: Part, settings: dict) -> dict:
+    """Estimate BUILD/snnhw.mlir, measure spike activity on (up to 64) calibration images,
+    and write BUILD/report.json and BUILD/report.md."""
+    from e3ne.dialects import snnhw
+    from e3ne.ir import parse_module
+    from e3ne.passes.estimate import estimate_accelerator
+
+    module = parse_module(Path(build) / "snnhw.mlir")
+    accelerator = next(op for op in module.walk() if isinstance(op, snnhw.AcceleratorOp))
+    design = estimate_accelerator(accelerator)
+    activity = None
+    if calibration_x is not None and len(calibration_x):
+        activity = spike_activity(quant_module, calibration_x[:64])
+    report = build_report(design, part, settings, activity)
+    write_report(build, report)
+    return report
