@@ -190,7 +190,7 @@ def render_markdown(report: dict) -> str:
         f"- **Target**: {target['part']} ({target['board']}), clock {target['clock_mhz']:g} MHz.",
         f"- **Fit**: the design {verdict} on this part "
         + (
-            f"(largest use: {max(report['fit'], key=lambda k: report['fit'][k]['utilization'])} at "
+            f"(largest use: {RESOURCE_NAMES[max(report['fit'], key=lambda k: report['fit'][k]['utilization'])]} at "
             f"{_pct(max(e['utilization'] for e in report['fit'].values()))})."
             if report["fits"]
             else "(" + "; ".join(
