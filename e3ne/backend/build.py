@@ -71,6 +71,7 @@ def _layer(stage) -> dict:
             "columns": stage.columns.value.data,
             "channels": stage.channels.value.data,
             "units": stage.units.value.data,
+            "pool": None if stage.pool_mode is None else [stage.pool_mode.data, *stage.pool_size()],
             "accumulator_width": stage.accumulator_width.value.data,
         }
     return {
@@ -138,6 +139,7 @@ def build_hardware(
     linear_parallelism: int | list[int] | str | None = None,
     progress: Callable[[str], None] = print,
     parallelism: str | None = None,
+    fuse_pooling: bool = True,
 ) -> dict:
     """Lower, emit and describe. `parallelism` is an `e3ne.parallelism` setting
     (`[layer.]key=value,...`); `linear_parallelism` (P for every linear layer, or one per
@@ -149,7 +151,9 @@ def build_hardware(
     ctx = Context()
     infer_widths(ctx, module)
     linear = parse_parallelism(linear_parallelism)
-    LowerSnnToSnnhw(linear_parallelism=tuple(linear or ()), parallelism=parallelism or "").apply(ctx, module)
+    LowerSnnToSnnhw(linear_parallelism=tuple(linear or ()), parallelism=parallelism or "", fuse_pooling=fuse_pooling).apply(
+        ctx, module
+    )
     module.verify()
     (build_dir / "snnhw.mlir").write_text(_text(module))
     accelerator = next(op for op in module.body.ops if isinstance(op, snnhw.AcceleratorOp))

@@ -499,6 +499,11 @@ class ConvUnitOp(SymbolOp):
     Parallelism: `columns` (output pixels per row, <= out_width), `channels` (output channels
     packed in one unit) and `units` (duplicated units on further output channels, sharing
     the broadcast input row); `channels*units <= out_channels`.
+
+    Optional fused pooling (`pool_mode` "max"/"avg", `pool_kernel` = window = stride, no
+    padding): only the rows/columns a window uses are computed; the rows of a window combine
+    at the neuron's output and one pooled row (lanes*T words) is written per window height.
+    The output buffer is then the pooled C x H/kh x W/kw.
     """
 
     name = "snnhw.conv_unit"
@@ -522,6 +527,8 @@ class ConvUnitOp(SymbolOp):
     input = prop_def(SymbolRefAttr)
     weights = prop_def(SymbolRefAttr)
     output = prop_def(SymbolRefAttr)
+    pool_mode = opt_prop_def(StringAttr)
+    pool_kernel = opt_prop_def(DenseArrayBase)
 
     def __init__(
         self,
@@ -543,9 +550,12 @@ class ConvUnitOp(SymbolOp):
         input: str,
         weights: str,
         output: str,
+        pool: tuple[str, tuple[int, int]] | None = None,
     ):
+        extra = {} if pool is None else {"pool_mode": StringAttr(pool[0]), "pool_kernel": _pair_attr(pool[1])}
         super().__init__(
             properties={
+                **extra,
                 "sym_name": StringAttr(name),
                 "in_channels": _i(in_shape[0]),
                 "in_height": _i(in_shape[1]),
@@ -585,6 +595,20 @@ class ConvUnitOp(SymbolOp):
     def paddings(self) -> tuple[int, int]:
         return _pair(self.padding)
 
+    def pool_size(self) -> tuple[int, int]:
+        """The fused pooling window (= its stride, no padding), (1, 1) without pooling."""
+        return (1, 1) if self.pool_kernel is None else _pair(self.pool_kernel)
+
+    def computed_size(self) -> tuple[int, int]:
+        """Output rows and columns computed: those a fused pooling window uses (floor mode)."""
+        (kh, kw), (_, oh, ow) = self.pool_size(), self.out_shape()
+        return (oh // kh) * kh, (ow // kw) * kw
+
+    def written_shape(self) -> tuple[int, int, int]:
+        """The output buffer's C x H x W: the convolution's output, pooled when pooling is fused."""
+        (kh, kw), (oc, oh, ow) = self.pool_size(), self.out_shape()
+        return (oc, oh // kh, ow // kw)
+
     # -- the static schedule of this stage
     def lanes(self) -> int:
         """Output channels accumulated side by side: channels * units."""
@@ -594,8 +618,8 @@ class ConvUnitOp(SymbolOp):
         return ceil_div(_int(self.out_channels), self.lanes())
 
     def blocks(self) -> int:
-        """Column blocks per output row: ceil(out_width / columns)."""
-        return ceil_div(_int(self.out_width), _int(self.columns))
+        """Column blocks per output row: ceil(computed width / columns)."""
+        return ceil_div(self.computed_size()[1], _int(self.columns))
 
     def block_cycles(self) -> int:
         """Input rows read for one column block: in_channels * T * kernel_h."""
@@ -606,15 +630,17 @@ class ConvUnitOp(SymbolOp):
         return self.lanes() * _int(self.time_steps)
 
     def row_cycles(self) -> int:
-        """Issue cycles per output row: the reads, or the drain of the previous row if longer."""
-        return max(self.blocks() * self.block_cycles(), self.drain_cycles())
+        """Issue cycles per output row: the reads, or the drain of the previous written row if
+        longer (one written row per pooling-window height)."""
+        return max(self.blocks() * self.block_cycles(), ceil_div(self.drain_cycles(), self.pool_size()[0]))
 
     def ideal_cycles(self) -> int:
-        """ceil(OC/lanes) * ceil(OW/columns) * OH * IC * T * kernel_h."""
-        return self.groups() * _int(self.out_height) * self.blocks() * self.block_cycles()
+        """ceil(OC/lanes) * ceil(OW/columns) * OH * IC * T * kernel_h (computed rows/columns)."""
+        return self.groups() * self.computed_size()[0] * self.blocks() * self.block_cycles()
 
     def cycles(self) -> int:
-        return self.groups() * _int(self.out_height) * self.row_cycles() + PIPELINE_LATENCY + self.drain_cycles()
+        rows = self.computed_size()[0]
+        return self.groups() * rows * self.row_cycles() + PIPELINE_LATENCY + self.drain_cycles()
 
     def overhead_cycles(self) -> int:
         return self.cycles() - self.ideal_cycles()
@@ -654,15 +680,24 @@ class ConvUnitOp(SymbolOp):
         expected = (window_output(ih, kh, sh, ph), window_output(iw, kw, sw, pw))
         if (oh, ow) != expected:
             raise VerifyException(f"output {oh}x{ow} must be {expected[0]}x{expected[1]} for this kernel, stride and padding")
+        if self.pool_kernel is not None or self.pool_mode is not None:
+            if self.pool_kernel is None or self.pool_mode is None:
+                raise VerifyException("fused pooling needs both pool_mode and pool_kernel")
+            if self.pool_mode.data not in POOL_MODES:
+                raise VerifyException(f"pool mode must be one of {POOL_MODES}, got '{self.pool_mode.data}'")
+            pkh, pkw = self.pool_size()
+            if not (1 <= pkh <= oh and 1 <= pkw <= ow):
+                raise VerifyException(f"pooling window {pkh}x{pkw} does not fit the output {oh}x{ow}")
         columns, channels, units = _int(self.columns), _int(self.channels), _int(self.units)
-        if not 1 <= columns <= ow:
-            raise VerifyException(f"columns = {columns} must be in [1, {ow}] (out_width)")
+        computed_width = self.computed_size()[1]
+        if not 1 <= columns <= computed_width:
+            raise VerifyException(f"columns = {columns} must be in [1, {computed_width}] (out_width)")
         if channels < 1 or units < 1 or channels * units > oc:
             raise VerifyException(
                 f"channels x units = {channels}x{units} must be in [1, {oc}] (out_channels)"
             )
         _check_input_buffer(self.input_buffer(), (ic, ih, iw), t)
-        _check_hidden_buffer(self, self.output_buffer(), (oc, oh, ow), t)
+        _check_hidden_buffer(self, self.output_buffer(), self.written_shape(), t)
         rom = self.weight_rom()
         lanes = self.lanes()
         if rom.lanes() != lanes * kw:

@@ -80,13 +80,62 @@ class PlaneDrain:
                 reg.drive(b.mux(self.load, values[lane][x], held))
 
 
+def fused_pooling(
+    b: ModuleBuilder, unit: snnhw.ConvUnitOp, row_values: list[list[Value]], load_row: Value
+) -> tuple[Value, list[list[Value]]]:
+    """Pooling at the neuron's output: rows of a window combine in a register bank; the last
+    row of each window gives the pooled row. Returns (write_row pulse, pooled values)."""
+    from e3ne.lowering.pool_unit import divide_constant
+
+    time_steps = unit.time_steps.value.data
+    pool_h, pool_w = unit.pool_size()
+    is_max = unit.pool_mode.data == "max"
+    count = pool_h * pool_w
+    largest = count * ((1 << time_steps) - 1) + count // 2
+    value_bits = time_steps if is_max else bits_for(largest + 1)
+    window_row, last_window_row = b.counter("pool_row", pool_h, load_row)
+
+    def combine(a: Value, c: Value) -> Value:
+        return b.mux(b.compare("ugt", c, a), c, a) if is_max else b.add(a, c)
+
+    pooled = []
+    for lane, values in enumerate(row_values):
+        rows_combined = []
+        for x, value in enumerate(values):
+            fresh = b.zext(value, value_bits)
+            if pool_h == 1:
+                rows_combined.append(fresh)
+                continue
+            held = b.register(f"pool_rows{lane}_{x}", value_bits)
+            merged = combine(held.value, fresh)
+            held.drive(b.mux(b.eq(window_row, 0), fresh, merged), load_row)
+            rows_combined.append(merged)
+        lane_pooled = []
+        for px in range(len(values) // pool_w):
+            window = rows_combined[px * pool_w : (px + 1) * pool_w]
+            if is_max:
+                best = window[0]
+                for candidate in window[1:]:
+                    best = combine(best, candidate)
+                lane_pooled.append(b.extract(best, 0, time_steps))
+            else:
+                total = adder_tree(b, window)
+                total = b.add(total, count // 2) if count // 2 else total
+                lane_pooled.append(divide_constant(b, total, count, largest, time_steps))
+        pooled.append(lane_pooled)
+    return b.and_(load_row, last_window_row), pooled
+
+
 def build_conv_unit(unit: snnhw.ConvUnitOp, module_name: str):
     inputs, outputs = unit_ports(unit)
     b = ModuleBuilder(module_name, inputs, outputs)
     source = unit.input_buffer()
     target = unit.output_buffer()
     ic_count, ih, iw = unit.in_shape()
-    oc_count, oh, ow = unit.out_shape()
+    oc_count = unit.out_channels.value.data
+    oh, ow = unit.computed_size()  # rows/columns computed (all of them without fused pooling)
+    _, written_h, written_w = unit.written_shape()
+    pool_h, pool_w = unit.pool_size()
     kh, kw = unit.kernel_size()
     sh, sw = unit.strides()
     ph, pw = unit.paddings()
@@ -202,10 +251,17 @@ def build_conv_unit(unit: snnhw.ConvUnitOp, module_name: str):
             held.drive(values[lane][j], b.and_(load_block, b.eq(xb2, block)))
             lane_values.append(held.value)
         row_values.append(lane_values)
-    drain = PlaneDrain(b, lanes, ow, time_steps, load_row)
-    drain.drive(row_values)
+    if unit.pool_mode is None:
+        write_row = load_row
+        written_values = row_values
+    else:
+        write_row, written_values = fused_pooling(b, unit, row_values, load_row)
+    drain = PlaneDrain(b, lanes, written_w, time_steps, write_row)
+    drain.drive(written_values)
+    load_row = write_row
+    oh = written_h
 
-    # write address of (oc = g*lanes + lane, t, oy): oy + OH*(oc + OC*t)
+    # write address of (oc = g*lanes + lane, t, oy): oy + OH*(oc + OC*t) (OH: written rows)
     out_bits = bits_for(target.depth.value.data)
     out_row, out_row_last = b.counter("out_row_d", oh, load_row)
     out_group = b.register("out_group_base", out_bits)

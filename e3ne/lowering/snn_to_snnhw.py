@@ -8,6 +8,10 @@ disappears (a linear unit reads a C x H x W buffer in NCHW feature order). The f
 becomes one `snnhw.accelerator` with a static schedule. Stage names: conv1.., pool1..,
 fc1.. in network order.
 
+Option `fuse-pooling` (default true): a max/avg pooling whose window equals its stride
+(no padding) right after a convolution is done at the conv unit's output
+(`pool_mode`/`pool_kernel` on the conv unit) instead of by its own `snnhw.pool_unit`.
+
 Option `parallelism`: a setting of `e3ne.parallelism` (`[layer.]key=value,...`, keys
 P, Q, columns, channels, units), e.g. `{parallelism="conv1.channels=8,P=16"}`.
 
@@ -129,8 +133,20 @@ def _walk(function: func.FuncOp) -> tuple[snn.EncodeOp, list]:
     return ops[0], ops[1:]
 
 
+def _fusable(op) -> bool:
+    """Pooling that a conv unit can do at its output: window = stride, no padding."""
+    return (
+        isinstance(op, snn.MaxPool2dOp | snn.AvgPool2dOp)
+        and op.kernel_size() == op.strides()
+        and op.paddings() == (0, 0)
+    )
+
+
 def lower_function(
-    function: func.FuncOp, parallelism: Parallelism | None = None, linear_list: list[int] | None = None
+    function: func.FuncOp,
+    parallelism: Parallelism | None = None,
+    linear_list: list[int] | None = None,
+    fuse_pooling: bool = True,
 ) -> snnhw.AcceleratorOp:
     """The accelerator of an integer snn network: conv/pool stages, flatten, linear stages."""
     parallelism = parallelism or Parallelism()
@@ -176,14 +192,20 @@ def lower_function(
                     location=location,
                 )
             neuron = rest.pop(0)
+            pool = None
+            if fuse_pooling and rest and _fusable(rest[0]):
+                pooling = rest.pop(0)
+                pool = ("max" if isinstance(pooling, snn.MaxPool2dOp) else "avg", pooling.kernel_size())
             weights = dense_to_numpy(op.weight)
             oc, ic, kh, kw = weights.shape
             _, _, oh, ow = snn.shape_of(op.output)
             in_shape = source.shape()[:3]
             block_cycles = ic * time_steps * kh
-            settings = {**default_conv_parallelism((oc, oh, ow), block_cycles, time_steps)}
+            pool_h, pool_w = (1, 1) if pool is None else pool[1]
+            written = (oc, oh // pool_h, ow // pool_w)
+            settings = {**default_conv_parallelism((oc, oh, written[2] * pool_w), block_cycles * pool_h, time_steps)}
             settings.update(parallelism.for_layer(name, "conv"))
-            _check_options(settings, name, {"columns": ow, "channels": oc, "units": oc})
+            _check_options(settings, name, {"columns": written[2] * pool_w, "channels": oc, "units": oc})
             if settings["channels"] * settings["units"] > oc:
                 raise E3NEError(
                     f"parallelism {name}: channels x units = {settings['channels']}x{settings['units']} "
@@ -192,7 +214,7 @@ def lower_function(
             lanes = settings["channels"] * settings["units"]
             weight_type = op.weight.get_element_type()
             rom = _rom(f"{name}_weights", pack_conv_weights(weights, lanes), weight_type)
-            target = snnhw.BufferOp(f"{name}_out", oc, oh, ow, time_steps, "hidden")
+            target = snnhw.BufferOp(f"{name}_out", *written, time_steps, "hidden")
             unit = snnhw.ConvUnitOp(
                 name,
                 in_shape=in_shape,
@@ -211,6 +233,7 @@ def lower_function(
                 input=source.symbol,
                 weights=rom.symbol,
                 output=target.symbol,
+                pool=pool,
             )
             body += [rom, unit, target]
         elif isinstance(op, snn.MaxPool2dOp | snn.AvgPool2dOp):
@@ -318,10 +341,11 @@ class LowerNetworkFunction(RewritePattern):
 
     parallelism: Parallelism
     linear_list: list[int] | None = None
+    fuse_pooling: bool = True
 
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: func.FuncOp, rewriter: PatternRewriter) -> None:
-        rewriter.replace(op, lower_function(op, self.parallelism, self.linear_list), [])
+        rewriter.replace(op, lower_function(op, self.parallelism, self.linear_list, self.fuse_pooling), [])
 
 
 @dataclass(frozen=True)
@@ -330,6 +354,7 @@ class LowerSnnToSnnhw(ModulePass):
 
     linear_parallelism: tuple[int, ...] = ()
     parallelism: str = ""
+    fuse_pooling: bool = True
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         functions = [f for f in op.body.ops if isinstance(f, func.FuncOp)]
@@ -337,5 +362,7 @@ class LowerSnnToSnnhw(ModulePass):
             raise E3NEError(f"expected one network function, found {len(functions)}")
         if needs_width_inference(op):
             raise E3NEError("accumulator widths are not inferred (si64); run snn-infer-widths first")
-        pattern = LowerNetworkFunction(parse_settings(self.parallelism), parse_parallelism(self.linear_parallelism))
+        pattern = LowerNetworkFunction(
+            parse_settings(self.parallelism), parse_parallelism(self.linear_parallelism), self.fuse_pooling
+        )
         PatternRewriteWalker(pattern, apply_recursively=False).rewrite_module(op)
