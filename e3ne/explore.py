@@ -365,13 +365,17 @@ def plot(exploration: Exploration, part: Part, budget: dict[str, float], chosen:
 DEFAULT_MAX_UTILIZATION = 0.8  # leave room for estimate error and place-and-route
 
 
-def explain_no_fit(exploration: Exploration, part: Part, budget: dict[str, float]) -> E3NEError:
+def explain_no_fit(
+    exploration: Exploration, part: Part, budget: dict[str, float], max_luts: int | None = None
+) -> E3NEError:
     smallest = int(np.argmin(exploration.resources["lut"]))
     totals = exploration.totals(smallest)
     over = [
         f"{key} {totals[key]:,.0f} > {limit:,.0f}" for key, limit in budget.items() if totals[key] > limit
     ]
     hint = "try a bigger part (--target xczu9eg or xcvu13p)"
+    if max_luts is not None and totals["lut"] > max_luts:
+        hint = f"raise --max-luts (the smallest design needs {totals['lut']:,.0f}) or drop it"
     if totals["bram"] > budget["bram"]:
         hint = (
             "the weights alone overflow the block RAM: use fewer weight bits, a smaller model or a bigger part "
@@ -391,7 +395,7 @@ def explore_and_choose(
     budget = budget_of(part, max_utilization, max_luts)
     chosen = choose(exploration, budget)
     if chosen is None:
-        raise explain_no_fit(exploration, part, budget)
+        raise explain_no_fit(exploration, part, budget, max_luts)
     write_outputs(exploration, part, budget, chosen, out_dir)
     totals = exploration.totals(chosen)
     line = (
@@ -493,7 +497,7 @@ def run_explore(args, progress) -> int:
     write_outputs(exploration, part, budget, chosen, out_dir)
     progress.done(f"wrote {out_dir / 'explore.png'} and {out_dir / 'explore.json'}")
     if chosen is None:
-        error = explain_no_fit(exploration, part, budget)
+        error = explain_no_fit(exploration, part, budget, args.max_luts)
         print(f"e3ne: {error.render()}", file=sys.stderr)
         return 1
     text = exploration.parallelism_text(chosen)
