@@ -37,6 +37,7 @@ RESOURCES = ("lut", "ff", "carry", "bram18", "bram36", "dsp")
 RAMB18_MODES = ((14, 1), (13, 2), (12, 4), (11, 9), (10, 18), (9, 36))
 RAMB36_MODES = ((15, 1), (14, 2), (13, 4), (12, 9), (11, 18), (10, 36), (9, 72))
 RAMB18_COST, RAMB36_COST = 129, 257
+BRAM_MUX_COST = 1.0  # per data bit per extra row of stacked blocks (fitted: MLP fc1 at P=4/16, Q=4)
 # LUTRAM simple dual-port arrangements (address bits, data width), 4 LUTs and cost 8 each.
 LUTRAM_MODES = ((5, 6), (6, 3), (7, 1))
 LUTRAM_UNIT_COST, LUTRAM_UNIT_LUTS = 8, 4
@@ -136,11 +137,11 @@ def _blocks(width: int, depth: int, abits: int, mode_width: int) -> tuple[int, i
 def block_ram(width: int, depth: int) -> tuple[int, int, int]:
     """(RAMB18, RAMB36, rows) of the cheapest arrangement of a width x depth memory;
     rows > 1 means blocks stacked in depth, whose read data a LUT mux selects."""
-    blocks18, rows18 = min(_blocks(width, depth, a, w) for a, w in RAMB18_MODES)
-    blocks36, rows36 = min(_blocks(width, depth, a, w) for a, w in RAMB36_MODES)
-    if blocks18 * RAMB18_COST < blocks36 * RAMB36_COST:
-        return blocks18, 0, rows18
-    return 0, blocks36, rows36
+    options = [(*_blocks(width, depth, a, w), RAMB18_COST, 18) for a, w in RAMB18_MODES]
+    options += [(*_blocks(width, depth, a, w), RAMB36_COST, 36) for a, w in RAMB36_MODES]
+    # Yosys weighs the blocks and the read mux of stacked rows (about one unit per bit and row)
+    blocks, rows, _, kind = min(options, key=lambda o: (o[0] * o[2] + BRAM_MUX_COST * width * (o[1] - 1), o[1]))
+    return (blocks, 0, rows) if kind == 18 else (0, blocks, rows)
 
 
 def block_ram_cost(width: int, depth: int) -> Cost:
@@ -293,10 +294,8 @@ def linear_lanes(shape: LinearUnitShape, bias_bits: int | None = None) -> Cost:
         ff_per_lane = acc + shape.time_steps  # accumulator, spike shadow
         carry_per_lane = 2 * ceil_div(acc, 4) + 2  # accumulate, bias add, rounding, saturation
     q = shape.input_parallelism
-    if q > 1:  # Q-input adder tree of spike-gated weights in front of each accumulator
-        tree_bits = (q - 1) * (shape.weight_bits + bits_for(q))
-        lut_per_lane += tree_bits + q * shape.weight_bits / 2
-        carry_per_lane += ceil_div(tree_bits, 4)
+    if q > 1:  # Q-input adder tree of narrow spike-gated weights: ABC packs it into LUTs
+        lut_per_lane += 0.5 * (q - 1) * (shape.weight_bits + 1)
     return Cost(
         lut=p * lut_per_lane,
         ff=p * ff_per_lane + (p * acc if bias_bits is None else bias_bits),
