@@ -595,6 +595,16 @@ class ConvUnitOp(SymbolOp):
     def paddings(self) -> tuple[int, int]:
         return _pair(self.padding)
 
+    def bias_bits(self) -> int:
+        """Width of a bias ROM lane: the accumulator's + 1, since it holds `Bq + 2^(shift-1)`
+        (the neuron's rounding constant folded in, see `rounded_bias`)."""
+        return _int(self.accumulator_width) + 1
+
+    def rounded_bias(self):
+        """`Bq + 2^(shift-1)` per output channel (`Bq` when shift <= 0), as int64."""
+        shift = _int(self.shift)
+        return dense_to_numpy(self.bias) + ((1 << (shift - 1)) if shift >= 1 else 0)
+
     def pool_size(self) -> tuple[int, int]:
         """The fused pooling window (= its stride, no padding), (1, 1) without pooling."""
         return (1, 1) if self.pool_kernel is None else _pair(self.pool_kernel)

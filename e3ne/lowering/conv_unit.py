@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from e3ne.dialects import snnhw
 from e3ne.lowering.hwbuilder import ModuleBuilder, Port, Register, Value, bits_for, width
-from e3ne.lowering.linear_unit import adder_tree, radix_neuron
+from e3ne.lowering.linear_unit import adder_tree, narrow_sum, rounded_radix_neuron
 from e3ne.numerics import signed_width
 
 
@@ -35,7 +35,7 @@ def unit_ports(unit: snnhw.ConvUnitOp) -> tuple[list[Port], list[Port]]:
         Port("start", 1),
         Port("act_rdata", source.word_width.value.data),
         Port("weight_data", rom.word_width.value.data),
-        Port("bias_data", unit.lanes() * acc_bits),
+        Port("bias_data", unit.lanes() * unit.bias_bits()),
     ]
     outputs = [
         Port("act_raddr", bits_for(source.depth.value.data)),
@@ -211,19 +211,17 @@ def build_conv_unit(unit: snnhw.ConvUnitOp, module_name: str):
     spikes = [[spike(j, kx) for kx in range(kw)] for j in range(columns)]
     accumulators: list[list[Register]] = []
     for lane in range(lanes):
-        weights = [
-            b.sext(b.extract(b.inputs["weight_data"], (lane * kw + kx) * weight_bits, weight_bits), acc_bits)
-            for kx in range(kw)
-        ]
+        weights = [b.extract(b.inputs["weight_data"], (lane * kw + kx) * weight_bits, weight_bits) for kx in range(kw)]
         bank = b.accumulator(f"acc{lane}_", columns, acc_bits)
         for j, acc in enumerate(bank):
-            gated = [b.mux(spikes[j][kx], weights[kx], zero) for kx in range(kw) if spikes[j][kx] is not zero_bit]
-            total = adder_tree(b, gated) if gated else zero
+            used = [kx for kx in range(kw) if spikes[j][kx] is not zero_bit]
+            total = narrow_sum(b, [weights[kx] for kx in used], [spikes[j][kx] for kx in used], acc_bits) if used else zero
             doubled = b.mux(first_step1, b.shift_left(acc.value, 1), acc.value)
             base = b.mux(first_block1, zero, doubled)
             acc.drive(b.add(base, total), valid1)
         accumulators.append(bank)
-    bias = b.register("bias_hold", lanes * acc_bits)
+    bias_bits = unit.bias_bits()
+    bias = b.register("bias_hold", lanes * bias_bits)
     bias.drive(b.inputs["bias_data"], block_end1)
 
     # ---- stage 2: bias, neuron, assembly of the row, shadow bank drain
@@ -234,7 +232,9 @@ def build_conv_unit(unit: snnhw.ConvUnitOp, module_name: str):
     shift = unit.shift.value.data
     values = [
         [
-            radix_neuron(b, b.add(acc.value, b.extract(bias.value, lane * acc_bits, acc_bits)), shift, time_steps)
+            rounded_radix_neuron(
+                b, b.add(b.sext(acc.value, bias_bits), b.extract(bias.value, lane * bias_bits, bias_bits)), shift, time_steps
+            )
             for acc in accumulators[lane]
         ]
         for lane in range(lanes)

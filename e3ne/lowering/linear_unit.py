@@ -47,6 +47,35 @@ def radix_neuron(b: ModuleBuilder, potential: Value, shift: int, time_steps: int
     return b.select(negative, 0, value, time_steps)
 
 
+def rounded_radix_neuron(b: ModuleBuilder, rounded: Value, shift: int, time_steps: int) -> Value:
+    """The radix neuron on `V + 2^(shift-1)` (the rounding constant folded into the bias):
+    for shift >= 1, `V + half < 0` exactly when the ReLU gives 0 after rounding, so the
+    neuron is a sign test, a plain shift and saturation (Numerics 6, one adder fewer)."""
+    if shift < 1:
+        return radix_neuron(b, rounded, shift, time_steps)
+    bits = width(rounded)
+    negative = b.bit(rounded, bits - 1)
+    if shift >= bits - 1:
+        return b.const(0, time_steps)
+    scaled = b.extract(rounded, shift, bits - 1 - shift)
+    if width(scaled) > time_steps:
+        saturated = b.compare("ugt", scaled, (1 << time_steps) - 1)
+        value = b.select(saturated, (1 << time_steps) - 1, b.extract(scaled, 0, time_steps), time_steps)
+    else:
+        value = b.zext(scaled, time_steps)
+    return b.select(negative, 0, value, time_steps)
+
+
+def narrow_sum(b: ModuleBuilder, weights: list[Value], spikes: list[Value], acc_bits: int) -> Value:
+    """Spike-gated weights summed by an adder tree only as wide as the sum can be, then
+    sign-extended to the accumulator."""
+    weight_bits = width(weights[0])
+    bits = min(acc_bits, weight_bits + (len(weights) - 1).bit_length())
+    zero = b.const(0, bits)
+    gated = [b.mux(spike, b.sext(w, bits), zero) for w, spike in zip(weights, spikes)]
+    return b.sext(adder_tree(b, gated), acc_bits)
+
+
 def unit_ports(unit: snnhw.LinearUnitOp) -> tuple[list[Port], list[Port]]:
     source = unit.input_buffer()
     rom = unit.weight_rom()
@@ -131,14 +160,10 @@ def build_linear_unit(unit: snnhw.LinearUnitOp, module_name: str):
     zero = b.const(0, acc_bits)
     accumulators = b.accumulator("acc", p, acc_bits)
     for k, acc in enumerate(accumulators):
-        gated = []
-        for lane in range(q):
-            offset = (lane * p + k) * weight_bits
-            weight = b.sext(b.extract(b.inputs["weight_data"], offset, weight_bits), acc_bits)
-            gated.append(b.mux(spikes[lane], weight, zero))
+        weights = [b.extract(b.inputs["weight_data"], (lane * p + k) * weight_bits, weight_bits) for lane in range(q)]
         doubled = b.mux(first_step1, b.shift_left(acc.value, 1), acc.value)
         base = b.mux(first_group1, zero, doubled)
-        acc.drive(b.add(base, adder_tree(b, gated)), valid1)
+        acc.drive(b.add(base, narrow_sum(b, weights, spikes, acc_bits)), valid1)
     bias = b.register("bias_hold", p * acc_bits)
     bias.drive(b.inputs["bias_data"], end_group1)
 

@@ -73,12 +73,16 @@ def _lanes(unit: snnhw.LinearUnitOp | snnhw.ConvUnitOp) -> int:
     return unit.lanes() if isinstance(unit, snnhw.ConvUnitOp) else unit.parallelism.value.data
 
 
+def _bias_bits(unit: snnhw.LinearUnitOp | snnhw.ConvUnitOp) -> int:
+    return unit.bias_bits() if isinstance(unit, snnhw.ConvUnitOp) else unit.accumulator_width.value.data
+
+
 def _bias_data(unit: snnhw.LinearUnitOp | snnhw.ConvUnitOp):
     p = _lanes(unit)
-    values = dense_to_numpy(unit.bias)
+    values = unit.rounded_bias() if isinstance(unit, snnhw.ConvUnitOp) else dense_to_numpy(unit.bias)
     bias = np.zeros(unit.groups() * p, dtype=np.int64)
     bias[: values.shape[0]] = values
-    acc_bits = unit.accumulator_width.value.data
+    acc_bits = _bias_bits(unit)
     return numpy_to_dense(bias.reshape(unit.groups(), p), IntegerType(acc_bits, Signedness.SIGNED))
 
 
@@ -99,7 +103,7 @@ def lower_accelerator(accelerator: snnhw.AcceleratorOp) -> list:
             bias = _bias_data(stage)
             groups, p = bias.get_shape()
             ops.append(
-                _rom(f"{net}_{stage.symbol}_bias", bias, "distributed", p * stage.accumulator_width.value.data, groups)
+                _rom(f"{net}_{stage.symbol}_bias", bias, "distributed", p * _bias_bits(stage), groups)
             )
         build_stage, _ = STAGE_LOWERINGS[type(stage)]
         ops.append(build_stage(stage, f"{net}_{stage.symbol}"))
@@ -149,7 +153,7 @@ def lower_accelerator(accelerator: snnhw.AcceleratorOp) -> list:
                 f"{stage.symbol}_bias_rom",
                 f"{net}_{stage.symbol}_bias",
                 bits_for(stage.groups()),
-                _lanes(stage) * stage.accumulator_width.value.data,
+                _lanes(stage) * _bias_bits(stage),
             )
             unit_inputs.update(weight_data=weights.data, bias_data=bias.data)
         unit = top.instance(stage.symbol, f"{net}_{stage.symbol}", unit_inputs, {p.name: p.width for p in outputs})
