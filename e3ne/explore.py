@@ -1,35 +1,36 @@
 """Design-space exploration: sweep the parallelism of every layer, estimate each design,
 keep the latency-resource Pareto front, and pick the fastest design that fits a budget.
 
-Fast by construction: each layer's candidate settings are costed once (the same
-`e3ne.cost` functions `snnhw-estimate` uses, on plain numbers mirroring what
-`lower-snn-to-snnhw` builds), and because cycles and resources add up over layers, every
-combination is a sum of per-layer numbers, evaluated with numpy (hundreds of thousands of
-points per second). Cross-layer terms (a linear unit's input-side counters depend on the
-previous linear layer's P) are charged to the producing layer, so the sums are exact.
+Fast by construction: each layer's candidate settings are lowered (`lower-snn-to-snnhw`,
+a few milliseconds) and estimated (`snnhw-estimate`'s cost functions) once; because cycles
+and resources add up over layers, every combination of candidates is a sum of per-layer
+numbers, evaluated with numpy (about a million designs a second). The one cross-layer
+term — a linear unit's input-side counters are sized by the previous linear layer's
+output buffer — is charged to the producing layer, so the sums equal the estimate of
+the lowered design exactly. Using the real lowering keeps explore in step with the
+hardware path (fused pooling, clamping, invalid combinations are the lowering's).
 
-Swept keys per layer kind: those of `e3ne.parallelism.KEYS_BY_KIND` the hardware builds
-(linear: P, and Q when the linear unit has input parallelism; conv: columns, channels, units).
+Swept keys (`e3ne.parallelism.KEYS_BY_KIND`): linear P (powers of two and the output
+count) and Q (1, 2, 4, 8, up to the input word, when the layer's input does not depend on
+another linear layer); convolution columns, channels (powers of two and the full size)
+and units (1, 2, 4).
 """
 
 from __future__ import annotations
 
-import itertools
 import time
 from dataclasses import dataclass, field
 
 import numpy as np
+from xdsl.context import Context
 
 from e3ne import cost
-from e3ne.dense import dense_to_numpy
-from e3ne.dialects import snn, snnhw
+from e3ne.dialects import snnhw
 from e3ne.errors import E3NEError
 from e3ne.parallelism import KEYS_BY_KIND
-from e3ne.passes.estimate import bias_rom
+from e3ne.passes.estimate import estimate_accelerator
 from e3ne.targets import Part
 
-INPUT_WORD_BITS = 32  # as lower-snn-to-snnhw: a flat input is stored in rows of 32 features
-DISTRIBUTED_ROM_BITS = 4096  # as lower-snn-to-snnhw: smaller weight ROMs are LUT logic
 RESOURCE_KEYS = ("lut", "ff", "carry", "bram", "dsp")
 
 
@@ -52,186 +53,75 @@ class LayerOptions:
     candidates: list[Candidate] = field(default_factory=list)
 
 
-def _rom_cost(packed: np.ndarray, bits: int) -> cost.Cost:
-    depth, lanes = packed.shape
-    if packed.size * bits <= DISTRIBUTED_ROM_BITS:
-        return cost.rom(lanes * bits, depth, "distributed", cost.stored_bits(packed, bits))
-    return cost.rom(lanes * bits, depth, "block")
+def lower(quant_module, parallelism: str) -> snnhw.AcceleratorOp:
+    from e3ne.lowering.snn_to_snnhw import LowerSnnToSnnhw
+
+    module = quant_module.clone()
+    LowerSnnToSnnhw(parallelism=parallelism).apply(Context(), module)
+    return next(op for op in module.walk() if isinstance(op, snnhw.AcceleratorOp))
 
 
-def _linear_has_q() -> bool:
-    return hasattr(snnhw.LinearUnitOp, "q") and hasattr(snnhw, "chunk_count")
+def candidate_settings(stage, input_is_linear: bool) -> list[dict[str, int]]:
+    """The settings tried for one stage (the lowering rejects or clamps the rest)."""
+    if isinstance(stage, snnhw.LinearUnitOp):
+        out_features = stage.out_features.value.data
+        word = stage.input_buffer().word_width.value.data
+        q_values = [1] if input_is_linear or "Q" not in KEYS_BY_KIND["linear"] else powers_of_two_upto(min(word, 8))
+        return [
+            {"P": p, **({"Q": q} if q > 1 else {})}
+            for p in powers_of_two_upto(out_features, (10,))
+            for q in q_values
+        ]
+    if hasattr(stage, "columns") and hasattr(stage, "out_shape"):
+        oc, _, ow = stage.out_shape()
+        return [
+            {"columns": columns, "channels": channels, "units": units}
+            for columns in powers_of_two_upto(ow)
+            for channels in powers_of_two_upto(oc)
+            for units in (1, 2, 4)
+            if channels * units <= oc
+        ]
+    return [{}]
+
+
+def _input_side(buffer) -> cost.Cost:
+    return cost.linear_input_side(buffer.word_width.value.data, buffer.depth.value.data)
 
 
 def plan(quant_module) -> tuple[list[LayerOptions], cost.Cost]:
-    """Per layer, every candidate setting with its cycles and cost; plus the fixed shared cost."""
-    from e3ne.lowering.snn_to_snnhw import pack_conv_weights, pack_weights
-
-    from xdsl.dialects import func
-
-    function = next(op for op in quant_module.body.ops if isinstance(op, func.FuncOp))
-    ops = [op for op in function.body.ops if not isinstance(op, func.ReturnOp)]
-    encode, rest = ops[0], ops[1:]
-    time_steps = snn.width_of(encode.output)
-    shape = snn.shape_of(encode.output)
-    if len(shape) == 4:
-        _, channels, height, width = shape
-    else:
-        width = min(shape[1], INPUT_WORD_BITS)
-        channels, height = cost.ceil_div(shape[1], width), 1
-    # the input buffer of the next stage: fixed (word, depth), or per-candidate (linear -> linear)
-    fixed_source = (width, channels * height * time_steps, (channels, height, width))
-    shared = cost.ram(width, channels * height * time_steps)
-    layers: list[LayerOptions] = []
-    counts = {"conv": 0, "pool": 0, "fc": 0}
-    producer_buffers: list[tuple[int, int]] | None = None  # per candidate of the previous linear layer
-    while rest:
-        op = rest.pop(0)
-        if isinstance(op, snn.FlattenOp):
-            continue
-        if isinstance(op, snn.RadixNeuronOp):
-            continue
-        if isinstance(op, snn.Conv2dOp):
-            counts["conv"] += 1
-            layers.append(_conv_options(f"conv{counts['conv']}", op, fixed_source, time_steps, pack_conv_weights))
-            _, oc, oh, ow = snn.shape_of(op.output)
-            fixed_source = (ow, oc * oh * time_steps, (oc, oh, ow))
-            producer_buffers = None
-        elif isinstance(op, snn.MaxPool2dOp | snn.AvgPool2dOp):
-            counts["pool"] += 1
-            layers.append(_pool_options(f"pool{counts['pool']}", op, fixed_source, time_steps))
-            _, c, oh, ow = snn.shape_of(op.output)
-            fixed_source = (ow, c * oh * time_steps, (c, oh, ow))
-            producer_buffers = None
-        elif isinstance(op, snn.LinearOp):
-            counts["fc"] += 1
-            output_layer = not (rest and isinstance(rest[0], snn.RadixNeuronOp))
-            options = _linear_options(
-                f"fc{counts['fc']}", op, output_layer, fixed_source, producer_buffers, time_steps, pack_weights
-            )
-            if producer_buffers is not None:
-                # charge this layer's input-side control to the previous layer's candidates
-                previous = layers[-1]
-                for candidate, (word, depth) in zip(previous.candidates, producer_buffers):
-                    candidate.cost = candidate.cost + cost.linear_input_side(word, depth)
-            layers.append(options)
-            producer_buffers = [
-                (c.settings["P"], cost.ceil_div(op_out(op), c.settings["P"]) * time_steps) for c in options.candidates
-            ]
-        else:
-            raise E3NEError(f"explore: {op.name} is not supported by the hardware path")
-    shared = shared + cost.controller(len(layers))
-    return layers, shared
-
-
-def op_out(op: snn.LinearOp) -> int:
-    return snn.shape_of(op.output)[-1]
-
-
-def _linear_options(name, op, output_layer, fixed_source, producer_buffers, time_steps, pack_weights) -> LayerOptions:
-    weights = dense_to_numpy(op.weight)
-    out_features, in_features = weights.shape
-    bits = op.weight.get_element_type().width.data
-    accumulator = snn.width_of(op.output)
-    bias = dense_to_numpy(op.bias) if op.bias is not None else np.zeros(out_features, dtype=np.int64)
-    word, depth, _ = fixed_source
-    options = LayerOptions(name, "linear")
-    p_values = powers_of_two_upto(out_features, (10,))
-    if output_layer:
-        p_values = sorted({min(p, in_features * time_steps) for p in p_values})
-    with_q = _linear_has_q() and "Q" in KEYS_BY_KIND["linear"] and producer_buffers is None
-    q_values = powers_of_two_upto(min(word, 8)) if with_q else [1]
-    for p, q in itertools.product(p_values, q_values):
-        groups = cost.ceil_div(out_features, p)
-        chunks = snnhw.chunk_count(in_features, word, q) if q > 1 else in_features
-        shape = cost.LinearUnitShape(
-            in_features=in_features,
-            out_features=out_features,
-            parallelism=p,
-            time_steps=time_steps,
-            weight_bits=bits,
-            accumulator_width=accumulator,
-            output_layer=output_layer,
-            input_word_width=word,
-            input_depth=depth,
-            input_parallelism=q,
-            chunks=chunks,
-        )
-        bias_cost, stored = bias_rom(bias, groups, p, accumulator)
-        logic = cost.linear_unit(shape, stored) + bias_cost
-        if producer_buffers is not None:  # input-side control is charged to the producer
-            logic = logic + cost.linear_input_side(word, depth).scaled(-1)
-        if q > 1:
-            packed = pack_weights(weights, p, q, word)
-        else:
-            packed = pack_weights(weights, p) if groups * p * in_features * bits <= DISTRIBUTED_ROM_BITS else None
-        if packed is not None:
-            rom = _rom_cost(packed, bits)
-        else:
-            rom = cost.rom(p * bits, groups * in_features, "block")
-        output = cost.ram(accumulator, groups * p) if output_layer else cost.ram(p, groups * time_steps)
-        settings = {"P": p, **({"Q": q} if q > 1 else {})}
-        options.candidates.append(Candidate(settings, shape.cycles(), logic + rom + output))
-    return options
-
-
-def conv_cycles(oc, oh, ow, ic, kh, time_steps, columns, lanes) -> int:
-    """`ConvUnitOp.cycles`: groups * OH * max(blocks * IC*T*KH, lanes*T) + 2 + lanes*T."""
-    groups = cost.ceil_div(oc, lanes)
-    blocks = cost.ceil_div(ow, columns)
-    drain = lanes * time_steps
-    return groups * oh * max(blocks * ic * time_steps * kh, drain) + snnhw.PIPELINE_LATENCY + drain
-
-
-def _conv_options(name, op, fixed_source, time_steps, pack_conv_weights) -> LayerOptions:
-    weights = dense_to_numpy(op.weight)
-    oc, ic, kh, kw = weights.shape
-    _, _, oh, ow = snn.shape_of(op.output)
-    bits = op.weight.get_element_type().width.data
-    accumulator = snn.width_of(op.output)
-    bias = dense_to_numpy(op.bias) if op.bias is not None else np.zeros(oc, dtype=np.int64)
-    word, depth, _ = fixed_source
-    output = cost.ram(ow, oc * oh * time_steps)
-    options = LayerOptions(name, "conv")
-    for columns in powers_of_two_upto(ow):
-        for channels in powers_of_two_upto(oc):
-            for units in (1, 2, 4):
-                lanes = channels * units
-                if lanes > oc:
-                    continue
-                groups = cost.ceil_div(oc, lanes)
-                bias_cost, _ = bias_rom(bias, groups, lanes, accumulator)
-                logic = cost.conv_unit(
-                    lanes=lanes,
-                    columns=columns,
-                    kernel_w=kw,
-                    accumulator_width=accumulator,
-                    time_steps=time_steps,
-                    address_bits=cost.bits_for(depth),
-                )
-                packed_bits = groups * ic * kh * lanes * kw * bits
-                if packed_bits <= DISTRIBUTED_ROM_BITS:
-                    rom = _rom_cost(pack_conv_weights(weights, lanes), bits)
-                else:
-                    rom = cost.rom(lanes * kw * bits, groups * ic * kh, "block")
-                options.candidates.append(
-                    Candidate(
-                        {"columns": columns, "channels": channels, "units": units},
-                        conv_cycles(oc, oh, ow, ic, kh, time_steps, columns, lanes),
-                        logic + bias_cost + rom + output,
-                    )
-                )
-    return options
-
-
-def _pool_options(name, op, fixed_source, time_steps) -> LayerOptions:
-    _, depth, (channels, ih, iw) = fixed_source
-    _, _, oh, ow = snn.shape_of(op.output)
-    kh, kw = op.kernel_size()
-    logic = cost.pool_unit(width=iw, time_steps=time_steps, kernel_h=kh, kernel_w=kw, address_bits=cost.bits_for(depth))
-    cycles = channels * oh * kh * time_steps + snnhw.PIPELINE_LATENCY + time_steps
-    output = cost.ram(ow, channels * oh * time_steps)
-    return LayerOptions(name, "pool", [Candidate({}, cycles, logic + output)])
+    """Per stage, every distinct candidate with its cycles and cost; plus the shared cost."""
+    default = lower(quant_module, "")
+    stages = default.schedule().stage_ops()
+    design = estimate_accelerator(default)
+    layers = []
+    for index, stage in enumerate(stages):
+        linear = isinstance(stage, snnhw.LinearUnitOp)
+        previous_linear = linear and index > 0 and isinstance(stages[index - 1], snnhw.LinearUnitOp)
+        next_linear = linear and index + 1 < len(stages) and isinstance(stages[index + 1], snnhw.LinearUnitOp)
+        options = LayerOptions(stage.symbol, design.layers[index].kind)
+        seen = set()
+        for settings in candidate_settings(stage, previous_linear):
+            text = ",".join(f"{stage.symbol}.{key}={value}" for key, value in settings.items())
+            try:
+                accelerator = lower(quant_module, text)
+            except E3NEError:
+                continue  # a combination this stage cannot build
+            unit = accelerator.schedule().stage_ops()[index]
+            layer = estimate_accelerator(accelerator).layers[index]
+            key = tuple(sorted(layer.parallelism.items()))
+            if key in seen:
+                continue  # clamped to a setting already tried
+            seen.add(key)
+            layer_cost = layer.cost
+            if previous_linear:  # charged to the previous layer's candidates instead
+                layer_cost = layer_cost + _input_side(unit.input_buffer()).scaled(-1)
+            if next_linear:
+                layer_cost = layer_cost + _input_side(unit.output_buffer())
+            options.candidates.append(Candidate(dict(layer.parallelism), layer.cycles, layer_cost))
+        if not options.candidates:
+            raise E3NEError(f"explore: no parallelism setting of {stage.symbol} could be built")
+        layers.append(options)
+    return layers, cost.total(design.shared.values())
 
 
 # --------------------------------------------------------------------------- the sweep

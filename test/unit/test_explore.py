@@ -87,3 +87,19 @@ def test_cli_explore_picks_and_compiles_a_design_that_fits(tmp_path: Path):
 
 def fit_of(report):
     return report["fit"]
+
+
+@pytest.mark.slow
+def test_explore_fang_cnn_is_fast_and_its_xc7z020_pick_fits():
+    import time
+
+    from e3ne.explore import explore_and_choose, lower
+
+    x, _ = mnist("calibration")
+    model = load_model(f"{EXAMPLES / 'fang_cnn' / 'model.py'}:FangCNN", str(EXAMPLES / "fang_cnn" / "weights.pt"))
+    quant = quantize_module(import_model(model, (1, 28, 28)), x[:64])
+    started = time.perf_counter()
+    text, _ = explore_and_choose(quant, get_part("xc7z020"), None, Path("/tmp") / "e3ne_explore_fang")
+    assert time.perf_counter() - started < 30
+    design = estimate_accelerator(lower(quant, text))
+    assert all(entry["overflow"] == 0 for entry in fit(design.totals, get_part("xc7z020")).values())
