@@ -311,23 +311,34 @@ def conv_unit(
     *,
     lanes: int,
     columns: int,
+    computed_width: int,
+    written_width: int,
     kernel_w: int,
+    weight_bits: int,
     accumulator_width: int,
     time_steps: int,
     address_bits: int,
+    bias_bits: int | None = None,
+    pool_rows: int = 1,
+    pool_value_bits: int = 0,
 ) -> Cost:
-    """A row-stationary convolution unit (docs/architecture.md): lanes x columns accumulators,
-    each behind a kernel_w-input adder tree of weight_bits-wide spike-gated weights, a
-    radix neuron per accumulator and a T-bit shadow bank. Not yet calibrated against Yosys:
-    built from the same per-adder-bit figures as the linear unit."""
+    """A row-stationary convolution unit (conv_unit.py): lanes x columns accumulators, each
+    behind a kernel_w-input adder tree of spike-gated weights, a radix neuron per
+    accumulator, an assembly bank for the row's other column blocks, an optional fused
+    pooling bank (`pool_rows` > 1: one `pool_value_bits` register per computed column) and
+    the T-bit shadow bank of the written row. Registers are counted exactly; LUTs and
+    carries were fitted to Yosys runs of the Fang CNN (three parallelism settings):
+    2.4 LUT per accumulator bit of (A + kernel_w*b), 1.5 per fused pooling bit."""
     accumulators = lanes * columns
-    tree = max(0, kernel_w - 1) * (accumulator_width // 2)  # narrower partial sums in the tree
-    per_accumulator = HIDDEN_LANE_LUT_PER_ACC_BIT * accumulator_width + 2.0 * time_steps + tree
+    acc = accumulator_width
+    assembly = lanes * (computed_width - columns) * time_steps if computed_width > columns else 0
+    pooling = lanes * computed_width * pool_value_bits if pool_rows > 1 else 0
+    shadow = lanes * written_width * time_steps
     control = Cost(lut=6 * address_bits, ff=6 * address_bits, carry=ceil_div(6 * address_bits, 4))
     return control + Cost(
-        lut=accumulators * per_accumulator,
-        ff=accumulators * (accumulator_width + time_steps) + lanes * accumulator_width,
-        carry=accumulators * (2 * ceil_div(accumulator_width, 4) + kernel_w),
+        lut=2.4 * accumulators * (acc + kernel_w * weight_bits) + 1.5 * pooling,
+        ff=accumulators * acc + (lanes * acc if bias_bits is None else bias_bits) + assembly + pooling + shadow,
+        carry=accumulators * (ceil_div(acc, 4) + 2),
     )
 
 

@@ -139,17 +139,7 @@ def unit_cost(unit: Operation) -> cost.Cost:
         return cost.linear_unit(shape, stored) + bias
     conv = getattr(snnhw, "ConvUnitOp", None)
     if conv is not None and isinstance(unit, conv):
-        acc = _int(unit.accumulator_width)
-        bias, stored = bias_rom(dense_to_numpy(unit.bias), unit.groups(), unit.lanes(), acc)
-        logic = cost.conv_unit(
-            lanes=unit.lanes(),
-            columns=_int(unit.columns),
-            kernel_w=unit.kernel_size()[1],
-            accumulator_width=acc,
-            time_steps=_int(unit.time_steps),
-            address_bits=cost.bits_for(_int(unit.input_buffer().depth)),
-        )
-        return logic + bias
+        return conv_cost(unit)
     pool = getattr(snnhw, "PoolUnitOp", None)
     if pool is not None and isinstance(unit, pool):
         kh, kw = unit.kernel_size()
@@ -161,6 +151,36 @@ def unit_cost(unit: Operation) -> cost.Cost:
             address_bits=cost.bits_for(_int(unit.input_buffer().depth)),
         )
     raise TypeError(f"no cost model for {unit.name}")
+
+
+def conv_cost(unit) -> cost.Cost:
+    acc = _int(unit.accumulator_width)
+    bias, stored = bias_rom(dense_to_numpy(unit.bias), unit.groups(), unit.lanes(), acc)
+    _, _, out_w = unit.out_shape()
+    computed_w = unit.computed_size()[1] if hasattr(unit, "computed_size") else out_w
+    written_w = unit.written_shape()[2] if hasattr(unit, "written_shape") else out_w
+    pool_rows, pool_bits = 1, 0
+    if getattr(unit, "pool_mode", None) is not None:
+        pool_h, pool_w = unit.pool_size()
+        pool_rows = pool_h
+        t = _int(unit.time_steps)
+        largest = pool_h * pool_w * ((1 << t) - 1) + (pool_h * pool_w) // 2
+        pool_bits = t if unit.pool_mode.data == "max" else cost.bits_for(largest + 1)
+    logic = cost.conv_unit(
+        lanes=unit.lanes(),
+        columns=_int(unit.columns),
+        computed_width=computed_w,
+        written_width=written_w,
+        kernel_w=unit.kernel_size()[1],
+        weight_bits=_int(unit.weight_bits),
+        accumulator_width=acc,
+        time_steps=_int(unit.time_steps),
+        address_bits=cost.bits_for(_int(unit.input_buffer().depth)),
+        bias_bits=stored,
+        pool_rows=pool_rows,
+        pool_value_bits=pool_bits,
+    )
+    return logic + bias
 
 
 def _describe(unit: Operation) -> tuple[str, str, int | None, dict[str, int], int, int]:
