@@ -29,7 +29,7 @@ CASES = {
     "mlp-p32": ("mlp", "MLP", "1,28,28", "P=32"),
     "mlp-p16-q4": ("mlp", "MLP", "1,28,28", "P=16,fc1.Q=4"),
     "fang-default": ("fang_cnn", "FangCNN", "1,28,28", ""),
-    "fang-small": ("fang_cnn", "FangCNN", "1,28,28", "conv1.columns=13,conv1.channels=1,conv2.columns=11,conv2.channels=2,P=8"),
+    "fang-small": ("fang_cnn", "FangCNN", "1,28,28", "conv1.columns=13,conv1.channels=1,conv2.columns=5,conv2.channels=2,P=8"),
     "lenet5-default": ("lenet5", "LeNet5", "1,32,32", ""),
 }
 DEFAULT_CASES = "mlp-p4,mlp-p16,mlp-p32,mlp-p16-q4,fang-default"
