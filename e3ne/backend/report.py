@@ -161,10 +161,17 @@ def suggestions(design: DesignEstimate, fitting: dict) -> list[str]:
     slowest = max(design.layers, key=lambda layer: layer.cycles)
     share = slowest.cycles / max(1, design.cycles)
     if share > 0.5 and slowest.parallelism:
-        tips.append(
+        tip = (
             f"{slowest.name} takes {share:.0%} of the time per image; raising its parallelism "
-            f"({_parallelism_text(slowest.parallelism)}) is the most effective way to go faster."
+            f"({_parallelism_text(slowest.parallelism)}) is the most effective way to go faster"
         )
+        busiest = max(fitting, key=lambda key: fitting[key]["utilization"])
+        if fitting[busiest]["utilization"] > 0.6:
+            tip += (
+                f", but {RESOURCE_NAMES[busiest]} are already {fitting[busiest]['utilization']:.0%} used: "
+                "a bigger part (--target) leaves room for it"
+            )
+        tips.append(tip + ".")
     return tips
 
 
@@ -216,8 +223,10 @@ def render_markdown(report: dict) -> str:
         "## Layers",
         "",
         "Each layer is one hardware unit; they run one after another. *Parallelism* is how many "
-        "outputs a unit computes at once (more = faster but bigger). Resources are estimates "
-        "(`e3ne synth` measures real ones).",
+        "outputs a unit computes at once (more = faster but bigger). *T* is the number of time "
+        "steps, which is also the number of bits of every activation. LUTs and flip-flops are the "
+        "FPGA's logic; block RAMs hold the weights and the activations between layers. Resources "
+        "are estimates (`e3ne synth` measures real ones).",
         "",
         "| layer | kind | shape | T | weight bits | parallelism | cycles | share of time | LUT | FF | BRAM (36 Kb) | DSP |",
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
@@ -249,8 +258,8 @@ def render_markdown(report: dict) -> str:
     ]
     for key, entry in report["fit"].items():
         lines.append(
-            f"| {RESOURCE_NAMES[key]} | {entry['used']:,g} | {entry['available']:,} | {_pct(entry['utilization'])} | "
-            f"{entry['overflow']:,g} |"
+            f"| {RESOURCE_NAMES[key]} | {entry['used']:,.{1 if key == 'bram' else 0}f} | {entry['available']:,} | "
+            f"{_pct(entry['utilization'])} | {entry['overflow']:,.{1 if key == 'bram' else 0}f} |"
         )
     if energy:
         lines += [
