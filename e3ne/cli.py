@@ -127,6 +127,7 @@ def cmd_compile(args: argparse.Namespace) -> int:
         "model": args.model,
         "weights": args.weights,
         "input_shape": list(input_shape),
+        "calibration": args.calibration,
         "time_steps": args.time_steps,
         "weight_bits": args.weight_bits,
         "sigma": args.sigma,
