@@ -328,18 +328,19 @@ def conv_unit(
     accumulator, an assembly bank for the row's other column blocks, an optional fused
     pooling bank (`pool_rows` > 1: one `pool_value_bits` register per computed column) and
     the T-bit shadow bank of the written row. Registers are counted exactly; LUTs and
-    carries were fitted to Yosys runs of the Fang CNN (three parallelism settings):
-    2.4 LUT per accumulator bit of (A + kernel_w*b), 1.5 per fused pooling bit."""
+    carries were fitted (least squares) to Yosys runs of the Fang CNN (three parallelism
+    settings) and LeNet-5: 2.2 LUT per accumulator per bit of (A + kernel_w*b), 0.4 per
+    bit of the row's T-bit values (neuron output, pooling, assembly), ~220 for control."""
     accumulators = lanes * columns
     acc = accumulator_width
     assembly = lanes * (computed_width - columns) * time_steps if computed_width > columns else 0
     pooling = lanes * computed_width * pool_value_bits if pool_rows > 1 else 0
     shadow = lanes * written_width * time_steps
-    control = Cost(lut=6 * address_bits, ff=6 * address_bits, carry=ceil_div(6 * address_bits, 4))
+    control = Cost(lut=17 * address_bits, ff=6 * address_bits, carry=ceil_div(6 * address_bits, 4))
     return control + Cost(
-        lut=2.4 * accumulators * (acc + kernel_w * weight_bits) + 1.5 * pooling,
+        lut=2.2 * accumulators * (acc + kernel_w * weight_bits) + 0.4 * lanes * computed_width * time_steps,
         ff=accumulators * acc + (lanes * acc if bias_bits is None else bias_bits) + assembly + pooling + shadow,
-        carry=accumulators * (ceil_div(acc, 4) + 2),
+        carry=accumulators * (ceil_div(acc, 4) + 2 + kernel_w - 1),  # accumulator, neuron, adder tree
     )
 
 
