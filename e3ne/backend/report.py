@@ -160,7 +160,8 @@ def suggestions(design: DesignEstimate, fitting: dict) -> list[str]:
             )
     slowest = max(design.layers, key=lambda layer: layer.cycles)
     share = slowest.cycles / max(1, design.cycles)
-    if share > 0.5 and slowest.parallelism:
+    fits = all(entry["overflow"] == 0 for entry in fitting.values())
+    if fits and share > 0.5 and slowest.parallelism:
         tip = (
             f"{slowest.name} takes {share:.0%} of the time per image; raising its parallelism "
             f"({_parallelism_text(slowest.parallelism)}) is the most effective way to go faster"
