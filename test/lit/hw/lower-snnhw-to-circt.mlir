@@ -13,7 +13,7 @@
 // CHECK:         %acc0 = seq.compreg %{{.*}}, %clk reset %rst, %{{.*}} : i7
 // CHECK-NEXT:    %acc1 = seq.compreg
 // CHECK:         comb.mux %first_step1, %{{.*}}, %acc0 : i7
-// CHECK:         comb.mux %spike, %{{.*}}, %{{.*}} : i7
+// CHECK:         comb.mux %spike, %{{.*}}, %{{.*}} : i3
 // CHECK:         %bias_hold = seq.compreg %{{.*}}, %clk reset %rst, %{{.*}} : i14
 // CHECK:         %spike_shadow0 = seq.compreg %{{.*}} : i2
 // CHECK:         %plane_addr = seq.compreg
