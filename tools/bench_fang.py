@@ -35,7 +35,7 @@ from e3ne.targets import get_part  # noqa: E402
 E3NE = {"cycles": 178_790, "lut": 17_040, "ff": 10_064, "carry": 1_287, "ramb36": 65, "ramb18": 61, "dsp": 0}
 CONFIGS = {
     # target: <= 17,040 LUT and <= 17,879 cycles
-    "fast": "conv1.channels=4,conv2.channels=16,fc1.P=64,fc1.Q=5,fc2.P=10,fc2.Q=8",
+    "fast": "conv1.channels=3,conv2.channels=11,fc1.P=64,fc1.Q=5,fc2.P=10,fc2.Q=8",
     # target: <= (17,040 + 10,064) / 2 LUT+FF and <= 178,790 cycles
     "small": "conv1.channels=1,conv2.channels=1,fc1.P=8,fc1.Q=5,fc2.P=2,fc2.Q=4",
 }
