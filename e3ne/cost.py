@@ -330,7 +330,8 @@ def conv_unit(
     the T-bit shadow bank of the written row. Registers are counted exactly; LUTs and
     carries were fitted (least squares) to Yosys runs of the Fang CNN (three parallelism
     settings) and LeNet-5: 2.2 LUT per accumulator per bit of (A + kernel_w*b), 0.4 per
-    bit of the row's T-bit values (neuron output, pooling, assembly), ~220 for control."""
+    bit of the row's T-bit values (neuron output, pooling), 2.8 per assembly bit (several
+    column blocks per row), ~220 for control."""
     accumulators = lanes * columns
     acc = accumulator_width
     assembly = lanes * (computed_width - columns) * time_steps if computed_width > columns else 0
@@ -338,7 +339,9 @@ def conv_unit(
     shadow = lanes * written_width * time_steps
     control = Cost(lut=17 * address_bits, ff=6 * address_bits, carry=ceil_div(6 * address_bits, 4))
     return control + Cost(
-        lut=2.2 * accumulators * (acc + kernel_w * weight_bits) + 0.4 * lanes * computed_width * time_steps,
+        lut=2.2 * accumulators * (acc + kernel_w * weight_bits)
+        + 0.4 * lanes * computed_width * time_steps
+        + 2.8 * assembly,  # column blocks: spike selects per block, assembly bank loads
         ff=accumulators * acc + (lanes * acc if bias_bits is None else bias_bits) + assembly + pooling + shadow,
         carry=accumulators * (ceil_div(acc, 4) + 2 + kernel_w - 1),  # accumulator, neuron, adder tree
     )
