@@ -156,3 +156,42 @@ def test_more_parallelism_fewer_cycles():
     for channels, (count, ideal, drain) in cycles.items():
         assert ideal * channels == cycles[1][1]
         assert count == ideal + snnhw.PIPELINE_LATENCY + drain  # only the fixed pipeline and last drain
+
+
+EXAMPLES = {
+    "mlp": ("MLP", 28, "P=16"),
+    "fang_cnn": ("FangCNN", 28, "conv1.channels=4,conv2.channels=8,fc1.P=32,fc1.Q=5,fc2.Q=4"),
+    "lenet5": ("LeNet5", 32, "conv1.channels=3,conv2.channels=4,conv3.channels=8,P=12,Q=4"),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("example", sorted(EXAMPLES))
+def test_example_rtl_bit_exact_200_images(tmp_path, example):
+    """Every bundled example, trained weights, T = 4 / b = 4: RTL == golden on 200 MNIST test images."""
+    from pathlib import Path
+
+    from e3ne.backend.build import build_hardware
+    from e3ne.backend.simulate import run_rtl
+    from e3ne.datasets import mnist
+    from e3ne.dialects.snn import EncodeOp
+    from e3ne.frontend import import_model, load_model
+    from e3ne.interpreters.golden import run_golden
+    from e3ne.numerics import encode_input
+    from e3ne.passes.pipeline import quantize_module
+
+    class_name, size, setting = EXAMPLES[example]
+    root = Path(__file__).resolve().parents[2] / "examples" / example
+    model = load_model(f"{root / 'model.py'}:{class_name}", str(root / "weights.pt"))
+    pad = 32 if size == 32 else None
+    calibration, _ = mnist("calibration", pad_to=pad)
+    x, _ = mnist("test", pad_to=pad)
+    x = x[:200]
+    quant = quantize_module(import_model(model, (1, size, size)), calibration)
+    manifest = build_hardware(quant, tmp_path, parallelism=setting, progress=lambda _: None)
+    encode = next(op for op in quant.walk() if isinstance(op, EncodeOp))
+    logits, cycles = run_rtl(
+        tmp_path, encode_input(x, encode.scale.value.data, encode.time_steps.value.data), progress=lambda _: None
+    )
+    assert np.array_equal(logits, run_golden(quant, x))
+    assert set(cycles.tolist()) == {manifest["cycles_expected"]}
