@@ -30,8 +30,12 @@ class LowerSnnToHw(ModulePass):
     name = "lower-snn-to-hw"
 
     linear_parallelism: tuple[int, ...] = ()
+    parallelism: str = ""
+    fuse_pooling: bool = True
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         infer_widths(ctx, op)
-        LowerSnnToSnnhw(linear_parallelism=self.linear_parallelism).apply(ctx, op)
+        LowerSnnToSnnhw(
+            linear_parallelism=self.linear_parallelism, parallelism=self.parallelism, fuse_pooling=self.fuse_pooling
+        ).apply(ctx, op)
         LowerSnnhwToCirct().apply(ctx, op)

@@ -2,6 +2,7 @@
 // RUN: e3ne-opt %s -p 'lower-snn-to-snnhw{parallelism="conv1.channels=2,conv1.columns=2,P=2,Q=2"}' | e3ne-opt | filecheck %s
 // RUN: e3ne-opt %s -p 'lower-snn-to-snnhw{fuse-pooling=false}' | filecheck %s --check-prefix=UNFUSED
 // RUN: e3ne-opt %s -p 'lower-snn-to-snnhw' | filecheck %s --check-prefix=DEFAULT
+// RUN: e3ne-opt %s -p 'lower-snn-to-hw{parallelism="conv1.channels=1"}' | filecheck %s --check-prefix=HW
 // A 1x4x4 CNN at T = 2: conv3 pad 1 + max pool 2 (fused into conv1: window = stride), conv2
 // (2x2 kernel), avg pool 2 stride 1 pad 1 (its own pool unit), flatten (gone: fc1 reads the
 // 2x2x2 buffer in NCHW order), output linear with Q = 2.
@@ -32,6 +33,11 @@
 // DEFAULT:       snnhw.conv_unit @conv2 {in_channels = 2 : i64, in_height = 2 : i64, in_width = 2 : i64, out_channels = 2 : i64, out_height = 1 : i64, out_width = 1 : i64, kernel = array<i64: 2, 2>, stride = array<i64: 1, 1>, padding = array<i64: 0, 0>, columns = 1 : i64, channels = 2 : i64, units = 1 : i64, time_steps = 2 : i64, weight_bits = 3 : i64, accumulator_width = 6 : i64, shift = 2 : i64, bias = dense<[-1, -6]> : tensor<2xsi32>, input = @conv1_out, weights = @conv2_weights, output = @conv2_out}
 // DEFAULT:       snnhw.linear_unit @fc1 {in_features = 8 : i64, out_features = 2 : i64, parallelism = 2 : i64, time_steps = 2 : i64, weight_bits = 3 : i64, accumulator_width = 5 : i64, shift = 0 : i64, output_layer = 1 : i64, bias = dense<[4, 1]> : tensor<2xsi32>, input = @pool1_out, weights = @fc1_weights, output = @logits}
 // DEFAULT:       snnhw.schedule [@conv1, @conv2, @pool1, @fc1] {stage_cycles = array<i64: 30, 14, 20, 20>, stage_overhead = array<i64: 6, 6, 4, 4>, cycles = 84 : i64}
+
+// The named pipeline to CIRCT: conv1 52 (2 groups x 4 rows x 6 + 2 + 2) + conv2 14 + pool1 20 + fc1 20.
+// HW-LABEL: hw.module @net_conv1(
+// HW-LABEL: hw.module @net(
+// HW-SAME:    attributes {e3ne.cycles = 106 : i64, e3ne.top = "net"}
 
 func.func @net(%x: tensor<1x1x4x4xf32>) -> tensor<1x2xsi5> {
   %0 = snn.encode %x {scale = 2 : i64, time_steps = 2 : i64} : tensor<1x1x4x4xf32> -> tensor<1x1x4x4xui2>
