@@ -124,3 +124,33 @@ def test_inputs_out_of_range_are_rejected(tmp_path):
     build_hardware(_network(), tmp_path, 3, progress=lambda _: None)
     with pytest.raises(E3NEError, match=r"must lie in \[0, 3\]"):
         run_rtl(tmp_path, np.full((1, 1, 4, 4), 4), progress=lambda _: None)
+
+
+def test_conv_weight_packing_is_lane_major_per_kernel_row():
+    from e3ne.lowering.snn_to_snnhw import pack_conv_weights
+
+    weights = np.arange(3 * 2 * 2 * 3).reshape(3, 2, 2, 3)  # OC 3, IC 2, 2x3 kernel
+    packed = pack_conv_weights(weights, lanes=2)  # 2 groups (the second half empty)
+    assert packed.shape == (2 * 2 * 2, 2 * 3)
+    for g in range(2):
+        for ic in range(2):
+            for ky in range(2):
+                word = packed[(g * 2 + ic) * 2 + ky]
+                for lane in range(2):
+                    oc = g * 2 + lane
+                    expected = weights[oc, ic, ky] if oc < 3 else np.zeros(3)
+                    assert np.array_equal(word[lane * 3 : lane * 3 + 3], expected)
+
+
+def test_linear_weight_packing_with_input_parallelism():
+    from e3ne.dialects.snnhw import chunk_count
+
+    weights = np.arange(1, 2 * 7 + 1).reshape(2, 7)  # 7 inputs in words of 5 bits (5 + 2)
+    packed = pack_weights(weights, 2, q=2, word_width=5)
+    assert chunk_count(7, 5, 2) == 3 + 1  # word 0: bits 0-1, 2-3, 4; word 1: bits 0-1
+    assert packed.shape == (4, 4)
+    # lane q*P + k holds W[k, feature of spike q]; chunk 2 has one spike (bit 4), chunk 3 is word 1
+    assert packed[0].tolist() == [weights[0, 0], weights[1, 0], weights[0, 1], weights[1, 1]]
+    assert packed[2].tolist() == [weights[0, 4], weights[1, 4], 0, 0]
+    assert packed[3].tolist() == [weights[0, 5], weights[1, 5], weights[0, 6], weights[1, 6]]
+    assert np.array_equal(pack_weights(weights, 2), pack_weights(weights, 2, q=1, word_width=5))
