@@ -5,6 +5,7 @@ Layout of BUILD:
   hw.mlir          CIRCT hw/comb/seq (lower-snnhw-to-circt)
   rtl/<net>.sv     the design (CIRCT ExportVerilog + memory wrappers)
   rtl/e3ne_primitives.sv, rtl/*.hex (ROM contents), rtl/tb.sv (testbench)
+  rtl/weights.hex  the weight image of the off-chip ROMs (only with off-chip weights)
   hardware.json    the manifest returned here: interface layout, cycles, per-layer numbers
 """
 
@@ -20,11 +21,13 @@ from xdsl.dialects.builtin import ModuleOp
 
 from e3ne.backend.testbench import testbench
 from e3ne.backend.verilog import PRIMITIVES, emit_verilog, write_memory_files
+from e3ne.backend.weight_image import image_layout, write_weight_image
 from e3ne.dialects import snnhw
 from e3ne.lowering.hwbuilder import bits_for
 from e3ne.lowering.pipeline import infer_widths
 from e3ne.lowering.snn_to_snnhw import LowerSnnToSnnhw, parse_parallelism
-from e3ne.lowering.snnhw_to_circt import LowerSnnhwToCirct
+from e3ne.lowering.snnhw_to_circt import AXI_READ_OUTPUTS, LowerSnnhwToCirct, axi_inputs
+from e3ne.offchip import DEFAULT_AXI_DATA_WIDTH, DEFAULT_MEMORY_LATENCY
 
 
 def _text(module: ModuleOp) -> str:
@@ -50,6 +53,9 @@ def _layer(stage) -> dict:
         "ideal_cycles": stage.ideal_cycles(),
         "overhead_cycles": stage.overhead_cycles(),
     }
+    if not isinstance(stage, snnhw.PoolUnitOp):
+        common["weights"] = stage.weight_rom().kind.data
+        common["stall_cycles"] = stage.stall_cycles()
     if isinstance(stage, snnhw.LinearUnitOp):
         return {
             **common,
@@ -102,6 +108,10 @@ def describe(accelerator: snnhw.AcceleratorOp) -> dict:
     logits = stages[-1].output_buffer()
     channels, height, width, time_steps = source.shape()
     layers = [_layer(stage) for stage in stages]
+    offchip = bool(accelerator.offchip_roms())
+    axi = {"axi": image_layout(accelerator)} if offchip else {}
+    axi_in = list(axi_inputs(accelerator.memory_model()[0])) if offchip else []
+    axi_out = list(AXI_READ_OUTPUTS) if offchip else []
     return {
         "top": accelerator.sym_name.data,
         "time_steps": time_steps,
@@ -127,9 +137,10 @@ def describe(accelerator: snnhw.AcceleratorOp) -> dict:
         "ideal_cycles": sum(layer["ideal_cycles"] for layer in layers),
         "layers": layers,
         "ports": {
-            "in": ["clk", "rst", "start", "in_we", "in_addr", "in_data", "logit_addr"],
-            "out": ["done", "logit_data"],
+            "in": ["clk", "rst", "start", "in_we", "in_addr", "in_data", "logit_addr", *axi_in],
+            "out": ["done", "logit_data", *axi_out],
         },
+        **axi,
     }
 
 
@@ -140,10 +151,15 @@ def build_hardware(
     progress: Callable[[str], None] = print,
     parallelism: str | None = None,
     fuse_pooling: bool = True,
+    offchip_weights: str = "none",
+    axi_data_width: int = DEFAULT_AXI_DATA_WIDTH,
+    memory_latency: int = DEFAULT_MEMORY_LATENCY,
 ) -> dict:
     """Lower, emit and describe. `parallelism` is an `e3ne.parallelism` setting
     (`[layer.]key=value,...`); `linear_parallelism` (P for every linear layer, or one per
-    layer) is the older spelling of `P=`."""
+    layer) is the older spelling of `P=`. `offchip_weights` (`none`, `all`, or layer
+    names, see `e3ne.offchip`) streams those layers' weights through the AXI port, from
+    external memory holding rtl/weights.hex."""
     build_dir = Path(build_dir)
     rtl = build_dir / "rtl"
     rtl.mkdir(parents=True, exist_ok=True)
@@ -151,9 +167,14 @@ def build_hardware(
     ctx = Context()
     infer_widths(ctx, module)
     linear = parse_parallelism(linear_parallelism)
-    LowerSnnToSnnhw(linear_parallelism=tuple(linear or ()), parallelism=parallelism or "", fuse_pooling=fuse_pooling).apply(
-        ctx, module
-    )
+    LowerSnnToSnnhw(
+        linear_parallelism=tuple(linear or ()),
+        parallelism=parallelism or "",
+        fuse_pooling=fuse_pooling,
+        offchip_weights=offchip_weights or "none",
+        axi_data_width=axi_data_width,
+        memory_latency=memory_latency,
+    ).apply(ctx, module)
     module.verify()
     (build_dir / "snnhw.mlir").write_text(_text(module))
     accelerator = next(op for op in module.body.ops if isinstance(op, snnhw.AcceleratorOp))
@@ -162,6 +183,13 @@ def build_hardware(
         "snnhw: "
         + ", ".join(_summary(layer) for layer in manifest["layers"])
     )
+    image = None
+    if accelerator.offchip_roms():
+        image = rtl / "weights.hex"
+        progress(f"weight image: {manifest['axi']['bytes']} bytes for {len(manifest['axi']['layers'])} off-chip layers")
+        write_weight_image(accelerator, image)
+    elif (rtl / "weights.hex").exists():
+        (rtl / "weights.hex").unlink()
     LowerSnnhwToCirct().apply(ctx, module)
     (build_dir / "hw.mlir").write_text(_text(module))
     top = manifest["top"]
@@ -174,6 +202,7 @@ def build_hardware(
         "primitives": f"rtl/{PRIMITIVES.name}",
         "testbench": "rtl/tb.sv",
         "memories": [f"rtl/{p.name}" for p in hex_files],
+        **({"weight_image": "rtl/weights.hex"} if image else {}),
     }
     (build_dir / "hardware.json").write_text(json.dumps(manifest, indent=2) + "\n")
     progress(f"RTL: {rtl / (top + '.sv')}, {len(hex_files)} memory files; {manifest['cycles_expected']} cycles/image")

@@ -47,7 +47,9 @@ from xdsl.utils.exceptions import VerifyException
 from e3ne.dense import dense_to_numpy
 from e3ne.numerics import accumulator_range, signed_width
 
-MEMORY_KINDS = ("block", "distributed")
+MEMORY_KINDS = ("block", "distributed", "offchip")
+OFFCHIP_ALIGNMENT = 4096  # an off-chip ROM's image starts on a 4 KiB page (AXI bursts never cross one)
+AXI_DATA_WIDTHS = (32, 64, 128, 256, 512, 1024)
 PIPELINE_LATENCY = 2  # memory read register + accumulator register, before the neuron
 
 
@@ -69,6 +71,45 @@ def chunk_count(features: int, word: int, q: int) -> int:
     return (words - 1) * ceil_div(word, q) + ceil_div(features - (words - 1) * word, q)
 
 
+def beats_per_word(word_width: int, axi_data_width: int) -> int:
+    """AXI beats one weight word occupies in the image (padded to whole beats)."""
+    return ceil_div(word_width, axi_data_width)
+
+
+def fetch_cycles(group_words: int, word_width: int, axi_data_width: int, memory_latency: int) -> int:
+    """Cycles to fetch one group of weight words into a bank of the off-chip weight buffer.
+
+    Memory model (docs/interface.md "Off-chip weights"): arready is always high, the first
+    R beat of a burst arrives `memory_latency` cycles after its AR handshake, then one beat
+    a cycle. The buffer issues a group's bursts on consecutive cycles, so its beats arrive
+    back to back: from the cycle the buffer decides to fetch (its AR goes out the next
+    cycle) to the edge that writes the last beat is `memory_latency + beats`, whatever the
+    burst split.
+    """
+    return memory_latency + group_words * beats_per_word(word_width, axi_data_width)
+
+
+def offchip_issue_cycles(groups: int, group_cycles: int, fetch: int) -> int:
+    """Issue cycles of a stage whose weights stream through the double buffer: `groups`
+    groups of `group_cycles` issue cycles each, one group fetched at a time (`fetch`
+    cycles each, `fetch_cycles`) into the bank freed when the group two before is consumed.
+
+    Edge numbers, the stage starting in cycle 0: fetch g decided at edge X_g, last beat
+    written at F_g = X_g + fetch; X_0 = 0, X_g = max(F_{g-1}, C_{g-2}); group g issues from
+    I_g = max(F_g, C_{g-1}) + 1 (its bank's `ready` registers) to C_g = I_g + group_cycles - 1.
+    Returns C_{G-1} + 1 (= groups * group_cycles + the stall cycles).
+    """
+    last_fill, consumed = 0, [-1, -1]  # C_{g-2}, C_{g-1} (C_{-1} = -1: nothing consumed)
+    decide = 0
+    for g in range(groups):
+        if g > 0:
+            decide = max(last_fill, consumed[0])
+        last_fill = decide + fetch
+        first_issue = max(last_fill, consumed[1]) + 1
+        consumed = [consumed[1], first_issue + group_cycles - 1]
+    return consumed[1] + 1
+
+
 def _lookup(op: Operation, ref: SymbolRefAttr, kind: type, role: str):
     target = SymbolTable.lookup_symbol(op, ref)
     if target is None:
@@ -77,6 +118,20 @@ def _lookup(op: Operation, ref: SymbolRefAttr, kind: type, role: str):
         kinds = " or ".join(k.name for k in (kind if isinstance(kind, tuple) else (kind,)))
         raise VerifyException(f"{role} @{ref.root_reference.data} must be a {kinds}, got {target.name}")
     return target
+
+
+def _issue_cycles(unit: LinearUnitOp | ConvUnitOp, group_cycles: int) -> int:
+    """Issue cycles of a weight-reading stage: groups * group_cycles, plus the stalls
+    waiting for weight groups when its ROM is off-chip (`offchip_issue_cycles`)."""
+    rom = unit.weight_rom()
+    if not rom.is_offchip():
+        return unit.groups() * group_cycles
+    accelerator = unit.parent_op()
+    if not isinstance(accelerator, AcceleratorOp):
+        raise VerifyException(f"stage @{unit.symbol} with off-chip weights must sit in an snnhw.accelerator")
+    axi, latency = accelerator.memory_model()
+    fetch = fetch_cycles(unit.group_words(), _int(rom.word_width), axi, latency)
+    return offchip_issue_cycles(unit.groups(), group_cycles, fetch)
 
 
 class SymbolOp(IRDLOperation):
@@ -112,13 +167,19 @@ class AcceleratorOp(IRDLOperation):
     name = "snnhw.accelerator"
     sym_name = prop_def(StringAttr)
     time_steps = prop_def(IntegerAttr[I64])
+    axi_data_width = opt_prop_def(IntegerAttr[I64])
+    memory_latency = opt_prop_def(IntegerAttr[I64])
     body = region_def("single_block")
     traits = traits_def(SymbolOpInterface(), SymbolTable(), NoTerminator())
 
     def print(self, printer: Printer) -> None:
         printer.print_string(" ")
         printer.print_symbol_name(self.sym_name.data)
-        printer.print_string(f" {{time_steps = {self.time_steps.value.data}}} ")
+        fields = [f"time_steps = {self.time_steps.value.data}"]
+        for key in ("axi_data_width", "memory_latency"):
+            if (value := self.properties.get(key)) is not None:
+                fields.append(f"{key} = {value.value.data}")
+        printer.print_string(f" {{{', '.join(fields)}}} ")
         printer.print_region(self.body, print_entry_block_args=False, print_empty_block=False)
 
     @classmethod
@@ -126,14 +187,35 @@ class AcceleratorOp(IRDLOperation):
         name = parser.parse_symbol_name()
         attributes = parser.parse_optional_attr_dict()
         body = parser.parse_region()
-        return cls.create(
-            properties={"sym_name": name, "time_steps": attributes.get("time_steps", _i(1))}, regions=[body]
+        properties = {"sym_name": name, "time_steps": attributes.get("time_steps", _i(1))}
+        for key in ("axi_data_width", "memory_latency"):
+            if key in attributes:
+                value = attributes[key]
+                properties[key] = _i(value.value.data) if isinstance(value, IntegerAttr) else value
+        return cls.create(properties=properties, regions=[body])
+
+    def __init__(
+        self,
+        name: str,
+        time_steps: int,
+        body: Region,
+        axi_data_width: int | None = None,
+        memory_latency: int | None = None,
+    ):
+        axi = {} if axi_data_width is None else {"axi_data_width": _i(axi_data_width)}
+        latency = {} if memory_latency is None else {"memory_latency": _i(memory_latency)}
+        super().__init__(
+            properties={"sym_name": StringAttr(name), "time_steps": _i(time_steps), **axi, **latency}, regions=[body]
         )
 
-    def __init__(self, name: str, time_steps: int, body: Region):
-        super().__init__(
-            properties={"sym_name": StringAttr(name), "time_steps": _i(time_steps)}, regions=[body]
-        )
+    def offchip_roms(self) -> list[RomOp]:
+        return [op for op in self.body.ops if isinstance(op, RomOp) and op.is_offchip()]
+
+    def memory_model(self) -> tuple[int, int]:
+        """(axi_data_width, memory_latency) of the external weight memory."""
+        if self.axi_data_width is None or self.memory_latency is None:
+            raise VerifyException("off-chip weights need axi_data_width and memory_latency on the accelerator")
+        return _int(self.axi_data_width), _int(self.memory_latency)
 
     def schedule(self) -> ScheduleOp:
         for op in self.body.ops:
@@ -145,6 +227,17 @@ class AcceleratorOp(IRDLOperation):
         schedules = [op for op in self.body.ops if isinstance(op, ScheduleOp)]
         if len(schedules) != 1:
             raise VerifyException(f"an accelerator needs exactly one snnhw.schedule, got {len(schedules)}")
+        if self.axi_data_width is not None and _int(self.axi_data_width) not in AXI_DATA_WIDTHS:
+            raise VerifyException(
+                f"axi_data_width {_int(self.axi_data_width)} must be a power of two in [32, 1024]"
+            )
+        if self.memory_latency is not None and _int(self.memory_latency) < 1:
+            raise VerifyException(f"memory_latency {_int(self.memory_latency)} must be at least 1 cycle")
+        offchip = self.offchip_roms()
+        if offchip and (self.axi_data_width is None or self.memory_latency is None):
+            raise VerifyException(
+                f"ROM @{offchip[0].symbol} is off-chip: the accelerator needs axi_data_width and memory_latency"
+            )
 
 
 @irdl_op_definition
@@ -235,10 +328,12 @@ class RomOp(SymbolOp):
     word_width = prop_def(IntegerAttr[I64])
     depth = prop_def(IntegerAttr[I64])
     kind = prop_def(StringAttr)
+    base_address = opt_prop_def(IntegerAttr[I64])
 
-    def __init__(self, name: str, data: DenseIntOrFPElementsAttr, kind: str):
+    def __init__(self, name: str, data: DenseIntOrFPElementsAttr, kind: str, base_address: int | None = None):
         depth, lanes = data.get_shape()
         bits = data.get_element_type().width.data
+        base = {} if base_address is None else {"base_address": _i(base_address)}
         super().__init__(
             properties={
                 "sym_name": StringAttr(name),
@@ -246,8 +341,18 @@ class RomOp(SymbolOp):
                 "word_width": _i(lanes * bits),
                 "depth": _i(depth),
                 "kind": StringAttr(kind),
+                **base,
             }
         )
+
+    def is_offchip(self) -> bool:
+        """Off-chip: the words live in the external weight image at `base_address` and
+        stream through the unit's double buffer (`kind = "offchip"`)."""
+        return self.kind.data == "offchip"
+
+    def image_bytes(self, axi_data_width: int) -> int:
+        """Bytes the ROM occupies in the weight image: depth words of whole AXI beats."""
+        return _int(self.depth) * beats_per_word(_int(self.word_width), axi_data_width) * axi_data_width // 8
 
     def lanes(self) -> int:
         return self.data.get_shape()[1]
@@ -270,6 +375,16 @@ class RomOp(SymbolOp):
             )
         if self.kind.data not in MEMORY_KINDS:
             raise VerifyException(f"memory kind must be one of {MEMORY_KINDS}, got '{self.kind.data}'")
+        if self.is_offchip() != (self.base_address is not None):
+            raise VerifyException(
+                "an off-chip ROM needs base_address"
+                if self.is_offchip()
+                else f"base_address is only for off-chip ROMs, this one is '{self.kind.data}'"
+            )
+        if self.base_address is not None:
+            base = _int(self.base_address)
+            if base < 0 or base % OFFCHIP_ALIGNMENT:
+                raise VerifyException(f"base_address {base} must be a non-negative multiple of 4096 (4 KiB)")
 
 
 @irdl_op_definition
@@ -356,13 +471,22 @@ class LinearUnitOp(SymbolOp):
         """Write-back length of one group: T bit-planes, or P logits for the output layer."""
         return _int(self.parallelism) if self.is_output() else _int(self.time_steps)
 
+    def group_words(self) -> int:
+        """Weight words read for one output group (each T times): chunks()."""
+        return self.chunks()
+
     def ideal_cycles(self) -> int:
         """Q input spikes per cycle for each group: ceil(out/P) * chunks * T (chunks = in for Q = 1)."""
         return self.groups() * self.chunks() * _int(self.time_steps)
 
+    def stall_cycles(self) -> int:
+        """Cycles the unit waits for off-chip weight groups (0 with on-chip weights)."""
+        return _issue_cycles(self, self.chunks() * _int(self.time_steps)) - self.ideal_cycles()
+
     def overhead_cycles(self) -> int:
-        """The fixed extra cycles of the stage: pipeline (memory read, accumulate) + last drain."""
-        return PIPELINE_LATENCY + self.drain_cycles()
+        """The extra cycles of the stage: pipeline (memory read, accumulate) + last drain
+        (+ the stalls for off-chip weights)."""
+        return PIPELINE_LATENCY + self.drain_cycles() + self.stall_cycles()
 
     def cycles(self) -> int:
         """Start to next stage's start (the hand-off register is inside the +2 pipeline count)."""
@@ -644,13 +768,24 @@ class ConvUnitOp(SymbolOp):
         longer (one written row per pooling-window height)."""
         return max(self.blocks() * self.block_cycles(), ceil_div(self.drain_cycles(), self.pool_size()[0]))
 
+    def group_words(self) -> int:
+        """Weight words of one group of output channels: in_channels * kernel_h (read for
+        every output row, time step and column block of the group)."""
+        return _int(self.in_channels) * self.kernel_size()[0]
+
     def ideal_cycles(self) -> int:
         """ceil(OC/lanes) * ceil(OW/columns) * OH * IC * T * kernel_h (computed rows/columns)."""
         return self.groups() * self.computed_size()[0] * self.blocks() * self.block_cycles()
 
+    def stall_cycles(self) -> int:
+        """Cycles the unit waits for off-chip weight groups (0 with on-chip weights)."""
+        group_cycles = self.computed_size()[0] * self.row_cycles()
+        return _issue_cycles(self, group_cycles) - self.groups() * group_cycles
+
     def cycles(self) -> int:
         rows = self.computed_size()[0]
-        return self.groups() * rows * self.row_cycles() + PIPELINE_LATENCY + self.drain_cycles()
+        issue = self.groups() * rows * self.row_cycles() + self.stall_cycles()
+        return issue + PIPELINE_LATENCY + self.drain_cycles()
 
     def overhead_cycles(self) -> int:
         return self.cycles() - self.ideal_cycles()

@@ -35,6 +35,7 @@ def unit_ports(unit: snnhw.ConvUnitOp) -> tuple[list[Port], list[Port]]:
         Port("start", 1),
         Port("act_rdata", source.word_width.value.data),
         Port("weight_data", rom.word_width.value.data),
+        *([Port("weights_ready", 1)] if rom.is_offchip() else []),
         Port("bias_data", unit.lanes() * unit.bias_bits()),
     ]
     outputs = [
@@ -45,6 +46,7 @@ def unit_ports(unit: snnhw.ConvUnitOp) -> tuple[list[Port], list[Port]]:
         Port("out_waddr", bits_for(target.depth.value.data)),
         Port("out_wdata", target.word_width.value.data),
         Port("done", 1),
+        *([Port("weight_group_end", 1)] if rom.is_offchip() else []),
     ]
     return inputs, outputs
 
@@ -149,7 +151,10 @@ def build_conv_unit(unit: snnhw.ConvUnitOp, module_name: str):
 
     # ---- issue: the step sequencer
     running = b.register("running", 1)
-    issue = b.named(b.or_(start, running.value), "issue")
+    offchip = unit.weight_rom().is_offchip()
+    go = b.or_(start, running.value)
+    # off-chip weights: wait (only ever at the start of a group) until its bank is filled
+    issue = b.named(b.and_(go, b.inputs["weights_ready"]) if offchip else go, "issue")
     step, last_step = b.counter("row_step", row_cycles, issue)
     active = b.and_(issue, b.compare("uge", step, idle)) if idle else issue
     (ky, ky_wrap), (ic, ic_wrap), (t, t_wrap), (xb, row_end) = b.sequencer(
@@ -302,5 +307,6 @@ def build_conv_unit(unit: snnhw.ConvUnitOp, module_name: str):
             "out_waddr": waddr.value,
             "out_wdata": drain.word,
             "done": done,
+            **({"weight_group_end": group_end} if offchip else {}),
         }
     )

@@ -86,6 +86,7 @@ def unit_ports(unit: snnhw.LinearUnitOp) -> tuple[list[Port], list[Port]]:
         Port("start", 1),
         Port("act_rdata", source.word_width.value.data),
         Port("weight_data", rom.word_width.value.data),
+        *([Port("weights_ready", 1)] if rom.is_offchip() else []),
         Port("bias_data", p * acc_bits),
     ]
     outputs = [
@@ -96,6 +97,7 @@ def unit_ports(unit: snnhw.LinearUnitOp) -> tuple[list[Port], list[Port]]:
         Port("out_waddr", bits_for(target.depth.value.data)),
         Port("out_wdata", target.word_width.value.data),
         Port("done", 1),
+        *([Port("weight_group_end", 1)] if rom.is_offchip() else []),
     ]
     return inputs, outputs
 
@@ -115,7 +117,10 @@ def build_linear_unit(unit: snnhw.LinearUnitOp, module_name: str):
 
     # ---- issue: the step sequencer
     running = b.register("running", 1)
-    issue = b.named(b.or_(start, running.value), "issue")
+    offchip = unit.weight_rom().is_offchip()
+    go = b.or_(start, running.value)
+    # off-chip weights: wait (only ever at the start of a group) until its bank is filled
+    issue = b.named(b.and_(go, b.inputs["weights_ready"]) if offchip else go, "issue")
     chunks = unit.chunks()
     q = unit.q()
     per_word = -(-word_bits // q)  # chunks of up to Q spikes in one word
@@ -207,5 +212,6 @@ def build_linear_unit(unit: snnhw.LinearUnitOp, module_name: str):
             "out_waddr": b.zext(waddr, out_addr_bits) if width(waddr) < out_addr_bits else waddr,
             "out_wdata": wdata,
             "done": done,
+            **({"weight_group_end": end_of_group} if offchip else {}),
         }
     )

@@ -15,6 +15,12 @@ Option `fuse-pooling` (default true): a max/avg pooling whose window equals its 
 Option `parallelism`: a setting of `e3ne.parallelism` (`[layer.]key=value,...`, keys
 P, Q, columns, channels, units), e.g. `{parallelism="conv1.channels=8,P=16"}`.
 
+Options `offchip-weights` (`none`, `all` or a comma list of layer names, see
+`e3ne.offchip`), `axi-data-width` and `memory-latency`: the chosen layers' ROMs become
+`kind = "offchip"` with 4 KiB-aligned `base_address`es in the weight image, and the
+accelerator carries the memory model, e.g.
+`{offchip-weights="fc1,fc2" axi-data-width=128 memory-latency=16}`.
+
 Option `linear-parallelism`: P for every layer (clamped to out_features), or a
 comma-separated list with one P per linear layer, e.g. `{linear-parallelism=16,8,1}`.
 Without it, P = min(out_features, DEFAULT_PARALLELISM).
@@ -35,6 +41,7 @@ from xdsl.pattern_rewriter import PatternRewriter, PatternRewriteWalker, Rewrite
 from e3ne.dense import dense_to_numpy, numpy_to_dense
 from e3ne.dialects import snn, snnhw
 from e3ne.errors import E3NEError
+from e3ne.offchip import DEFAULT_AXI_DATA_WIDTH, DEFAULT_MEMORY_LATENCY, assign_base_addresses, check_memory_model, offchip_layers
 from e3ne.parallelism import Parallelism
 from e3ne.parallelism import parse_parallelism as parse_settings
 
@@ -147,6 +154,9 @@ def lower_function(
     parallelism: Parallelism | None = None,
     linear_list: list[int] | None = None,
     fuse_pooling: bool = True,
+    offchip_weights: str = "none",
+    axi_data_width: int = DEFAULT_AXI_DATA_WIDTH,
+    memory_latency: int = DEFAULT_MEMORY_LATENCY,
 ) -> snnhw.AcceleratorOp:
     """The accelerator of an integer snn network: conv/pool stages, flatten, linear stages."""
     parallelism = parallelism or Parallelism()
@@ -317,7 +327,15 @@ def lower_function(
     if not stages or not isinstance(stages[-1], snnhw.LinearUnitOp) or not stages[-1].is_output():
         raise E3NEError("the network must end with an output snn.linear (no neuron)", location=location)
     parallelism.check_layers(names)
-    accelerator = snnhw.AcceleratorOp(function.sym_name.data, time_steps, Region(Block(body)))
+    weighted = [s for s in stages if not isinstance(s, snnhw.PoolUnitOp)]
+    chosen = offchip_layers(offchip_weights, [s.symbol for s in weighted])
+    memory_model: dict[str, int] = {}
+    if chosen:
+        check_memory_model(axi_data_width, memory_latency)
+        memory_model = {"axi_data_width": axi_data_width, "memory_latency": memory_latency}
+        roms = {op.symbol: op for op in body if isinstance(op, snnhw.RomOp)}
+        assign_base_addresses([roms[s.weights.root_reference.data] for s in weighted if s.symbol in chosen], axi_data_width)
+    accelerator = snnhw.AcceleratorOp(function.sym_name.data, time_steps, Region(Block(body)), **memory_model)
     # the schedule is computed once the stages sit in the accelerator (they look up their buffers)
     accelerator.body.block.add_op(
         snnhw.ScheduleOp(
@@ -342,10 +360,22 @@ class LowerNetworkFunction(RewritePattern):
     parallelism: Parallelism
     linear_list: list[int] | None = None
     fuse_pooling: bool = True
+    offchip_weights: str = "none"
+    axi_data_width: int = DEFAULT_AXI_DATA_WIDTH
+    memory_latency: int = DEFAULT_MEMORY_LATENCY
 
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: func.FuncOp, rewriter: PatternRewriter) -> None:
-        rewriter.replace(op, lower_function(op, self.parallelism, self.linear_list, self.fuse_pooling), [])
+        accelerator = lower_function(
+            op,
+            self.parallelism,
+            self.linear_list,
+            self.fuse_pooling,
+            self.offchip_weights,
+            self.axi_data_width,
+            self.memory_latency,
+        )
+        rewriter.replace(op, accelerator, [])
 
 
 @dataclass(frozen=True)
@@ -355,6 +385,9 @@ class LowerSnnToSnnhw(ModulePass):
     linear_parallelism: tuple[int, ...] = ()
     parallelism: str = ""
     fuse_pooling: bool = True
+    offchip_weights: str = "none"
+    axi_data_width: int = DEFAULT_AXI_DATA_WIDTH
+    memory_latency: int = DEFAULT_MEMORY_LATENCY
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         functions = [f for f in op.body.ops if isinstance(f, func.FuncOp)]
@@ -363,6 +396,11 @@ class LowerSnnToSnnhw(ModulePass):
         if needs_width_inference(op):
             raise E3NEError("accumulator widths are not inferred (si64); run snn-infer-widths first")
         pattern = LowerNetworkFunction(
-            parse_settings(self.parallelism), parse_parallelism(self.linear_parallelism), self.fuse_pooling
+            parse_settings(self.parallelism),
+            parse_parallelism(self.linear_parallelism),
+            self.fuse_pooling,
+            self.offchip_weights,
+            self.axi_data_width,
+            self.memory_latency,
         )
         PatternRewriteWalker(pattern, apply_recursively=False).rewrite_module(op)

@@ -11,6 +11,12 @@ Produces, per accelerator `@net`:
   in  clk, rst, start, in_we, in_addr, in_data   (host writes input bit-plane words)
   in  logit_addr                                (host reads logits, one cycle latency)
   out done, logit_data
+  AXI4 read master m_axi_ar* / m_axi_r*         (only with off-chip weights)
+
+An off-chip ROM (`kind = "offchip"`) becomes an `e3ne_axi_weight_buffer` extern (the
+double buffer and AXI read master of e3ne_primitives.sv) between its unit and the top's
+AXI port; the units' AXI outputs are ORed at the top (only the running stage's buffer
+drives them, stages run one after another).
 """
 
 from __future__ import annotations
@@ -27,7 +33,7 @@ from xdsl.pattern_rewriter import PatternRewriter, PatternRewriteWalker, Rewrite
 from e3ne.dense import dense_to_numpy, numpy_to_dense
 from e3ne.dialects import snnhw
 from e3ne.lowering.controller import build_controller
-from e3ne.lowering.hwbuilder import ModuleBuilder, Port, bits_for, extern_memory
+from e3ne.lowering.hwbuilder import Memory, ModuleBuilder, Port, bits_for, extern_memory
 from e3ne.lowering.conv_unit import build_conv_unit
 from e3ne.lowering.conv_unit import unit_ports as conv_ports
 from e3ne.lowering.linear_unit import build_linear_unit, unit_ports
@@ -43,6 +49,35 @@ STAGE_LOWERINGS = {
     snnhw.PoolUnitOp: (build_pool_unit, pool_ports),
 }
 ROM_PRIMITIVES = {"block": "e3ne_rom_block", "distributed": "e3ne_rom_distributed"}
+WEIGHT_BUFFER_PRIMITIVE = "e3ne_axi_weight_buffer"
+AXI_ADDRESS_WIDTH = 32
+AXI_READ_OUTPUTS = {"m_axi_araddr": AXI_ADDRESS_WIDTH, "m_axi_arlen": 8, "m_axi_arsize": 3, "m_axi_arburst": 2,
+                    "m_axi_arvalid": 1, "m_axi_rready": 1}
+
+
+def axi_inputs(axi_data_width: int) -> dict[str, int]:
+    return {"m_axi_arready": 1, "m_axi_rdata": axi_data_width, "m_axi_rresp": 2, "m_axi_rlast": 1, "m_axi_rvalid": 1}
+
+
+def _weight_buffer(name: str, unit, rom: snnhw.RomOp, axi_data_width: int) -> hw.HWModuleExternOp:
+    """The extern of an off-chip ROM: double buffer + AXI read master, read port as a ROM's."""
+    addr = bits_for(rom.depth.value.data)
+    width = rom.word_width.value.data
+    return extern_memory(
+        name,
+        {"rst": 1, "start": 1, "addr": addr, "group_end": 1, **axi_inputs(axi_data_width)},
+        {"data": width, "ready": 1, **AXI_READ_OUTPUTS},
+        WEIGHT_BUFFER_PRIMITIVE,
+        {
+            "WIDTH": width,
+            "GROUP_WORDS": unit.group_words(),
+            "GROUPS": unit.groups(),
+            "ADDR_WIDTH": addr,
+            "AXI_DATA_WIDTH": axi_data_width,
+            "AXI_ADDR_WIDTH": AXI_ADDRESS_WIDTH,
+            "BASE_ADDRESS": rom.base_address.value.data,
+        },
+    )
 
 
 def _ram(name: str, width: int, depth: int) -> hw.HWModuleExternOp:
@@ -86,18 +121,45 @@ def _bias_data(unit: snnhw.LinearUnitOp | snnhw.ConvUnitOp):
     return numpy_to_dense(bias.reshape(unit.groups(), p), IntegerType(acc_bits, Signedness.SIGNED))
 
 
+@dataclass
+class WeightBuffer(Memory):
+    """An `e3ne_axi_weight_buffer` instance: `data` is the read port, `outputs` all its results."""
+
+    outputs: dict = None  # type: ignore[assignment]
+
+
+def _weight_buffer_instance(top: ModuleBuilder, stage, rom: snnhw.RomOp, module: str, start) -> WeightBuffer:
+    axi_width = rom.parent_op().memory_model()[0]
+    inputs = {
+        "rst": top.reset,
+        "start": start,
+        "addr": top.const(0, bits_for(rom.depth.value.data)),
+        "group_end": top.const(0, 1),
+        **{name: top.inputs[name] for name in axi_inputs(axi_width)},
+    }
+    outputs = {"data": rom.word_width.value.data, "ready": 1, **AXI_READ_OUTPUTS}
+    results = top.instance(f"{stage.symbol}_weights_buffer", module, inputs, outputs)
+    return WeightBuffer(top, top.last_instance, results["data"], results)
+
+
 def lower_accelerator(accelerator: snnhw.AcceleratorOp) -> list:
     net = accelerator.sym_name.data
     schedule = accelerator.schedule()
     stages = schedule.stage_ops()
     ops: list = []
     buffers = {}
+    offchip = bool(accelerator.offchip_roms())
+    axi_width = accelerator.memory_model()[0] if offchip else 0
     for op in accelerator.body.ops:
         if isinstance(op, snnhw.BufferOp | snnhw.LogitBufferOp):
             buffers[op.symbol] = op
             ops.append(_ram(f"{net}_{op.symbol}", op.word_width.value.data, op.depth.value.data))
-        elif isinstance(op, snnhw.RomOp):
+        elif isinstance(op, snnhw.RomOp) and not op.is_offchip():
             ops.append(_rom(f"{net}_{op.symbol}", op.data, op.kind.data, op.word_width.value.data, op.depth.value.data))
+    for stage in stages:
+        if not isinstance(stage, snnhw.PoolUnitOp) and stage.weight_rom().is_offchip():
+            rom = stage.weight_rom()
+            ops.append(_weight_buffer(f"{net}_{rom.symbol}", stage, rom, axi_width))
     for stage in stages:
         if not isinstance(stage, snnhw.PoolUnitOp):
             bias = _bias_data(stage)
@@ -121,9 +183,15 @@ def lower_accelerator(accelerator: snnhw.AcceleratorOp) -> list:
             Port("in_addr", bits_for(source.depth.value.data)),
             Port("in_data", source.word_width.value.data),
             Port("logit_addr", bits_for(logits.depth.value.data)),
+            *([Port(name, bits) for name, bits in axi_inputs(axi_width).items()] if offchip else []),
         ],
-        [Port("done", 1), Port("logit_data", logit_bits)],
+        [
+            Port("done", 1),
+            Port("logit_data", logit_bits),
+            *([Port(name, bits) for name, bits in AXI_READ_OUTPUTS.items()] if offchip else []),
+        ],
     )
+    axi_drivers: dict[str, list] = {name: [] for name in AXI_READ_OUTPUTS}
     # memories first: their inputs are connected once the units exist
     memories = {
         symbol: top.ram(f"{symbol}_mem", f"{net}_{symbol}", bits_for(b.depth.value.data), b.word_width.value.data)
@@ -137,18 +205,24 @@ def lower_accelerator(accelerator: snnhw.AcceleratorOp) -> list:
     )
     controller_op = top.last_instance
     for stage in stages:
-        _, outputs = STAGE_LOWERINGS[type(stage)][1](stage)
+        inputs, outputs = STAGE_LOWERINGS[type(stage)][1](stage)
         source_mem = memories[stage.input.root_reference.data]
         target_mem = memories[stage.output.root_reference.data]
         unit_inputs = {"rst": top.reset, "start": controller[f"{stage.symbol}_start"], "act_rdata": source_mem.data}
         if not isinstance(stage, snnhw.PoolUnitOp):
             rom = stage.weight_rom()
-            weights = top.rom(
-                f"{stage.symbol}_weights_rom",
-                f"{net}_{rom.symbol}",
-                bits_for(rom.depth.value.data),
-                rom.word_width.value.data,
-            )
+            if rom.is_offchip():
+                weights = _weight_buffer_instance(top, stage, rom, f"{net}_{rom.symbol}", controller[f"{stage.symbol}_start"])
+                for name in AXI_READ_OUTPUTS:
+                    axi_drivers[name].append(weights.outputs[name])
+                unit_inputs["weights_ready"] = weights.outputs["ready"]
+            else:
+                weights = top.rom(
+                    f"{stage.symbol}_weights_rom",
+                    f"{net}_{rom.symbol}",
+                    bits_for(rom.depth.value.data),
+                    rom.word_width.value.data,
+                )
             bias = top.rom(
                 f"{stage.symbol}_bias_rom",
                 f"{net}_{stage.symbol}_bias",
@@ -156,17 +230,21 @@ def lower_accelerator(accelerator: snnhw.AcceleratorOp) -> list:
                 _lanes(stage) * _bias_bits(stage),
             )
             unit_inputs.update(weight_data=weights.data, bias_data=bias.data)
+        unit_inputs = {"rst": unit_inputs["rst"], **{p.name: unit_inputs[p.name] for p in inputs}}  # port order
         unit = top.instance(stage.symbol, f"{net}_{stage.symbol}", unit_inputs, {p.name: p.width for p in outputs})
         source_mem.connect(raddr=unit["act_raddr"])
         if not isinstance(stage, snnhw.PoolUnitOp):
             weights.connect(addr=unit["weight_addr"])
+            if stage.weight_rom().is_offchip():
+                weights.connect(group_end=unit["weight_group_end"])
             bias.connect(addr=unit["bias_addr"])
         target_mem.connect(we=unit["out_we"], waddr=unit["out_waddr"], wdata=unit["out_wdata"])
         top.connect(controller_op, f"{stage.symbol}_done", unit["done"])
     memories[source.symbol].connect(we=top.inputs["in_we"], waddr=top.inputs["in_addr"], wdata=top.inputs["in_data"])
     logit_mem = memories[logits.symbol]
     logit_mem.connect(raddr=top.inputs["logit_addr"])
-    module = top.finish({"done": controller["done"], "logit_data": logit_mem.data})
+    axi = {name: top.or_(*drivers) for name, drivers in axi_drivers.items() if drivers}
+    module = top.finish({"done": controller["done"], "logit_data": logit_mem.data, **axi})
     module.attributes["e3ne.cycles"] = IntegerAttr(schedule.cycles.value.data, 64)
     module.attributes["e3ne.top"] = StringAttr(net)
     ops.append(module)

@@ -66,7 +66,9 @@ def images(size: int, count: int, split: str = "test") -> np.ndarray:
     return np.ascontiguousarray(x[:count, :, low : low + size, low : low + size])
 
 
-def run(tmp_path_factory, model, size, parallelism="", time_steps=4, count=40, fuse_pooling=True):
+def run(
+    tmp_path_factory, model, size, parallelism="", time_steps=4, count=40, fuse_pooling=True, offchip="none", axi=128, latency=16
+):
     from e3ne.backend.build import build_hardware
     from e3ne.backend.simulate import run_rtl
     from e3ne.dialects.snn import EncodeOp
@@ -81,7 +83,14 @@ def run(tmp_path_factory, model, size, parallelism="", time_steps=4, count=40, f
     )
     build = tmp_path_factory.mktemp("cnn")
     manifest = build_hardware(
-        quant, build, parallelism=parallelism, fuse_pooling=fuse_pooling, progress=lambda _: None
+        quant,
+        build,
+        parallelism=parallelism,
+        fuse_pooling=fuse_pooling,
+        offchip_weights=offchip,
+        axi_data_width=axi,
+        memory_latency=latency,
+        progress=lambda _: None,
     )
     x = images(size, count)
     encode = next(op for op in quant.walk() if isinstance(op, EncodeOp))

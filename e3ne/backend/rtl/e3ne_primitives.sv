@@ -65,3 +65,178 @@ module e3ne_rom_distributed #(
   endgenerate
   always_ff @(posedge clk) data <= mem[addr];
 endmodule
+
+// Off-chip weight buffer: the weight ROM of one unit, streamed from external memory
+// through an AXI4 read master into two banks of GROUP_WORDS words (ping-pong).
+//
+// The unit reads words of group g (addresses g*GROUP_WORDS .. +GROUP_WORDS-1, any order,
+// any number of times) through `addr` -> `data` (registered read, as a ROM) while `ready`
+// is high, and pulses `group_end` in its last read cycle of the group. `start` (the stage's
+// start) begins the fetch of group 0; group g+1 is fetched while group g is read, into
+// the bank freed when group g-1 ends. Fetching is one group at a time: all bursts of the
+// group are requested on consecutive cycles (several outstanding, INCR, at most 256 beats,
+// never crossing 4 KiB), beats are always accepted (rready = fetching). A word is
+// BEATS_PER_WORD whole beats in the image, lowest beat = lowest bits; group g starts at
+// byte BASE_ADDRESS + g*GROUP_WORDS*BEATS_PER_WORD*AXI_DATA_WIDTH/8.
+// Timing (snnhw.fetch_cycles / offchip_issue_cycles): the fetch decided at edge X (start,
+// the previous group's last beat, or the group_end freeing its bank) has its first AR
+// valid the next cycle and its last beat written at edge X + latency + beats; `ready`
+// rises the cycle after.
+module e3ne_axi_weight_buffer #(
+  parameter int WIDTH = 8,
+  parameter int GROUP_WORDS = 4,
+  parameter int GROUPS = 1,
+  parameter int ADDR_WIDTH = 4,
+  parameter int AXI_DATA_WIDTH = 128,
+  parameter int AXI_ADDR_WIDTH = 32,
+  parameter longint BASE_ADDRESS = 0
+) (
+  input  logic                      clk,
+  input  logic                      rst,
+  input  logic                      start,
+  input  logic [ADDR_WIDTH-1:0]     addr,
+  input  logic                      group_end,
+  output logic [WIDTH-1:0]          data,
+  output logic                      ready,
+  output logic [AXI_ADDR_WIDTH-1:0] m_axi_araddr,
+  output logic [7:0]                m_axi_arlen,
+  output logic [2:0]                m_axi_arsize,
+  output logic [1:0]                m_axi_arburst,
+  output logic                      m_axi_arvalid,
+  input  logic                      m_axi_arready,
+  input  logic [AXI_DATA_WIDTH-1:0] m_axi_rdata,
+  input  logic [1:0]                m_axi_rresp,
+  input  logic                      m_axi_rlast,
+  input  logic                      m_axi_rvalid,
+  output logic                      m_axi_rready
+);
+  localparam int BEATS_PER_WORD = (WIDTH + AXI_DATA_WIDTH - 1) / AXI_DATA_WIDTH;
+  localparam int BEAT_BYTES = AXI_DATA_WIDTH / 8;
+  localparam int PAGE_BEATS = 4096 / BEAT_BYTES;
+  localparam int MAX_BURST = PAGE_BEATS < 256 ? PAGE_BEATS : 256;  // a power of two
+  localparam int GROUP_BEATS = GROUP_WORDS * BEATS_PER_WORD;
+  localparam int BANK_ADDR = $clog2(2 * GROUP_WORDS);
+  localparam longint BASE_BEAT = BASE_ADDRESS / BEAT_BYTES;
+
+  // ---- the two banks; the unit reads the bank of the group it consumes
+  logic [WIDTH-1:0] mem [0:2*GROUP_WORDS-1];
+  logic [ADDR_WIDTH-1:0] consume_base;  // first address of the group being read
+  logic consume_bank, active;
+  int consume_group;
+  logic [1:0] filled;                   // bank holds a complete group not yet read to its end
+  wire [ADDR_WIDTH-1:0] local_addr = addr - consume_base;
+  wire [BANK_ADDR-1:0] read_index = BANK_ADDR'(consume_bank ? GROUP_WORDS : 0) + BANK_ADDR'(local_addr);
+  always_ff @(posedge clk) data <= mem[read_index];
+  assign ready = active && filled[consume_bank];
+
+  // ---- the fetch engine: one group at a time
+  logic fetching, fill_bank;
+  int fill_group, ar_left, r_left, beat_in_word;
+  longint ar_beat;                      // image beat index of the next burst
+  logic [BANK_ADDR-1:0] fill_index;
+  logic [BEATS_PER_WORD*AXI_DATA_WIDTH-1:0] assembly, word_in;
+  generate
+    if (BEATS_PER_WORD == 1) begin : one_beat
+      assign word_in = m_axi_rdata;
+    end else begin : several_beats
+      assign word_in = {m_axi_rdata, assembly[BEATS_PER_WORD*AXI_DATA_WIDTH-1:AXI_DATA_WIDTH]};
+    end
+  endgenerate
+
+  function automatic int burst_beats(longint beat, int left);
+    int room = MAX_BURST - int'(beat % MAX_BURST);
+    return left < room ? left : room;
+  endfunction
+
+  wire beat = fetching && m_axi_rvalid;
+  wire last_beat = beat && r_left == 1;
+  wire [31:0] next_group = last_beat ? fill_group + 1 : fill_group;
+  wire next_bank = next_group[0];
+  wire bank_free = !filled[next_bank] || (group_end && consume_bank == next_bank);
+  wire begin_fetch = active && (!fetching || last_beat) && int'(next_group) < GROUPS && bank_free;
+  wire ar_done = m_axi_arvalid && m_axi_arready;
+  // outputs are zero unless valid, so the top can OR the buffers of all stages together
+  logic [AXI_ADDR_WIDTH-1:0] araddr;
+  logic [7:0] arlen;
+  assign m_axi_araddr = m_axi_arvalid ? araddr : '0;
+  assign m_axi_arlen = m_axi_arvalid ? arlen : '0;
+
+  assign m_axi_arsize = m_axi_arvalid ? 3'($clog2(BEAT_BYTES)) : 3'b000;
+  assign m_axi_arburst = m_axi_arvalid ? 2'b01 : 2'b00;  // INCR
+  assign m_axi_rready = fetching;
+
+  always_ff @(posedge clk) begin
+    if (rst) begin
+      active <= 1'b0;
+      fetching <= 1'b0;
+      filled <= 2'b00;
+      m_axi_arvalid <= 1'b0;
+      araddr <= '0;
+      arlen <= '0;
+    end else if (start) begin
+      active <= 1'b1;
+      consume_base <= '0;
+      consume_bank <= 1'b0;
+      consume_group <= 0;
+      filled <= 2'b00;
+      fill_group <= 0;
+      fill_bank <= 1'b0;
+      fill_index <= '0;
+      beat_in_word <= 0;
+      fetching <= 1'b1;
+      r_left <= GROUP_BEATS;
+      m_axi_arvalid <= 1'b1;
+      araddr <= AXI_ADDR_WIDTH'(BASE_BEAT * BEAT_BYTES);
+      arlen <= 8'(burst_beats(BASE_BEAT, GROUP_BEATS) - 1);
+      ar_beat <= BASE_BEAT + longint'(burst_beats(BASE_BEAT, GROUP_BEATS));
+      ar_left <= GROUP_BEATS - burst_beats(BASE_BEAT, GROUP_BEATS);
+    end else begin
+      // the unit finishes reading a group: its bank is free again
+      if (group_end) begin
+        consume_base <= consume_base + ADDR_WIDTH'(GROUP_WORDS);
+        consume_bank <= ~consume_bank;
+        consume_group <= consume_group + 1;
+        if (consume_group == GROUPS - 1) active <= 1'b0;
+      end
+      for (int b = 0; b < 2; b++)
+        filled[b] <= (filled[b] && !(group_end && consume_bank == b[0])) || (last_beat && fill_bank == b[0]);
+      // R: beats of the current group, words assembled lowest beat first
+      if (beat) begin
+        assembly <= word_in;
+        if (beat_in_word == BEATS_PER_WORD - 1) begin
+          mem[fill_index] <= word_in[WIDTH-1:0];
+          fill_index <= fill_index + 1'b1;
+          beat_in_word <= 0;
+        end else begin
+          beat_in_word <= beat_in_word + 1;
+        end
+        r_left <= r_left - 1;
+      end
+      if (last_beat) begin
+        fill_group <= fill_group + 1;
+        fill_bank <= ~fill_bank;
+        fetching <= 1'b0;
+      end
+      // AR: a new group's first burst, or the next burst of this group
+      if (begin_fetch) begin
+        fetching <= 1'b1;
+        r_left <= GROUP_BEATS;
+        fill_index <= next_bank ? BANK_ADDR'(GROUP_WORDS) : '0;
+        m_axi_arvalid <= 1'b1;
+        araddr <= AXI_ADDR_WIDTH'(ar_beat * BEAT_BYTES);
+        arlen <= 8'(burst_beats(ar_beat, GROUP_BEATS) - 1);
+        ar_beat <= ar_beat + longint'(burst_beats(ar_beat, GROUP_BEATS));
+        ar_left <= GROUP_BEATS - burst_beats(ar_beat, GROUP_BEATS);
+      end else if (ar_done) begin
+        if (ar_left > 0) begin
+          araddr <= AXI_ADDR_WIDTH'(ar_beat * BEAT_BYTES);
+          arlen <= 8'(burst_beats(ar_beat, ar_left) - 1);
+          ar_beat <= ar_beat + longint'(burst_beats(ar_beat, ar_left));
+          ar_left <= ar_left - burst_beats(ar_beat, ar_left);
+        end else begin
+          m_axi_arvalid <= 1'b0;
+        end
+      end
+    end
+  end
+endmodule

