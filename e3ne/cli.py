@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from e3ne.errors import E3NEError
+from e3ne.offchip import DEFAULT_AXI_DATA_WIDTH, DEFAULT_MEMORY_LATENCY, check_memory_model
 
 EMIT_LEVELS = ("snn", "verilog")
 
@@ -135,6 +136,9 @@ def cmd_compile(args: argparse.Namespace) -> int:
         "linear_parallelism": args.linear_parallelism,
         "parallelism": args.parallelism,
         "target": args.target,
+        "offchip_weights": args.offchip_weights,
+        "axi_width": args.axi_width,
+        "memory_latency": args.memory_latency,
     }
     if hardware:
         from e3ne.backend.build import build_hardware
@@ -157,6 +161,9 @@ def cmd_compile(args: argparse.Namespace) -> int:
             linear_parallelism=args.linear_parallelism,
             progress=progress.say,
             parallelism=parallelism or None,
+            offchip_weights=args.offchip_weights,
+            axi_data_width=args.axi_width,
+            memory_latency=args.memory_latency,
         )
         progress.done(f"{manifest.get('cycles_expected', '?')} cycles per image; RTL in {build / 'rtl'}")
         progress.step(f"estimating resources, speed and energy for {part.name}")
@@ -333,6 +340,21 @@ def build_parser() -> argparse.ArgumentParser:
     compile_.add_argument("--target", default="xc7z020", help="part preset: xc7z020 (default), xczu9eg, xcvu13p")
     compile_.add_argument("--max-luts", type=int, default=None, help="with --parallelism auto: LUT budget")
     compile_.add_argument(
+        "--offchip-weights",
+        default="none",
+        metavar="{none,all,LAYER[,LAYER...]}",
+        help="layers whose weights stream from external memory through the AXI4 read port (default none)",
+    )
+    compile_.add_argument(
+        "--axi-width", type=int, default=DEFAULT_AXI_DATA_WIDTH, help="AXI data width in bits, 32..1024 (default 128)"
+    )
+    compile_.add_argument(
+        "--memory-latency",
+        type=int,
+        default=DEFAULT_MEMORY_LATENCY,
+        help="cycles from an AR handshake to the first R beat of the external memory (default 16)",
+    )
+    compile_.add_argument(
         "--emit", choices=EMIT_LEVELS, default="verilog", help="stop after this level (default: verilog)"
     )
     compile_.add_argument("-o", "--output", required=True, help="build directory")
@@ -379,6 +401,7 @@ def validate(args: argparse.Namespace) -> None:
             raise E3NEError(f"--sigma must be positive, got {args.sigma}")
         if args.linear_parallelism is not None and args.linear_parallelism < 1:
             raise E3NEError(f"--linear-parallelism must be >= 1, got {args.linear_parallelism}")
+        check_memory_model(args.axi_width, args.memory_latency)
     if args.command == "simulate" and args.limit is not None and args.limit < 1:
         raise E3NEError(f"--limit must be >= 1, got {args.limit}")
 

@@ -13,12 +13,16 @@ in layer order, each starting on a 4 KiB page (snnhw.OFFCHIP_ALIGNMENT).
 
 from __future__ import annotations
 
-from e3ne.dialects import snnhw
+from typing import TYPE_CHECKING
+
 from e3ne.errors import E3NEError
+
+if TYPE_CHECKING:
+    from e3ne.dialects import snnhw
 
 DEFAULT_AXI_DATA_WIDTH = 128
 DEFAULT_MEMORY_LATENCY = 16
-CHOICES = ("none", "all")
+AXI_DATA_WIDTHS = (32, 64, 128, 256, 512, 1024)  # = snnhw.AXI_DATA_WIDTHS (kept free of xDSL for the CLI)
 
 
 def offchip_layers(spec: str | None, layer_names: list[str]) -> list[str]:
@@ -40,7 +44,7 @@ def offchip_layers(spec: str | None, layer_names: list[str]) -> list[str]:
 
 
 def check_memory_model(axi_data_width: int, memory_latency: int) -> None:
-    if axi_data_width not in snnhw.AXI_DATA_WIDTHS:
+    if axi_data_width not in AXI_DATA_WIDTHS:
         raise E3NEError(f"AXI data width {axi_data_width} must be a power of two in [32, 1024]")
     if memory_latency < 1:
         raise E3NEError(f"memory latency {memory_latency} must be at least 1 cycle")
@@ -50,6 +54,8 @@ def assign_base_addresses(roms: list[snnhw.RomOp], axi_data_width: int) -> int:
     """Marks `roms` off-chip with consecutive 4 KiB-aligned base addresses; returns the
     image size in bytes."""
     from xdsl.dialects.builtin import IntegerAttr, StringAttr, i64
+
+    from e3ne.dialects import snnhw
 
     address = 0
     for rom in roms:

@@ -49,7 +49,7 @@ from e3ne.numerics import accumulator_range, signed_width
 
 MEMORY_KINDS = ("block", "distributed", "offchip")
 OFFCHIP_ALIGNMENT = 4096  # an off-chip ROM's image starts on a 4 KiB page (AXI bursts never cross one)
-AXI_DATA_WIDTHS = (32, 64, 128, 256, 512, 1024)
+AXI_DATA_WIDTHS = (32, 64, 128, 256, 512, 1024)  # powers of two; e3ne.offchip holds the same list
 PIPELINE_LATENCY = 2  # memory read register + accumulator register, before the neuron
 
 
@@ -214,7 +214,8 @@ class AcceleratorOp(IRDLOperation):
     def memory_model(self) -> tuple[int, int]:
         """(axi_data_width, memory_latency) of the external weight memory."""
         if self.axi_data_width is None or self.memory_latency is None:
-            raise VerifyException("off-chip weights need axi_data_width and memory_latency on the accelerator")
+            roms = ", ".join(f"@{rom.symbol}" for rom in self.offchip_roms())
+            raise VerifyException(f"ROM {roms} is off-chip: the accelerator needs axi_data_width and memory_latency")
         return _int(self.axi_data_width), _int(self.memory_latency)
 
     def schedule(self) -> ScheduleOp:

@@ -70,21 +70,19 @@ def test_mlp_all_offchip_low_bandwidth_stalls(tmp_path_factory):
     assert [layer["base_address"] for layer in axi["layers"]] == [0, 4096, 8192]
 
 
-def test_mlp_some_offchip_enough_bandwidth(tmp_path_factory):
-    # fc1 P = 1: 6 groups of 24 words (72 issue cycles a group) fetched in 1 + 24 cycles:
-    # only the first group's fetch stalls (fetch + 1); fc2 stays on chip.
-    manifest, *_, build = result = run_mlp(tmp_path_factory, "fc1,fc3", 32, 1, [1, 4, 2])
+def test_mlp_some_offchip_enough_bandwidth_wide_axi(tmp_path_factory):
+    # fc1 P = 1: 6 groups of 24 words (72 issue cycles a group) fetched in 3 + 24 cycles: only
+    # the first group's fetch stalls (fetch + 1); fc2 stays on chip. AXI 1024: a 4 KiB page is
+    # 32 beats, so fc1's groups (one beat a word) need bursts split at page boundaries.
+    manifest, *_, build = result = run_mlp(tmp_path_factory, "fc1,fc3", 1024, 3, [1, 4, 2])
     check(result)
-    assert stalls(manifest) == {"fc1": 1 + 24 + 1, "fc2": 0, "fc3": 1 + 5 + 1}
+    assert stalls(manifest) == {"fc1": 3 + 24 + 1, "fc2": 0, "fc3": 3 + 5 + 1}
     assert [layer["weights"] for layer in manifest["layers"]] == ["offchip", "distributed", "offchip"]
+    # fc1: 144 beats of 128 bytes = 18432 bytes, so fc3 starts at the next page, 20480
+    assert [layer["base_address"] for layer in manifest["axi"]["layers"]] == [0, 20480]
     lines = (build / "rtl" / "weights.hex").read_text().split()
-    assert len(lines) == manifest["axi"]["beats"] == (4096 + 40) // 4
-    assert all(len(line) == 8 for line in lines)
-
-
-def test_mlp_wide_axi_bursts_split_at_pages(tmp_path_factory):
-    # AXI 1024: a 4 KiB page is 32 beats, so fc1's 144 one-beat words need bursts split at pages
-    check(run_mlp(tmp_path_factory, "fc1", 1024, 3, [1, 4, 2]))
+    assert len(lines) == manifest["axi"]["beats"] == (20480 + 10 * 128) // 128
+    assert all(len(line) == 256 for line in lines)
 
 
 @pytest.fixture(scope="module")
@@ -111,3 +109,39 @@ def test_fetch_model():
     # too little: fetches run back to back (30 cycles each), group g issues from 30(g+1) + 1
     assert snnhw.offchip_issue_cycles(3, 10, 30) == 91 + 10
     assert snnhw.offchip_issue_cycles(1, 7, 3) == 4 + 7
+
+
+@pytest.mark.slow
+def test_fang_cnn_all_offchip_50_images(tmp_path):
+    """examples/fang_cnn (trained weights, T = 4, b = 4) with every layer's weights off chip,
+    AXI 128, latency 16: RTL == golden on 50 MNIST test images, cycles == schedule."""
+    from pathlib import Path
+
+    from test_hw_cnn import EXAMPLES
+
+    from e3ne.backend.build import build_hardware
+    from e3ne.backend.simulate import run_rtl
+    from e3ne.datasets import mnist
+    from e3ne.dialects.snn import EncodeOp
+    from e3ne.frontend import import_model, load_model
+    from e3ne.interpreters.golden import run_golden
+    from e3ne.numerics import encode_input
+    from e3ne.passes.pipeline import quantize_module
+
+    class_name, size, setting = EXAMPLES["fang_cnn"]
+    root = Path(__file__).resolve().parents[2] / "examples" / "fang_cnn"
+    model = load_model(f"{root / 'model.py'}:{class_name}", str(root / "weights.pt"))
+    calibration, _ = mnist("calibration")
+    x = mnist("test")[0][:50]
+    quant = quantize_module(import_model(model, (1, size, size)), calibration)
+    manifest = build_hardware(
+        quant, tmp_path, parallelism=setting, offchip_weights="all", axi_data_width=128, memory_latency=16,
+        progress=lambda _: None,
+    )
+    assert {layer["weights"] for layer in manifest["layers"] if "weights" in layer} == {"offchip"}
+    encode = next(op for op in quant.walk() if isinstance(op, EncodeOp))
+    logits, cycles = run_rtl(
+        tmp_path, encode_input(x, encode.scale.value.data, encode.time_steps.value.data), progress=lambda _: None
+    )
+    assert np.array_equal(logits, run_golden(quant, x))
+    assert set(cycles.tolist()) == {manifest["cycles_expected"]}
