@@ -89,7 +89,7 @@ module e3ne_axi_weight_buffer #(
   parameter int ADDR_WIDTH = 4,
   parameter int AXI_DATA_WIDTH = 128,
   parameter int AXI_ADDR_WIDTH = 32,
-  parameter longint BASE_ADDRESS = 0
+  parameter [63:0] BASE_ADDRESS = 64'd0
 ) (
   input  logic                      clk,
   input  logic                      rst,
@@ -112,27 +112,33 @@ module e3ne_axi_weight_buffer #(
 );
   localparam int BEATS_PER_WORD = (WIDTH + AXI_DATA_WIDTH - 1) / AXI_DATA_WIDTH;
   localparam int BEAT_BYTES = AXI_DATA_WIDTH / 8;
+  localparam int BEAT_SHIFT = $clog2(BEAT_BYTES);
   localparam int PAGE_BEATS = 4096 / BEAT_BYTES;
   localparam int MAX_BURST = PAGE_BEATS < 256 ? PAGE_BEATS : 256;  // a power of two
+  localparam int BURST_BITS = $clog2(MAX_BURST);
   localparam int GROUP_BEATS = GROUP_WORDS * BEATS_PER_WORD;
   localparam int BANK_ADDR = $clog2(2 * GROUP_WORDS);
-  localparam longint BASE_BEAT = BASE_ADDRESS / BEAT_BYTES;
+  localparam int COUNT = 32;            // width of the group and beat counters
+  localparam int BEAT_INDEX = AXI_ADDR_WIDTH - BEAT_SHIFT;
+  localparam [BEAT_INDEX-1:0] BASE_BEAT = BASE_ADDRESS[AXI_ADDR_WIDTH-1:BEAT_SHIFT];
+  localparam int WORD_BEAT_BITS = BEATS_PER_WORD > 1 ? $clog2(BEATS_PER_WORD) : 1;
 
   // ---- the two banks; the unit reads the bank of the group it consumes
   logic [WIDTH-1:0] mem [0:2*GROUP_WORDS-1];
   logic [ADDR_WIDTH-1:0] consume_base;  // first address of the group being read
+  logic [COUNT-1:0] consume_group;
   logic consume_bank, active;
-  int consume_group;
   logic [1:0] filled;                   // bank holds a complete group not yet read to its end
   wire [ADDR_WIDTH-1:0] local_addr = addr - consume_base;
-  wire [BANK_ADDR-1:0] read_index = BANK_ADDR'(consume_bank ? GROUP_WORDS : 0) + BANK_ADDR'(local_addr);
+  wire [BANK_ADDR-1:0] read_index = (consume_bank ? BANK_ADDR'(GROUP_WORDS) : BANK_ADDR'(0)) + BANK_ADDR'(local_addr);
   always_ff @(posedge clk) data <= mem[read_index];
   assign ready = active && filled[consume_bank];
 
   // ---- the fetch engine: one group at a time
   logic fetching, fill_bank;
-  int fill_group, ar_left, r_left, beat_in_word;
-  longint ar_beat;                      // image beat index of the next burst
+  logic [COUNT-1:0] fill_group, ar_left, r_left;
+  logic [WORD_BEAT_BITS-1:0] beat_in_word;
+  logic [BEAT_INDEX-1:0] ar_beat;       // image beat index of the next burst
   logic [BANK_ADDR-1:0] fill_index;
   logic [BEATS_PER_WORD*AXI_DATA_WIDTH-1:0] assembly, word_in;
   generate
@@ -143,25 +149,27 @@ module e3ne_axi_weight_buffer #(
     end
   endgenerate
 
-  function automatic int burst_beats(longint beat, int left);
-    int room = MAX_BURST - int'(beat % MAX_BURST);
-    return left < room ? left : room;
-  endfunction
-
   wire beat = fetching && m_axi_rvalid;
   wire last_beat = beat && r_left == 1;
-  wire [31:0] next_group = last_beat ? fill_group + 1 : fill_group;
+  wire [COUNT-1:0] next_group = last_beat ? fill_group + 1 : fill_group;
   wire next_bank = next_group[0];
   wire bank_free = !filled[next_bank] || (group_end && consume_bank == next_bank);
-  wire begin_fetch = active && (!fetching || last_beat) && int'(next_group) < GROUPS && bank_free;
+  wire begin_fetch = active && (!fetching || last_beat) && next_group < GROUPS && bank_free;
   wire ar_done = m_axi_arvalid && m_axi_arready;
+
+  // the next burst: from `from_beat`, `want` beats left, cut at the MAX_BURST boundary
+  wire new_group = start || begin_fetch;
+  wire [BEAT_INDEX-1:0] from_beat = start ? BASE_BEAT : ar_beat;
+  wire [COUNT-1:0] want = new_group ? COUNT'(GROUP_BEATS) : ar_left;
+  wire [COUNT-1:0] room = COUNT'(MAX_BURST) - COUNT'(from_beat[BURST_BITS-1:0]);
+  wire [COUNT-1:0] burst = want < room ? want : room;
+
   // outputs are zero unless valid, so the top can OR the buffers of all stages together
   logic [AXI_ADDR_WIDTH-1:0] araddr;
   logic [7:0] arlen;
   assign m_axi_araddr = m_axi_arvalid ? araddr : '0;
   assign m_axi_arlen = m_axi_arvalid ? arlen : '0;
-
-  assign m_axi_arsize = m_axi_arvalid ? 3'($clog2(BEAT_BYTES)) : 3'b000;
+  assign m_axi_arsize = m_axi_arvalid ? 3'(BEAT_SHIFT) : 3'b000;
   assign m_axi_arburst = m_axi_arvalid ? 2'b01 : 2'b00;  // INCR
   assign m_axi_rready = fetching;
 
@@ -173,69 +181,58 @@ module e3ne_axi_weight_buffer #(
       m_axi_arvalid <= 1'b0;
       araddr <= '0;
       arlen <= '0;
-    end else if (start) begin
-      active <= 1'b1;
-      consume_base <= '0;
-      consume_bank <= 1'b0;
-      consume_group <= 0;
-      filled <= 2'b00;
-      fill_group <= 0;
-      fill_bank <= 1'b0;
-      fill_index <= '0;
-      beat_in_word <= 0;
-      fetching <= 1'b1;
-      r_left <= GROUP_BEATS;
-      m_axi_arvalid <= 1'b1;
-      araddr <= AXI_ADDR_WIDTH'(BASE_BEAT * BEAT_BYTES);
-      arlen <= 8'(burst_beats(BASE_BEAT, GROUP_BEATS) - 1);
-      ar_beat <= BASE_BEAT + longint'(burst_beats(BASE_BEAT, GROUP_BEATS));
-      ar_left <= GROUP_BEATS - burst_beats(BASE_BEAT, GROUP_BEATS);
     end else begin
-      // the unit finishes reading a group: its bank is free again
-      if (group_end) begin
-        consume_base <= consume_base + ADDR_WIDTH'(GROUP_WORDS);
-        consume_bank <= ~consume_bank;
-        consume_group <= consume_group + 1;
-        if (consume_group == GROUPS - 1) active <= 1'b0;
-      end
-      for (int b = 0; b < 2; b++)
-        filled[b] <= (filled[b] && !(group_end && consume_bank == b[0])) || (last_beat && fill_bank == b[0]);
-      // R: beats of the current group, words assembled lowest beat first
-      if (beat) begin
-        assembly <= word_in;
-        if (beat_in_word == BEATS_PER_WORD - 1) begin
-          mem[fill_index] <= word_in[WIDTH-1:0];
-          fill_index <= fill_index + 1'b1;
-          beat_in_word <= 0;
-        end else begin
-          beat_in_word <= beat_in_word + 1;
+      if (start) begin
+        active <= 1'b1;
+        consume_base <= '0;
+        consume_bank <= 1'b0;
+        consume_group <= '0;
+        filled <= 2'b00;
+        fill_group <= '0;
+        fill_bank <= 1'b0;
+        beat_in_word <= '0;
+      end else begin
+        // the unit finishes reading a group: its bank is free again
+        if (group_end) begin
+          consume_base <= consume_base + ADDR_WIDTH'(GROUP_WORDS);
+          consume_bank <= ~consume_bank;
+          consume_group <= consume_group + 1;
+          if (consume_group == GROUPS - 1) active <= 1'b0;
         end
-        r_left <= r_left - 1;
+        filled[0] <= (filled[0] && !(group_end && !consume_bank)) || (last_beat && !fill_bank);
+        filled[1] <= (filled[1] && !(group_end && consume_bank)) || (last_beat && fill_bank);
+        // R: beats of the current group, words assembled lowest beat first
+        if (beat) begin
+          assembly <= word_in;
+          if (beat_in_word == WORD_BEAT_BITS'(BEATS_PER_WORD - 1)) begin
+            mem[fill_index] <= word_in[WIDTH-1:0];
+            fill_index <= fill_index + 1'b1;
+            beat_in_word <= '0;
+          end else begin
+            beat_in_word <= beat_in_word + 1'b1;
+          end
+          r_left <= r_left - 1;
+        end
+        if (last_beat) begin
+          fill_group <= fill_group + 1;
+          fill_bank <= ~fill_bank;
+          fetching <= 1'b0;
+        end
       end
-      if (last_beat) begin
-        fill_group <= fill_group + 1;
-        fill_bank <= ~fill_bank;
-        fetching <= 1'b0;
-      end
-      // AR: a new group's first burst, or the next burst of this group
-      if (begin_fetch) begin
+      // AR: a new group's first burst (stage start, or a bank free), or the group's next burst
+      if (new_group) begin
         fetching <= 1'b1;
-        r_left <= GROUP_BEATS;
-        fill_index <= next_bank ? BANK_ADDR'(GROUP_WORDS) : '0;
+        r_left <= COUNT'(GROUP_BEATS);
+        fill_index <= (!start && next_bank) ? BANK_ADDR'(GROUP_WORDS) : BANK_ADDR'(0);
+      end
+      if (new_group || (ar_done && ar_left != 0)) begin
         m_axi_arvalid <= 1'b1;
-        araddr <= AXI_ADDR_WIDTH'(ar_beat * BEAT_BYTES);
-        arlen <= 8'(burst_beats(ar_beat, GROUP_BEATS) - 1);
-        ar_beat <= ar_beat + longint'(burst_beats(ar_beat, GROUP_BEATS));
-        ar_left <= GROUP_BEATS - burst_beats(ar_beat, GROUP_BEATS);
+        araddr <= AXI_ADDR_WIDTH'({from_beat, BEAT_SHIFT'(0)});
+        arlen <= 8'(burst - 1);
+        ar_beat <= from_beat + BEAT_INDEX'(burst);
+        ar_left <= want - burst;
       end else if (ar_done) begin
-        if (ar_left > 0) begin
-          araddr <= AXI_ADDR_WIDTH'(ar_beat * BEAT_BYTES);
-          arlen <= 8'(burst_beats(ar_beat, ar_left) - 1);
-          ar_beat <= ar_beat + longint'(burst_beats(ar_beat, ar_left));
-          ar_left <= ar_left - burst_beats(ar_beat, ar_left);
-        end else begin
-          m_axi_arvalid <= 1'b0;
-        end
+        m_axi_arvalid <= 1'b0;
       end
     end
   end
