@@ -81,7 +81,7 @@ def image_layout(accelerator: snnhw.AcceleratorOp) -> dict:
         )
     return {
         "data_width": axi,
-        "address_width": 32,
+        "address_width": snnhw.AXI_ADDRESS_BITS,
         "memory_latency": latency,
         "image": "rtl/weights.hex",
         "bytes": end,

@@ -50,6 +50,7 @@ from e3ne.numerics import accumulator_range, signed_width
 MEMORY_KINDS = ("block", "distributed", "offchip")
 OFFCHIP_ALIGNMENT = 4096  # an off-chip ROM's image starts on a 4 KiB page (AXI bursts never cross one)
 AXI_DATA_WIDTHS = (32, 64, 128, 256, 512, 1024)  # powers of two; e3ne.offchip holds the same list
+AXI_ADDRESS_BITS = 32
 PIPELINE_LATENCY = 2  # memory read register + accumulator register, before the neuron
 
 
@@ -239,6 +240,17 @@ class AcceleratorOp(IRDLOperation):
             raise VerifyException(
                 f"ROM @{offchip[0].symbol} is off-chip: the accelerator needs axi_data_width and memory_latency"
             )
+        previous: RomOp | None = None
+        for rom in sorted(offchip, key=lambda r: _int(r.base_address)):
+            base, size = _int(rom.base_address), rom.image_bytes(_int(self.axi_data_width))
+            if previous is not None and base < _int(previous.base_address) + previous.image_bytes(_int(self.axi_data_width)):
+                raise VerifyException(
+                    f"off-chip ROMs @{previous.symbol} and @{rom.symbol} overlap in the weight image "
+                    f"(@{rom.symbol} starts at {base})"
+                )
+            if base + size > 1 << AXI_ADDRESS_BITS:
+                raise VerifyException(f"off-chip ROM @{rom.symbol} ends past the 4 GiB of the 32-bit AXI address")
+            previous = rom
 
 
 @irdl_op_definition

@@ -50,7 +50,7 @@ STAGE_LOWERINGS = {
 }
 ROM_PRIMITIVES = {"block": "e3ne_rom_block", "distributed": "e3ne_rom_distributed"}
 WEIGHT_BUFFER_PRIMITIVE = "e3ne_axi_weight_buffer"
-AXI_ADDRESS_WIDTH = 32
+AXI_ADDRESS_WIDTH = snnhw.AXI_ADDRESS_BITS
 AXI_READ_OUTPUTS = {"m_axi_araddr": AXI_ADDRESS_WIDTH, "m_axi_arlen": 8, "m_axi_arsize": 3, "m_axi_arburst": 2,
                     "m_axi_arvalid": 1, "m_axi_rready": 1}
 
