@@ -101,8 +101,12 @@ def _manifest(build_dir: Path) -> dict:
 
 
 def run_rtl(
-    build_dir: Path, encoded_inputs: np.ndarray, progress: Callable[[str], None] = print
+    build_dir: Path,
+    encoded_inputs: np.ndarray,
+    progress: Callable[[str], None] = print,
+    plusargs: tuple[str, ...] = (),
 ) -> tuple[np.ndarray, np.ndarray]:
+    """`plusargs`: extra simulator arguments, e.g. `("+axi_throttle=1",)` (testbench.py)."""
     build_dir = Path(build_dir).resolve()
     manifest = _manifest(build_dir)
     layout = manifest["input"]
@@ -120,7 +124,7 @@ def run_rtl(
     if outputs.exists():
         outputs.unlink()
     progress(f"simulating {n} images")
-    command = [str(executable), f"+input={inputs.resolve()}", f"+output={outputs.resolve()}", f"+images={n}"]
+    command = [str(executable), f"+input={inputs.resolve()}", f"+output={outputs.resolve()}", f"+images={n}", *plusargs]
     process = subprocess.Popen(
         command, cwd=build_dir / "rtl", stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )

@@ -8,7 +8,8 @@ until `done`, reads every logit through `logit_addr`/`logit_data`, and appends o
 With off-chip weights it also plays the external memory: an AXI4 slave (`axi_slave`)
 holding `weights.hex`, with arready always high, the first beat of a burst
 `memory_latency` cycles after its AR handshake, then one beat a cycle while rready is
-high; bursts queue in AR order (several may be outstanding).
+high; bursts queue in AR order (several may be outstanding). `+axi_throttle=1` makes it a
+slower memory (random arready and gaps between beats): same logits, more cycles.
 """
 
 from __future__ import annotations
@@ -60,6 +61,8 @@ def axi_slave(axi: dict) -> str:
   logic [1:0] m_axi_arburst;
   logic m_axi_arvalid, m_axi_rready;
   logic m_axi_arready = 1'b1;
+  int unsigned axi_throttle;  // +axi_throttle=1: random arready and R gaps (a slower memory)
+  initial if (!$value$plusargs("axi_throttle=%d", axi_throttle)) axi_throttle = 0;
   logic [AXI-1:0] m_axi_rdata = '0;
   logic [1:0] m_axi_rresp = 2'b00;
   logic m_axi_rlast = 1'b0, m_axi_rvalid = 1'b0;
@@ -86,7 +89,10 @@ def axi_slave(axi: dict) -> str:
       burst_left.push_back(int'(m_axi_arlen) + 1);
       burst_due.push_back(axi_edge + LATENCY);
     end
-    if (burst_left.size() > 0 && burst_due[0] <= axi_edge + 1) begin
+    if (axi_throttle != 0) m_axi_arready <= 1'($urandom % 2);
+    if (m_axi_rvalid && !m_axi_rready) begin
+      // a presented beat stays until it is taken
+    end else if (burst_left.size() > 0 && burst_due[0] <= axi_edge + 1 && (axi_throttle == 0 || $urandom % 3 != 0)) begin
       if (burst_beat[0] >= IMAGE_BEATS) $fatal(1, "AXI: read past the weight image (beat %0d)", burst_beat[0]);
       m_axi_rvalid <= 1'b1;
       m_axi_rdata <= weight_image[burst_beat[0]];

@@ -6,7 +6,7 @@ test_hw_linear; CNN: the golden model) and measured cycles == the static schedul
 includes the stall cycles of `snnhw.offchip_issue_cycles`. Cases cover: some and all
 layers off chip; words wider than a beat (several beats a word); AXI 1024 (bursts split
 at every 4 KiB page); bandwidth too low (stalls between groups) and high enough (only the
-first group's fetch stalls).
+first group's fetch stalls); a memory slower than the model (testbench `+axi_throttle=1`).
 """
 
 from __future__ import annotations
@@ -60,7 +60,8 @@ def stalls(manifest) -> dict[str, int]:
 def test_mlp_all_offchip_low_bandwidth_stalls(tmp_path_factory):
     # fc2 with P = 1: 5 groups of 6 words, 18 issue cycles a group, 16 + 6 = 22 cycles a fetch:
     # the unit waits between groups. fc1 (Q = 4): 96-bit words, 3 beats of 32 bits each.
-    manifest = check(run_mlp(tmp_path_factory, "all", 32, 16, [6, 1, 4], "fc1.Q=4"))
+    result = run_mlp(tmp_path_factory, "all", 32, 16, [6, 1, 4], "fc1.Q=4")
+    manifest = check(result)
     fc2 = next(layer for layer in manifest["layers"] if layer["name"] == "fc2")
     assert fc2["weights"] == "offchip"
     # the first group waits fetch + 1, the other four 22 - 18 = 4 each
@@ -68,6 +69,18 @@ def test_mlp_all_offchip_low_bandwidth_stalls(tmp_path_factory):
     axi = manifest["axi"]
     assert [layer["beats_per_word"] for layer in axi["layers"]] == [3, 1, 1]
     assert [layer["base_address"] for layer in axi["layers"]] == [0, 4096, 8192]
+
+    # A memory slower than the model (random arready low, gaps between R beats): the master
+    # follows the handshakes, so the logits are the same, only later than the schedule.
+    from test_hw_linear import INPUT_SHAPE, TIME_STEPS
+
+    from e3ne.backend.simulate import run_rtl
+
+    _, _, _, expected, build = result
+    encoded = np.random.default_rng(8).integers(0, 1 << TIME_STEPS, size=(12, *INPUT_SHAPE[1:]))  # run_mlp's
+    logits, cycles = run_rtl(build, encoded, progress=lambda _: None, plusargs=("+axi_throttle=1",))
+    np.testing.assert_array_equal(logits, expected)
+    assert (cycles > manifest["cycles_expected"]).all()
 
 
 def test_mlp_some_offchip_enough_bandwidth_wide_axi(tmp_path_factory):
