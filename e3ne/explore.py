@@ -28,6 +28,7 @@ from e3ne import cost
 from e3ne.dialects import snnhw
 from e3ne.errors import E3NEError
 from e3ne.parallelism import KEYS_BY_KIND
+from e3ne.offchip import DEFAULT_AXI_WIDTH, DEFAULT_MEMORY_LATENCY, PIPELINE_LATENCY, Streaming, ceil_div
 from e3ne.passes.estimate import estimate_accelerator
 from e3ne.targets import Part
 
@@ -44,6 +45,7 @@ class Candidate:
     settings: dict[str, int]
     cycles: int
     cost: cost.Cost
+    offchip: bool = False  # the layer's weights stream from external memory
 
 
 @dataclass
@@ -88,40 +90,255 @@ def _input_side(buffer) -> cost.Cost:
     return cost.linear_input_side(buffer.word_width.value.data, buffer.depth.value.data)
 
 
-def plan(quant_module) -> tuple[list[LayerOptions], cost.Cost]:
-    """Per stage, every distinct candidate with its cycles and cost; plus the shared cost."""
+# --------------------------------------------------------------------------- one layer, one setting
+#
+# The same numbers `snnhw-estimate` gives for the stage the lowering would build with these
+# settings (test_explore checks it), computed from the default stage's attributes without
+# lowering the network again: for AlexNet a lowering takes 0.2 s, an evaluation 0.1 ms.
+
+
+@dataclass
+class Evaluated:
+    parallelism: dict[str, int]
+    cycles: int
+    logic: cost.Cost  # unit logic and bias ROM
+    weights: cost.Cost  # on-chip weight ROM
+    output: cost.Cost  # the buffer it writes
+    output_word_depth: tuple[int, int] | None  # (word, depth) of a hidden output buffer
+    streaming: Streaming | None  # the timing if the weights were off-chip
+
+    def offchip_cost(self) -> cost.Cost:
+        from e3ne.passes.estimate import offchip_parts
+
+        groups = self.streaming.groups
+        return self.logic + cost.total(offchip_parts(self.streaming, groups).values()) + self.output
+
+
+class StageModel:
+    """Evaluates parallelism settings of one stage of the default lowering."""
+
+    def __init__(self, unit, axi_width: int = DEFAULT_AXI_WIDTH, memory_latency: int = DEFAULT_MEMORY_LATENCY):
+        from e3ne.dense import dense_to_numpy
+        from e3ne.passes.estimate import memory_cost
+
+        self.unit = unit
+        self.axi = (axi_width, memory_latency)
+        self.kind = (
+            "linear" if isinstance(unit, snnhw.LinearUnitOp) else "conv" if isinstance(unit, snnhw.ConvUnitOp) else "pool"
+        )
+        self.output = memory_cost(unit.output_buffer())
+        self.bias = dense_to_numpy(unit.bias) if hasattr(unit, "bias") else None
+        self._weights = None
+
+    def weights(self):
+        """The layer's integer weights: (out, in) or (OC, IC, KH, KW)."""
+        if self._weights is None:
+            from e3ne.dense import dense_to_numpy
+
+            unit = self.unit
+            if self.kind == "conv":
+                self._weights = unit.weight_array()
+            else:
+                data = dense_to_numpy(unit.weight_rom().data)
+                p, q, chunks = unit.parallelism.value.data, unit.q(), unit.chunks()
+                assert q == 1, "the default lowering uses Q = 1"
+                self._weights = data.reshape(unit.groups(), chunks, p).transpose(0, 2, 1).reshape(-1, chunks)[
+                    : unit.out_features.value.data
+                ]
+        return self._weights
+
+    def _rom(self, packed_shape: tuple[int, int], bits: int, pack) -> cost.Cost:
+        from e3ne.lowering.snn_to_snnhw import DISTRIBUTED_ROM_BITS
+
+        depth, lanes = packed_shape
+        if depth * lanes * bits <= DISTRIBUTED_ROM_BITS:
+            return cost.rom(lanes * bits, depth, "distributed", cost.stored_bits(pack(), bits))
+        return cost.rom(lanes * bits, depth, "block")
+
+    def evaluate(self, settings: dict[str, int]) -> Evaluated | None:
+        """The stage built with `settings`, or None if the lowering would reject them."""
+        if self.kind == "linear":
+            return self._linear(settings)
+        if self.kind == "conv":
+            return self._conv(settings)
+        return Evaluated({}, self.unit.cycles(), _pool_logic(self.unit), cost.Cost(), self.output, None, None)
+
+    def _linear(self, settings: dict[str, int]) -> Evaluated | None:
+        from e3ne.lowering.snn_to_snnhw import pack_weights
+        from e3ne.passes.estimate import bias_rom
+
+        unit = self.unit
+        source = unit.input_buffer()
+        word, in_depth = source.word_width.value.data, source.depth.value.data
+        in_f, out_f = unit.in_features.value.data, unit.out_features.value.data
+        t, bits, acc = unit.time_steps.value.data, unit.weight_bits.value.data, unit.accumulator_width.value.data
+        output_layer = unit.is_output()
+        p, q = settings.get("P", 16), min(settings.get("Q", 1), word)
+        p = min(p, out_f)
+        chunks = in_f if q == 1 else snnhw.chunk_count(in_f, word, q)
+        if output_layer:
+            p = min(p, chunks * t)
+        if p < 1:
+            return None
+        shape = cost.LinearUnitShape(
+            in_features=in_f, out_features=out_f, parallelism=p, time_steps=t, weight_bits=bits,
+            accumulator_width=acc, output_layer=output_layer, input_word_width=word, input_depth=in_depth,
+            input_parallelism=q, chunks=chunks if q > 1 else None,
+        )  # fmt: skip
+        groups = shape.groups
+        bias, stored = bias_rom(self.bias, groups, p, acc)
+        logic = cost.linear_unit(shape, stored) + bias
+        weights = self._rom((groups * chunks, p * q), bits, lambda: pack_weights(self.weights(), p, q, word))
+        if output_layer:
+            output, out_buffer = cost.ram(acc, groups * p), None
+        else:
+            output, out_buffer = cost.ram(p, groups * t), (p, groups * t)
+        streaming = Streaming(
+            groups=groups, group_words=chunks, word_width=p * q * bits, compute_cycles=chunks * t,
+            overhead_cycles=PIPELINE_LATENCY + shape.drain_cycles, axi_width=self.axi[0], memory_latency=self.axi[1],
+        )  # fmt: skip
+        parallelism = {"P": p, **({"Q": q} if q > 1 else {})}
+        return Evaluated(parallelism, shape.cycles(), logic, weights, output, out_buffer, streaming)
+
+    def _conv(self, settings: dict[str, int]) -> Evaluated | None:
+        from e3ne.lowering.snn_to_snnhw import pack_conv_weights
+        from e3ne.passes.estimate import bias_rom
+
+        unit = self.unit
+        columns, channels, units = settings["columns"], settings["channels"], settings["units"]
+        ic, _, _ = unit.in_shape()
+        oc, _, _ = unit.out_shape()
+        kh, kw = unit.kernel_size()
+        computed_h, computed_w = unit.computed_size()
+        written_w = unit.written_shape()[2]
+        if not (1 <= columns <= computed_w and channels >= 1 and units >= 1 and channels * units <= oc):
+            return None
+        t, bits, acc = unit.time_steps.value.data, unit.weight_bits.value.data, unit.accumulator_width.value.data
+        lanes = channels * units
+        groups = ceil_div(oc, lanes)
+        blocks = ceil_div(computed_w, columns)
+        drain = lanes * t
+        pool_rows, pool_w = unit.pool_size()
+        row_cycles = max(blocks * ic * t * kh, ceil_div(drain, pool_rows))
+        cycles = groups * computed_h * row_cycles + PIPELINE_LATENCY + drain
+        bias, stored = bias_rom(self.bias, groups, lanes, acc)
+        pool_bits = 0
+        if unit.pool_mode is not None:
+            largest = pool_rows * pool_w * ((1 << t) - 1) + (pool_rows * pool_w) // 2
+            pool_bits = t if unit.pool_mode.data == "max" else cost.bits_for(largest + 1)
+        logic = bias + cost.conv_unit(
+            lanes=lanes, columns=columns, computed_width=computed_w, written_width=written_w, kernel_w=kw,
+            weight_bits=bits, accumulator_width=acc, time_steps=t,
+            address_bits=cost.bits_for(unit.input_buffer().depth.value.data), bias_bits=stored,
+            pool_rows=pool_rows, pool_value_bits=pool_bits,
+        )  # fmt: skip
+        weights = self._rom((groups * ic * kh, lanes * kw), bits, lambda: pack_conv_weights(self.weights(), lanes))
+        streaming = Streaming(
+            groups=groups, group_words=ic * kh, word_width=lanes * kw * bits, compute_cycles=computed_h * row_cycles,
+            overhead_cycles=PIPELINE_LATENCY + drain, axi_width=self.axi[0], memory_latency=self.axi[1],
+        )  # fmt: skip
+        parallelism = {"columns": columns, "channels": channels, "units": units}
+        return Evaluated(parallelism, cycles, logic, weights, self.output, None, streaming)
+
+
+def _pool_logic(unit) -> cost.Cost:
+    from e3ne.passes.estimate import unit_cost
+
+    return unit_cost(unit)
+
+
+def resolve_offchip(request, layer_names: list[str], weight_names: list[str]) -> dict[str, tuple[bool, ...]]:
+    """Per layer, the weight placements explore may try: (False,) on-chip only, (True,)
+    off-chip only, (False, True) both."""
+    from e3ne.offchip import parse_request
+
+    wanted = parse_request(request) if isinstance(request, str) or request is None else tuple(request)
+    if isinstance(wanted, tuple):
+        unknown = [name for name in wanted if name not in weight_names]
+        if unknown:
+            raise E3NEError(
+                f"--offchip-weights names {', '.join(unknown)}, which is not a layer with weights",
+                hint=f"layers with weights: {', '.join(weight_names)}",
+            )
+    result = {}
+    for name in layer_names:
+        if name not in weight_names or wanted == "none":
+            result[name] = (False,)
+        elif wanted == "all" or (isinstance(wanted, tuple) and name in wanted):
+            result[name] = (True,)
+        elif wanted == "auto":
+            result[name] = (False, True)
+        else:
+            result[name] = (False,)
+    return result
+
+
+def plan(
+    quant_module,
+    offchip="none",
+    axi_width: int = DEFAULT_AXI_WIDTH,
+    memory_latency: int = DEFAULT_MEMORY_LATENCY,
+    bram_budget: float | None = None,
+) -> tuple[list[LayerOptions], cost.Cost]:
+    """Per stage, every distinct candidate with its cycles and cost; plus the shared cost.
+
+    `offchip` (`none`, `all`, `auto` or layer names): which layers may stream their weights;
+    under `auto` a layer gets off-chip candidates only if no all-on-chip design fits
+    `bram_budget` (BRAM36) and its on-chip weights would be in block RAM."""
     default = lower(quant_module, "")
     stages = default.schedule().stage_ops()
-    design = estimate_accelerator(default)
+    design = estimate_accelerator(default, offchip=())
+    models = [StageModel(stage, axi_width, memory_latency) for stage in stages]
+    weight_names = [stage.symbol for stage in stages if hasattr(stage, "weights")]
+    placements = resolve_offchip(offchip, [stage.symbol for stage in stages], weight_names)
+    evaluated = []
+    for index, stage in enumerate(stages):
+        previous_linear = isinstance(stage, snnhw.LinearUnitOp) and index > 0 and isinstance(
+            stages[index - 1], snnhw.LinearUnitOp
+        )
+        seen, items = set(), []
+        for settings in candidate_settings(stage, previous_linear):
+            result = models[index].evaluate(settings)
+            if result is None:
+                continue  # a combination this stage cannot build
+            key = tuple(sorted(result.parallelism.items()))
+            if key in seen:
+                continue  # clamped to a setting already tried
+            seen.add(key)
+            items.append(result)
+        if not items:
+            raise E3NEError(f"explore: no parallelism setting of {stage.symbol} could be built")
+        evaluated.append(items)
+    shared = cost.total(design.shared.values())
+    if offchip == "auto":
+        smallest = shared.bram + sum(min((r.logic + r.weights + r.output).bram for r in items) for items in evaluated)
+        if bram_budget is None or smallest <= bram_budget:
+            placements = {name: (False,) for name in placements}
     layers = []
     for index, stage in enumerate(stages):
         linear = isinstance(stage, snnhw.LinearUnitOp)
         previous_linear = linear and index > 0 and isinstance(stages[index - 1], snnhw.LinearUnitOp)
         next_linear = linear and index + 1 < len(stages) and isinstance(stages[index + 1], snnhw.LinearUnitOp)
         options = LayerOptions(stage.symbol, design.layers[index].kind)
-        seen = set()
-        for settings in candidate_settings(stage, previous_linear):
-            text = ",".join(f"{stage.symbol}.{key}={value}" for key, value in settings.items())
-            try:
-                accelerator = lower(quant_module, text)
-            except E3NEError:
-                continue  # a combination this stage cannot build
-            unit = accelerator.schedule().stage_ops()[index]
-            layer = estimate_accelerator(accelerator).layers[index]
-            key = tuple(sorted(layer.parallelism.items()))
-            if key in seen:
-                continue  # clamped to a setting already tried
-            seen.add(key)
-            layer_cost = layer.cost
+        for result in evaluated[index]:
+            adjust = cost.Cost()
             if previous_linear:  # charged to the previous layer's candidates instead
-                layer_cost = layer_cost + _input_side(unit.input_buffer()).scaled(-1)
+                adjust = adjust + _input_side(stage.input_buffer()).scaled(-1)
             if next_linear:
-                layer_cost = layer_cost + _input_side(unit.output_buffer())
-            options.candidates.append(Candidate(dict(layer.parallelism), layer.cycles, layer_cost))
-        if not options.candidates:
-            raise E3NEError(f"explore: no parallelism setting of {stage.symbol} could be built")
+                word, depth = result.output_word_depth
+                adjust = adjust + cost.linear_input_side(word, depth)
+            for streams in placements[stage.symbol]:
+                if streams and result.weights.bram == 0 and offchip == "auto":
+                    continue  # a LUT ROM: streaming it frees no block RAM
+                if streams:
+                    options.candidates.append(
+                        Candidate(dict(result.parallelism), result.streaming.cycles, result.offchip_cost() + adjust, True)
+                    )
+                else:
+                    on_chip = result.logic + result.weights + result.output + adjust
+                    options.candidates.append(Candidate(dict(result.parallelism), result.cycles, on_chip))
         layers.append(options)
-    return layers, cost.total(design.shared.values())
+    return layers, shared
 
 
 # --------------------------------------------------------------------------- the sweep
@@ -136,6 +353,8 @@ class Exploration:
     resources: dict[str, np.ndarray]
     front: np.ndarray  # point indices on the latency-LUT Pareto front, fastest first
     seconds: float
+    space: int = 0  # designs in the whole space (= points when exhaustive)
+    exhaustive: bool = True
 
     def settings(self, point: int) -> dict[str, dict[str, int]]:
         return {layer.name: layer.candidates[i].settings for layer, i in zip(self.layers, self.index[point])}
@@ -145,19 +364,16 @@ class Exploration:
             f"{name}.{key}={value}" for name, keys in self.settings(point).items() for key, value in keys.items()
         )
 
+    def offchip_layers(self, point: int) -> list[str]:
+        """The layers of design `point` whose weights stream from external memory."""
+        return [layer.name for layer, i in zip(self.layers, self.index[point]) if layer.candidates[i].offchip]
+
     def totals(self, point: int) -> dict[str, float]:
         return {key: float(values[point]) for key, values in self.resources.items()}
 
 
-def sweep(quant_module, max_points: int = 3_000_000) -> Exploration:
-    """Every combination of the layers' candidates (numpy sums), and the Pareto front."""
-    started = time.perf_counter()
-    layers, shared = plan(quant_module)
-    sizes = [len(layer.candidates) for layer in layers]
-    count = int(np.prod(sizes))
-    if count > max_points:
-        raise E3NEError(f"design space of {count:,} points is too large to sweep (limit {max_points:,})")
-    grids = np.indices(sizes).reshape(len(sizes), -1).T  # points x layers
+def _evaluate_points(layers: list[LayerOptions], shared: cost.Cost, grids: np.ndarray):
+    count = len(grids)
     cycles = np.zeros(count, dtype=np.int64)
     resources = {key: np.full(count, float(getattr(shared, key)), dtype=np.float64) for key in RESOURCE_KEYS}
     for column, layer in enumerate(layers):
@@ -165,8 +381,124 @@ def sweep(quant_module, max_points: int = 3_000_000) -> Exploration:
         cycles += np.array([c.cycles for c in layer.candidates], dtype=np.int64)[chosen]
         for key in RESOURCE_KEYS:
             resources[key] += np.array([getattr(c.cost, key) for c in layer.candidates], dtype=np.float64)[chosen]
+    return cycles, resources
+
+
+def prune_dominated(layer: LayerOptions) -> LayerOptions:
+    """The layer's candidates that no other candidate beats (or ties) in cycles, LUT, FF and
+    BRAM at once: a dominated candidate is never needed for the fastest design in a budget."""
+    values = np.array([[c.cycles, c.cost.lut, c.cost.ff, c.cost.bram] for c in layer.candidates], dtype=np.float64)
+    keep = []
+    for i, row in enumerate(values):
+        no_worse = np.all(values <= row, axis=1)
+        better = np.any(values < row, axis=1)
+        dominated = no_worse & better
+        dominated |= np.all(values == row, axis=1) & (np.arange(len(values)) < i)  # keep the first of equals
+        if not dominated.any():
+            keep.append(layer.candidates[i])
+    return LayerOptions(layer.name, layer.kind, keep)
+
+
+def sweep(
+    quant_module,
+    max_points: int = 3_000_000,
+    offchip="none",
+    budget: dict[str, float] | None = None,
+    axi_width: int = DEFAULT_AXI_WIDTH,
+    memory_latency: int = DEFAULT_MEMORY_LATENCY,
+) -> Exploration:
+    """Every combination of the layers' candidates (numpy sums), and the Pareto front.
+
+    `offchip`: which layers may stream their weights (`none`, `all`, `auto`, names; see
+    `plan`). A space over `max_points` designs is first cut to each layer's non-dominated
+    candidates (exact); if still too large, `search` walks it within `budget` (not
+    exhaustive: the fastest design it finds, usually the optimum or close)."""
+    started = time.perf_counter()
+    bram_budget = None if budget is None else budget.get("bram")
+    layers, shared = plan(quant_module, offchip, axi_width, memory_latency, bram_budget)
+    space = int(np.prod([len(layer.candidates) for layer in layers], dtype=object))
+    exhaustive = True
+    if space > max_points:
+        layers = [prune_dominated(layer) for layer in layers]
+    sizes = [len(layer.candidates) for layer in layers]
+    count = int(np.prod(sizes, dtype=object))
+    if count <= max_points:
+        grids = np.indices(sizes).reshape(len(sizes), -1).T  # points x layers
+    else:
+        if budget is None:
+            raise E3NEError(f"design space of {space:,} points is too large to sweep (limit {max_points:,})")
+        grids = search(layers, shared, budget)
+        exhaustive = False
+    cycles, resources = _evaluate_points(layers, shared, grids)
     front = pareto_front(cycles, resources["lut"])
-    return Exploration(layers, shared, grids, cycles, resources, front, time.perf_counter() - started)
+    return Exploration(
+        layers, shared, grids, cycles, resources, front, time.perf_counter() - started, space, exhaustive
+    )
+
+
+SEARCH_KEYS = ("lut", "ff", "bram")
+
+
+def search(layers: list[LayerOptions], shared: cost.Cost, budget: dict[str, float]) -> np.ndarray:
+    """Designs of a space too large to enumerate, as candidate indices (points x layers).
+
+    Cycles and resources add up over layers, so for a price `mu` on the resources (each
+    normalised by its budget) every layer independently picks the candidate minimising
+    cycles + mu * resources; sweeping `mu` traces the convex hull of the Pareto front.
+    From the fastest of those designs within `budget`, and from the smallest one, a greedy
+    walk then takes the upgrade (one layer to a faster candidate) that saves the most
+    cycles per unit of budget it uses, while the design still fits."""
+    keys = [key for key in SEARCH_KEYS if budget.get(key)]
+    cycles = [np.array([c.cycles for c in layer.candidates], dtype=np.float64) for layer in layers]
+    used = [
+        np.array([[getattr(c.cost, key) / budget[key] for key in keys] for c in layer.candidates]) for layer in layers
+    ]
+    base = np.array([getattr(shared, key) / budget[key] for key in keys])
+    points = set()
+    for mu in np.geomspace(1.0, 1e12, 400):
+        points.add(tuple(int(np.argmin(c + mu * u.sum(axis=1))) for c, u in zip(cycles, used)))
+    for k in range(len(keys)):  # the smallest design in each resource
+        points.add(tuple(int(np.lexsort((c, u[:, k]))[0]) for c, u in zip(cycles, used)))
+    points.add(tuple(int(np.argmin(c)) for c in cycles))
+
+    def totals(point) -> np.ndarray:
+        return base + sum(u[i] for u, i in zip(used, point))
+
+    def fits(point) -> bool:
+        return bool(np.all(totals(point) <= 1.0 + 1e-12))
+
+    starts = [p for p in points if fits(p)]
+    if starts:
+        fastest = min(starts, key=lambda p: (sum(c[i] for c, i in zip(cycles, p)), p))
+        smallest = min(starts, key=lambda p: (totals(p).max(), p))
+        for start in dict.fromkeys([fastest, smallest]):
+            points.update(_greedy(start, cycles, used, base))
+    return np.array(sorted(points), dtype=np.int64)
+
+
+def _greedy(start, cycles, used, base) -> list[tuple[int, ...]]:
+    """Upgrade one layer at a time (most cycles saved per budget share used) while it fits."""
+    point = list(start)
+    visited = [tuple(point)]
+    while True:
+        total = base + sum(u[i] for u, i in zip(used, point))
+        best = None
+        for layer, (c, u) in enumerate(zip(cycles, used)):
+            current = point[layer]
+            new_totals = total[None, :] + u - u[current]
+            ok = np.all(new_totals <= 1.0 + 1e-12, axis=1) & (c < c[current])
+            if not ok.any():
+                continue
+            saved = c[current] - c
+            spent = np.maximum((u - u[current]).max(axis=1), 1e-9)
+            score = np.where(ok, saved / spent, -np.inf)
+            choice = int(np.argmax(score))
+            if best is None or score[choice] > best[0]:
+                best = (score[choice], layer, choice)
+        if best is None:
+            return visited
+        point[best[1]] = best[2]
+        visited.append(tuple(point))
 
 
 def pareto_front(cycles: np.ndarray, area: np.ndarray) -> np.ndarray:
