@@ -143,14 +143,25 @@ def cmd_compile(args: argparse.Namespace) -> int:
 
         part = get_part(args.target)
         parallelism = args.parallelism
+        axi = {"axi_width": args.axi_width, "memory_latency": args.memory_latency}
+        decision = None
         if auto:
-            from e3ne.explore import explore_and_choose
+            from e3ne.explore import explore_and_choose_design
 
             progress.step(f"exploring parallelism for {part.name}")
-            parallelism, line = explore_and_choose(quant_module, part, args.max_luts, build)
+            parallelism, offchip_layers, line = explore_and_choose_design(
+                quant_module, part, args.max_luts, build, args.max_utilization, offchip=args.offchip_weights, **axi
+            )
             settings["parallelism_chosen"] = parallelism
             progress.done(line)
+            decision = offchip_decision(quant_module, args, part, parallelism, args.offchip_weights, offchip_layers)
+        else:
+            decision = offchip_decision(quant_module, args, part, parallelism, args.offchip_weights)
+        settings.update(offchip_weights=args.offchip_weights, offchip_chosen=decision.option_text(), **axi)
+        if decision.layers:
+            progress.say(decision.reason)
         progress.step("generating hardware (snnhw, hw, SystemVerilog)")
+        # merge with the off-chip hardware: pass offchip_weights=decision.option_text() and **axi here
         manifest = build_hardware(
             quant_module,
             build,
@@ -160,12 +171,32 @@ def cmd_compile(args: argparse.Namespace) -> int:
         )
         progress.done(f"{manifest.get('cycles_expected', '?')} cycles per image; RTL in {build / 'rtl'}")
         progress.step(f"estimating resources, speed and energy for {part.name}")
-        report = report_build(build, quant_module, calibration_x, part, settings)
+        report = report_build(build, quant_module, calibration_x, part, settings, decision)
         progress.done(f"wrote {build / 'report.md'} and report.json")
         for line in summary_lines(report):
             progress.say(line)
     (build / "compile.json").write_text(json.dumps(settings, indent=2) + "\n")
     return 0
+
+
+def offchip_decision(quant_module, args: argparse.Namespace, part, parallelism: str | None, request: str, explored=None):
+    """Which layers stream their weights (e3ne.offchip.decide on the all-on-chip lowering)."""
+    from e3ne.lowering.snn_to_snnhw import LowerSnnToSnnhw
+    from e3ne.offchip import decide
+    from xdsl.context import Context
+
+    from e3ne.dialects import snnhw
+
+    module = quant_module.clone()
+    options = {"parallelism": parallelism or ""}
+    if args.linear_parallelism is not None:
+        options["linear_parallelism"] = (args.linear_parallelism,)
+    LowerSnnToSnnhw(**options).apply(Context(), module)
+    accelerator = next(op for op in module.walk() if isinstance(op, snnhw.AcceleratorOp))
+    return decide(
+        accelerator, part, request, args.max_utilization, args.axi_width, args.memory_latency,
+        explored=tuple(explored) if explored is not None and request == "auto" else None,
+    )  # fmt: skip
 
 
 # --------------------------------------------------------------------------- simulate
@@ -308,6 +339,18 @@ def cmd_explore(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------- main
 
 
+def add_offchip_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--offchip-weights", default="auto",
+        help="layers whose weights stream from external memory: auto (default: only when the weights do not "
+        "fit the block RAM budget), none, all, or a list such as fc1,fc2",
+    )  # fmt: skip
+    parser.add_argument("--axi-width", type=int, default=128, help="AXI4 read data width in bits (default 128)")
+    parser.add_argument(
+        "--memory-latency", type=int, default=16, help="external memory: cycles from read address to first data (default 16)"
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="e3ne", description=__doc__.split("\n")[0])
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress output")
@@ -332,6 +375,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     compile_.add_argument("--target", default="xc7z020", help="part preset: xc7z020 (default), xczu9eg, xcvu13p")
     compile_.add_argument("--max-luts", type=int, default=None, help="with --parallelism auto: LUT budget")
+    compile_.add_argument(
+        "--max-utilization", type=float, default=0.8,
+        help="use at most this share of each resource for --parallelism auto and --offchip-weights auto (default 0.8)",
+    )  # fmt: skip
+    add_offchip_arguments(compile_)
     compile_.add_argument(
         "--emit", choices=EMIT_LEVELS, default="verilog", help="stop after this level (default: verilog)"
     )
@@ -363,6 +411,7 @@ def build_parser() -> argparse.ArgumentParser:
     explore.add_argument(
         "--max-utilization", type=float, default=0.8, help="use at most this share of each resource (default 0.8)"
     )
+    add_offchip_arguments(explore)
     explore.add_argument("--compile", action="store_true", help="compile the chosen design into -o")
     explore.add_argument("-o", "--output", default=None, help="where to write explore.png/json (and the build)")
     explore.set_defaults(run=cmd_explore)
@@ -379,6 +428,13 @@ def validate(args: argparse.Namespace) -> None:
             raise E3NEError(f"--sigma must be positive, got {args.sigma}")
         if args.linear_parallelism is not None and args.linear_parallelism < 1:
             raise E3NEError(f"--linear-parallelism must be >= 1, got {args.linear_parallelism}")
+    if args.command in ("compile", "explore"):
+        if args.axi_width not in (32, 64, 128, 256, 512, 1024):
+            raise E3NEError(f"--axi-width must be a power of two from 32 to 1024, got {args.axi_width}")
+        if args.memory_latency < 1:
+            raise E3NEError(f"--memory-latency must be >= 1, got {args.memory_latency}")
+        if not 0 < args.max_utilization <= 1:
+            raise E3NEError(f"--max-utilization must be in (0, 1], got {args.max_utilization}")
     if args.command == "simulate" and args.limit is not None and args.limit < 1:
         raise E3NEError(f"--limit must be >= 1, got {args.limit}")
 

@@ -537,16 +537,21 @@ def front_table(exploration: Exploration, part: Part, chosen: int | None, limit:
     if len(front) > limit:  # thin evenly, keep both ends and the chosen point
         keep = set(np.linspace(0, len(front) - 1, limit).round().astype(int))
         front = [p for i, p in enumerate(front) if i in keep or p == chosen]
-    header = f"{'cycles':>9} {'latency us':>10} {'images/s':>9} {'LUT':>8} {'FF':>8} {'BRAM36':>6}  parallelism"
+    if chosen is not None and chosen not in front:  # fastest within budget, but not on the LUT front
+        front.append(chosen)
+    header = f"{'cycles':>11} {'latency us':>10} {'images/s':>9} {'LUT':>9} {'FF':>9} {'BRAM36':>7}  parallelism"
     lines = [header, "-" * len(header)]
     for point in front:
         cycles = int(exploration.cycles[point])
         latency = cycles / part.clock_mhz
         r = exploration.totals(point)
+        offchip = exploration.offchip_layers(point)
         mark = "  <- chosen" if point == chosen else ""
         lines.append(
-            f"{cycles:>9,} {latency:>10,.1f} {1e6 / latency:>9,.0f} {r['lut']:>8,.0f} {r['ff']:>8,.0f} "
-            f"{r['bram']:>6g}  {exploration.parallelism_text(point)}{mark}"
+            f"{cycles:>11,} {latency:>10,.1f} {1e6 / latency:>9,.0f} {r['lut']:>9,.0f} {r['ff']:>9,.0f} "
+            f"{r['bram']:>7g}  {exploration.parallelism_text(point)}"
+            + (f"  [off-chip: {','.join(offchip)}]" if offchip else "")
+            + mark
         )
     return "\n".join(lines)
 
@@ -599,33 +604,58 @@ def explain_no_fit(
     if max_luts is not None and totals["lut"] > max_luts:
         hint = f"raise --max-luts (the smallest design needs {totals['lut']:,.0f}) or drop it"
     if totals["bram"] > budget["bram"]:
+        streaming = any(c.offchip for layer in exploration.layers for c in layer.candidates)
         hint = (
-            "the weights alone overflow the block RAM: use fewer weight bits, a smaller model or a bigger part "
-            "(off-chip weight streaming is not implemented yet)"
+            "the weights alone overflow the block RAM: use fewer weight bits, a smaller model or a bigger part"
+            + ("" if streaming else ", or let layers stream their weights (--offchip-weights auto or all)")
         )
     return E3NEError(
         f"no design fits {part.name} within the budget; even the smallest one needs {', '.join(over)}", hint=hint
     )
 
 
-def explore_and_choose(
-    quant_module, part: Part, max_luts: int | None, out_dir, max_utilization: float = DEFAULT_MAX_UTILIZATION
-) -> tuple[str, str]:
-    """`--parallelism auto`: the fastest design within the budget, as a parallelism text;
-    writes explore.png and explore.json to `out_dir`. Returns (text, one-line summary)."""
-    exploration = sweep(quant_module)
+def explore_and_choose_design(
+    quant_module,
+    part: Part,
+    max_luts: int | None,
+    out_dir,
+    max_utilization: float = DEFAULT_MAX_UTILIZATION,
+    offchip="auto",
+    axi_width: int = DEFAULT_AXI_WIDTH,
+    memory_latency: int = DEFAULT_MEMORY_LATENCY,
+) -> tuple[str, list[str], str]:
+    """`--parallelism auto`: the fastest design within the budget; writes explore.png and
+    explore.json to `out_dir`. Returns (parallelism text, off-chip layers, one-line summary)."""
     budget = budget_of(part, max_utilization, max_luts)
+    exploration = sweep(quant_module, offchip=offchip, budget=budget, axi_width=axi_width, memory_latency=memory_latency)
     chosen = choose(exploration, budget)
     if chosen is None:
         raise explain_no_fit(exploration, part, budget, max_luts)
     write_outputs(exploration, part, budget, chosen, out_dir)
     totals = exploration.totals(chosen)
+    offchip_layers = exploration.offchip_layers(chosen)
     line = (
-        f"{len(exploration.cycles):,} designs in {exploration.seconds:.1f} s; chose "
+        f"{_designs_text(exploration)} in {exploration.seconds:.1f} s; chose "
         f"{exploration.parallelism_text(chosen)} ({int(exploration.cycles[chosen]):,} cycles, "
-        f"~{totals['lut']:,.0f} LUT)"
+        f"~{totals['lut']:,.0f} LUT"
+        + (f"; weights of {', '.join(offchip_layers)} off-chip" if offchip_layers else "")
+        + ")"
     )
-    return exploration.parallelism_text(chosen), line
+    return exploration.parallelism_text(chosen), offchip_layers, line
+
+
+def explore_and_choose(
+    quant_module, part: Part, max_luts: int | None, out_dir, max_utilization: float = DEFAULT_MAX_UTILIZATION
+) -> tuple[str, str]:
+    """All weights on-chip: (parallelism text, one-line summary) of `explore_and_choose_design`."""
+    text, _, line = explore_and_choose_design(quant_module, part, max_luts, out_dir, max_utilization, "none")
+    return text, line
+
+
+def _designs_text(exploration: Exploration) -> str:
+    if exploration.exhaustive:
+        return f"{len(exploration.cycles):,} designs"
+    return f"{len(exploration.cycles):,} designs searched of {exploration.space:.2g}"
 
 
 def write_outputs(exploration: Exploration, part: Part, budget: dict, chosen: int | None, out_dir) -> None:
@@ -640,6 +670,7 @@ def write_outputs(exploration: Exploration, part: Part, budget: dict, chosen: in
         cycles = int(exploration.cycles[index])
         return {
             "parallelism": exploration.parallelism_text(index),
+            "offchip": exploration.offchip_layers(index),
             "cycles": cycles,
             "latency_us": round(cycles / part.clock_mhz, 2),
             **{key: round(value, 1) for key, value in exploration.totals(index).items()},
@@ -649,8 +680,13 @@ def write_outputs(exploration: Exploration, part: Part, budget: dict, chosen: in
         "target": part.name,
         "budget": {key: round(value, 1) for key, value in budget.items()},
         "designs": len(exploration.cycles),
+        "space": exploration.space,
+        "exhaustive": exploration.exhaustive,
         "seconds": round(exploration.seconds, 2),
-        "candidates": {layer.name: [c.settings for c in layer.candidates] for layer in exploration.layers},
+        "candidates": {
+            layer.name: [{**c.settings, **({"offchip": 1} if c.offchip else {})} for c in layer.candidates]
+            for layer in exploration.layers
+        },
         "pareto_front": [point(int(i)) for i in exploration.front],
         "chosen": None if chosen is None else point(chosen),
     }
@@ -707,11 +743,14 @@ def run_explore(args, progress) -> int:
     progress.done()
 
     progress.step(f"sweeping parallelism (target {part.name}, {args.max_utilization:.0%} of its resources)")
-    exploration = sweep(quant_module)
     budget = budget_of(part, args.max_utilization, args.max_luts)
+    exploration = sweep(
+        quant_module, offchip=args.offchip_weights, budget=budget, axi_width=args.axi_width,
+        memory_latency=args.memory_latency,
+    )  # fmt: skip
     chosen = choose(exploration, budget)
     progress.done(
-        f"{len(exploration.cycles):,} designs in {exploration.seconds:.2f} s, {len(exploration.front)} on the Pareto front"
+        f"{_designs_text(exploration)} in {exploration.seconds:.2f} s, {len(exploration.front)} on the Pareto front"
     )
     progress.step("writing the Pareto front")
     print(f"latency-LUT Pareto front ({part.name}, {part.clock_mhz:g} MHz; estimates):")
@@ -723,7 +762,15 @@ def run_explore(args, progress) -> int:
         print(f"e3ne: {error.render()}", file=sys.stderr)
         return 1
     text = exploration.parallelism_text(chosen)
-    print(f"fastest design within budget: --parallelism {text}")
+    offchip = ",".join(exploration.offchip_layers(chosen)) or "none"
+    totals = exploration.totals(chosen)
+    cycles = int(exploration.cycles[chosen])
+    print(f"fastest design within budget: --parallelism {text} --offchip-weights {offchip}")
+    print(
+        f"  {cycles:,} cycles = {cycles / part.clock_mhz:,.1f} us at {part.clock_mhz:g} MHz; "
+        f"~{totals['lut']:,.0f} LUT, {totals['ff']:,.0f} FF, {totals['bram']:g} BRAM36 of {part.name}'s "
+        f"{part.lut:,} / {part.ff:,} / {part.bram36:,}"
+    )
     if args.compile:
         from e3ne.cli import build_parser
 
@@ -743,7 +790,9 @@ def run_explore(args, progress) -> int:
             "--time-steps", str(compile_settings["time_steps"]),
             "--weight-bits", str(compile_settings["weight_bits"]),
             "--sigma", str(compile_settings["sigma"]),
-            "--parallelism", text, "--target", part.name, "-o", args.output,
+            "--parallelism", text, "--offchip-weights", offchip if offchip != "none" else args.offchip_weights, "--axi-width", str(args.axi_width),
+            "--memory-latency", str(args.memory_latency), "--max-utilization", str(args.max_utilization),
+            "--target", part.name, "-o", args.output,
         ]  # fmt: skip
         progress.step(f"compiling the chosen design into {args.output}")
         compile_args = build_parser().parse_args(argv)

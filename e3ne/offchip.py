@@ -264,11 +264,14 @@ def decide(
     max_utilization: float = 0.8,
     axi_width: int = DEFAULT_AXI_WIDTH,
     memory_latency: int = DEFAULT_MEMORY_LATENCY,
+    explored: tuple[str, ...] | None = None,
 ) -> OffchipDecision:
     """Choose the off-chip layers of `accelerator` (an `snnhw.accelerator` lowered with its
     weights on-chip) for `part`, using at most `max_utilization` of its block RAM.
 
-    `request`: `auto`, `none`, `all` or a list of layer names (`"fc1,fc2"`)."""
+    `request`: `auto`, `none`, `all` or a list of layer names (`"fc1,fc2"`). `explored`:
+    under `auto`, the layers `e3ne explore` already chose together with the parallelism
+    (only the reason is worked out here)."""
     from e3ne.passes.estimate import estimate_accelerator
 
     wanted = parse_request(request)
@@ -292,6 +295,13 @@ def decide(
         check_names(wanted, accelerator)
         chosen = tuple(name for name in layers if name in wanted)  # network order
         return OffchipDecision(text, chosen, f"{_names(chosen)} stream their weights (--offchip-weights {text})", **common)
+    if explored is not None:
+        check_names(tuple(explored), accelerator)
+        chosen = tuple(name for name in layers if name in explored)
+        if chosen:
+            verb = "streams its" if len(chosen) == 1 else "stream their"
+            reason = f"{_names(chosen)} {verb} weights from external memory (chosen with the parallelism by explore): {need}"
+            return OffchipDecision(text, chosen, reason, **common)
     if onchip <= budget:
         return OffchipDecision(
             text, (),
@@ -323,7 +333,7 @@ def decide(
     if bram > budget:
         reason += f"; even so the design needs about {bram:,.0f} BRAM36"
     else:
-        reason += f"; with them off-chip it needs about {bram:,.0f}"
+        reason += f"; with {'it' if len(chosen) == 1 else 'them'} off-chip it needs about {bram:,.0f}"
     slow = [name for name in chosen if not hides[name]]
     if slow:
         reason += f" ({_names(slow)} wait for the memory bus: their weights are used too few times to hide the transfer)"
