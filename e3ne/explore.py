@@ -472,8 +472,39 @@ def search(layers: list[LayerOptions], shared: cost.Cost, budget: dict[str, floa
         fastest = min(starts, key=lambda p: (sum(c[i] for c, i in zip(cycles, p)), p))
         smallest = min(starts, key=lambda p: (totals(p).max(), p))
         for start in dict.fromkeys([fastest, smallest]):
-            points.update(_greedy(start, cycles, used, base))
+            walk = _greedy(start, cycles, used, base)
+            points.update(walk)
+            points.update(_polish(walk[-1], cycles, used, base))
     return np.array(sorted(points), dtype=np.int64)
+
+
+def _polish(start, cycles, used, base, rounds: int = 50) -> list[tuple[int, ...]]:
+    """Pairwise exchanges: change two layers at once (e.g. one faster, one smaller) when the
+    design gets faster and still fits; repeat while it helps."""
+    point = list(start)
+    visited = []
+    for _ in range(rounds):
+        total = base + sum(u[i] for u, i in zip(used, point))
+        now = sum(c[i] for c, i in zip(cycles, point))
+        best = None
+        for a in range(len(point)):
+            for b in range(a + 1, len(point)):
+                rest = total - used[a][point[a]] - used[b][point[b]]
+                combined = rest[None, None, :] + used[a][:, None, :] + used[b][None, :, :]
+                ok = np.all(combined <= 1.0 + 1e-12, axis=2)
+                gain = cycles[a][point[a]] + cycles[b][point[b]] - (cycles[a][:, None] + cycles[b][None, :])
+                gain = np.where(ok, gain, -np.inf)
+                i, j = np.unravel_index(int(np.argmax(gain)), gain.shape)
+                if gain[i, j] > 0 and (best is None or gain[i, j] > best[0]):
+                    best = (gain[i, j], a, int(i), b, int(j))
+        if best is None or best[0] <= 1e-9 * max(1.0, now):
+            break
+        _, a, i, b, j = best
+        point[a], point[b] = i, j
+        visited.append(tuple(point))
+        point = list(_greedy(tuple(point), cycles, used, base)[-1])
+        visited.append(tuple(point))
+    return visited
 
 
 def _greedy(start, cycles, used, base) -> list[tuple[int, ...]]:
