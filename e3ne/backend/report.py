@@ -27,10 +27,12 @@ from e3ne.targets import Part
 
 ENERGY_SOURCE = (
     "M. Horowitz, 'Computing's energy problem (and what we can do about it)', ISSCC 2014, "
-    "45 nm: 8-bit add 0.03 pJ, 32-bit add 0.1 pJ, 8 KB SRAM 64-bit read 10 pJ"
+    "45 nm: 8-bit add 0.03 pJ, 32-bit add 0.1 pJ, 8 KB SRAM 64-bit read 10 pJ, DRAM 64-bit read 1.3-2.6 nJ "
+    "(2 nJ used for off-chip weights)"
 )
 ADD_8BIT_PJ, ADD_32BIT_PJ = 0.03, 0.1
 SRAM_PJ_PER_BIT = 10.0 / 64
+DRAM_PJ_PER_BIT = 2000.0 / 64  # Horowitz: DRAM 1.3-2.6 nJ per 64-bit access; the middle
 RESOURCE_NAMES = {"lut": "LUTs (logic)", "ff": "flip-flops", "bram": "block RAMs (36 Kb)", "dsp": "DSP slices"}
 
 
@@ -76,15 +78,17 @@ def energy_estimate(design: DesignEstimate, activity: list[dict] | None) -> dict
         add_pj = additions * add_energy_pj(width)
         rom_pj = layer.cycles * layer.rom_bits_per_cycle * SRAM_PJ_PER_BIT
         act_pj = layer.cycles * SRAM_PJ_PER_BIT  # one activation bit per compute cycle
+        dram_pj = layer.streaming.bytes_per_image * 8 * DRAM_PJ_PER_BIT if layer.offchip else 0.0
         layers.append(
             {
                 "name": layer.name,
                 "input_spikes": round(act["input_spikes"], 1),
                 "spike_rate": round(act["input_spikes"] / max(1, act["inputs"] * layer.time_steps), 4),
                 "additions": round(additions),
-                "energy_nj": round((add_pj + rom_pj + act_pj) / 1000, 3),
+                "energy_nj": round((add_pj + rom_pj + act_pj + dram_pj) / 1000, 3),
                 "additions_nj": round(add_pj / 1000, 3),
                 "memory_nj": round((rom_pj + act_pj) / 1000, 3),
+                "external_memory_nj": round(dram_pj / 1000, 3),
             }
         )
     total = sum(layer["energy_nj"] for layer in layers)
@@ -92,7 +96,8 @@ def energy_estimate(design: DesignEstimate, activity: list[dict] | None) -> dict
         "per_image_nj": round(total, 3),
         "additions": sum(layer["additions"] for layer in layers),
         "layers": layers,
-        "label": "ESTIMATE: arithmetic + on-chip memory reads only, 45 nm ASIC figures; "
+        "label": "ESTIMATE: arithmetic + memory reads only (on-chip, and external DRAM for off-chip weights), "
+        "45 nm ASIC figures; "
         "excludes static power, clocking and FPGA routing (real FPGA energy is typically 10-100x higher)",
         "source": ENERGY_SOURCE,
     }
@@ -308,14 +313,14 @@ def render_markdown(report: dict) -> str:
             f"**{energy['label']}.** Source: {energy['source']}. Spike counts are the golden model's "
             "averages over the calibration images.",
             "",
-            "| layer | input spikes | spike rate | additions | additions (nJ) | memory reads (nJ) | total (nJ) |",
-            "| --- | --- | --- | --- | --- | --- | --- |",
+            "| layer | input spikes | spike rate | additions | additions (nJ) | memory reads (nJ) | external memory (nJ) | total (nJ) |",
+            "| --- | --- | --- | --- | --- | --- | --- | --- |",
         ]
         for layer in energy["layers"]:
             lines.append(
                 f"| {layer['name']} | {layer['input_spikes']:,.0f} | {_pct(layer['spike_rate'])} | "
                 f"{layer['additions']:,} | {layer['additions_nj']:,.3f} | {layer['memory_nj']:,.3f} | "
-                f"{layer['energy_nj']:,.3f} |"
+                f"{layer.get('external_memory_nj', 0):,.3f} | {layer['energy_nj']:,.3f} |"
             )
     lines += [
         "",

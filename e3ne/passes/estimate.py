@@ -11,6 +11,10 @@ the unit). The `snnhw.schedule` op carries the design totals and the fit against
 evaluates without building IR.
 
 `estimate_accelerator` returns the same numbers as a `DesignEstimate` (used by reports).
+
+A unit whose weight ROM has `kind = "offchip"` (or that is named in `estimate_accelerator`'s
+`offchip` argument) costs its two-bank weight buffer and AXI read master instead of the ROM,
+and its cycles include the first group's fill and any bandwidth stalls (`e3ne.offchip`).
 """
 
 from __future__ import annotations

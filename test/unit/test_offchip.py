@@ -141,7 +141,11 @@ def test_report_explains_the_offchip_layers(mlp3_hw):
     part = tiny_part(2)
     decision = decide(mlp3_hw, part)
     design = estimate_accelerator(mlp3_hw, offchip=decision.layers)
-    report = build_report(design, part, {"model": "mlp3"}, None, decision)
+    activity = [{"input_spikes": 100.0, "inputs": n} for n in (784, 512, 256)]
+    report = build_report(design, part, {"model": "mlp3"}, activity, decision)
+    fc1_energy = report["energy"]["layers"][0]
+    assert fc1_energy["external_memory_nj"] == pytest.approx(design.layers[0].streaming.bytes_per_image * 8 * 2.0 / 64, abs=1e-3)
+    assert report["energy"]["layers"][2]["external_memory_nj"] == 0
     assert report["offchip"]["layers"] == list(decision.layers)
     assert report["offchip"]["bytes_per_image"] == design.bytes_per_image
     text = render_markdown(report)
