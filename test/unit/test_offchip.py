@@ -214,3 +214,19 @@ def test_explore_candidates_equal_the_lowered_estimate_on_a_cnn():
             mine = result.logic + result.weights + result.output
             for key in ("lut", "ff", "carry", "bram"):
                 assert getattr(mine, key) == pytest.approx(getattr(layer.cost, key), abs=1e-6), (text, key)
+
+
+def test_cli_rejects_an_unknown_offchip_layer(tmp_path: Path, capsys):
+    from e3ne import cli
+    from e3ne.datasets import write_npz
+
+    x, _ = mnist("calibration")
+    write_npz(tmp_path / "calib.npz", x[:16])
+    status = cli.main(
+        ["-q", "compile", f"{EXAMPLES / 'mlp' / 'model.py'}:MLP", "--weights", str(EXAMPLES / "mlp" / "weights.pt"),
+         "--input-shape", "1,28,28", "--calibration", str(tmp_path / "calib.npz"), "--offchip-weights", "fc1,fc7",
+         "-o", str(tmp_path / "build")]
+    )  # fmt: skip
+    assert status == 1
+    err = capsys.readouterr().err
+    assert "unknown layer(s) fc7" in err and "Traceback" not in err
