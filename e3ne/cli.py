@@ -147,13 +147,23 @@ def cmd_compile(args: argparse.Namespace) -> int:
 
         part = get_part(args.target)
         parallelism = args.parallelism
+        axi = {"axi_width": args.axi_width, "memory_latency": args.memory_latency}
+        decision = None
         if auto:
-            from e3ne.explore import explore_and_choose
+            from e3ne.explore import explore_and_choose_design
 
             progress.step(f"exploring parallelism for {part.name}")
-            parallelism, line = explore_and_choose(quant_module, part, args.max_luts, build)
+            parallelism, offchip_layers, line = explore_and_choose_design(
+                quant_module, part, args.max_luts, build, args.max_utilization, offchip=args.offchip_weights, **axi
+            )
             settings["parallelism_chosen"] = parallelism
             progress.done(line)
+            decision = offchip_decision(quant_module, args, part, parallelism, args.offchip_weights, offchip_layers)
+        else:
+            decision = offchip_decision(quant_module, args, part, parallelism, args.offchip_weights)
+        settings.update(offchip_weights=args.offchip_weights, offchip_chosen=decision.option_text(), **axi)
+        if decision.layers:
+            progress.say(decision.reason)
         progress.step("generating hardware (snnhw, hw, SystemVerilog)")
         manifest = build_hardware(
             quant_module,
@@ -161,18 +171,38 @@ def cmd_compile(args: argparse.Namespace) -> int:
             linear_parallelism=args.linear_parallelism,
             progress=progress.say,
             parallelism=parallelism or None,
-            offchip_weights=args.offchip_weights,
+            offchip_weights=decision.option_text(),
             axi_data_width=args.axi_width,
             memory_latency=args.memory_latency,
         )
         progress.done(f"{manifest.get('cycles_expected', '?')} cycles per image; RTL in {build / 'rtl'}")
         progress.step(f"estimating resources, speed and energy for {part.name}")
-        report = report_build(build, quant_module, calibration_x, part, settings)
+        report = report_build(build, quant_module, calibration_x, part, settings, decision)
         progress.done(f"wrote {build / 'report.md'} and report.json")
         for line in summary_lines(report):
             progress.say(line)
     (build / "compile.json").write_text(json.dumps(settings, indent=2) + "\n")
     return 0
+
+
+def offchip_decision(quant_module, args: argparse.Namespace, part, parallelism: str | None, request: str, explored=None):
+    """Which layers stream their weights (e3ne.offchip.decide on the all-on-chip lowering)."""
+    from e3ne.lowering.snn_to_snnhw import LowerSnnToSnnhw
+    from e3ne.offchip import decide
+    from xdsl.context import Context
+
+    from e3ne.dialects import snnhw
+
+    module = quant_module.clone()
+    options = {"parallelism": parallelism or ""}
+    if args.linear_parallelism is not None:
+        options["linear_parallelism"] = (args.linear_parallelism,)
+    LowerSnnToSnnhw(**options).apply(Context(), module)
+    accelerator = next(op for op in module.walk() if isinstance(op, snnhw.AcceleratorOp))
+    return decide(
+        accelerator, part, request, args.max_utilization, args.axi_width, args.memory_latency,
+        explored=tuple(explored) if explored is not None and request == "auto" else None,
+    )  # fmt: skip
 
 
 # --------------------------------------------------------------------------- simulate
@@ -315,6 +345,21 @@ def cmd_explore(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------- main
 
 
+def add_offchip_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--offchip-weights", default="auto",
+        help="layers whose weights stream from external memory: auto (default: only when the weights do not "
+        "fit the block RAM budget), none, all, or a list such as fc1,fc2",
+    )  # fmt: skip
+    parser.add_argument(
+        "--axi-width", type=int, default=DEFAULT_AXI_DATA_WIDTH, help="AXI4 read data width in bits, 32..1024 (default 128)"
+    )
+    parser.add_argument(
+        "--memory-latency", type=int, default=DEFAULT_MEMORY_LATENCY,
+        help="external memory: cycles from an AR handshake to the first R beat (default 16)",
+    )  # fmt: skip
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="e3ne", description=__doc__.split("\n")[0])
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress output")
@@ -340,20 +385,10 @@ def build_parser() -> argparse.ArgumentParser:
     compile_.add_argument("--target", default="xc7z020", help="part preset: xc7z020 (default), xczu9eg, xcvu13p")
     compile_.add_argument("--max-luts", type=int, default=None, help="with --parallelism auto: LUT budget")
     compile_.add_argument(
-        "--offchip-weights",
-        default="none",
-        metavar="{none,all,LAYER[,LAYER...]}",
-        help="layers whose weights stream from external memory through the AXI4 read port (default none)",
-    )
-    compile_.add_argument(
-        "--axi-width", type=int, default=DEFAULT_AXI_DATA_WIDTH, help="AXI data width in bits, 32..1024 (default 128)"
-    )
-    compile_.add_argument(
-        "--memory-latency",
-        type=int,
-        default=DEFAULT_MEMORY_LATENCY,
-        help="cycles from an AR handshake to the first R beat of the external memory (default 16)",
-    )
+        "--max-utilization", type=float, default=0.8,
+        help="use at most this share of each resource for --parallelism auto and --offchip-weights auto (default 0.8)",
+    )  # fmt: skip
+    add_offchip_arguments(compile_)
     compile_.add_argument(
         "--emit", choices=EMIT_LEVELS, default="verilog", help="stop after this level (default: verilog)"
     )
@@ -385,6 +420,7 @@ def build_parser() -> argparse.ArgumentParser:
     explore.add_argument(
         "--max-utilization", type=float, default=0.8, help="use at most this share of each resource (default 0.8)"
     )
+    add_offchip_arguments(explore)
     explore.add_argument("--compile", action="store_true", help="compile the chosen design into -o")
     explore.add_argument("-o", "--output", default=None, help="where to write explore.png/json (and the build)")
     explore.set_defaults(run=cmd_explore)
@@ -401,7 +437,10 @@ def validate(args: argparse.Namespace) -> None:
             raise E3NEError(f"--sigma must be positive, got {args.sigma}")
         if args.linear_parallelism is not None and args.linear_parallelism < 1:
             raise E3NEError(f"--linear-parallelism must be >= 1, got {args.linear_parallelism}")
+    if args.command in ("compile", "explore"):
         check_memory_model(args.axi_width, args.memory_latency)
+        if not 0 < args.max_utilization <= 1:
+            raise E3NEError(f"--max-utilization must be in (0, 1], got {args.max_utilization}")
     if args.command == "simulate" and args.limit is not None and args.limit < 1:
         raise E3NEError(f"--limit must be >= 1, got {args.limit}")
 

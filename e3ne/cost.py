@@ -190,12 +190,14 @@ def stored_bits(words: np.ndarray, bits: int) -> int:
 
 
 def rom(width: int, depth: int, kind: str, stored: int | None = None) -> Cost:
-    """A registered-read ROM. `block`: block RAM (the output register is inside it).
+    """A registered-read ROM. `offchip`: nothing on chip. `block`: block RAM (the output register is inside it).
     `distributed`: LUT logic, one LUT6 per stored output bit per 64 words (MUXF7/F8
     combine deeper ones), plus the output register; `stored` (see `stored_bits`) is the
     number of output bits that are neither constant nor copies of another, if known."""
     if kind == "block":
         return block_ram_cost(width, depth)
+    if kind == "offchip":
+        return Cost()  # in external memory; the unit's weight buffer and AXI master are its cost
     varying = width if stored is None else stored
     if depth <= 1:
         return Cost()  # a single word is a constant: Yosys folds it away
@@ -365,3 +367,38 @@ def controller(stages: int) -> Cost:
 
 def log2_ceil(value: int) -> int:
     return max(0, math.ceil(math.log2(max(1, value))))
+
+
+# --------------------------------------------------------------------------- off-chip weights
+
+AXI_ADDRESS_BITS = 32
+AXI_MAX_BURST_BEATS = 256  # AXI4 INCR burst limit
+AXI_HANDSHAKE_LUTS = 24  # AR/R valid-ready, burst-length and 4 KiB-boundary compares, state decode
+
+
+def axi_read_master(*, word_width: int, axi_width: int, group_words: int, groups: int) -> Cost:
+    """The AXI4 read master that streams an off-chip unit's weights into its buffer: the
+    burst address register and its adder, the beats-left counter of a burst, the beat-in-word
+    counter, the buffer write address, the fetched-group counter, a small state machine
+    (fixed part, not yet calibrated against Yosys), plus the beat-to-word assembly
+    registers: a word of `ceil(word_width / axi_width)` beats keeps all but the last beat
+    (`(beats - 1) * axi_width` flip-flops; the last beat goes straight into the buffer)."""
+    beats = ceil_div(word_width, axi_width)
+    control = total(
+        [
+            address_register(AXI_ADDRESS_BITS),
+            counter(AXI_MAX_BURST_BEATS),
+            counter(beats),
+            counter(2 * group_words),  # buffer write address (bank bit on top)
+            counter(groups),
+            register(4),  # state, bank select, fetch-done flags
+            Cost(lut=AXI_HANDSHAKE_LUTS),
+        ]
+    )
+    return control + register((beats - 1) * axi_width)
+
+
+def weight_buffer(word_width: int, group_words: int) -> Cost:
+    """The two-bank on-chip buffer an off-chip unit computes from: 2 x group_words words of
+    the ROM's word width, LUTRAM or block RAM by the usual rules (`ram`)."""
+    return ram(word_width, 2 * group_words)

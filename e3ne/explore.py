@@ -28,6 +28,8 @@ from e3ne import cost
 from e3ne.dialects import snnhw
 from e3ne.errors import E3NEError
 from e3ne.parallelism import KEYS_BY_KIND
+from e3ne.dialects.snnhw import PIPELINE_LATENCY
+from e3ne.offchip import DEFAULT_AXI_DATA_WIDTH, DEFAULT_MEMORY_LATENCY, Streaming, ceil_div
 from e3ne.passes.estimate import estimate_accelerator
 from e3ne.targets import Part
 
@@ -44,6 +46,7 @@ class Candidate:
     settings: dict[str, int]
     cycles: int
     cost: cost.Cost
+    offchip: bool = False  # the layer's weights stream from external memory
 
 
 @dataclass
@@ -88,40 +91,250 @@ def _input_side(buffer) -> cost.Cost:
     return cost.linear_input_side(buffer.word_width.value.data, buffer.depth.value.data)
 
 
-def plan(quant_module) -> tuple[list[LayerOptions], cost.Cost]:
-    """Per stage, every distinct candidate with its cycles and cost; plus the shared cost."""
+# --------------------------------------------------------------------------- one layer, one setting
+#
+# The same numbers `snnhw-estimate` gives for the stage the lowering would build with these
+# settings (test_explore checks it), computed from the default stage's attributes without
+# lowering the network again: for AlexNet a lowering takes 0.2 s, an evaluation 0.1 ms.
+
+
+@dataclass
+class Evaluated:
+    parallelism: dict[str, int]
+    cycles: int
+    logic: cost.Cost  # unit logic and bias ROM
+    weights: cost.Cost  # on-chip weight ROM
+    output: cost.Cost  # the buffer it writes
+    output_word_depth: tuple[int, int] | None  # (word, depth) of a hidden output buffer
+    streaming: Streaming | None  # the timing if the weights were off-chip
+
+    def offchip_cost(self) -> cost.Cost:
+        from e3ne.passes.estimate import offchip_parts
+
+        groups = self.streaming.groups
+        return self.logic + cost.total(offchip_parts(self.streaming, groups).values()) + self.output
+
+
+class StageModel:
+    """Evaluates parallelism settings of one stage of the default lowering."""
+
+    def __init__(self, unit, axi_width: int = DEFAULT_AXI_DATA_WIDTH, memory_latency: int = DEFAULT_MEMORY_LATENCY):
+        from e3ne.dense import dense_to_numpy
+        from e3ne.passes.estimate import memory_cost
+
+        self.unit = unit
+        self.axi = (axi_width, memory_latency)
+        self.kind = (
+            "linear" if isinstance(unit, snnhw.LinearUnitOp) else "conv" if isinstance(unit, snnhw.ConvUnitOp) else "pool"
+        )
+        self.output = memory_cost(unit.output_buffer())
+        self.bias = dense_to_numpy(unit.bias) if hasattr(unit, "bias") else None
+        self._weights = None
+
+    def weights(self):
+        """The layer's integer weights: (out, in) or (OC, IC, KH, KW)."""
+        if self._weights is None:
+            from e3ne.dense import dense_to_numpy
+
+            unit = self.unit
+            if self.kind == "conv":
+                self._weights = unit.weight_array()
+            else:
+                data = dense_to_numpy(unit.weight_rom().data)
+                p, q, chunks = unit.parallelism.value.data, unit.q(), unit.chunks()
+                assert q == 1, "the default lowering uses Q = 1"
+                self._weights = data.reshape(unit.groups(), chunks, p).transpose(0, 2, 1).reshape(-1, chunks)[
+                    : unit.out_features.value.data
+                ]
+        return self._weights
+
+    def _rom(self, packed_shape: tuple[int, int], bits: int, pack) -> cost.Cost:
+        from e3ne.lowering.snn_to_snnhw import DISTRIBUTED_ROM_BITS
+
+        depth, lanes = packed_shape
+        if depth * lanes * bits <= DISTRIBUTED_ROM_BITS:
+            return cost.rom(lanes * bits, depth, "distributed", cost.stored_bits(pack(), bits))
+        return cost.rom(lanes * bits, depth, "block")
+
+    def evaluate(self, settings: dict[str, int]) -> Evaluated | None:
+        """The stage built with `settings`, or None if the lowering would reject them."""
+        if self.kind == "linear":
+            return self._linear(settings)
+        if self.kind == "conv":
+            return self._conv(settings)
+        return Evaluated({}, self.unit.cycles(), _pool_logic(self.unit), cost.Cost(), self.output, None, None)
+
+    def _linear(self, settings: dict[str, int]) -> Evaluated | None:
+        from e3ne.lowering.snn_to_snnhw import pack_weights
+        from e3ne.passes.estimate import bias_rom
+
+        unit = self.unit
+        source = unit.input_buffer()
+        word, in_depth = source.word_width.value.data, source.depth.value.data
+        in_f, out_f = unit.in_features.value.data, unit.out_features.value.data
+        t, bits, acc = unit.time_steps.value.data, unit.weight_bits.value.data, unit.accumulator_width.value.data
+        output_layer = unit.is_output()
+        p, q = settings.get("P", 16), min(settings.get("Q", 1), word)
+        p = min(p, out_f)
+        chunks = in_f if q == 1 else snnhw.chunk_count(in_f, word, q)
+        if output_layer:
+            p = min(p, chunks * t)
+        if p < 1:
+            return None
+        shape = cost.LinearUnitShape(
+            in_features=in_f, out_features=out_f, parallelism=p, time_steps=t, weight_bits=bits,
+            accumulator_width=acc, output_layer=output_layer, input_word_width=word, input_depth=in_depth,
+            input_parallelism=q, chunks=chunks if q > 1 else None,
+        )  # fmt: skip
+        groups = shape.groups
+        bias, stored = bias_rom(self.bias, groups, p, acc)
+        logic = cost.linear_unit(shape, stored) + bias
+        weights = self._rom((groups * chunks, p * q), bits, lambda: pack_weights(self.weights(), p, q, word))
+        if output_layer:
+            output, out_buffer = cost.ram(acc, groups * p), None
+        else:
+            output, out_buffer = cost.ram(p, groups * t), (p, groups * t)
+        streaming = Streaming(
+            groups=groups, group_words=chunks, word_width=p * q * bits, compute_cycles=chunks * t,
+            overhead_cycles=PIPELINE_LATENCY + shape.drain_cycles, axi_width=self.axi[0], memory_latency=self.axi[1],
+        )  # fmt: skip
+        parallelism = {"P": p, **({"Q": q} if q > 1 else {})}
+        return Evaluated(parallelism, shape.cycles(), logic, weights, output, out_buffer, streaming)
+
+    def _conv(self, settings: dict[str, int]) -> Evaluated | None:
+        from e3ne.lowering.snn_to_snnhw import pack_conv_weights
+        from e3ne.passes.estimate import bias_rom
+
+        unit = self.unit
+        columns, channels, units = settings["columns"], settings["channels"], settings["units"]
+        ic, _, _ = unit.in_shape()
+        oc, _, _ = unit.out_shape()
+        kh, kw = unit.kernel_size()
+        computed_h, computed_w = unit.computed_size()
+        written_w = unit.written_shape()[2]
+        if not (1 <= columns <= computed_w and channels >= 1 and units >= 1 and channels * units <= oc):
+            return None
+        t, bits, acc = unit.time_steps.value.data, unit.weight_bits.value.data, unit.accumulator_width.value.data
+        lanes = channels * units
+        groups = ceil_div(oc, lanes)
+        blocks = ceil_div(computed_w, columns)
+        drain = lanes * t
+        pool_rows, pool_w = unit.pool_size()
+        row_cycles = max(blocks * ic * t * kh, ceil_div(drain, pool_rows))
+        cycles = groups * computed_h * row_cycles + PIPELINE_LATENCY + drain
+        bias, stored = bias_rom(self.bias, groups, lanes, acc)
+        pool_bits = 0
+        if unit.pool_mode is not None:
+            largest = pool_rows * pool_w * ((1 << t) - 1) + (pool_rows * pool_w) // 2
+            pool_bits = t if unit.pool_mode.data == "max" else cost.bits_for(largest + 1)
+        logic = bias + cost.conv_unit(
+            lanes=lanes, columns=columns, computed_width=computed_w, written_width=written_w, kernel_w=kw,
+            weight_bits=bits, accumulator_width=acc, time_steps=t,
+            address_bits=cost.bits_for(unit.input_buffer().depth.value.data), bias_bits=stored,
+            pool_rows=pool_rows, pool_value_bits=pool_bits,
+        )  # fmt: skip
+        weights = self._rom((groups * ic * kh, lanes * kw), bits, lambda: pack_conv_weights(self.weights(), lanes))
+        streaming = Streaming(
+            groups=groups, group_words=ic * kh, word_width=lanes * kw * bits, compute_cycles=computed_h * row_cycles,
+            overhead_cycles=PIPELINE_LATENCY + drain, axi_width=self.axi[0], memory_latency=self.axi[1],
+        )  # fmt: skip
+        parallelism = {"columns": columns, "channels": channels, "units": units}
+        return Evaluated(parallelism, cycles, logic, weights, self.output, None, streaming)
+
+
+def _pool_logic(unit) -> cost.Cost:
+    from e3ne.passes.estimate import unit_cost
+
+    return unit_cost(unit)
+
+
+def resolve_offchip(request, layer_names: list[str], weight_names: list[str]) -> dict[str, tuple[bool, ...]]:
+    """Per layer, the weight placements explore may try: (False,) on-chip only, (True,)
+    off-chip only, (False, True) both."""
+    from e3ne.offchip import offchip_layers
+
+    if request is None or isinstance(request, str):
+        text = (request or "auto").strip()
+    else:
+        text = ",".join(request) or "none"
+    streamed = None if text == "auto" else set(offchip_layers(text, weight_names))
+    result = {}
+    for name in layer_names:
+        if name not in weight_names:
+            result[name] = (False,)
+        elif streamed is None:
+            result[name] = (False, True)
+        else:
+            result[name] = (name in streamed,)
+    return result
+
+
+def plan(
+    quant_module,
+    offchip="none",
+    axi_width: int = DEFAULT_AXI_DATA_WIDTH,
+    memory_latency: int = DEFAULT_MEMORY_LATENCY,
+    bram_budget: float | None = None,
+) -> tuple[list[LayerOptions], cost.Cost]:
+    """Per stage, every distinct candidate with its cycles and cost; plus the shared cost.
+
+    `offchip` (`none`, `all`, `auto` or layer names): which layers may stream their weights;
+    under `auto` a layer gets off-chip candidates only if no all-on-chip design fits
+    `bram_budget` (BRAM36) and its on-chip weights would be in block RAM."""
     default = lower(quant_module, "")
     stages = default.schedule().stage_ops()
-    design = estimate_accelerator(default)
+    design = estimate_accelerator(default, offchip=())
+    models = [StageModel(stage, axi_width, memory_latency) for stage in stages]
+    weight_names = [stage.symbol for stage in stages if hasattr(stage, "weights")]
+    placements = resolve_offchip(offchip, [stage.symbol for stage in stages], weight_names)
+    evaluated = []
+    for index, stage in enumerate(stages):
+        previous_linear = isinstance(stage, snnhw.LinearUnitOp) and index > 0 and isinstance(
+            stages[index - 1], snnhw.LinearUnitOp
+        )
+        seen, items = set(), []
+        for settings in candidate_settings(stage, previous_linear):
+            result = models[index].evaluate(settings)
+            if result is None:
+                continue  # a combination this stage cannot build
+            key = tuple(sorted(result.parallelism.items()))
+            if key in seen:
+                continue  # clamped to a setting already tried
+            seen.add(key)
+            items.append(result)
+        if not items:
+            raise E3NEError(f"explore: no parallelism setting of {stage.symbol} could be built")
+        evaluated.append(items)
+    shared = cost.total(design.shared.values())
+    if offchip == "auto":
+        smallest = shared.bram + sum(min((r.logic + r.weights + r.output).bram for r in items) for items in evaluated)
+        if bram_budget is None or smallest <= bram_budget:
+            placements = {name: (False,) for name in placements}
     layers = []
     for index, stage in enumerate(stages):
         linear = isinstance(stage, snnhw.LinearUnitOp)
         previous_linear = linear and index > 0 and isinstance(stages[index - 1], snnhw.LinearUnitOp)
         next_linear = linear and index + 1 < len(stages) and isinstance(stages[index + 1], snnhw.LinearUnitOp)
         options = LayerOptions(stage.symbol, design.layers[index].kind)
-        seen = set()
-        for settings in candidate_settings(stage, previous_linear):
-            text = ",".join(f"{stage.symbol}.{key}={value}" for key, value in settings.items())
-            try:
-                accelerator = lower(quant_module, text)
-            except E3NEError:
-                continue  # a combination this stage cannot build
-            unit = accelerator.schedule().stage_ops()[index]
-            layer = estimate_accelerator(accelerator).layers[index]
-            key = tuple(sorted(layer.parallelism.items()))
-            if key in seen:
-                continue  # clamped to a setting already tried
-            seen.add(key)
-            layer_cost = layer.cost
+        for result in evaluated[index]:
+            adjust = cost.Cost()
             if previous_linear:  # charged to the previous layer's candidates instead
-                layer_cost = layer_cost + _input_side(unit.input_buffer()).scaled(-1)
+                adjust = adjust + _input_side(stage.input_buffer()).scaled(-1)
             if next_linear:
-                layer_cost = layer_cost + _input_side(unit.output_buffer())
-            options.candidates.append(Candidate(dict(layer.parallelism), layer.cycles, layer_cost))
-        if not options.candidates:
-            raise E3NEError(f"explore: no parallelism setting of {stage.symbol} could be built")
+                word, depth = result.output_word_depth
+                adjust = adjust + cost.linear_input_side(word, depth)
+            for streams in placements[stage.symbol]:
+                if streams and result.weights.bram == 0 and offchip == "auto":
+                    continue  # a LUT ROM: streaming it frees no block RAM
+                if streams:
+                    options.candidates.append(
+                        Candidate(dict(result.parallelism), result.streaming.cycles, result.offchip_cost() + adjust, True)
+                    )
+                else:
+                    on_chip = result.logic + result.weights + result.output + adjust
+                    options.candidates.append(Candidate(dict(result.parallelism), result.cycles, on_chip))
         layers.append(options)
-    return layers, cost.total(design.shared.values())
+    return layers, shared
 
 
 # --------------------------------------------------------------------------- the sweep
@@ -136,6 +349,8 @@ class Exploration:
     resources: dict[str, np.ndarray]
     front: np.ndarray  # point indices on the latency-LUT Pareto front, fastest first
     seconds: float
+    space: int = 0  # designs in the whole space (= points when exhaustive)
+    exhaustive: bool = True
 
     def settings(self, point: int) -> dict[str, dict[str, int]]:
         return {layer.name: layer.candidates[i].settings for layer, i in zip(self.layers, self.index[point])}
@@ -145,19 +360,16 @@ class Exploration:
             f"{name}.{key}={value}" for name, keys in self.settings(point).items() for key, value in keys.items()
         )
 
+    def offchip_layers(self, point: int) -> list[str]:
+        """The layers of design `point` whose weights stream from external memory."""
+        return [layer.name for layer, i in zip(self.layers, self.index[point]) if layer.candidates[i].offchip]
+
     def totals(self, point: int) -> dict[str, float]:
         return {key: float(values[point]) for key, values in self.resources.items()}
 
 
-def sweep(quant_module, max_points: int = 3_000_000) -> Exploration:
-    """Every combination of the layers' candidates (numpy sums), and the Pareto front."""
-    started = time.perf_counter()
-    layers, shared = plan(quant_module)
-    sizes = [len(layer.candidates) for layer in layers]
-    count = int(np.prod(sizes))
-    if count > max_points:
-        raise E3NEError(f"design space of {count:,} points is too large to sweep (limit {max_points:,})")
-    grids = np.indices(sizes).reshape(len(sizes), -1).T  # points x layers
+def _evaluate_points(layers: list[LayerOptions], shared: cost.Cost, grids: np.ndarray):
+    count = len(grids)
     cycles = np.zeros(count, dtype=np.int64)
     resources = {key: np.full(count, float(getattr(shared, key)), dtype=np.float64) for key in RESOURCE_KEYS}
     for column, layer in enumerate(layers):
@@ -165,8 +377,155 @@ def sweep(quant_module, max_points: int = 3_000_000) -> Exploration:
         cycles += np.array([c.cycles for c in layer.candidates], dtype=np.int64)[chosen]
         for key in RESOURCE_KEYS:
             resources[key] += np.array([getattr(c.cost, key) for c in layer.candidates], dtype=np.float64)[chosen]
+    return cycles, resources
+
+
+def prune_dominated(layer: LayerOptions) -> LayerOptions:
+    """The layer's candidates that no other candidate beats (or ties) in cycles, LUT, FF and
+    BRAM at once: a dominated candidate is never needed for the fastest design in a budget."""
+    values = np.array([[c.cycles, c.cost.lut, c.cost.ff, c.cost.bram] for c in layer.candidates], dtype=np.float64)
+    keep = []
+    for i, row in enumerate(values):
+        no_worse = np.all(values <= row, axis=1)
+        better = np.any(values < row, axis=1)
+        dominated = no_worse & better
+        dominated |= np.all(values == row, axis=1) & (np.arange(len(values)) < i)  # keep the first of equals
+        if not dominated.any():
+            keep.append(layer.candidates[i])
+    return LayerOptions(layer.name, layer.kind, keep)
+
+
+def sweep(
+    quant_module,
+    max_points: int = 3_000_000,
+    offchip="none",
+    budget: dict[str, float] | None = None,
+    axi_width: int = DEFAULT_AXI_DATA_WIDTH,
+    memory_latency: int = DEFAULT_MEMORY_LATENCY,
+) -> Exploration:
+    """Every combination of the layers' candidates (numpy sums), and the Pareto front.
+
+    `offchip`: which layers may stream their weights (`none`, `all`, `auto`, names; see
+    `plan`). A space over `max_points` designs is first cut to each layer's non-dominated
+    candidates (exact); if still too large, `search` walks it within `budget` (not
+    exhaustive: the fastest design it finds, usually the optimum or close)."""
+    started = time.perf_counter()
+    bram_budget = None if budget is None else budget.get("bram")
+    layers, shared = plan(quant_module, offchip, axi_width, memory_latency, bram_budget)
+    space = int(np.prod([len(layer.candidates) for layer in layers], dtype=object))
+    exhaustive = True
+    if space > max_points:
+        layers = [prune_dominated(layer) for layer in layers]
+    sizes = [len(layer.candidates) for layer in layers]
+    count = int(np.prod(sizes, dtype=object))
+    if count <= max_points:
+        grids = np.indices(sizes).reshape(len(sizes), -1).T  # points x layers
+    else:
+        if budget is None:
+            raise E3NEError(f"design space of {space:,} points is too large to sweep (limit {max_points:,})")
+        grids = search(layers, shared, budget)
+        exhaustive = False
+    cycles, resources = _evaluate_points(layers, shared, grids)
     front = pareto_front(cycles, resources["lut"])
-    return Exploration(layers, shared, grids, cycles, resources, front, time.perf_counter() - started)
+    return Exploration(
+        layers, shared, grids, cycles, resources, front, time.perf_counter() - started, space, exhaustive
+    )
+
+
+SEARCH_KEYS = ("lut", "ff", "bram")
+
+
+def search(layers: list[LayerOptions], shared: cost.Cost, budget: dict[str, float]) -> np.ndarray:
+    """Designs of a space too large to enumerate, as candidate indices (points x layers).
+
+    Cycles and resources add up over layers, so for a price `mu` on the resources (each
+    normalised by its budget) every layer independently picks the candidate minimising
+    cycles + mu * resources; sweeping `mu` traces the convex hull of the Pareto front.
+    From the fastest of those designs within `budget`, and from the smallest one, a greedy
+    walk then takes the upgrade (one layer to a faster candidate) that saves the most
+    cycles per unit of budget it uses, while the design still fits."""
+    keys = [key for key in SEARCH_KEYS if budget.get(key)]
+    cycles = [np.array([c.cycles for c in layer.candidates], dtype=np.float64) for layer in layers]
+    used = [
+        np.array([[getattr(c.cost, key) / budget[key] for key in keys] for c in layer.candidates]) for layer in layers
+    ]
+    base = np.array([getattr(shared, key) / budget[key] for key in keys])
+    points = set()
+    for mu in np.geomspace(1.0, 1e12, 400):
+        points.add(tuple(int(np.argmin(c + mu * u.sum(axis=1))) for c, u in zip(cycles, used)))
+    for k in range(len(keys)):  # the smallest design in each resource
+        points.add(tuple(int(np.lexsort((c, u[:, k]))[0]) for c, u in zip(cycles, used)))
+    points.add(tuple(int(np.argmin(c)) for c in cycles))
+
+    def totals(point) -> np.ndarray:
+        return base + sum(u[i] for u, i in zip(used, point))
+
+    def fits(point) -> bool:
+        return bool(np.all(totals(point) <= 1.0 + 1e-12))
+
+    starts = [p for p in points if fits(p)]
+    if starts:
+        fastest = min(starts, key=lambda p: (sum(c[i] for c, i in zip(cycles, p)), p))
+        smallest = min(starts, key=lambda p: (totals(p).max(), p))
+        for start in dict.fromkeys([fastest, smallest]):
+            walk = _greedy(start, cycles, used, base)
+            points.update(walk)
+            points.update(_polish(walk[-1], cycles, used, base))
+    return np.array(sorted(points), dtype=np.int64)
+
+
+def _polish(start, cycles, used, base, rounds: int = 50) -> list[tuple[int, ...]]:
+    """Pairwise exchanges: change two layers at once (e.g. one faster, one smaller) when the
+    design gets faster and still fits; repeat while it helps."""
+    point = list(start)
+    visited = []
+    for _ in range(rounds):
+        total = base + sum(u[i] for u, i in zip(used, point))
+        now = sum(c[i] for c, i in zip(cycles, point))
+        best = None
+        for a in range(len(point)):
+            for b in range(a + 1, len(point)):
+                rest = total - used[a][point[a]] - used[b][point[b]]
+                combined = rest[None, None, :] + used[a][:, None, :] + used[b][None, :, :]
+                ok = np.all(combined <= 1.0 + 1e-12, axis=2)
+                gain = cycles[a][point[a]] + cycles[b][point[b]] - (cycles[a][:, None] + cycles[b][None, :])
+                gain = np.where(ok, gain, -np.inf)
+                i, j = np.unravel_index(int(np.argmax(gain)), gain.shape)
+                if gain[i, j] > 0 and (best is None or gain[i, j] > best[0]):
+                    best = (gain[i, j], a, int(i), b, int(j))
+        if best is None or best[0] <= 1e-9 * max(1.0, now):
+            break
+        _, a, i, b, j = best
+        point[a], point[b] = i, j
+        visited.append(tuple(point))
+        point = list(_greedy(tuple(point), cycles, used, base)[-1])
+        visited.append(tuple(point))
+    return visited
+
+
+def _greedy(start, cycles, used, base) -> list[tuple[int, ...]]:
+    """Upgrade one layer at a time (most cycles saved per budget share used) while it fits."""
+    point = list(start)
+    visited = [tuple(point)]
+    while True:
+        total = base + sum(u[i] for u, i in zip(used, point))
+        best = None
+        for layer, (c, u) in enumerate(zip(cycles, used)):
+            current = point[layer]
+            new_totals = total[None, :] + u - u[current]
+            ok = np.all(new_totals <= 1.0 + 1e-12, axis=1) & (c < c[current])
+            if not ok.any():
+                continue
+            saved = c[current] - c
+            spent = np.maximum((u - u[current]).max(axis=1), 1e-9)
+            score = np.where(ok, saved / spent, -np.inf)
+            choice = int(np.argmax(score))
+            if best is None or score[choice] > best[0]:
+                best = (score[choice], layer, choice)
+        if best is None:
+            return visited
+        point[best[1]] = best[2]
+        visited.append(tuple(point))
 
 
 def pareto_front(cycles: np.ndarray, area: np.ndarray) -> np.ndarray:
@@ -205,16 +564,21 @@ def front_table(exploration: Exploration, part: Part, chosen: int | None, limit:
     if len(front) > limit:  # thin evenly, keep both ends and the chosen point
         keep = set(np.linspace(0, len(front) - 1, limit).round().astype(int))
         front = [p for i, p in enumerate(front) if i in keep or p == chosen]
-    header = f"{'cycles':>9} {'latency us':>10} {'images/s':>9} {'LUT':>8} {'FF':>8} {'BRAM36':>6}  parallelism"
+    if chosen is not None and chosen not in front:  # fastest within budget, but not on the LUT front
+        front.append(chosen)
+    header = f"{'cycles':>11} {'latency us':>10} {'images/s':>9} {'LUT':>9} {'FF':>9} {'BRAM36':>7}  parallelism"
     lines = [header, "-" * len(header)]
     for point in front:
         cycles = int(exploration.cycles[point])
         latency = cycles / part.clock_mhz
         r = exploration.totals(point)
+        offchip = exploration.offchip_layers(point)
         mark = "  <- chosen" if point == chosen else ""
         lines.append(
-            f"{cycles:>9,} {latency:>10,.1f} {1e6 / latency:>9,.0f} {r['lut']:>8,.0f} {r['ff']:>8,.0f} "
-            f"{r['bram']:>6g}  {exploration.parallelism_text(point)}{mark}"
+            f"{cycles:>11,} {latency:>10,.1f} {1e6 / latency:>9,.0f} {r['lut']:>9,.0f} {r['ff']:>9,.0f} "
+            f"{r['bram']:>7g}  {exploration.parallelism_text(point)}"
+            + (f"  [off-chip: {','.join(offchip)}]" if offchip else "")
+            + mark
         )
     return "\n".join(lines)
 
@@ -267,33 +631,58 @@ def explain_no_fit(
     if max_luts is not None and totals["lut"] > max_luts:
         hint = f"raise --max-luts (the smallest design needs {totals['lut']:,.0f}) or drop it"
     if totals["bram"] > budget["bram"]:
+        streaming = any(c.offchip for layer in exploration.layers for c in layer.candidates)
         hint = (
-            "the weights alone overflow the block RAM: use fewer weight bits, a smaller model or a bigger part "
-            "(off-chip weight streaming is not implemented yet)"
+            "the weights alone overflow the block RAM: use fewer weight bits, a smaller model or a bigger part"
+            + ("" if streaming else ", or let layers stream their weights (--offchip-weights auto or all)")
         )
     return E3NEError(
         f"no design fits {part.name} within the budget; even the smallest one needs {', '.join(over)}", hint=hint
     )
 
 
-def explore_and_choose(
-    quant_module, part: Part, max_luts: int | None, out_dir, max_utilization: float = DEFAULT_MAX_UTILIZATION
-) -> tuple[str, str]:
-    """`--parallelism auto`: the fastest design within the budget, as a parallelism text;
-    writes explore.png and explore.json to `out_dir`. Returns (text, one-line summary)."""
-    exploration = sweep(quant_module)
+def explore_and_choose_design(
+    quant_module,
+    part: Part,
+    max_luts: int | None,
+    out_dir,
+    max_utilization: float = DEFAULT_MAX_UTILIZATION,
+    offchip="auto",
+    axi_width: int = DEFAULT_AXI_DATA_WIDTH,
+    memory_latency: int = DEFAULT_MEMORY_LATENCY,
+) -> tuple[str, list[str], str]:
+    """`--parallelism auto`: the fastest design within the budget; writes explore.png and
+    explore.json to `out_dir`. Returns (parallelism text, off-chip layers, one-line summary)."""
     budget = budget_of(part, max_utilization, max_luts)
+    exploration = sweep(quant_module, offchip=offchip, budget=budget, axi_width=axi_width, memory_latency=memory_latency)
     chosen = choose(exploration, budget)
     if chosen is None:
         raise explain_no_fit(exploration, part, budget, max_luts)
     write_outputs(exploration, part, budget, chosen, out_dir)
     totals = exploration.totals(chosen)
+    offchip_layers = exploration.offchip_layers(chosen)
     line = (
-        f"{len(exploration.cycles):,} designs in {exploration.seconds:.1f} s; chose "
+        f"{_designs_text(exploration)} in {exploration.seconds:.1f} s; chose "
         f"{exploration.parallelism_text(chosen)} ({int(exploration.cycles[chosen]):,} cycles, "
-        f"~{totals['lut']:,.0f} LUT)"
+        f"~{totals['lut']:,.0f} LUT"
+        + (f"; weights of {', '.join(offchip_layers)} off-chip" if offchip_layers else "")
+        + ")"
     )
-    return exploration.parallelism_text(chosen), line
+    return exploration.parallelism_text(chosen), offchip_layers, line
+
+
+def explore_and_choose(
+    quant_module, part: Part, max_luts: int | None, out_dir, max_utilization: float = DEFAULT_MAX_UTILIZATION
+) -> tuple[str, str]:
+    """All weights on-chip: (parallelism text, one-line summary) of `explore_and_choose_design`."""
+    text, _, line = explore_and_choose_design(quant_module, part, max_luts, out_dir, max_utilization, "none")
+    return text, line
+
+
+def _designs_text(exploration: Exploration) -> str:
+    if exploration.exhaustive:
+        return f"{len(exploration.cycles):,} designs"
+    return f"{len(exploration.cycles):,} designs searched of {exploration.space:.2g}"
 
 
 def write_outputs(exploration: Exploration, part: Part, budget: dict, chosen: int | None, out_dir) -> None:
@@ -308,6 +697,7 @@ def write_outputs(exploration: Exploration, part: Part, budget: dict, chosen: in
         cycles = int(exploration.cycles[index])
         return {
             "parallelism": exploration.parallelism_text(index),
+            "offchip": exploration.offchip_layers(index),
             "cycles": cycles,
             "latency_us": round(cycles / part.clock_mhz, 2),
             **{key: round(value, 1) for key, value in exploration.totals(index).items()},
@@ -317,8 +707,13 @@ def write_outputs(exploration: Exploration, part: Part, budget: dict, chosen: in
         "target": part.name,
         "budget": {key: round(value, 1) for key, value in budget.items()},
         "designs": len(exploration.cycles),
+        "space": exploration.space,
+        "exhaustive": exploration.exhaustive,
         "seconds": round(exploration.seconds, 2),
-        "candidates": {layer.name: [c.settings for c in layer.candidates] for layer in exploration.layers},
+        "candidates": {
+            layer.name: [{**c.settings, **({"offchip": 1} if c.offchip else {})} for c in layer.candidates]
+            for layer in exploration.layers
+        },
         "pareto_front": [point(int(i)) for i in exploration.front],
         "chosen": None if chosen is None else point(chosen),
     }
@@ -375,11 +770,14 @@ def run_explore(args, progress) -> int:
     progress.done()
 
     progress.step(f"sweeping parallelism (target {part.name}, {args.max_utilization:.0%} of its resources)")
-    exploration = sweep(quant_module)
     budget = budget_of(part, args.max_utilization, args.max_luts)
+    exploration = sweep(
+        quant_module, offchip=args.offchip_weights, budget=budget, axi_width=args.axi_width,
+        memory_latency=args.memory_latency,
+    )  # fmt: skip
     chosen = choose(exploration, budget)
     progress.done(
-        f"{len(exploration.cycles):,} designs in {exploration.seconds:.2f} s, {len(exploration.front)} on the Pareto front"
+        f"{_designs_text(exploration)} in {exploration.seconds:.2f} s, {len(exploration.front)} on the Pareto front"
     )
     progress.step("writing the Pareto front")
     print(f"latency-LUT Pareto front ({part.name}, {part.clock_mhz:g} MHz; estimates):")
@@ -391,7 +789,15 @@ def run_explore(args, progress) -> int:
         print(f"e3ne: {error.render()}", file=sys.stderr)
         return 1
     text = exploration.parallelism_text(chosen)
-    print(f"fastest design within budget: --parallelism {text}")
+    offchip = ",".join(exploration.offchip_layers(chosen)) or "none"
+    totals = exploration.totals(chosen)
+    cycles = int(exploration.cycles[chosen])
+    print(f"fastest design within budget: --parallelism {text} --offchip-weights {offchip}")
+    print(
+        f"  {cycles:,} cycles = {cycles / part.clock_mhz:,.1f} us at {part.clock_mhz:g} MHz; "
+        f"~{totals['lut']:,.0f} LUT, {totals['ff']:,.0f} FF, {totals['bram']:g} BRAM36 of {part.name}'s "
+        f"{part.lut:,} / {part.ff:,} / {part.bram36:,}"
+    )
     if args.compile:
         from e3ne.cli import build_parser
 
@@ -411,7 +817,9 @@ def run_explore(args, progress) -> int:
             "--time-steps", str(compile_settings["time_steps"]),
             "--weight-bits", str(compile_settings["weight_bits"]),
             "--sigma", str(compile_settings["sigma"]),
-            "--parallelism", text, "--target", part.name, "-o", args.output,
+            "--parallelism", text, "--offchip-weights", offchip if offchip != "none" else args.offchip_weights, "--axi-width", str(args.axi_width),
+            "--memory-latency", str(args.memory_latency), "--max-utilization", str(args.max_utilization),
+            "--target", part.name, "-o", args.output,
         ]  # fmt: skip
         progress.step(f"compiling the chosen design into {args.output}")
         compile_args = build_parser().parse_args(argv)

@@ -27,10 +27,12 @@ from e3ne.targets import Part
 
 ENERGY_SOURCE = (
     "M. Horowitz, 'Computing's energy problem (and what we can do about it)', ISSCC 2014, "
-    "45 nm: 8-bit add 0.03 pJ, 32-bit add 0.1 pJ, 8 KB SRAM 64-bit read 10 pJ"
+    "45 nm: 8-bit add 0.03 pJ, 32-bit add 0.1 pJ, 8 KB SRAM 64-bit read 10 pJ, DRAM 64-bit read 1.3-2.6 nJ "
+    "(2 nJ used for off-chip weights)"
 )
 ADD_8BIT_PJ, ADD_32BIT_PJ = 0.03, 0.1
 SRAM_PJ_PER_BIT = 10.0 / 64
+DRAM_PJ_PER_BIT = 2000.0 / 64  # Horowitz: DRAM 1.3-2.6 nJ per 64-bit access; the middle
 RESOURCE_NAMES = {"lut": "LUTs (logic)", "ff": "flip-flops", "bram": "block RAMs (36 Kb)", "dsp": "DSP slices"}
 
 
@@ -76,15 +78,17 @@ def energy_estimate(design: DesignEstimate, activity: list[dict] | None) -> dict
         add_pj = additions * add_energy_pj(width)
         rom_pj = layer.cycles * layer.rom_bits_per_cycle * SRAM_PJ_PER_BIT
         act_pj = layer.cycles * SRAM_PJ_PER_BIT  # one activation bit per compute cycle
+        dram_pj = layer.streaming.bytes_per_image * 8 * DRAM_PJ_PER_BIT if layer.offchip else 0.0
         layers.append(
             {
                 "name": layer.name,
                 "input_spikes": round(act["input_spikes"], 1),
                 "spike_rate": round(act["input_spikes"] / max(1, act["inputs"] * layer.time_steps), 4),
                 "additions": round(additions),
-                "energy_nj": round((add_pj + rom_pj + act_pj) / 1000, 3),
+                "energy_nj": round((add_pj + rom_pj + act_pj + dram_pj) / 1000, 3),
                 "additions_nj": round(add_pj / 1000, 3),
                 "memory_nj": round((rom_pj + act_pj) / 1000, 3),
+                "external_memory_nj": round(dram_pj / 1000, 3),
             }
         )
     total = sum(layer["energy_nj"] for layer in layers)
@@ -92,7 +96,8 @@ def energy_estimate(design: DesignEstimate, activity: list[dict] | None) -> dict
         "per_image_nj": round(total, 3),
         "additions": sum(layer["additions"] for layer in layers),
         "layers": layers,
-        "label": "ESTIMATE: arithmetic + on-chip memory reads only, 45 nm ASIC figures; "
+        "label": "ESTIMATE: arithmetic + memory reads only (on-chip, and external DRAM for off-chip weights), "
+        "45 nm ASIC figures; "
         "excludes static power, clocking and FPGA routing (real FPGA energy is typically 10-100x higher)",
         "source": ENERGY_SOURCE,
     }
@@ -103,7 +108,10 @@ def build_report(
     part: Part,
     settings: dict | None = None,
     activity: list[dict] | None = None,
+    decision=None,
 ) -> dict:
+    """`decision`: the `e3ne.offchip.OffchipDecision` the build was made with (its reason
+    goes into the report); the off-chip layers themselves are `design`'s."""
     totals = design.totals
     seconds = design.cycles / (part.clock_mhz * 1e6)
     fitting = fit(totals, part)
@@ -120,6 +128,7 @@ def build_report(
                 "weight_bits": layer.weight_bits,
                 "parallelism": layer.parallelism,
                 "cycles": layer.cycles,
+                "weights_in": None if layer.weight_bits is None else ("external" if layer.offchip else "on-chip"),
                 **layer.cost.as_dict(),
                 "parts": {name: part_cost.as_dict() for name, part_cost in layer.parts.items()},
             }
@@ -133,9 +142,32 @@ def build_report(
         "fit": fitting,
         "fits": not overflowing,
         "overflow": overflowing,
+        "offchip": offchip_summary(design, part, seconds, decision),
         "suggestions": suggestions(design, fitting),
         "energy": energy_estimate(design, activity),
         "estimator": "e3ne.cost (Yosys synth_xilinx-calibrated; see e3ne synth for real counts)",
+    }
+
+
+def offchip_summary(design: DesignEstimate, part: Part, seconds: float, decision=None) -> dict | None:
+    """External-memory traffic and bandwidth of the off-chip layers (None when all weights are on-chip)."""
+    streaming = design.offchip_layers
+    if not streaming and decision is None:
+        return None
+    traffic = design.bytes_per_image
+    bus = design.axi_width / 8 * part.clock_mhz * 1e6
+    return {
+        "layers": [layer.name for layer in streaming],
+        "reason": decision.reason if decision is not None else None,
+        "request": decision.request if decision is not None else None,
+        "onchip_bram": decision.onchip_bram if decision is not None else None,
+        "axi_data_width": design.axi_width,
+        "memory_latency": design.memory_latency,
+        "bytes_per_image": traffic,
+        "average_bandwidth_gbps": round(traffic / seconds / 1e9, 3),
+        "bus_bandwidth_gbps": round(bus / 1e9, 3),
+        "stall_cycles": sum(layer.streaming.stall_cycles for layer in streaming),
+        "per_layer": {layer.name: layer.streaming.as_dict(part.clock_mhz) for layer in streaming},
     }
 
 
@@ -148,7 +180,8 @@ def suggestions(design: DesignEstimate, fitting: dict) -> list[str]:
             f"Block RAM overflows by {fitting['bram']['overflow']:g} blocks: the weights do not fit on chip. "
             f"Layer {biggest.name} holds the most ({biggest.parts.get('weights', biggest.cost).bram:g} blocks); "
             "use fewer weight bits (--weight-bits), a smaller model, a bigger part (--target), "
-            "or off-chip weights (streaming weights from external memory is not implemented yet)."
+            "or stream more layers' off-chip weights from external memory (--offchip-weights auto, or a list "
+            "such as fc1,fc2)."
         )
     for key in ("lut", "ff"):
         if fitting[key]["overflow"] > 0:
@@ -158,6 +191,14 @@ def suggestions(design: DesignEstimate, fitting: dict) -> list[str]:
                 f"{widest.name} ({_parallelism_text(widest.parallelism)}), which uses the most, "
                 "or let `e3ne explore` / `--parallelism auto` pick a design that fits."
             )
+    waiting = [layer for layer in design.offchip_layers if not layer.streaming.hides_bandwidth]
+    if waiting:
+        names = ", ".join(layer.name for layer in waiting)
+        tips.append(
+            f"{names} wait for external memory (their weights are used too few times per fetch to hide the "
+            "transfer): a wider bus (--axi-width), a lower parallelism of these layers (the same speed with "
+            "less logic), or keeping them on-chip if block RAM allows."
+        )
     slowest = max(design.layers, key=lambda layer: layer.cycles)
     share = slowest.cycles / max(1, design.cycles)
     fits = all(entry["overflow"] == 0 for entry in fitting.values())
@@ -229,23 +270,24 @@ def render_markdown(report: dict) -> str:
         "FPGA's logic; block RAMs hold the weights and the activations between layers. Resources "
         "are estimates (`e3ne synth` measures real ones).",
         "",
-        "| layer | kind | shape | T | weight bits | parallelism | cycles | share of time | LUT | FF | BRAM (36 Kb) | DSP |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| layer | kind | shape | T | weight bits | weights in | parallelism | cycles | share of time | LUT | FF | BRAM (36 Kb) | DSP |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for layer in report["layers"]:
         share = layer["cycles"] / max(1, report["cycles_per_image"])
         lines.append(
             f"| {layer['name']} | {layer['kind']} | {layer['shape']} | {layer['time_steps']} | "
             f"{layer['weight_bits'] if layer['weight_bits'] is not None else '-'} | "
+            f"{layer.get('weights_in') or '-'} | "
             f"{_parallelism_text(layer['parallelism'])} | {layer['cycles']:,} | {_pct(share)} | "
             f"{layer['lut']:,} | {layer['ff']:,} | {layer['bram']:g} | {layer['dsp']} |"
         )
     for name, shared in report["shared"].items():
         lines.append(
-            f"| ({name}) | | | | | | | | {shared['lut']:,} | {shared['ff']:,} | {shared['bram']:g} | {shared['dsp']} |"
+            f"| ({name}) | | | | | | | | | {shared['lut']:,} | {shared['ff']:,} | {shared['bram']:g} | {shared['dsp']} |"
         )
     lines.append(
-        f"| **total** | | | | | | **{report['cycles_per_image']:,}** | | **{totals['lut']:,}** | "
+        f"| **total** | | | | | | | **{report['cycles_per_image']:,}** | | **{totals['lut']:,}** | "
         f"**{totals['ff']:,}** | **{totals['bram']:g}** | **{totals['dsp']}** |"
     )
     lines += [
@@ -262,6 +304,7 @@ def render_markdown(report: dict) -> str:
             f"| {RESOURCE_NAMES[key]} | {entry['used']:,.{1 if key == 'bram' else 0}f} | {entry['available']:,} | "
             f"{_pct(entry['utilization'])} | {entry['overflow']:,.{1 if key == 'bram' else 0}f} |"
         )
+    lines += offchip_markdown(report)
     if energy:
         lines += [
             "",
@@ -270,14 +313,14 @@ def render_markdown(report: dict) -> str:
             f"**{energy['label']}.** Source: {energy['source']}. Spike counts are the golden model's "
             "averages over the calibration images.",
             "",
-            "| layer | input spikes | spike rate | additions | additions (nJ) | memory reads (nJ) | total (nJ) |",
-            "| --- | --- | --- | --- | --- | --- | --- |",
+            "| layer | input spikes | spike rate | additions | additions (nJ) | memory reads (nJ) | external memory (nJ) | total (nJ) |",
+            "| --- | --- | --- | --- | --- | --- | --- | --- |",
         ]
         for layer in energy["layers"]:
             lines.append(
                 f"| {layer['name']} | {layer['input_spikes']:,.0f} | {_pct(layer['spike_rate'])} | "
                 f"{layer['additions']:,} | {layer['additions_nj']:,.3f} | {layer['memory_nj']:,.3f} | "
-                f"{layer['energy_nj']:,.3f} |"
+                f"{layer.get('external_memory_nj', 0):,.3f} | {layer['energy_nj']:,.3f} |"
             )
     lines += [
         "",
@@ -290,6 +333,46 @@ def render_markdown(report: dict) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _megabytes(count: int) -> str:
+    return f"{count / 1e6:,.1f} MB" if count >= 1e5 else f"{count / 1e3:,.1f} KB"
+
+
+def offchip_markdown(report: dict) -> list[str]:
+    """The "Weights in external memory" section, in plain words."""
+    offchip = report.get("offchip")
+    if not offchip:
+        return []
+    lines = ["", "## Weights in external memory", ""]
+    if offchip.get("reason"):
+        lines += [f"**Why:** {offchip['reason']}.", ""]
+    if not offchip["layers"]:
+        return lines
+    clock = report["target"]["clock_mhz"]
+    lines += [
+        f"Each of these layers keeps only two banks of weights on chip: while the unit computes with one bank, "
+        f"the next group of weights arrives in the other over a {offchip['axi_data_width']}-bit AXI4 read "
+        f"port (bursts of up to 256 beats; {offchip['memory_latency']} cycles from request to first data "
+        f"assumed). Per image the accelerator reads {_megabytes(offchip['bytes_per_image'])} of weights, "
+        f"{offchip['average_bandwidth_gbps']:,.2f} GB/s on average at {clock:g} MHz. The port moves at most "
+        f"{offchip['bus_bandwidth_gbps']:,.1f} GB/s; while a layer runs, the external memory must sustain the "
+        "layer's \"bandwidth to never wait\" below, or the layer slows down. "
+        f"Waiting for weights costs {offchip['stall_cycles']:,} cycles per image "
+        f"({_pct(offchip['stall_cycles'] / max(1, report['cycles_per_image']))} of the time).",
+        "",
+        "| layer | weights per image | beats per word | compute / fetch cycles per group | bandwidth to never wait | waits for memory |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for name, entry in offchip["per_layer"].items():
+        lines.append(
+            f"| {name} | {_megabytes(entry['bytes_per_image'])} | {entry['beats_per_word']} | "
+            f"{entry['compute_cycles_per_group']:,} / {entry['fetch_cycles_per_group']:,} | "
+            f"{entry['bandwidth_needed_gbps']:,.2f} GB/s | "
+            + ("no (only the first fill)" if entry["hides_bandwidth"] else f"yes, {entry['stall_cycles']:,} cycles")
+            + " |"
+        )
+    return lines
 
 
 def write_report(build: Path, report: dict) -> None:
@@ -310,6 +393,12 @@ def summary_lines(report: dict) -> list[str]:
         + f" {target['part']}"
         + ("" if report["fits"] else f" (over: {', '.join(report['overflow'])})"),
     ]
+    offchip = report.get("offchip")
+    if offchip and offchip["layers"]:
+        lines.append(
+            f"weights of {', '.join(offchip['layers'])} stream from external memory: "
+            f"{_megabytes(offchip['bytes_per_image'])}/image, {offchip['average_bandwidth_gbps']:,.2f} GB/s on average"
+        )
     if report.get("energy"):
         lines.append(f"energy estimate ~{report['energy']['per_image_nj']:,.1f} nJ/image (arithmetic + memory, 45 nm figures)")
     if not report["fits"] and report["suggestions"]:
@@ -317,19 +406,28 @@ def summary_lines(report: dict) -> list[str]:
     return lines
 
 
-def report_build(build: Path, quant_module, calibration_x: np.ndarray | None, part: Part, settings: dict) -> dict:
+def report_build(
+    build: Path, quant_module, calibration_x: np.ndarray | None, part: Part, settings: dict, decision=None
+) -> dict:
     """Estimate BUILD/snnhw.mlir, measure spike activity on (up to 64) calibration images,
-    and write BUILD/report.json and BUILD/report.md."""
+    and write BUILD/report.json and BUILD/report.md. `decision` (an OffchipDecision): which
+    layers stream their weights, if snnhw.mlir does not mark them itself."""
     from e3ne.dialects import snnhw
     from e3ne.ir import parse_module
     from e3ne.passes.estimate import estimate_accelerator
 
     module = parse_module(Path(build) / "snnhw.mlir")
     accelerator = next(op for op in module.walk() if isinstance(op, snnhw.AcceleratorOp))
-    design = estimate_accelerator(accelerator)
+    offchip = None
+    if decision is not None and not any(
+        getattr(op, "kind", None) is not None and op.kind.data == "offchip" for op in accelerator.body.ops
+    ):
+        offchip = decision.layers  # an all-on-chip snnhw.mlir: estimate as the decision says
+    axi = {} if decision is None else {"axi_width": decision.axi_width, "memory_latency": decision.memory_latency}
+    design = estimate_accelerator(accelerator, offchip=offchip, **axi)
     activity = None
     if calibration_x is not None and len(calibration_x):
         activity = spike_activity(quant_module, calibration_x[:64])
-    report = build_report(design, part, settings, activity)
+    report = build_report(design, part, settings, activity, decision)
     write_report(build, report)
     return report

@@ -99,16 +99,13 @@ def offchip_issue_cycles(groups: int, group_cycles: int, fetch: int) -> int:
     written at F_g = X_g + fetch; X_0 = 0, X_g = max(F_{g-1}, C_{g-2}); group g issues from
     I_g = max(F_g, C_{g-1}) + 1 (its bank's `ready` registers) to C_g = I_g + group_cycles - 1.
     Returns C_{G-1} + 1 (= groups * group_cycles + the stall cycles).
+
+    Closed form of that recurrence (by induction on g): with fetch <= group_cycles every
+    later fetch hides behind the previous group and C_g = fetch + (g+1)*group_cycles; with
+    fetch > group_cycles the bus is the bottleneck and C_g = (g+1)*fetch + group_cycles.
+    test_offchip.py checks it against the recurrence itself.
     """
-    last_fill, consumed = 0, [-1, -1]  # C_{g-2}, C_{g-1} (C_{-1} = -1: nothing consumed)
-    decide = 0
-    for g in range(groups):
-        if g > 0:
-            decide = max(last_fill, consumed[0])
-        last_fill = decide + fetch
-        first_issue = max(last_fill, consumed[1]) + 1
-        consumed = [consumed[1], first_issue + group_cycles - 1]
-    return consumed[1] + 1
+    return max(fetch + groups * group_cycles, groups * fetch + group_cycles) + 1
 
 
 def _lookup(op: Operation, ref: SymbolRefAttr, kind: type, role: str):

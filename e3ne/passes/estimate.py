@@ -11,6 +11,10 @@ the unit). The `snnhw.schedule` op carries the design totals and the fit against
 evaluates without building IR.
 
 `estimate_accelerator` returns the same numbers as a `DesignEstimate` (used by reports).
+
+A unit whose weight ROM has `kind = "offchip"` (or that is named in `estimate_accelerator`'s
+`offchip` argument) costs its two-bank weight buffer and AXI read master instead of the ROM,
+and its cycles include the first group's fill and any bandwidth stalls (`e3ne.offchip`).
 """
 
 from __future__ import annotations
@@ -26,6 +30,14 @@ from xdsl.passes import ModulePass
 from e3ne import cost
 from e3ne.dense import dense_to_numpy
 from e3ne.dialects import snnhw
+from e3ne.offchip import (
+    DEFAULT_AXI_DATA_WIDTH,
+    DEFAULT_MEMORY_LATENCY,
+    Streaming,
+    accelerator_axi,
+    is_offchip,
+    streaming_of,
+)
 from e3ne.targets import DEFAULT_PART, Part, get_part
 
 
@@ -44,6 +56,11 @@ class LayerEstimate:
     additions_per_spike: int = 0  # fan-out: accumulator additions one input spike causes
     rom_bits_per_cycle: int = 0  # weight bits read each cycle
     accumulator_width: int = 0
+    streaming: Streaming | None = None  # set when the weights come from external memory
+
+    @property
+    def offchip(self) -> bool:
+        return self.streaming is not None
 
     @property
     def cost(self) -> cost.Cost:
@@ -55,6 +72,17 @@ class DesignEstimate:
     layers: list[LayerEstimate]
     shared: dict[str, cost.Cost]  # input buffer, controller
     cycles: int
+    axi_width: int = DEFAULT_AXI_DATA_WIDTH
+    memory_latency: int = DEFAULT_MEMORY_LATENCY
+
+    @property
+    def offchip_layers(self) -> list[LayerEstimate]:
+        return [layer for layer in self.layers if layer.offchip]
+
+    @property
+    def bytes_per_image(self) -> int:
+        """External memory traffic per image: every off-chip weight word, once."""
+        return sum(layer.streaming.bytes_per_image for layer in self.offchip_layers)
 
     @property
     def totals(self) -> cost.Cost:
@@ -220,14 +248,46 @@ def _describe(unit: Operation) -> tuple[str, str, int | None, dict[str, int], in
     )
 
 
-def estimate_accelerator(accelerator: snnhw.AcceleratorOp) -> DesignEstimate:
+def offchip_parts(streaming: Streaming, groups: int) -> dict[str, cost.Cost]:
+    """What an off-chip unit has instead of its weight ROM: the two-bank buffer and the AXI read master."""
+    return {
+        "weight buffer": cost.weight_buffer(streaming.word_width, streaming.group_words),
+        "axi master": cost.axi_read_master(
+            word_width=streaming.word_width,
+            axi_width=streaming.axi_width,
+            group_words=streaming.group_words,
+            groups=groups,
+        ),
+    }
+
+
+def estimate_accelerator(
+    accelerator: snnhw.AcceleratorOp,
+    offchip=None,
+    axi_width: int | None = None,
+    memory_latency: int | None = None,
+) -> DesignEstimate:
+    """Estimate every stage. A stage streams its weights if its ROM has `kind = "offchip"`,
+    or, when `offchip` (layer names) is given, if it is listed there (what-if estimates of
+    an all-on-chip lowering). `axi_width`/`memory_latency` default to the accelerator's."""
+    ir_width, ir_latency = accelerator_axi(accelerator)
+    axi_width = ir_width if axi_width is None else axi_width
+    memory_latency = ir_latency if memory_latency is None else memory_latency
     stages = accelerator.schedule().stage_ops()
     layers = []
     for unit in stages:
         kind, shape, bits, parallelism, fan_out, rom_bits = _describe(unit)
         parts = {"logic": unit_cost(unit)}
+        cycles = unit.cycles()
+        streaming = None
         if hasattr(unit, "weights"):
-            parts["weights"] = rom_cost(unit.weight_rom())
+            streams = is_offchip(unit) if offchip is None else unit.symbol in offchip
+            if streams:
+                streaming = streaming_of(unit, axi_width, memory_latency)
+                parts.update(offchip_parts(streaming, unit.groups()))
+                cycles = streaming.cycles
+            else:
+                parts["weights"] = rom_cost(unit.weight_rom())
         parts["output"] = memory_cost(unit.output_buffer())
         layers.append(
             LayerEstimate(
@@ -237,18 +297,19 @@ def estimate_accelerator(accelerator: snnhw.AcceleratorOp) -> DesignEstimate:
                 time_steps=_int(unit.time_steps),
                 weight_bits=bits,
                 parallelism=parallelism,
-                cycles=unit.cycles(),
+                cycles=cycles,
                 parts=parts,
                 additions_per_spike=fan_out,
                 rom_bits_per_cycle=rom_bits,
                 accumulator_width=_int(unit.accumulator_width) if hasattr(unit, "accumulator_width") else 0,
+                streaming=streaming,
             )
         )
     shared = {
         "input buffer": memory_cost(stages[0].input_buffer()),
         "controller": cost.controller(len(stages)),
     }
-    return DesignEstimate(layers, shared, _int(accelerator.schedule().cycles))
+    return DesignEstimate(layers, shared, sum(layer.cycles for layer in layers), axi_width, memory_latency)
 
 
 # --------------------------------------------------------------------------- the pass
@@ -270,7 +331,9 @@ def annotate(accelerator: snnhw.AcceleratorOp, part: Part) -> DesignEstimate:
         if isinstance(op, snnhw.RomOp | snnhw.BufferOp | snnhw.LogitBufferOp):
             op.attributes["estimate"] = estimate_attr(memory_cost(op))
         elif isinstance(op, snnhw.SymbolOp) and op.symbol in stages:
-            op.attributes["estimate"] = estimate_attr(unit_cost(op), stages[op.symbol].cycles)
+            layer = stages[op.symbol]
+            own = cost.total(c for name, c in layer.parts.items() if name not in ("weights", "output"))
+            op.attributes["estimate"] = estimate_attr(own, layer.cycles)
     totals = design.totals
     fits = all(entry["overflow"] == 0 for entry in fit(totals, part).values())
     accelerator.schedule().attributes["estimate"] = estimate_attr(
