@@ -849,7 +849,9 @@ STAGE_KINDS = (LinearUnitOp, ConvUnitOp, PoolUnitOp)
 class ScheduleOp(IRDLOperation):
     """The static schedule: stages run one after another; `stage_cycles[i]` is stage i's
     start-to-next-start count, of which `stage_overhead[i]` is fixed overhead beyond the
-    ideal one-spike-per-cycle count; `cycles` (start to done, per image) is their sum."""
+    ideal one-spike-per-cycle count; `cycles` (start to done, per image) is their sum.
+    Only the last stage may be the output layer; a network slice (`snn-slice-layer`) may end
+    in a hidden stage, whose buffer the host reads."""
 
     name = "snnhw.schedule"
     stages = prop_def(ArrayAttr[SymbolRefAttr])
