@@ -122,7 +122,7 @@ def _row_width(index: int, stage: Stage, layers: list[dict]) -> int | None:
     return layers[index - 1]["parallelism"]
 
 
-def _mismatches(name: str, rtl: np.ndarray, golden: np.ndarray, limit: int = 5) -> list[dict]:
+def _mismatches(rtl: np.ndarray, golden: np.ndarray, limit: int = 5) -> list[dict]:
     images, indices = np.nonzero(rtl != golden)
     return [
         {"image": int(i), "index": int(k), "rtl": int(rtl[i, k]), "golden": int(golden[i, k])}
@@ -176,6 +176,12 @@ def verify_layers(
             progress=lambda _: None,
         )
         seconds["build"] = time.monotonic() - began
+        if manifest["cycles_expected"] != layer["cycles"]:
+            raise E3NEError(
+                f"layer {stage.name}: the one-layer accelerator is scheduled for {manifest['cycles_expected']} cycles, "
+                f"the whole build's stage for {layer['cycles']}; it is not the same unit",
+                location=str(directory),
+            )
         began = time.monotonic()
         build_simulator(directory, progress=lambda _: None)
         seconds["verilator"] = time.monotonic() - began
@@ -197,15 +203,9 @@ def verify_layers(
             mismatches=wrong,
             cycles_measured=int(cycles.max()) if len(cycles) else 0,
             cycles_scheduled=int(layer["cycles"]),
-            first_mismatches=_mismatches(stage.name, values, expected),
+            first_mismatches=_mismatches(values, expected),
             seconds={key: round(value, 2) for key, value in seconds.items()},
         )
-        if manifest["cycles_expected"] != layer["cycles"]:
-            raise E3NEError(
-                f"layer {stage.name}: the one-layer accelerator is scheduled for {manifest['cycles_expected']} cycles, "
-                f"the whole build's stage for {layer['cycles']}; it is not the same unit",
-                location=str(directory),
-            )
         progress(
             f"{stage.name}: {check.values} values, {wrong} mismatches, {check.cycles_measured}/"
             f"{check.cycles_scheduled} cycles (build {seconds['build']:.1f} s, verilator {seconds['verilator']:.1f} s, "

@@ -4,6 +4,8 @@
 // RUN: e3ne-opt %s -p 'snn-slice-layer{stage=fc1}' | filecheck %s --check-prefix=FC1
 // RUN: e3ne-opt %s -p 'snn-slice-layer{stage=fc2 row-width=2}' | filecheck %s --check-prefix=FC2
 // RUN: e3ne-opt %s -p 'snn-slice-layer{stage=fc2 row-width=2}' --print-op-generic | e3ne-opt | filecheck %s --check-prefix=FC2
+// RUN: not e3ne-opt %s -p 'snn-slice-layer{stage=conv9}' 2>&1 | filecheck %s --check-prefix=ERR
+// RUN: not e3ne-opt %s -p 'snn-slice-layer{stage=conv2 row-width=4}' 2>&1 | filecheck %s --check-prefix=ERR-ROW
 // One hardware stage cut out of an integer network: its input becomes snn.layer_input (integer
 // activations), the stage's ops are kept, and it returns the stage's output. Stages as the
 // hardware groups them: conv1 = conv + neuron + fused max pool, conv2, pool1 = the avg pool
@@ -41,6 +43,10 @@
 // FC2-NEXT:    %1 = snn.layer_input %0 {row_width = 2 : i64} : tensor<1x3xui2> -> tensor<1x3xui2>
 // FC2-NEXT:    %2 = snn.linear %1 {{.*}} : tensor<1x3xui2> -> tensor<1x2xsi5>
 // FC2-NEXT:    func.return %2 : tensor<1x2xsi5>
+
+// ERR:      error: no stage 'conv9'
+// ERR-NEXT:   hint: stages: conv1, conv2, pool1, fc1, fc2
+// ERR-ROW:  error: row-width applies to a stage with a flat input; conv2 reads a tensor of rank 4
 
 func.func @net(%x: tensor<1x1x4x4xf32>) -> tensor<1x2xsi5> {
   %0 = snn.encode %x {scale = 2 : i64, time_steps = 2 : i64} : tensor<1x1x4x4xf32> -> tensor<1x1x4x4xui2>
