@@ -67,6 +67,10 @@ def _runtime_cache(verilator: str) -> Path:
     digest = hashlib.sha256()
     digest.update(str(Path(verilator).resolve()).encode())
     digest.update(" ".join(VERILATOR_FLAGS).encode())
+    compiler = shutil.which(os.environ.get("CXX", "g++")) or ""
+    digest.update(compiler.encode())
+    if compiler:
+        digest.update(str(os.stat(compiler).st_mtime_ns).encode())
     return Path(root) / "verilator-runtime" / digest.hexdigest()[:16]
 
 
@@ -88,8 +92,9 @@ def _keep_runtime(cache: Path, obj_dir: Path) -> None:
         for name in RUNTIME_OBJECTS:
             source = obj_dir / f"{name}.o"
             if source.is_file():
-                shutil.copy2(source, cache / f".{name}.o.tmp")
-                os.replace(cache / f".{name}.o.tmp", cache / f"{name}.o")
+                partial = cache / f".{name}.o.{os.getpid()}"
+                shutil.copy2(source, partial)
+                os.replace(partial, cache / f"{name}.o")  # atomic: readers see whole files only
     except OSError:
         pass  # a cache that cannot be written only costs time
 
