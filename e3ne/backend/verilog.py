@@ -100,17 +100,22 @@ def emit_verilog(module: ModuleOp) -> str:
 
 
 def hex_words(data: np.ndarray, element_bits: int) -> list[str]:
-    """Rows of signed lanes -> hex words, lane 0 in the lowest bits."""
+    """Rows of signed lanes -> hex words, lane 0 in the lowest bits (vectorised: ROMs of
+    large layers hold millions of weights)."""
     rows = np.asarray(data, dtype=np.int64).reshape(data.shape[0], -1)
     word_bits = rows.shape[1] * element_bits
     digits = max(1, -(-word_bits // 4))
-    mask = (1 << element_bits) - 1
-    words = []
-    for row in rows:
-        word = 0
-        for lane, value in enumerate(row.tolist()):
-            word |= (int(value) & mask) << (lane * element_bits)
-        words.append(f"{word:0{digits}x}")
+    words: list[str] = []
+    shifts = np.arange(element_bits, dtype=np.int64)
+    chunk = max(1, (1 << 22) // max(1, word_bits))
+    for start in range(0, rows.shape[0], chunk):
+        block = rows[start : start + chunk]
+        # (rows, lanes, element_bits) two's-complement bits, lane 0 / bit 0 first
+        bits = ((block[:, :, None] >> shifts) & 1).reshape(block.shape[0], word_bits).astype(np.uint8)
+        bits = np.pad(bits, ((0, 0), (0, digits * 4 - word_bits)))
+        nibbles = bits.reshape(block.shape[0], digits, 4) @ np.array([1, 2, 4, 8], dtype=np.uint8)
+        text = np.frombuffer(b"0123456789abcdef", dtype="S1")[nibbles[:, ::-1]]
+        words.extend(text.view(f"S{digits}").ravel().astype(str).tolist())
     return words
 
 

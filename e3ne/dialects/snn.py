@@ -387,6 +387,40 @@ class EncodeOp(UnaryOp):
 
 
 @irdl_op_definition
+class LayerInputOp(UnaryOp):
+    """The integer input of a network slice (layers cut out of a network, see
+    `snn-slice-layer`): radix-encoded activations `a` (ui<T>) given as they are, in place of
+    `snn.encode` of a float image; the identity.
+
+    `row_width` (flat (N, F) inputs only) is the width of the rows the hardware input buffer
+    holds: that of the buffer the layer reads in the whole network (its producer's P)."""
+
+    name = "snn.layer_input"
+    row_width = opt_prop_def(IntegerAttr[I64])
+
+    def __init__(self, input: SSAValue | Operation, row_width: int | None = None):
+        value = SSAValue.get(input)
+        properties = {} if row_width is None else {"row_width": int_attr(row_width)}
+        super().__init__(operands=[value], result_types=[value.type], properties=properties)
+
+    def time_steps(self) -> int:
+        return width_of(self.output)
+
+    def verify_(self) -> None:
+        if not is_activation_tensor(self.input.type):
+            raise VerifyException(f"snn.layer_input takes unsigned T-bit activations (ui<T>), got {self.input.type}")
+        if self.output.type != self.input.type:
+            raise VerifyException(f"result type {self.output.type} must equal the input type {self.input.type}")
+        _check_time_steps(IntegerAttr(width_of(self.input), i64))
+        if self.row_width is not None:
+            shape = shape_of(self.input)
+            if len(shape) != 2:
+                raise VerifyException(f"row_width applies to flat (N, F) inputs, got shape {_fmt(shape)}")
+            if self.row_width.value.data < 1:
+                raise VerifyException(f"row_width must be >= 1, got {self.row_width.value.data}")
+
+
+@irdl_op_definition
 class BatchNormOp(UnaryOp):
     """Inference batch norm over the channel axis (1): `y = (x - mean) / sqrt(var + eps) * gamma + beta`."""
 
@@ -550,6 +584,7 @@ SNN = Dialect(
     [
         InputOp,
         EncodeOp,
+        LayerInputOp,
         Conv2dOp,
         LinearOp,
         BatchNormOp,

@@ -106,6 +106,17 @@ class GoldenFunctions(InterpreterFunctions):
     def run_encode(self, interpreter: Interpreter, op: snn.EncodeOp, args):
         return (encode_input(args[0], op.scale.value.data, op.time_steps.value.data),)
 
+    @impl(snn.LayerInputOp)
+    def run_layer_input(self, interpreter: Interpreter, op: snn.LayerInputOp, args):
+        values = np.asarray(args[0], dtype=np.int64)
+        high = (1 << op.time_steps()) - 1
+        if values.size and (values.min() < 0 or values.max() > high):
+            raise E3NEError(
+                f"layer input values [{values.min()}, {values.max()}] are not T-bit activations [0, {high}]",
+                location=describe(op),
+            )
+        return (values,)
+
     @impl(snn.Conv2dOp)
     def run_conv2d(self, interpreter: Interpreter, op: snn.Conv2dOp, args):
         return (_check_width(op, compute(op, _integer_input(op, args[0]))),)

@@ -1,6 +1,7 @@
 """`lower-snn-to-snnhw`: integer `snn` network -> `snnhw` micro-architecture.
 
-Input: `snn.encode`, then conv2d + radix_neuron, max/avg pooling, flatten, and
+Input: `snn.encode` (or `snn.layer_input`: a slice, which may end in a hidden layer whose
+bit-plane buffer the host then reads), then conv2d + radix_neuron, max/avg pooling, flatten, and
 linear + radix_neuron layers, ending with an output `snn.linear`. Each conv2d becomes an
 `snnhw.conv_unit` (with weight ROM), each pooling an `snnhw.pool_unit`, each linear an
 `snnhw.linear_unit`; every stage writes a C x H x W x T bit-plane buffer, and flatten
@@ -129,11 +130,11 @@ def _check_options(settings: dict[str, int], name: str, limits: dict[str, int]) 
             raise E3NEError(f"parallelism {name}.{key}={value} exceeds {limits[key]} for layer '{name}'")
 
 
-def _walk(function: func.FuncOp) -> tuple[snn.EncodeOp, list]:
+def _walk(function: func.FuncOp) -> tuple[snn.EncodeOp | snn.LayerInputOp, list]:
     ops = [op for op in function.body.ops if not isinstance(op, func.ReturnOp)]
     location = f"func @{function.sym_name.data}"
-    if not ops or not isinstance(ops[0], snn.EncodeOp):
-        raise E3NEError("the network must start with snn.encode", location=location)
+    if not ops or not isinstance(ops[0], snn.EncodeOp | snn.LayerInputOp):
+        raise E3NEError("the network must start with snn.encode (or snn.layer_input, for a slice)", location=location)
     for op in ops:
         if isinstance(op, snn.ComputeOp) and not op.is_quantized():
             raise E3NEError(f"{op.name} is still float; run snn-quantize first", location=location)
@@ -176,6 +177,8 @@ def lower_function(
         _, c, h, w = shape
     elif len(shape) == 2:
         w = min(shape[1], INPUT_WORD_BITS)
+        if isinstance(encode, snn.LayerInputOp) and encode.row_width is not None:
+            w = encode.row_width.value.data  # the row width of the producer's buffer
         c, h = snnhw.ceil_div(shape[1], w), 1
     else:
         raise E3NEError(f"input of shape {'x'.join(map(str, shape))} is not supported; use (1, F) or (1, C, H, W)")
@@ -324,7 +327,8 @@ def lower_function(
             )
         stages.append(unit)
         source = target
-    if not stages or not isinstance(stages[-1], snnhw.LinearUnitOp) or not stages[-1].is_output():
+    is_slice = isinstance(encode, snn.LayerInputOp)  # a slice may end in a hidden layer
+    if not stages or not (is_slice or isinstance(stages[-1], snnhw.LinearUnitOp) and stages[-1].is_output()):
         raise E3NEError("the network must end with an output snn.linear (no neuron)", location=location)
     parallelism.check_layers(names)
     weighted = [s for s in stages if not isinstance(s, snnhw.PoolUnitOp)]

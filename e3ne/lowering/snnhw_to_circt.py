@@ -17,6 +17,9 @@ An off-chip ROM (`kind = "offchip"`) becomes an `e3ne_axi_weight_buffer` extern 
 double buffer and AXI read master of e3ne_primitives.sv) between its unit and the top's
 AXI port; the units' AXI outputs are ORed at the top (only the running stage's buffer
 drives them, stages run one after another).
+
+A slice that ends in a hidden layer (`snn.layer_input` ... `snn.radix_neuron`) has
+`result_addr`/`result_data` instead: a read port of its last bit-plane buffer.
 """
 
 from __future__ import annotations
@@ -175,6 +178,8 @@ def lower_accelerator(accelerator: snnhw.AcceleratorOp) -> list:
     source = stages[0].input_buffer()
     logits = stages[-1].output_buffer()
     logit_bits = logits.word_width.value.data
+    # a slice ending in a hidden layer: the host reads its bit-plane buffer instead of logits
+    read = "logit" if isinstance(logits, snnhw.LogitBufferOp) else "result"
     top = ModuleBuilder(
         net,
         [
@@ -182,12 +187,12 @@ def lower_accelerator(accelerator: snnhw.AcceleratorOp) -> list:
             Port("in_we", 1),
             Port("in_addr", bits_for(source.depth.value.data)),
             Port("in_data", source.word_width.value.data),
-            Port("logit_addr", bits_for(logits.depth.value.data)),
+            Port(f"{read}_addr", bits_for(logits.depth.value.data)),
             *([Port(name, bits) for name, bits in axi_inputs(axi_width).items()] if offchip else []),
         ],
         [
             Port("done", 1),
-            Port("logit_data", logit_bits),
+            Port(f"{read}_data", logit_bits),
             *([Port(name, bits) for name, bits in AXI_READ_OUTPUTS.items()] if offchip else []),
         ],
     )
@@ -242,9 +247,9 @@ def lower_accelerator(accelerator: snnhw.AcceleratorOp) -> list:
         top.connect(controller_op, f"{stage.symbol}_done", unit["done"])
     memories[source.symbol].connect(we=top.inputs["in_we"], waddr=top.inputs["in_addr"], wdata=top.inputs["in_data"])
     logit_mem = memories[logits.symbol]
-    logit_mem.connect(raddr=top.inputs["logit_addr"])
+    logit_mem.connect(raddr=top.inputs[f"{read}_addr"])
     axi = {name: top.or_(*drivers) for name, drivers in axi_drivers.items() if drivers}
-    module = top.finish({"done": controller["done"], "logit_data": logit_mem.data, **axi})
+    module = top.finish({"done": controller["done"], f"{read}_data": logit_mem.data, **axi})
     module.attributes["e3ne.cycles"] = IntegerAttr(schedule.cycles.value.data, 64)
     module.attributes["e3ne.top"] = StringAttr(net)
     ops.append(module)

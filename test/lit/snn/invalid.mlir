@@ -341,3 +341,27 @@ func.func @flatten_element_type(%x: tensor<1x1x4x4xui4>) -> tensor<1x16xf32> {
   %0 = snn.flatten %x : tensor<1x1x4x4xui4> -> tensor<1x16xf32>
   func.return %0 : tensor<1x16xf32>
 }
+
+// -----
+
+// CHECK: Operation does not verify: snn.layer_input takes unsigned T-bit activations (ui<T>), got tensor<1x4xf32>
+func.func @layer_input_float(%x: tensor<1x4xf32>) -> tensor<1x4xf32> {
+  %0 = snn.layer_input %x : tensor<1x4xf32> -> tensor<1x4xf32>
+  func.return %0 : tensor<1x4xf32>
+}
+
+// -----
+
+// CHECK: Operation does not verify: result type tensor<1x4xui3> must equal the input type tensor<1x4xui2>
+func.func @layer_input_type(%x: tensor<1x4xui2>) -> tensor<1x4xui3> {
+  %0 = snn.layer_input %x : tensor<1x4xui2> -> tensor<1x4xui3>
+  func.return %0 : tensor<1x4xui3>
+}
+
+// -----
+
+// CHECK: Operation does not verify: row_width applies to flat (N, F) inputs, got shape 1x1x2x2
+func.func @layer_input_row_width(%x: tensor<1x1x2x2xui2>) -> tensor<1x1x2x2xui2> {
+  %0 = snn.layer_input %x {row_width = 2 : i64} : tensor<1x1x2x2xui2> -> tensor<1x1x2x2xui2>
+  func.return %0 : tensor<1x1x2x2xui2>
+}

@@ -1,0 +1,256 @@
+"""Per-layer bit-exact RTL verification (`e3ne simulate BUILD --per-layer`).
+
+For each hardware stage of a network (conv with its fused pooling, stand-alone pooling,
+linear) `verify_layers` builds a one-stage accelerator from the same quantized snn IR
+(`snn-slice-layer`) with the same parallelism as the whole build, loads it with the golden
+model's integer activations at that stage's input (bit-planes through the normal input
+port), reads the stage's whole output (its bit-plane buffer through `result_addr`/
+`result_data`, or the logits) and compares every value with the golden model's output of
+that stage. One Verilator build per stage, then all images in one simulation.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+from xdsl.context import Context
+from xdsl.dialects.builtin import ModuleOp
+
+from e3ne.errors import E3NEError
+from e3ne.passes.common import network_function
+from e3ne.passes.slice_layer import Stage, network_stages, slice_function
+
+LOCAL_NAMES = {"conv": "conv1", "pool": "pool1", "linear": "fc1"}  # the stage's name inside its slice
+
+
+@dataclass
+class LayerCheck:
+    """The outcome of one stage: values compared, mismatches, cycles, times."""
+
+    layer: str
+    kind: str
+    values: int
+    mismatches: int
+    cycles_measured: int
+    cycles_scheduled: int
+    first_mismatches: list[dict] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class GoldenLayer:
+    """The golden model's integer values at one stage's input and output, (N, ...) int64."""
+
+    stage: Stage
+    inputs: np.ndarray
+    outputs: np.ndarray
+
+
+def golden_layers(quant_module: ModuleOp, x: np.ndarray, fuse_pooling: bool = True) -> list[GoldenLayer]:
+    """Run the golden model once on float images `x` and cut its values at stage borders."""
+    from e3ne.interpreters.golden import run_golden
+
+    stages = network_stages(network_function(quant_module), fuse_pooling)
+    _, record = run_golden(quant_module, x, record=True)
+    return [
+        GoldenLayer(stage, record[stage.input.owner], record[stage.output])
+        for stage in stages
+    ]
+
+
+def full_build_layers(quant_module: ModuleOp, parallelism: str | None = None, fuse_pooling: bool = True) -> list[dict]:
+    """The manifest's `layers` of the whole network's hardware (lowered to snnhw only)."""
+    from e3ne.backend.build import describe
+    from e3ne.dialects import snnhw
+    from e3ne.lowering.pipeline import infer_widths
+    from e3ne.lowering.snn_to_snnhw import LowerSnnToSnnhw
+
+    module = quant_module.clone()
+    ctx = Context()
+    infer_widths(ctx, module)
+    LowerSnnToSnnhw(parallelism=parallelism or "", fuse_pooling=fuse_pooling).apply(ctx, module)
+    accelerator = next(op for op in module.body.ops if isinstance(op, snnhw.AcceleratorOp))
+    return describe(accelerator)["layers"]
+
+
+def fused_pooling(layers: list[dict]) -> bool | None:
+    """Whether the build fused pooling into conv units (None: no conv unit could tell)."""
+    convs = [layer for layer in layers if layer["kind"] == "conv"]
+    if any(layer["pool"] is not None for layer in convs):
+        return True
+    return None
+
+
+def slice_parallelism(stage: Stage, layer: dict) -> str:
+    """The parallelism setting that gives the slice's stage the whole build's unit."""
+    name = LOCAL_NAMES[stage.kind]
+    if layer["kind"] == "conv":
+        keys = {"columns": layer["columns"], "channels": layer["channels"], "units": layer["units"]}
+    elif layer["kind"] == "linear":
+        keys = {"P": layer["parallelism"], "Q": layer.get("input_parallelism", 1)}
+    else:
+        return ""
+    return ",".join(f"{name}.{key}={value}" for key, value in keys.items())
+
+
+def slice_memory(stage: Stage, layer: dict, axi: dict | None) -> dict:
+    """`build_hardware` arguments that place the slice's weights where the build has them."""
+    if layer.get("weights") != "offchip":
+        return {}
+    if axi is None:
+        raise E3NEError(f"layer {stage.name} streams its weights, but no memory model (hardware.json axi) was given")
+    return {
+        "offchip_weights": LOCAL_NAMES[stage.kind],
+        "axi_data_width": axi["data_width"],
+        "memory_latency": axi["memory_latency"],
+    }
+
+
+def _stages_for(quant_module: ModuleOp, layers: list[dict]) -> tuple[list[Stage], bool]:
+    """The snn stages matching the build's layers (fused pooling or not, whichever matches)."""
+    names = [layer["name"] for layer in layers]
+    function = network_function(quant_module)
+    preferred = fused_pooling(layers)
+    for fuse in ([preferred] if preferred is not None else [True, False]):
+        stages = network_stages(function, fuse)
+        if [s.name for s in stages] == names:
+            return stages, fuse
+    raise E3NEError(
+        f"the build's layers ({', '.join(names)}) do not match the quantized network's stages",
+        hint="recompile the build from this snn.quant.mlir",
+    )
+
+
+def _row_width(index: int, stage: Stage, layers: list[dict]) -> int | None:
+    """A flat input read from a previous linear unit's buffer has rows of that unit's P."""
+    from e3ne.dialects import snn
+
+    if index == 0 or len(snn.shape_of(stage.input)) != 2 or layers[index - 1]["kind"] != "linear":
+        return None
+    return layers[index - 1]["parallelism"]
+
+
+def _mismatches(rtl: np.ndarray, golden: np.ndarray, limit: int = 5) -> list[dict]:
+    images, indices = np.nonzero(rtl != golden)
+    return [
+        {"image": int(i), "index": int(k), "rtl": int(rtl[i, k]), "golden": int(golden[i, k])}
+        for i, k in zip(images[:limit], indices[:limit])
+    ]
+
+
+def verify_layers(
+    quant_module: ModuleOp,
+    x: np.ndarray,
+    work_dir: Path,
+    layers: list[dict] | None = None,
+    parallelism: str | None = None,
+    only: list[str] | None = None,
+    golden: list[GoldenLayer] | None = None,
+    progress: Callable[[str], None] = print,
+    axi: dict | None = None,
+) -> list[LayerCheck]:
+    """Check every stage (or the stages named in `only`) of the network bit-exactly in RTL.
+
+    `layers` is the whole build's manifest `layers` (hardware.json); without it the network is
+    lowered with `parallelism` to find them. `golden` (from `golden_layers`) may be given to
+    reuse or alter the reference values. Each stage is built under `work_dir/<stage>`.
+    A layer whose weights are off-chip in the build (`layers[*]["weights"]`) streams them in
+    its slice too, under the build's memory model `axi` (hardware.json "axi").
+    """
+    from e3ne.backend.build import build_hardware
+    from e3ne.backend.simulate import build_simulator, run_rtl
+
+    work_dir = Path(work_dir)
+    x = np.asarray(x)
+    if layers is None:
+        layers = full_build_layers(quant_module, parallelism)
+    stages, fuse = _stages_for(quant_module, layers)
+    if only:
+        unknown = sorted(set(only) - {s.name for s in stages})
+        if unknown:
+            raise E3NEError(f"no layer {', '.join(unknown)}", hint="layers: " + ", ".join(s.name for s in stages))
+    if golden is None:
+        progress(f"golden model on {len(x)} images")
+        golden = golden_layers(quant_module, x, fuse)
+    function = network_function(quant_module)
+    checks: list[LayerCheck] = []
+    for index, (stage, layer, reference) in enumerate(zip(stages, layers, golden)):
+        if only and stage.name not in only:
+            continue
+        progress(f"{stage.name}: one-layer accelerator, Verilator build, {len(x)} images")
+        seconds: dict[str, float] = {}
+        began = time.monotonic()
+        sliced = ModuleOp([slice_function(function, stage, _row_width(index, stage, layers))])
+        directory = work_dir / stage.name
+        manifest = build_hardware(
+            sliced, directory, parallelism=slice_parallelism(stage, layer) or None, fuse_pooling=fuse,
+            progress=lambda _: None, **slice_memory(stage, layer, axi),
+        )
+        seconds["build"] = time.monotonic() - began
+        if manifest["cycles_expected"] != layer["cycles"]:
+            raise E3NEError(
+                f"layer {stage.name}: the one-layer accelerator is scheduled for {manifest['cycles_expected']} cycles, "
+                f"the whole build's stage for {layer['cycles']}; it is not the same unit",
+                location=str(directory),
+            )
+        began = time.monotonic()
+        build_simulator(directory, progress=lambda _: None)
+        seconds["verilator"] = time.monotonic() - began
+        began = time.monotonic()
+        values, cycles = run_rtl(directory, reference.inputs, progress=lambda _: None)
+        seconds["run"] = time.monotonic() - began
+        expected = reference.outputs.reshape(len(x), -1)
+        if values.shape != expected.shape:
+            raise E3NEError(
+                f"layer {stage.name}: the RTL returned {values.shape[1]} values per image, the golden model "
+                f"{expected.shape[1]}",
+                location=str(directory),
+            )
+        wrong = int(np.count_nonzero(values != expected))
+        check = LayerCheck(
+            layer=stage.name,
+            kind=layer["kind"],
+            values=int(expected.size),
+            mismatches=wrong,
+            cycles_measured=int(cycles.max()) if len(cycles) else 0,
+            cycles_scheduled=int(layer["cycles"]),
+            first_mismatches=_mismatches(values, expected),
+            seconds={key: round(value, 2) for key, value in seconds.items()},
+        )
+        progress(
+            f"{stage.name}: {check.values} values, {wrong} mismatches, {check.cycles_measured}/"
+            f"{check.cycles_scheduled} cycles (build {seconds['build']:.1f} s, verilator {seconds['verilator']:.1f} s, "
+            f"run {seconds['run']:.1f} s)"
+        )
+        checks.append(check)
+    return checks
+
+
+def table(checks: list[LayerCheck]) -> str:
+    """The per-layer table: layer, kind, values compared, mismatches, cycles measured/scheduled."""
+    rows = [("layer", "kind", "values", "mismatches", "cycles", "scheduled")]
+    rows += [
+        (c.layer, c.kind, str(c.values), str(c.mismatches), str(c.cycles_measured), str(c.cycles_scheduled))
+        for c in checks
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return "\n".join(
+        "  ".join(cell.ljust(w) if i < 2 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths)))
+        for row in rows
+    )
+
+
+def write_report(checks: list[LayerCheck], path: Path, images: int) -> dict:
+    report = {
+        "images": images,
+        "layers": [asdict(c) for c in checks],
+        "mismatches": sum(c.mismatches for c in checks),
+        "cycle_mismatches": [c.layer for c in checks if c.cycles_measured != c.cycles_scheduled],
+    }
+    Path(path).write_text(json.dumps(report, indent=2) + "\n")
+    return report
