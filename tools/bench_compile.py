@@ -8,7 +8,7 @@ does (T=6, b=6, --target xcvu13p, randomly initialised weights from
 e3ne.random_weights, 256 synthetic calibration images) in a fresh Python process and
 prints, per stage, the wall time and the peak resident memory (RSS, sampled from
 /proc/self/statm every 5 ms; the last column is the process's getrusage peak over the whole
-compile). Stages: import (load the .pt, torch.fx, write snn.mlir), calibrate (fold batch
+compile; CPU time in parentheses, which depends much less on other load). Stages: import (load the .pt, torch.fx, write snn.mlir), calibrate (fold batch
 norm, activation statistics), quantize (quantize, infer widths, write snn.quant.mlir),
 snnhw (lower-snn-to-snnhw, write snnhw.mlir), hw (lower-snnhw-to-circt, write hw.mlir),
 verilog (CIRCT ExportVerilog), memory files (the .hex ROM images, testbench, manifest),
@@ -45,6 +45,7 @@ class StageRecorder:
         self.results: dict[str, dict] = {}
         self.current: str | None = None
         self.started = 0.0
+        self.cpu_started = 0.0
         self.peak = 0
         self.lock = threading.Lock()
         self.stop = threading.Event()
@@ -63,13 +64,14 @@ class StageRecorder:
                 self.peak = max(self.peak, value)
 
     def mark(self, name: str | None) -> None:
-        now = time.perf_counter()
+        now, cpu = time.perf_counter(), time.process_time()
         with self.lock:
             if self.current is not None:
-                entry = self.results.setdefault(self.current, {"seconds": 0.0, "peak_rss_mb": 0.0})
+                entry = self.results.setdefault(self.current, {"seconds": 0.0, "cpu_seconds": 0.0, "peak_rss_mb": 0.0})
                 entry["seconds"] += now - self.started
+                entry["cpu_seconds"] += cpu - self.cpu_started
                 entry["peak_rss_mb"] = max(entry["peak_rss_mb"], max(self.peak, self.rss()) / 2**20)
-            self.current, self.started, self.peak = name, now, self.rss()
+            self.current, self.started, self.cpu_started, self.peak = name, now, cpu, self.rss()
 
     def close(self) -> None:
         self.mark(None)
@@ -102,7 +104,6 @@ def child(model_name: str, width: float, out: Path) -> dict:
     from e3ne.random_weights import initialize
     from e3ne.targets import get_part
 
-    torch.set_num_threads(2)
     class_name, classes = MODELS[model_name]
     out.mkdir(parents=True, exist_ok=True)
     calibration, _ = synthetic((3, 32, 32), classes, 256, seed=0)
@@ -140,6 +141,7 @@ def child(model_name: str, width: float, out: Path) -> dict:
     report_build(out, quant, calibration, part, {"model": model_name, "width": width})
     recorder.close()
     total = time.perf_counter() - began
+    cpu_total = sum(entry["cpu_seconds"] for entry in recorder.results.values())
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     rtl_bytes = sum(p.stat().st_size for p in (out / "rtl").iterdir())
     return {
@@ -150,6 +152,8 @@ def child(model_name: str, width: float, out: Path) -> dict:
         "rtl_mb": rtl_bytes / 2**20,
         "stages": recorder.results,
         "total_seconds": total,
+        "total_cpu_seconds": cpu_total,
+        "load_average": os.getloadavg()[0],
         "peak_rss_mb": peak,
         "numpy": np.__version__,
     }
@@ -178,13 +182,21 @@ def table(results: list[dict]) -> str:
         cells = []
         for r in results:
             entry = r["stages"].get(stage)
-            cells.append("–" if entry is None else f"{entry['seconds']:.1f} s / {entry['peak_rss_mb'] / 1024:.2f} GB")
+            cells.append(
+                "–"
+                if entry is None
+                else f"{entry['seconds']:.1f} s ({entry['cpu_seconds']:.1f}) / {entry['peak_rss_mb'] / 1024:.2f} GB"
+            )
         lines.append(f"| {stage} | " + " | ".join(cells) + " |")
     lines.append(
         "| **total** | "
-        + " | ".join(f"**{r['total_seconds']:.1f} s / {r['peak_rss_mb'] / 1024:.2f} GB**" for r in results)
+        + " | ".join(
+            f"**{r['total_seconds']:.1f} s ({r['total_cpu_seconds']:.1f}) / {r['peak_rss_mb'] / 1024:.2f} GB**"
+            for r in results
+        )
         + " |"
     )
+    lines.append("| load average | " + " | ".join(f"{r['load_average']:.1f}" for r in results) + " |")
     lines.append("| RTL + .hex | " + " | ".join(f"{r['rtl_mb']:.0f} MB" for r in results) + " |")
     return "\n".join(lines)
 
@@ -200,7 +212,8 @@ def growth(results: list[dict]) -> list[str]:
         ratio = last["weights"] / first["weights"]
         lines.append(
             f"{name}: weights x{ratio:.1f} ({first['weights'] / 1e6:.2f} M -> {last['weights'] / 1e6:.2f} M): "
-            f"time x{last['total_seconds'] / first['total_seconds']:.1f}, "
+            f"wall time x{last['total_seconds'] / first['total_seconds']:.1f}, "
+            f"CPU time x{last['total_cpu_seconds'] / first['total_cpu_seconds']:.1f}, "
             f"peak memory x{last['peak_rss_mb'] / first['peak_rss_mb']:.1f}"
         )
     return lines
@@ -234,7 +247,10 @@ def main(argv: list[str] | None = None) -> int:
             results.append(result)
     out.mkdir(parents=True, exist_ok=True)
     (out / "bench_compile.json").write_text(json.dumps(results, indent=2) + "\n")
-    print("time / peak RSS per stage (T=6, b=6, xcvu13p, all weights on chip):\n")
+    print(
+        f"wall time (CPU time) / peak RSS per stage (T=6, b=6, xcvu13p, all weights on chip; {os.cpu_count()} CPUs; "
+        "load average = 1-minute load when the compile ended):\n"
+    )
     print(table(results))
     print()
     print("\n".join(growth(results)))
