@@ -1,5 +1,6 @@
 """Random but healthy weights for the large examples (AlexNet, VGG-11), for which no data set
-can be downloaded here: `examples/*/make_weights.py` use these two functions.
+can be downloaded here: `main` is the command line of `examples/*/make_weights.py` (3x32x32
+inputs, T = 6, b = 6), built on the two functions below.
 
 `initialize` draws He-normal weights (fixed seed), random batch-norm affine parameters
 (gamma in [0.5, 1.5], beta in [-0.2, 0.2]) and sets every batch norm's running mean and
