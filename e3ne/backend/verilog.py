@@ -100,7 +100,7 @@ def emit_verilog(module: ModuleOp) -> str:
 
 
 HEX_DIGITS = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
-HEX_CHUNK_ROWS = 1 << 16  # rows converted at a time (bounds the temporary bit arrays)
+HEX_CHUNK_BITS = 1 << 22  # bits converted at a time (bounds the temporary arrays to ~50 MB)
 
 
 def hex_text(data: np.ndarray, element_bits: int) -> str:
@@ -116,8 +116,9 @@ def hex_text(data: np.ndarray, element_bits: int) -> str:
     shifts = np.arange(element_bits, dtype=np.int64)
     weights = np.array([1, 2, 4, 8], dtype=np.uint8)
     parts = []
-    for start in range(0, rows.shape[0], HEX_CHUNK_ROWS):
-        chunk = rows[start : start + HEX_CHUNK_ROWS]
+    chunk_rows = max(1, HEX_CHUNK_BITS // max(1, word_bits))
+    for start in range(0, rows.shape[0], chunk_rows):
+        chunk = rows[start : start + chunk_rows]
         # (rows, lanes, element_bits) bits, LSB first; two's complement comes from the shift.
         bits = ((chunk[:, :, None] >> shifts) & 1).astype(np.uint8).reshape(len(chunk), word_bits)
         bits = np.pad(bits, ((0, 0), (0, digits * 4 - word_bits)))

@@ -47,7 +47,8 @@ def _hex_words_reference(data: np.ndarray, element_bits: int) -> list[str]:
 
 @pytest.mark.parametrize(
     "rows, lanes, bits",
-    [(1, 1, 1), (7, 1, 3), (33, 3, 5), (100, 16, 6), (5, 8, 24), (3, 2, 32), (70000, 4, 6), (9, 5, 63)],
+    # (3000, 256, 6): 1,536-bit words, more rows than one conversion chunk holds
+    [(1, 1, 1), (7, 1, 3), (33, 3, 5), (100, 16, 6), (5, 8, 24), (3, 2, 32), (70000, 4, 6), (3000, 256, 6), (9, 5, 63)],
 )
 def test_hex_text_is_byte_identical_to_the_reference_loop(rows, lanes, bits):
     rng = np.random.default_rng(rows * lanes * bits)
