@@ -99,24 +99,40 @@ def emit_verilog(module: ModuleOp) -> str:
     return out.getvalue() + "\n// ----- memory wrappers (primitives: e3ne_primitives.sv)\n" + wrappers
 
 
-def hex_words(data: np.ndarray, element_bits: int) -> list[str]:
-    """Rows of signed lanes -> hex words, lane 0 in the lowest bits (vectorised: ROMs of
-    large layers hold millions of weights)."""
+HEX_DIGITS = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
+HEX_CHUNK_BITS = 1 << 22  # bits converted at a time (bounds the temporary arrays to ~50 MB)
+
+
+def hex_text(data: np.ndarray, element_bits: int) -> str:
+    """Rows of signed lanes -> one hex word per line, lane 0 in the lowest bits (numpy, no per-weight loop).
+
+    Each row's lanes, two's complement in `element_bits`, are concatenated lane 0 first
+    into one little-endian bit string, padded to whole hex digits and printed MSB first.
+    """
     rows = np.asarray(data, dtype=np.int64).reshape(data.shape[0], -1)
-    word_bits = rows.shape[1] * element_bits
+    lanes = rows.shape[1]
+    word_bits = lanes * element_bits
     digits = max(1, -(-word_bits // 4))
-    words: list[str] = []
     shifts = np.arange(element_bits, dtype=np.int64)
-    chunk = max(1, (1 << 22) // max(1, word_bits))
-    for start in range(0, rows.shape[0], chunk):
-        block = rows[start : start + chunk]
-        # (rows, lanes, element_bits) two's-complement bits, lane 0 / bit 0 first
-        bits = ((block[:, :, None] >> shifts) & 1).reshape(block.shape[0], word_bits).astype(np.uint8)
+    weights = np.array([1, 2, 4, 8], dtype=np.uint8)
+    parts = []
+    chunk_rows = max(1, HEX_CHUNK_BITS // max(1, word_bits))
+    for start in range(0, rows.shape[0], chunk_rows):
+        chunk = rows[start : start + chunk_rows]
+        # (rows, lanes, element_bits) bits, LSB first; two's complement comes from the shift.
+        bits = ((chunk[:, :, None] >> shifts) & 1).astype(np.uint8).reshape(len(chunk), word_bits)
         bits = np.pad(bits, ((0, 0), (0, digits * 4 - word_bits)))
-        nibbles = bits.reshape(block.shape[0], digits, 4) @ np.array([1, 2, 4, 8], dtype=np.uint8)
-        text = np.frombuffer(b"0123456789abcdef", dtype="S1")[nibbles[:, ::-1]]
-        words.extend(text.view(f"S{digits}").ravel().astype(str).tolist())
-    return words
+        nibbles = bits.reshape(len(chunk), digits, 4) @ weights
+        text = np.empty((len(chunk), digits + 1), dtype=np.uint8)
+        text[:, :digits] = HEX_DIGITS[nibbles[:, ::-1]]
+        text[:, digits] = ord("\n")
+        parts.append(text.tobytes().decode("ascii"))
+    return "".join(parts)
+
+
+def hex_words(data: np.ndarray, element_bits: int) -> list[str]:
+    """Rows of signed lanes -> hex words, lane 0 in the lowest bits."""
+    return hex_text(data, element_bits).splitlines()
 
 
 def write_memory_files(module: ModuleOp, directory: Path) -> list[Path]:
@@ -130,7 +146,7 @@ def write_memory_files(module: ModuleOp, directory: Path) -> list[Path]:
         name = parameters.data["INIT_FILE"].data
         bits = init.get_element_type().width.data
         path = directory / name
-        path.write_text("\n".join(hex_words(dense_to_numpy(init), bits)) + "\n")
+        path.write_text(hex_text(dense_to_numpy(init), bits))
         written.append(path)
     return written
 

@@ -4,6 +4,9 @@
 3x32x32 input; every convolution is 3x3 with padding 1, followed by batch norm and ReLU;
 pooling is 2x2 max, so five poolings leave 512x1x1 features for the classifier. About
 28.5 M weights (9.2 M in the convolutions, 19.3 M in the fully connected layers).
+
+`VGG11(width=0.5)` scales every channel and hidden feature count (for the compile-time
+benchmark, tools/bench_compile.py); the default is the network above.
 """
 
 from torch import nn
@@ -12,7 +15,7 @@ CONFIG = [64, "M", 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"]
 
 
 class VGG11(nn.Module):
-    def __init__(self, num_classes: int = 100):
+    def __init__(self, num_classes: int = 100, width: float = 1.0):
         super().__init__()
         layers: list[nn.Module] = []
         channels = 3
@@ -20,6 +23,7 @@ class VGG11(nn.Module):
             if item == "M":
                 layers.append(nn.MaxPool2d(2))
                 continue
+            item = max(1, round(item * width))
             layers += [
                 nn.Conv2d(channels, item, kernel_size=3, padding=1, bias=False),
                 nn.BatchNorm2d(item),
@@ -27,15 +31,16 @@ class VGG11(nn.Module):
             ]
             channels = item
         self.features = nn.Sequential(*layers)
+        hidden = max(1, round(4096 * width))
         self.classifier = nn.Sequential(
             nn.Flatten(),
-            nn.Linear(512, 4096),
+            nn.Linear(channels, hidden),
             nn.ReLU(inplace=True),
             nn.Dropout(0.5),
-            nn.Linear(4096, 4096),
+            nn.Linear(hidden, hidden),
             nn.ReLU(inplace=True),
             nn.Dropout(0.5),
-            nn.Linear(4096, num_classes),
+            nn.Linear(hidden, num_classes),
         )
 
     def forward(self, x):

@@ -10,7 +10,7 @@ from xdsl.dialects.builtin import Float32Type, ModuleOp, TensorType
 from xdsl.ir import Block, Region
 
 from e3ne.backend.testbench import input_words
-from e3ne.backend.verilog import hex_words
+from e3ne.backend.verilog import hex_text, hex_words
 from e3ne.dense import numpy_to_dense
 from e3ne.dialects import snn, snnhw
 from e3ne.errors import E3NEError
@@ -29,6 +29,34 @@ def test_pack_weights_groups_lanes_and_pads():
 
 def test_hex_words_pack_lane0_lowest():
     assert hex_words(np.array([[1, -1], [-8, 7]]), 4) == ["f1", "78"]
+
+
+def _hex_words_reference(data: np.ndarray, element_bits: int) -> list[str]:
+    """The original per-weight Python loop that the vectorised `hex_text` replaced."""
+    rows = np.asarray(data, dtype=np.int64).reshape(data.shape[0], -1)
+    digits = max(1, -(-(rows.shape[1] * element_bits) // 4))
+    mask = (1 << element_bits) - 1
+    words = []
+    for row in rows:
+        word = 0
+        for lane, value in enumerate(row.tolist()):
+            word |= (int(value) & mask) << (lane * element_bits)
+        words.append(f"{word:0{digits}x}")
+    return words
+
+
+@pytest.mark.parametrize(
+    "rows, lanes, bits",
+    # (3000, 256, 6): 1,536-bit words, more rows than one conversion chunk holds
+    [(1, 1, 1), (7, 1, 3), (33, 3, 5), (100, 16, 6), (5, 8, 24), (3, 2, 32), (70000, 4, 6), (3000, 256, 6), (9, 5, 63)],
+)
+def test_hex_text_is_byte_identical_to_the_reference_loop(rows, lanes, bits):
+    rng = np.random.default_rng(rows * lanes * bits)
+    data = rng.integers(-(1 << (bits - 1)), 1 << (bits - 1), size=(rows, lanes), dtype=np.int64)
+    data[0, 0] = -(1 << (bits - 1))  # extremes
+    data[-1, -1] = (1 << (bits - 1)) - 1
+    expected = "".join(word + "\n" for word in _hex_words_reference(data, bits))
+    assert hex_text(data, bits) == expected
 
 
 def test_input_words_follow_the_address_formula():
