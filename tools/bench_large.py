@@ -8,6 +8,12 @@ calibration set is 32 random 3x32x32 images in [0, 1], which is enough for resou
 cycles (they do not depend on the weight values beyond the widths quantization derives).
 
     python tools/bench_large.py [--models alexnet,vgg11] [--parts xcvu13p,xczu9eg] [--out build/bench_large]
+                                [--simulate]
+
+`--simulate` also compiles each chosen design (`e3ne compile --parallelism auto --target PART`,
+the same pick) and runs one synthetic image through its RTL in Verilator, off-chip weights
+served by the testbench's AXI memory model: mismatches against the golden model, measured
+and scheduled cycles, compile and simulation wall time (several minutes per design).
 """
 
 from __future__ import annotations
@@ -86,11 +92,40 @@ def default_decisions(spec: str, weights: Path, calibration: Path, parts: list[s
     return result
 
 
+def compile_and_simulate(out: Path, model: str, part: str, spec: str, weights: Path, calibration: Path) -> dict:
+    """The chosen design for `part`, compiled and simulated on one synthetic image."""
+    data = out / "synthetic_1x3x32x32.npz"
+    if not data.is_file():
+        subprocess.run([sys.executable, "-m", "e3ne.datasets", "synthetic", str(data), "--shape", "3,32,32",
+                        "--classes", "10", "--seed", "1", "--limit", "1"], check=True, capture_output=True)  # fmt: skip
+    build = out / f"build_{model}_{part}"
+    argv = [sys.executable, "-m", "e3ne.cli", "compile", spec, "--weights", str(weights), "--input-shape", "3,32,32",
+            "--calibration", str(calibration), "--time-steps", "6", "--weight-bits", "6", "--target", part,
+            "--parallelism", "auto", "-o", str(build)]  # fmt: skip
+    status, compile_s, compile_mb = run_measured(argv, out / f"compile_{model}_{part}.log")
+    if status != 0:
+        return {"status": status, "compile_s": round(compile_s, 1)}
+    argv = [sys.executable, "-m", "e3ne.cli", "simulate", str(build), "--data", str(data)]
+    status, simulate_s, _ = run_measured(argv, out / f"simulate_{model}_{part}.log")
+    summary = json.loads((build / "sim" / "summary.json").read_text()) if status in (0, 1) else {}
+    print(f"{model} {part}: compile {compile_s:.1f} s, simulate {simulate_s:.1f} s", file=sys.stderr)
+    return {
+        "status": status,
+        "compile_s": round(compile_s, 1),
+        "compile_peak_mb": round(compile_mb),
+        "simulate_s": round(simulate_s, 1),
+        "mismatches": summary.get("mismatches"),
+        "cycles_measured": summary.get("cycles_per_image"),
+        "cycles_expected": summary.get("cycles_expected"),
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--models", default="alexnet,vgg11")
     parser.add_argument("--parts", default="xcvu13p,xczu9eg")
     parser.add_argument("--out", default="build/bench_large")
+    parser.add_argument("--simulate", action="store_true", help="compile each chosen design and simulate one image")
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -111,6 +146,8 @@ def main() -> int:
                          "peak_mb": round(peak_mb), "designs": explored["designs"], "space": explored["space"],
                          "chosen": chosen})  # fmt: skip
             print(f"{model} {part}: explore {seconds:.1f} s, {peak_mb:.0f} MB", file=sys.stderr)
+            if args.simulate and chosen is not None:
+                rows[-1]["rtl"] = compile_and_simulate(out, model, part, spec, weights, calibration)
     (out / "bench_large.json").write_text(json.dumps({"explore": rows, "default_parallelism": defaults}, indent=2) + "\n")
 
     print("| model | part | fits | cycles | latency | LUT | FF | BRAM36 | off-chip layers | explore time | peak memory |")
@@ -139,7 +176,20 @@ def main() -> int:
                 f"| {model} | {part} | {', '.join(d['offchip']) or 'none'} | {d['onchip_bram']:,g} | {d['bram']:,g} | "
                 f"{d['cycles']:,} | {d['latency_us'] / 1000:,.2f} ms | {d['bytes_per_image'] / 1e6:,.1f} MB |"
             )
-    return 0 if all(row["status"] == 0 for row in rows) else 1
+    if args.simulate:
+        print()
+        print("The chosen designs in RTL (one synthetic image, Verilator):")
+        print("| model | part | mismatches | cycles measured | cycles scheduled | compile | build + simulate |")
+        print("| --- | --- | --- | --- | --- | --- | --- |")
+        for row in rows:
+            rtl = row.get("rtl")
+            if rtl:
+                print(
+                    f"| {row['model']} | {row['part']} | {rtl.get('mismatches')} | {rtl.get('cycles_measured') or 0:,} | "
+                    f"{rtl.get('cycles_expected') or 0:,} | {rtl['compile_s']} s | {rtl.get('simulate_s')} s |"
+                )
+    failed = [row for row in rows if row["status"] != 0 or row.get("rtl", {}).get("status", 0) != 0]
+    return 0 if not failed else 1
 
 
 if __name__ == "__main__":

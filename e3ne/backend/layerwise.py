@@ -65,6 +65,14 @@ def golden_layers(quant_module: ModuleOp, x: np.ndarray, fuse_pooling: bool = Tr
 
 def full_build_layers(quant_module: ModuleOp, parallelism: str | None = None, fuse_pooling: bool = True) -> list[dict]:
     """The manifest's `layers` of the whole network's hardware (lowered to snnhw only)."""
+    return full_build(quant_module, parallelism, fuse_pooling)["layers"]
+
+
+def full_build(
+    quant_module: ModuleOp, parallelism: str | None = None, fuse_pooling: bool = True, offchip_weights: str = "none"
+) -> dict:
+    """The manifest (hardware.json without files) of the whole network's hardware, lowered to
+    snnhw only: `layers`, and `axi` when some weights are off-chip."""
     from e3ne.backend.build import describe
     from e3ne.dialects import snnhw
     from e3ne.lowering.pipeline import infer_widths
@@ -73,9 +81,11 @@ def full_build_layers(quant_module: ModuleOp, parallelism: str | None = None, fu
     module = quant_module.clone()
     ctx = Context()
     infer_widths(ctx, module)
-    LowerSnnToSnnhw(parallelism=parallelism or "", fuse_pooling=fuse_pooling).apply(ctx, module)
+    LowerSnnToSnnhw(parallelism=parallelism or "", fuse_pooling=fuse_pooling, offchip_weights=offchip_weights).apply(
+        ctx, module
+    )
     accelerator = next(op for op in module.body.ops if isinstance(op, snnhw.AcceleratorOp))
-    return describe(accelerator)["layers"]
+    return describe(accelerator)
 
 
 def fused_pooling(layers: list[dict]) -> bool | None:

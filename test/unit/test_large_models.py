@@ -1,7 +1,9 @@
 """AlexNet (CIFAR-10) and VGG-11 (CIFAR-100) end to end at T=6, b=6: randomly initialised
 weights (examples/*/make_weights.py, activity-checked), synthetic 32x32x3 images, `e3ne
 compile` to SystemVerilog and `e3ne simulate` of one full inference in Verilator: zero
-logit mismatches against the golden model and measured cycles equal to the static schedule.
+logit mismatches against the golden model and measured cycles equal to the static schedule,
+for the design `e3ne compile --target xczu9eg` makes (it fits; the largest layers' weights
+stream through the AXI4 read port from the testbench's memory model).
 
 Slow (each model: ~30 s compile, 30-70 s Verilator build, 20-60 s for the ~10-15 M cycles of
 one image on this 2-core machine), so marked `slow`: `python -m pytest -m slow
@@ -28,8 +30,10 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 IMAGES = 1
 # folder, class, classes
 MODELS = [("alexnet", "AlexNet", 10), ("vgg11", "VGG11", 100)]
-# Extra `e3ne compile` options (all weights on chip for now; the off-chip configuration goes here).
-COMPILE_OPTIONS: list[str] = ["--target", "xcvu13p"]
+# xczu9eg (ZCU102), the smaller of the two parts: `--offchip-weights auto` (the default) streams
+# AlexNet's fc1, fc2 and VGG-11's conv6-8, fc1, fc2 from the testbench's AXI memory model.
+COMPILE_OPTIONS: list[str] = ["--target", "xczu9eg"]
+OFFCHIP = {"alexnet": ["fc1", "fc2"], "vgg11": ["conv6", "conv7", "conv8", "fc1", "fc2"]}
 
 
 def example_class(folder: str, class_name: str):
@@ -62,3 +66,6 @@ def test_full_inference_bit_exact(tmp_path, capsys, folder, class_name, classes)
     assert summary["cycles_per_image"] == summary["cycles_min"] == manifest["cycles_expected"]
     assert manifest["cycles_expected"] == sum(layer["cycles"] for layer in manifest["layers"])
     assert manifest["logits"]["count"] == classes
+    assert [layer["name"] for layer in manifest["axi"]["layers"]] == OFFCHIP[folder]
+    report = json.loads((build / "report.json").read_text())
+    assert report["fits"] and report["offchip"]["layers"] == OFFCHIP[folder]

