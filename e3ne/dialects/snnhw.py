@@ -103,7 +103,7 @@ def offchip_issue_cycles(groups: int, group_cycles: int, fetch: int) -> int:
     Closed form of that recurrence (by induction on g): with fetch <= group_cycles every
     later fetch hides behind the previous group and C_g = fetch + (g+1)*group_cycles; with
     fetch > group_cycles the bus is the bottleneck and C_g = (g+1)*fetch + group_cycles.
-    test_offchip.py checks it against the recurrence itself.
+    test_offchip_cost.py checks it against the recurrence itself.
     """
     return max(fetch + groups * group_cycles, groups * fetch + group_cycles) + 1
 

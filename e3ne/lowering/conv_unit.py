@@ -226,8 +226,7 @@ def build_conv_unit(unit: snnhw.ConvUnitOp, module_name: str):
             acc.drive(b.add(base, total), valid1)
         accumulators.append(bank)
     bias_bits = unit.bias_bits()
-    bias = b.register("bias_hold", lanes * bias_bits)
-    bias.drive(b.inputs["bias_data"], block_end1)
+    bias = b.lane_hold("bias_hold", b.inputs["bias_data"], lanes, bias_bits, block_end1)
 
     # ---- stage 2: bias, neuron, assembly of the row, shadow bank drain
     load_block = b.delay(block_end1, "load_block")
@@ -238,7 +237,7 @@ def build_conv_unit(unit: snnhw.ConvUnitOp, module_name: str):
     values = [
         [
             rounded_radix_neuron(
-                b, b.add(b.sext(acc.value, bias_bits), b.extract(bias.value, lane * bias_bits, bias_bits)), shift, time_steps
+                b, b.add(b.sext(acc.value, bias_bits), bias[lane]), shift, time_steps
             )
             for acc in accumulators[lane]
         ]

@@ -242,6 +242,15 @@ class ModuleBuilder:
         """A bank of `lanes` registers of `bits` each (one per parallel output)."""
         return [self.register(f"{name}{k}", bits) for k in range(lanes)]
 
+    def lane_hold(self, name: str, word: Value, lanes: int, bits: int, load: Value) -> list[Value]:
+        """Captures the `lanes` fields of `bits` of `word` (lane 0 lowest) when `load` is high,
+        one register per lane (no single register wider than a lane: tools limit constant
+        widths, e.g. Verilator's 65,536-bit literals)."""
+        bank = self.accumulator(name, lanes, bits)
+        for k, reg in enumerate(bank):
+            reg.drive(self.extract(word, k * bits, bits), load)
+        return [reg.value for reg in bank]
+
     # -- hierarchy: memories and submodules are instances
     def instance(
         self, name: str, module: str, inputs: dict[str, Value], outputs: dict[str, int]

@@ -169,13 +169,12 @@ def build_linear_unit(unit: snnhw.LinearUnitOp, module_name: str):
         doubled = b.mux(first_step1, b.shift_left(acc.value, 1), acc.value)
         base = b.mux(first_group1, zero, doubled)
         acc.drive(b.add(base, narrow_sum(b, weights, spikes, acc_bits)), valid1)
-    bias = b.register("bias_hold", p * acc_bits)
-    bias.drive(b.inputs["bias_data"], end_group1)
+    bias = b.lane_hold("bias_hold", b.inputs["bias_data"], p, acc_bits, end_group1)
 
     # ---- stage 2: bias, neuron, shadow bank; drain while the next group accumulates
     load = b.delay(end_group1, "load_shadow")
     load_last = b.delay(end_layer1, "load_last")
-    potentials = [b.add(acc.value, b.extract(bias.value, k * acc_bits, acc_bits)) for k, acc in enumerate(accumulators)]
+    potentials = [b.add(acc.value, bias[k]) for k, acc in enumerate(accumulators)]
     drain_cycles = unit.drain_cycles()
     draining = b.register("draining", 1)
     d, last_d = b.counter("drain_step", drain_cycles, draining.value, clear=load)

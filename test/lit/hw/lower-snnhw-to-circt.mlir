@@ -14,7 +14,9 @@
 // CHECK-NEXT:    %acc1 = seq.compreg
 // CHECK:         comb.mux %first_step1, %{{.*}}, %acc0 : i7
 // CHECK:         comb.mux %spike, %{{.*}}, %{{.*}} : i3
-// CHECK:         %bias_hold = seq.compreg %{{.*}}, %clk reset %rst, %{{.*}} : i14
+// The bias word is held lane by lane (P = 2 lanes of 7 bits).
+// CHECK:         %bias_hold0 = seq.compreg %{{.*}}, %clk reset %rst, %{{.*}} : i7
+// CHECK-NEXT:    %bias_hold1 = seq.compreg %{{.*}}, %clk reset %rst, %{{.*}} : i7
 // CHECK:         %spike_shadow0 = seq.compreg %{{.*}} : i2
 // CHECK:         %plane_addr = seq.compreg
 // CHECK:         hw.output %act_addr, %{{.*}}, %group, %draining, %plane_addr, %{{.*}}, %{{.*}} : i1, i4, i1, i1, i2, i2, i1
