@@ -7,6 +7,8 @@ estimator's error on LUT, FF, CARRY and BRAM.
 Builds and Yosys results are cached in --out (Yosys reruns only when the RTL is newer than
 synth.json); the estimate is always recomputed from BUILD/snnhw.mlir with the current cost
 model. Yosys takes ~1-2 min per MLP design and several minutes per CNN.
+`--cases offchip` runs the off-chip cases (weight buffers + AXI read masters instead of
+weight ROMs) and the on-chip twins not in the default list (~5 min on 2 cores).
 """
 
 from __future__ import annotations
