@@ -7,6 +7,8 @@ estimator's error on LUT, FF, CARRY and BRAM.
 Builds and Yosys results are cached in --out (Yosys reruns only when the RTL is newer than
 synth.json); the estimate is always recomputed from BUILD/snnhw.mlir with the current cost
 model. Yosys takes ~1-2 min per MLP design and several minutes per CNN.
+`--cases offchip` runs the off-chip cases (weight buffers + AXI read masters instead of
+weight ROMs) and the on-chip twins not in the default list (~5 min on 2 cores).
 """
 
 from __future__ import annotations
@@ -22,17 +24,27 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
 
-# name -> (example folder, class, input shape, parallelism setting ("" = compiler defaults))
+FANG_SMALL = "conv1.columns=13,conv1.channels=1,conv2.columns=5,conv2.channels=2,P=8"
+
+# name -> (example folder, class, input shape, parallelism setting ("" = compiler defaults),
+#          further `e3ne compile` options, e.g. off-chip weights)
 CASES = {
-    "mlp-p4": ("mlp", "MLP", "1,28,28", "P=4"),
-    "mlp-p16": ("mlp", "MLP", "1,28,28", "P=16"),
-    "mlp-p32": ("mlp", "MLP", "1,28,28", "P=32"),
-    "mlp-p16-q4": ("mlp", "MLP", "1,28,28", "P=16,fc1.Q=4"),
-    "fang-default": ("fang_cnn", "FangCNN", "1,28,28", ""),
-    "fang-small": ("fang_cnn", "FangCNN", "1,28,28", "conv1.columns=13,conv1.channels=1,conv2.columns=5,conv2.channels=2,P=8"),
-    "lenet5-default": ("lenet5", "LeNet5", "1,32,32", ""),
+    "mlp-p4": ("mlp", "MLP", "1,28,28", "P=4", ()),
+    "mlp-p16": ("mlp", "MLP", "1,28,28", "P=16", ()),
+    "mlp-p32": ("mlp", "MLP", "1,28,28", "P=32", ()),
+    "mlp-p16-q4": ("mlp", "MLP", "1,28,28", "P=16,fc1.Q=4", ()),
+    "fang-default": ("fang_cnn", "FangCNN", "1,28,28", "", ()),
+    "fang-small": ("fang_cnn", "FangCNN", "1,28,28", FANG_SMALL, ()),
+    "lenet5-default": ("lenet5", "LeNet5", "1,32,32", "", ()),
+    # off-chip weights: two-bank weight buffers + AXI4 read masters instead of weight ROMs
+    "mlp-p16-off": ("mlp", "MLP", "1,28,28", "P=16", ("--offchip-weights", "fc1")),
+    "mlp-p64-axi64-off": ("mlp", "MLP", "1,28,28", "P=16,fc1.P=64", ("--offchip-weights", "fc1", "--axi-width", "64")),
+    "mlp-p64-axi64": ("mlp", "MLP", "1,28,28", "P=16,fc1.P=64", ("--axi-width", "64")),
+    "fang-default-off": ("fang_cnn", "FangCNN", "1,28,28", "", ("--offchip-weights", "all")),
+    "fang-small-off": ("fang_cnn", "FangCNN", "1,28,28", FANG_SMALL, ("--offchip-weights", "all")),
 }
 DEFAULT_CASES = "mlp-p4,mlp-p16,mlp-p32,mlp-p16-q4,fang-default"
+OFFCHIP_CASES = "mlp-p16-off,mlp-p64-axi64-off,mlp-p64-axi64,fang-small-off,fang-default-off,fang-small"
 
 
 def calibration_file(out: Path, shape: str) -> Path:
@@ -46,7 +58,7 @@ def calibration_file(out: Path, shape: str) -> Path:
 
 
 def build_and_synth(name: str, out: Path, log) -> Path:
-    folder, cls, shape, setting = CASES[name]
+    folder, cls, shape, setting, options = CASES[name]
     build = out / name
     calibration = calibration_file(out, shape)
     if not (build / "snnhw.mlir").is_file():
@@ -55,6 +67,7 @@ def build_and_synth(name: str, out: Path, log) -> Path:
                 "--calibration", str(calibration), "-o", str(build)]  # fmt: skip
         if setting:
             argv += ["--parallelism", setting]
+        argv += list(options)
         subprocess.run(argv, check=True)
     synth = build / "synth.json"
     design = next((build / "rtl").glob("*.sv"))
@@ -80,13 +93,16 @@ def estimate(build: Path) -> dict:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--cases", default=DEFAULT_CASES, help=f"comma-separated, from: {', '.join(CASES)}")
+    parser.add_argument(
+        "--cases", default=DEFAULT_CASES,
+        help=f"comma-separated, from: {', '.join(CASES)}; 'offchip' = {OFFCHIP_CASES}",
+    )  # fmt: skip
     parser.add_argument("--jobs", type=int, default=3, help="Yosys runs in parallel")
     parser.add_argument("--out", default=str(ROOT / "build" / "bench_estimates"))
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    names = [n.strip() for n in args.cases.split(",") if n.strip()]
+    names = [n.strip() for n in args.cases.replace("offchip", OFFCHIP_CASES).split(",") if n.strip()]
     unknown = [n for n in names if n not in CASES]
     if unknown:
         parser.error(f"unknown case(s) {', '.join(unknown)}")
