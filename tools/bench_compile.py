@@ -4,7 +4,7 @@
 
 For every model and width multiplier (channel and hidden-feature counts scaled, see the
 `width` argument of examples/*/model.py) it compiles the network the way `e3ne compile`
-does (T=6, b=6, --target xcvu13p, randomly initialised weights from
+does (T=6, b=6, --target xcvu13p, --offchip-weights auto, randomly initialised weights from
 e3ne.random_weights, 256 synthetic calibration images) in a fresh Python process and
 prints, per stage, the wall time and the peak resident memory (RSS, sampled from
 /proc/self/statm every 5 ms; the last column is the process's getrusage peak over the whole
@@ -102,6 +102,8 @@ def child(model_name: str, width: float, out: Path) -> dict:
     from e3ne.ir import write_module
     from e3ne.passes import pipeline
     from e3ne.random_weights import initialize
+    from e3ne.explore import lower
+    from e3ne.offchip import decide
     from e3ne.targets import get_part
 
     class_name, classes = MODELS[model_name]
@@ -136,9 +138,10 @@ def child(model_name: str, width: float, out: Path) -> dict:
     quant = pipeline.quantize_module(float_module, calibration, time_steps=6, weight_bits=6)
     write_module(quant, out / "snn.quant.mlir")
     recorder.mark("snnhw")
-    manifest = build_hardware(quant, out, progress=lambda text: None)
+    decision = decide(lower(quant, ""), part)  # what `--offchip-weights auto` streams on xcvu13p
+    manifest = build_hardware(quant, out, progress=lambda text: None, offchip_weights=decision.option_text())
     recorder.mark("report")
-    report_build(out, quant, calibration, part, {"model": model_name, "width": width})
+    report_build(out, quant, calibration, part, {"model": model_name, "width": width}, decision)
     recorder.close()
     total = time.perf_counter() - began
     cpu_total = sum(entry["cpu_seconds"] for entry in recorder.results.values())
@@ -149,6 +152,7 @@ def child(model_name: str, width: float, out: Path) -> dict:
         "width": width,
         "weights": parameters,
         "cycles": manifest["cycles_expected"],
+        "offchip": list(decision.layers),
         "rtl_mb": rtl_bytes / 2**20,
         "stages": recorder.results,
         "total_seconds": total,
@@ -198,6 +202,7 @@ def table(results: list[dict]) -> str:
     )
     lines.append("| load average | " + " | ".join(f"{r['load_average']:.1f}" for r in results) + " |")
     lines.append("| RTL + .hex | " + " | ".join(f"{r['rtl_mb']:.0f} MB" for r in results) + " |")
+    lines.append("| off-chip layers | " + " | ".join(", ".join(r["offchip"]) or "none" for r in results) + " |")
     return "\n".join(lines)
 
 
@@ -248,7 +253,7 @@ def main(argv: list[str] | None = None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     (out / "bench_compile.json").write_text(json.dumps(results, indent=2) + "\n")
     print(
-        f"wall time (CPU time) / peak RSS per stage (T=6, b=6, xcvu13p, all weights on chip; {os.cpu_count()} CPUs; "
+        f"wall time (CPU time) / peak RSS per stage (T=6, b=6, xcvu13p, --offchip-weights auto; {os.cpu_count()} CPUs; "
         "load average = 1-minute load when the compile ended):\n"
     )
     print(table(results))
