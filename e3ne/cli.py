@@ -187,11 +187,11 @@ def cmd_compile(args: argparse.Namespace) -> int:
 
 def offchip_decision(quant_module, args: argparse.Namespace, part, parallelism: str | None, request: str, explored=None):
     """Which layers stream their weights (e3ne.offchip.decide on the all-on-chip lowering)."""
-    from e3ne.lowering.snn_to_snnhw import LowerSnnToSnnhw
-    from e3ne.offchip import decide
     from xdsl.context import Context
 
     from e3ne.dialects import snnhw
+    from e3ne.lowering.snn_to_snnhw import LowerSnnToSnnhw
+    from e3ne.offchip import decide
 
     module = quant_module.clone()
     options = {"parallelism": parallelism or ""}
@@ -481,6 +481,8 @@ def validate(args: argparse.Namespace) -> None:
         check_memory_model(args.axi_width, args.memory_latency)
         if not 0 < args.max_utilization <= 1:
             raise E3NEError(f"--max-utilization must be in (0, 1], got {args.max_utilization}")
+    if args.command == "simulate" and args.layers and not args.per_layer:
+        raise E3NEError("--layers selects layers for --per-layer; add --per-layer or leave it out")
     if args.command == "simulate" and args.limit is not None and args.limit < 1:
         raise E3NEError(f"--limit must be >= 1, got {args.limit}")
 

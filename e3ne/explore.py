@@ -251,12 +251,9 @@ def _pool_logic(unit) -> cost.Cost:
 def resolve_offchip(request, layer_names: list[str], weight_names: list[str]) -> dict[str, tuple[bool, ...]]:
     """Per layer, the weight placements explore may try: (False,) on-chip only, (True,)
     off-chip only, (False, True) both."""
-    from e3ne.offchip import offchip_layers
+    from e3ne.offchip import offchip_layers, request_text
 
-    if request is None or isinstance(request, str):
-        text = (request or "auto").strip()
-    else:
-        text = ",".join(request) or "none"
+    text = request_text(request)
     streamed = None if text == "auto" else set(offchip_layers(text, weight_names))
     result = {}
     for name in layer_names:
@@ -281,6 +278,9 @@ def plan(
     `offchip` (`none`, `all`, `auto` or layer names): which layers may stream their weights;
     under `auto` a layer gets off-chip candidates only if no all-on-chip design fits
     `bram_budget` (BRAM36) and its on-chip weights would be in block RAM."""
+    from e3ne.offchip import request_text
+
+    offchip = request_text(offchip)
     default = lower(quant_module, "")
     stages = default.schedule().stage_ops()
     design = estimate_accelerator(default, offchip=())

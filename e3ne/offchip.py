@@ -61,6 +61,17 @@ def offchip_layers(spec: str | None, layer_names: list[str]) -> list[str]:
     return [name for name in layer_names if name in chosen]
 
 
+def request_text(spec) -> str:
+    """The CLI-level `--offchip-weights` request as one string: `auto` when not given (the
+    compile and explore default), a sequence of names joined with commas; `offchip_layers`
+    and `decide` then read it."""
+    if spec is None:
+        return "auto"
+    if not isinstance(spec, str):
+        spec = ",".join(spec) or "none"
+    return spec.strip() or "auto"
+
+
 def check_memory_model(axi_data_width: int, memory_latency: int) -> None:
     if axi_data_width not in AXI_DATA_WIDTHS:
         raise E3NEError(f"AXI data width {axi_data_width} must be a power of two in [32, 1024]")
@@ -256,7 +267,7 @@ def decide(
     from e3ne import cost
     from e3ne.passes.estimate import estimate_accelerator
 
-    text = (request or "auto").strip()
+    text = request_text(request)
     design = estimate_accelerator(accelerator, offchip=())
     onchip = design.totals.bram
     budget = part.bram36 * max_utilization
@@ -306,6 +317,12 @@ def decide(
         moved.append(name)
         bram -= saving[name]
     chosen = tuple(name for name in layers if name in moved)
+    if not chosen:
+        reason = (
+            f"no layer's weights would free block RAM by streaming (they sit in LUTs, or a layer's "
+            f"double buffer needs as much as its ROM): {need}"
+        )
+        return OffchipDecision(text, (), reason, **common)
     verb = "streams its" if len(chosen) == 1 else "stream their"
     reason = f"{_names(chosen)} {verb} weights from external memory: {need}"
     if bram > budget:

@@ -76,8 +76,9 @@ def energy_estimate(design: DesignEstimate, activity: list[dict] | None) -> dict
         width = layer.accumulator_width or 16
         additions = act["input_spikes"] * layer.additions_per_spike
         add_pj = additions * add_energy_pj(width)
-        rom_pj = layer.cycles * layer.rom_bits_per_cycle * SRAM_PJ_PER_BIT
-        act_pj = layer.cycles * SRAM_PJ_PER_BIT  # one activation bit per compute cycle
+        busy = layer.cycles - (layer.streaming.stall_cycles if layer.offchip else 0)  # not while waiting for weights
+        rom_pj = busy * layer.rom_bits_per_cycle * SRAM_PJ_PER_BIT
+        act_pj = busy * SRAM_PJ_PER_BIT  # one activation bit per compute cycle
         dram_pj = layer.streaming.bytes_per_image * 8 * DRAM_PJ_PER_BIT if layer.offchip else 0.0
         layers.append(
             {
@@ -174,14 +175,21 @@ def offchip_summary(design: DesignEstimate, part: Part, seconds: float, decision
 def suggestions(design: DesignEstimate, fitting: dict) -> list[str]:
     """What to change, in plain words: for a design that does not fit, and what limits speed."""
     tips = []
-    if fitting["bram"]["overflow"] > 0:
-        biggest = max(design.layers, key=lambda layer: layer.parts.get("weights", layer.cost).bram)
+    on_chip_weights = [layer for layer in design.layers if "weights" in layer.parts and layer.parts["weights"].bram > 0]
+    if fitting["bram"]["overflow"] > 0 and on_chip_weights:
+        biggest = max(on_chip_weights, key=lambda layer: layer.parts["weights"].bram)
         tips.append(
             f"Block RAM overflows by {fitting['bram']['overflow']:g} blocks: the weights do not fit on chip. "
-            f"Layer {biggest.name} holds the most ({biggest.parts.get('weights', biggest.cost).bram:g} blocks); "
+            f"Layer {biggest.name} holds the most ({biggest.parts['weights'].bram:g} blocks); "
             "use fewer weight bits (--weight-bits), a smaller model, a bigger part (--target), "
-            "or stream more layers' off-chip weights from external memory (--offchip-weights auto, or a list "
+            "or stream more layers' weights from external memory (off-chip weights: --offchip-weights auto, or a list "
             "such as fc1,fc2)."
+        )
+    elif fitting["bram"]["overflow"] > 0:
+        tips.append(
+            f"Block RAM overflows by {fitting['bram']['overflow']:g} blocks although no weights are in block RAM: "
+            "the activation buffers and weight double buffers need it; lower the parallelism (fewer, smaller "
+            "buffers), a smaller model or a bigger part (--target)."
         )
     for key in ("lut", "ff"):
         if fitting[key]["overflow"] > 0:
@@ -202,7 +210,13 @@ def suggestions(design: DesignEstimate, fitting: dict) -> list[str]:
     slowest = max(design.layers, key=lambda layer: layer.cycles)
     share = slowest.cycles / max(1, design.cycles)
     fits = all(entry["overflow"] == 0 for entry in fitting.values())
-    if fits and share > 0.5 and slowest.parallelism:
+    bus_bound = slowest.offchip and not slowest.streaming.hides_bandwidth
+    if fits and share > 0.5 and slowest.parallelism and bus_bound:
+        tips.append(
+            f"{slowest.name} takes {share:.0%} of the time per image and is limited by the memory bus, not by its "
+            "parallelism: a wider bus (--axi-width) makes it faster; more parallelism would not."
+        )
+    elif fits and share > 0.5 and slowest.parallelism:
         tip = (
             f"{slowest.name} takes {share:.0%} of the time per image; raising its parallelism "
             f"({_parallelism_text(slowest.parallelism)}) is the most effective way to go faster"
@@ -353,15 +367,15 @@ def offchip_markdown(report: dict) -> list[str]:
     lines += [
         f"Each of these layers keeps only two banks of weights on chip: while the unit computes with one bank, "
         f"the next group of weights arrives in the other over a {offchip['axi_data_width']}-bit AXI4 read "
-        f"port (bursts of up to 256 beats; {offchip['memory_latency']} cycles from request to first data "
+        f"port (bursts of up to {min(256, 4096 * 8 // offchip['axi_data_width'])} beats; {offchip['memory_latency']} cycles from request to first data "
         f"assumed). Per image the accelerator reads {_megabytes(offchip['bytes_per_image'])} of weights, "
         f"{offchip['average_bandwidth_gbps']:,.2f} GB/s on average at {clock:g} MHz. The port moves at most "
         f"{offchip['bus_bandwidth_gbps']:,.1f} GB/s; while a layer runs, the external memory must sustain the "
-        "layer's \"bandwidth to never wait\" below, or the layer slows down. "
+        "layer's average read rate below (a little more, to cover the latency), or the layer slows down. "
         f"Waiting for weights costs {offchip['stall_cycles']:,} cycles per image "
         f"({_pct(offchip['stall_cycles'] / max(1, report['cycles_per_image']))} of the time).",
         "",
-        "| layer | weights per image | beats per word | compute / fetch cycles per group | bandwidth to never wait | waits for memory |",
+        "| layer | weights per image | beats per word | compute / fetch cycles per group | average read rate while it computes | waits for memory |",
         "| --- | --- | --- | --- | --- | --- |",
     ]
     for name, entry in offchip["per_layer"].items():

@@ -60,12 +60,20 @@ def _fingerprint(sources: list[Path]) -> str:
 RUNTIME_OBJECTS = ("verilated", "verilated_threads", "verilated_timing")  # Verilator's own C++ runtime
 
 
+def _verilator_version(verilator: str) -> str:
+    try:
+        return subprocess.run([verilator, "--version"], capture_output=True, text=True, timeout=60).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return ""
+
+
 def _runtime_cache(verilator: str) -> Path:
     """Where the compiled Verilator runtime of this Verilator install and these flags is kept:
     it is the same for every design, and compiling it is most of a small design's build."""
     root = os.environ.get("E3NE_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "e3ne")
     digest = hashlib.sha256()
     digest.update(str(Path(verilator).resolve()).encode())
+    digest.update(_verilator_version(verilator).encode())  # a new Verilator brings a new runtime
     digest.update(" ".join(VERILATOR_FLAGS).encode())
     compiler = shutil.which(os.environ.get("CXX", "g++")) or ""
     digest.update(compiler.encode())

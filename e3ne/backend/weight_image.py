@@ -20,7 +20,7 @@ import numpy as np
 from e3ne.dense import dense_to_numpy
 from e3ne.dialects import snnhw
 
-WORDS_PER_SLICE = 1 << 16
+SLICE_BITS = 1 << 22  # weight bits packed at a time: bounds the temporaries (~50 MB) whatever the word width
 
 
 def rom_beats(data: np.ndarray, element_bits: int, axi_data_width: int) -> np.ndarray:
@@ -104,7 +104,8 @@ def write_weight_image(accelerator: snnhw.AcceleratorOp, path: Path) -> dict:
             handle.write(hex_lines(np.zeros((gap // beat_bytes, beat_bytes), dtype=np.uint8)))
             data = dense_to_numpy(rom.data)
             bits = rom.element_bits()
-            for first in range(0, data.shape[0], WORDS_PER_SLICE):
-                handle.write(hex_lines(rom_beats(data[first : first + WORDS_PER_SLICE], bits, axi)))
+            words_per_slice = max(1, SLICE_BITS // max(1, data.shape[1] * bits))
+            for first in range(0, data.shape[0], words_per_slice):
+                handle.write(hex_lines(rom_beats(data[first : first + words_per_slice], bits, axi)))
             written = layer["base_address"] + layer["bytes"]
     return layout

@@ -30,6 +30,7 @@ from xdsl.passes import ModulePass
 from e3ne import cost
 from e3ne.dense import dense_to_numpy
 from e3ne.dialects import snnhw
+from e3ne.errors import E3NEError
 from e3ne.offchip import (
     DEFAULT_AXI_DATA_WIDTH,
     DEFAULT_MEMORY_LATENCY,
@@ -286,6 +287,11 @@ def estimate_accelerator(
                 streaming = streaming_of(unit, axi_width, memory_latency)
                 parts.update(offchip_parts(streaming, unit.groups()))
                 cycles = streaming.cycles
+            elif is_offchip(unit):
+                raise E3NEError(
+                    f"cannot estimate {unit.symbol} with its weights on chip: its ROM is off-chip in this IR",
+                    hint="what-if estimates (offchip=...) need an all-on-chip lowering",
+                )
             else:
                 parts["weights"] = rom_cost(unit.weight_rom())
         parts["output"] = memory_cost(unit.output_buffer())

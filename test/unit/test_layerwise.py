@@ -162,3 +162,10 @@ def test_cli_per_layer_mlp(tmp_path, monkeypatch, capsys):
     assert "1 values differ from the golden model (layers: fc3)" in capsys.readouterr().err
     report = json.loads((build / "sim" / "layers.json").read_text())
     assert [(layer["layer"], layer["mismatches"]) for layer in report["layers"]] == [("fc3", 1)]
+
+
+def test_layers_without_per_layer_is_an_error(tmp_path, capsys):
+    from e3ne import cli
+
+    assert cli.main(["-q", "simulate", str(tmp_path), "--data", str(tmp_path / "x.npz"), "--layers", "fc1"]) == 1
+    assert "--layers selects layers for --per-layer" in capsys.readouterr().err

@@ -150,6 +150,22 @@ def test_an_unknown_layer_is_a_clear_error(mlp3_hw):
     assert "fc1, fc2, fc3" in error.value.render()
 
 
+def test_no_layer_streams_when_streaming_frees_no_block_ram(mlp3_hw, monkeypatch):
+    """Over budget, but every double buffer would need as much BRAM as its ROM: nothing moves,
+    and the reason says so instead of naming no layers."""
+    monkeypatch.setattr(cost, "weight_buffer", lambda word_width, group_words: cost.Cost(bram36=10_000))
+    decision = decide(mlp3_hw, tiny_part(2))
+    assert decision.layers == ()
+    assert decision.reason.startswith("no layer's weights would free block RAM by streaming")
+
+
+def test_none_and_auto_requests_mean_the_same_everywhere():
+    from e3ne.offchip import request_text
+
+    assert request_text(None) == request_text(" auto ") == request_text("") == "auto"
+    assert request_text(("fc2", "fc1")) == "fc2,fc1" and request_text(()) == "none"
+
+
 def test_estimate_of_an_offchip_layer(mlp3_hw):
     design = estimate_accelerator(mlp3_hw, offchip=("fc1",))
     fc1 = design.layers[0]
