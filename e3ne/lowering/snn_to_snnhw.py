@@ -141,7 +141,7 @@ def _walk(function: func.FuncOp) -> tuple[snn.EncodeOp | snn.LayerInputOp, list]
     return ops[0], ops[1:]
 
 
-def _fusable(op) -> bool:
+def fusable_pooling(op) -> bool:
     """Pooling that a conv unit can do at its output: window = stride, no padding."""
     return (
         isinstance(op, snn.MaxPool2dOp | snn.AvgPool2dOp)
@@ -206,7 +206,7 @@ def lower_function(
                 )
             neuron = rest.pop(0)
             pool = None
-            if fuse_pooling and rest and _fusable(rest[0]):
+            if fuse_pooling and rest and fusable_pooling(rest[0]):
                 pooling = rest.pop(0)
                 pool = ("max" if isinstance(pooling, snn.MaxPool2dOp) else "avg", pooling.kernel_size())
             weights = dense_to_numpy(op.weight)

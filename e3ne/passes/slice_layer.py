@@ -29,6 +29,7 @@ from xdsl.passes import ModulePass
 
 from e3ne.dialects import snn
 from e3ne.errors import E3NEError
+from e3ne.lowering.snn_to_snnhw import fusable_pooling
 from e3ne.passes.common import network_function
 
 
@@ -48,15 +49,6 @@ class Stage:
     def output(self) -> Operation:
         """The op whose result is the stage's output."""
         return self.ops[-1]
-
-
-def _fusable(op: Operation) -> bool:
-    """Pooling a conv unit does at its output: window = stride, no padding (as lower-snn-to-snnhw)."""
-    return (
-        isinstance(op, snn.MaxPool2dOp | snn.AvgPool2dOp)
-        and op.kernel_size() == op.strides()
-        and op.paddings() == (0, 0)
-    )
 
 
 def network_stages(function: func.FuncOp, fuse_pooling: bool = True) -> list[Stage]:
@@ -83,7 +75,7 @@ def network_stages(function: func.FuncOp, fuse_pooling: bool = True) -> list[Sta
                 group.append(rest.pop(0))
             elif isinstance(op, snn.Conv2dOp):
                 raise E3NEError("a convolution must be followed by snn.radix_neuron", location=location)
-            if isinstance(op, snn.Conv2dOp) and fuse_pooling and rest and _fusable(rest[0]):
+            if isinstance(op, snn.Conv2dOp) and fuse_pooling and rest and fusable_pooling(rest[0]):
                 group.append(rest.pop(0))
             kind, prefix = ("conv", "conv") if isinstance(op, snn.Conv2dOp) else ("linear", "fc")
         elif isinstance(op, snn.MaxPool2dOp | snn.AvgPool2dOp):
