@@ -114,11 +114,13 @@ def output_values(words: np.ndarray, layout: dict) -> np.ndarray:
     n = words.shape[0]
     word_width, words_per_step, time_steps = layout["word_width"], layout["words_per_step"], layout["time_steps"]
     words = np.asarray(words, dtype=object).reshape(n, time_steps, words_per_step)
-    values = np.zeros((n, words_per_step * word_width), dtype=np.int64)
-    for t in range(time_steps):
-        for w in range(word_width):
-            spikes = np.array([[(int(word) >> w) & 1 for word in row] for row in words[:, t]], dtype=np.int64)
-            values[:, w::word_width] |= spikes << (time_steps - 1 - t)
+    size = -(-word_width // 8)  # one Python conversion per word, the bits in numpy
+    raw = b"".join(int(word).to_bytes(size, "little") for word in words.ravel())
+    bits = np.unpackbits(np.frombuffer(raw, dtype=np.uint8).reshape(-1, size), axis=1, bitorder="little")
+    # feature j * word_width + w of step t is bit w of word j of plane t
+    planes = bits[:, :word_width].reshape(n, time_steps, words_per_step * word_width).astype(np.int64)
+    weights = 1 << np.arange(time_steps - 1, -1, -1, dtype=np.int64)
+    values = np.einsum("ntf,t->nf", planes, weights)
     return values[:, : layout["features"]]
 
 
