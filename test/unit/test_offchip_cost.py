@@ -75,23 +75,26 @@ def test_streaming_cycles_add_the_first_fill_and_bandwidth_stalls():
 def test_axi_master_keeps_all_but_the_last_beat_of_a_word():
     narrow = cost.axi_read_master(word_width=96, axi_width=128, group_words=10, groups=4)
     wide = cost.axi_read_master(word_width=300, axi_width=128, group_words=10, groups=4)
-    # same counters (beat-in-word counter: 2 bits instead of 1), plus 2 x 128 assembly flip-flops
-    assert wide.ff - narrow.ff == 2 * 128 + 1
+    # 2 x 128 assembly flip-flops, beat-in-word counter 2 bits instead of 1, and the two beat
+    # counters hold 0..30 beats instead of 0..10 (5 bits each instead of 4)
+    assert wide.ff - narrow.ff == 2 * 128 + 1 + 2 * 1
     assert narrow.bram == 0 and narrow.dsp == 0
     assert cost.weight_buffer(96, 10) == cost.ram(96, 20)  # two banks of 10 words
     assert cost.rom(96, 1000, "offchip") == cost.Cost()  # no on-chip storage
 
 
 def test_axi_master_flip_flops_follow_the_primitive():
-    """The registers of e3ne_axi_weight_buffer (Yosys keeps 218 for this, the MLP's fc1 at P=16)."""
+    """The registers of e3ne_axi_weight_buffer (Yosys keeps 118 for this, the MLP's fc1 at P=16)."""
     fc1 = cost.axi_read_master(word_width=64, axi_width=128, group_words=784, groups=8)
-    # 4 x 32-bit counters, ar_beat and araddr (32 - 4 bits each), arlen, 7 flags,
-    # consume_base (13 bits, the low 4 constant: 784 = 49 x 16), fill_index (11), beat_in_word (1)
-    assert fc1.ff == 4 * 32 + 2 * 28 + 8 + 7 + (13 - 4) + 11 + 1
+    # group counters 0..8 (4 bits each), beat counters 0..784 (10 bits each), ar_beat and araddr
+    # (32 - 4 bits each), arlen, 7 flags, consume_base (13 bits, the low 4 constant:
+    # 784 = 49 x 16), fill_index (11), beat_in_word (1)
+    assert fc1.ff == 2 * 4 + 2 * 10 + 2 * 28 + 8 + 7 + (13 - 4) + 11 + 1
     assert (fc1.lut, fc1.carry) == (cost.AXI_MASTER_LUTS, cost.AXI_MASTER_CARRY)
-    # a 64-bit bus: one more beat-index bit each; 256-bit words take 4 beats (3 x 64 assembly bits)
+    # a 64-bit bus: one more beat-index bit each; 256-bit words take 4 beats (3 x 64 assembly
+    # bits, beat counters 0..3136: 12 bits each); groups 0..2 (2 bits each)
     narrow_bus = cost.axi_read_master(word_width=256, axi_width=64, group_words=784, groups=2)
-    assert narrow_bus.ff == 4 * 32 + 2 * 29 + 8 + 7 + (11 - 4) + 11 + 2 + 3 * 64
+    assert narrow_bus.ff == 2 * 2 + 2 * 12 + 2 * 29 + 8 + 7 + (11 - 4) + 11 + 2 + 3 * 64
 
 
 # --------------------------------------------------------------------------- decisions on a 3-layer MLP

@@ -118,7 +118,11 @@ module e3ne_axi_weight_buffer #(
   localparam int BURST_BITS = $clog2(MAX_BURST);
   localparam int GROUP_BEATS = GROUP_WORDS * BEATS_PER_WORD;
   localparam int BANK_ADDR = $clog2(2 * GROUP_WORDS);
-  localparam int COUNT = 32;            // width of the group and beat counters
+  // counters sized to what they count: groups 0..GROUPS, beats of a group 0..GROUP_BEATS,
+  // a burst 1..MAX_BURST beats
+  localparam int GROUP_COUNT = $clog2(GROUPS + 1);
+  localparam int BEAT_COUNT = $clog2(GROUP_BEATS + 1);
+  localparam int BURST_COUNT = BURST_BITS + 1;
   localparam int BEAT_INDEX = AXI_ADDR_WIDTH - BEAT_SHIFT;
   localparam [BEAT_INDEX-1:0] BASE_BEAT = BASE_ADDRESS[AXI_ADDR_WIDTH-1:BEAT_SHIFT];
   localparam int WORD_BEAT_BITS = BEATS_PER_WORD > 1 ? $clog2(BEATS_PER_WORD) : 1;
@@ -126,7 +130,7 @@ module e3ne_axi_weight_buffer #(
   // ---- the two banks; the unit reads the bank of the group it consumes
   logic [WIDTH-1:0] mem [0:2*GROUP_WORDS-1];
   logic [ADDR_WIDTH-1:0] consume_base;  // first address of the group being read
-  logic [COUNT-1:0] consume_group;
+  logic [GROUP_COUNT-1:0] consume_group;
   logic consume_bank, active;
   logic [1:0] filled;                   // bank holds a complete group not yet read to its end
   wire [ADDR_WIDTH-1:0] local_addr = addr - consume_base;
@@ -136,7 +140,8 @@ module e3ne_axi_weight_buffer #(
 
   // ---- the fetch engine: one group at a time
   logic fetching, fill_bank;
-  logic [COUNT-1:0] fill_group, ar_left, r_left;
+  logic [GROUP_COUNT-1:0] fill_group;
+  logic [BEAT_COUNT-1:0] ar_left, r_left;  // beats of the group left to request / to receive
   logic [WORD_BEAT_BITS-1:0] beat_in_word;
   logic [BEAT_INDEX-1:0] ar_beat;       // image beat index of the next burst
   logic [BANK_ADDR-1:0] fill_index;
@@ -151,7 +156,7 @@ module e3ne_axi_weight_buffer #(
 
   wire beat = fetching && m_axi_rvalid;
   wire last_beat = beat && r_left == 1;
-  wire [COUNT-1:0] next_group = last_beat ? fill_group + 1 : fill_group;
+  wire [GROUP_COUNT-1:0] next_group = last_beat ? fill_group + 1 : fill_group;
   wire next_bank = next_group[0];
   wire bank_free = !filled[next_bank] || (group_end && consume_bank == next_bank);
   wire begin_fetch = active && (!fetching || last_beat) && next_group < GROUPS && bank_free;
@@ -160,9 +165,9 @@ module e3ne_axi_weight_buffer #(
   // the next burst: from `from_beat`, `want` beats left, cut at the MAX_BURST boundary
   wire new_group = start || begin_fetch;
   wire [BEAT_INDEX-1:0] from_beat = start ? BASE_BEAT : ar_beat;
-  wire [COUNT-1:0] want = new_group ? COUNT'(GROUP_BEATS) : ar_left;
-  wire [COUNT-1:0] room = COUNT'(MAX_BURST) - COUNT'(from_beat[BURST_BITS-1:0]);
-  wire [COUNT-1:0] burst = want < room ? want : room;
+  wire [BEAT_COUNT-1:0] want = new_group ? BEAT_COUNT'(GROUP_BEATS) : ar_left;
+  wire [BURST_COUNT-1:0] room = BURST_COUNT'(MAX_BURST) - BURST_COUNT'(from_beat[BURST_BITS-1:0]);
+  wire [BURST_COUNT-1:0] burst = want < room ? BURST_COUNT'(want) : room;  // want < room fits
 
   // outputs are zero unless valid, so the top can OR the buffers of all stages together
   logic [AXI_ADDR_WIDTH-1:0] araddr;
@@ -222,7 +227,7 @@ module e3ne_axi_weight_buffer #(
       // AR: a new group's first burst (stage start, or a bank free), or the group's next burst
       if (new_group) begin
         fetching <= 1'b1;
-        r_left <= COUNT'(GROUP_BEATS);
+        r_left <= BEAT_COUNT'(GROUP_BEATS);
         fill_index <= (!start && next_bank) ? BANK_ADDR'(GROUP_WORDS) : BANK_ADDR'(0);
       end
       if (new_group || (ar_done && ar_left != 0)) begin
@@ -230,7 +235,7 @@ module e3ne_axi_weight_buffer #(
         araddr <= AXI_ADDR_WIDTH'({from_beat, BEAT_SHIFT'(0)});
         arlen <= 8'(burst - 1);
         ar_beat <= from_beat + BEAT_INDEX'(burst);
-        ar_left <= want - burst;
+        ar_left <= want - BEAT_COUNT'(burst);  // burst <= want
       end else if (ar_done) begin
         m_axi_arvalid <= 1'b0;
       end
