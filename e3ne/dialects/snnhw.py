@@ -46,11 +46,10 @@ from xdsl.utils.exceptions import VerifyException
 
 from e3ne.dense import dense_to_numpy
 from e3ne.numerics import accumulator_range, signed_width
+from e3ne.offchip import AXI_ADDRESS_BITS, AXI_DATA_WIDTHS
 
 MEMORY_KINDS = ("block", "distributed", "offchip")
 OFFCHIP_ALIGNMENT = 4096  # an off-chip ROM's image starts on a 4 KiB page (AXI bursts never cross one)
-AXI_DATA_WIDTHS = (32, 64, 128, 256, 512, 1024)  # powers of two; e3ne.offchip holds the same list
-AXI_ADDRESS_BITS = 32
 PIPELINE_LATENCY = 2  # memory read register + accumulator register, before the neuron
 
 
@@ -489,9 +488,13 @@ class LinearUnitOp(SymbolOp):
         """Q input spikes per cycle for each group: ceil(out/P) * chunks * T (chunks = in for Q = 1)."""
         return self.groups() * self.chunks() * _int(self.time_steps)
 
+    def group_cycles(self) -> int:
+        """Issue cycles of one output group: chunks * T."""
+        return self.chunks() * _int(self.time_steps)
+
     def stall_cycles(self) -> int:
         """Cycles the unit waits for off-chip weight groups (0 with on-chip weights)."""
-        return _issue_cycles(self, self.chunks() * _int(self.time_steps)) - self.ideal_cycles()
+        return _issue_cycles(self, self.group_cycles()) - self.ideal_cycles()
 
     def overhead_cycles(self) -> int:
         """The extra cycles of the stage: pipeline (memory read, accumulate) + last drain
@@ -787,14 +790,16 @@ class ConvUnitOp(SymbolOp):
         """ceil(OC/lanes) * ceil(OW/columns) * OH * IC * T * kernel_h (computed rows/columns)."""
         return self.groups() * self.computed_size()[0] * self.blocks() * self.block_cycles()
 
+    def group_cycles(self) -> int:
+        """Issue cycles of one group of output channels: computed rows * row cycles."""
+        return self.computed_size()[0] * self.row_cycles()
+
     def stall_cycles(self) -> int:
         """Cycles the unit waits for off-chip weight groups (0 with on-chip weights)."""
-        group_cycles = self.computed_size()[0] * self.row_cycles()
-        return _issue_cycles(self, group_cycles) - self.groups() * group_cycles
+        return _issue_cycles(self, self.group_cycles()) - self.groups() * self.group_cycles()
 
     def cycles(self) -> int:
-        rows = self.computed_size()[0]
-        issue = self.groups() * rows * self.row_cycles() + self.stall_cycles()
+        issue = self.groups() * self.group_cycles() + self.stall_cycles()
         return issue + PIPELINE_LATENCY + self.drain_cycles()
 
     def overhead_cycles(self) -> int:
