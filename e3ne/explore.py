@@ -29,7 +29,8 @@ from e3ne.dialects import snnhw
 from e3ne.errors import E3NEError
 from e3ne.parallelism import KEYS_BY_KIND
 from e3ne.dialects.snnhw import PIPELINE_LATENCY
-from e3ne.offchip import DEFAULT_AXI_DATA_WIDTH, DEFAULT_MEMORY_LATENCY, Streaming, ceil_div
+from e3ne.dialects.snnhw import ceil_div
+from e3ne.offchip import DEFAULT_AXI_DATA_WIDTH, DEFAULT_MEMORY_LATENCY, Streaming
 from e3ne.passes.estimate import estimate_accelerator
 from e3ne.targets import Part
 
@@ -111,8 +112,7 @@ class Evaluated:
     def offchip_cost(self) -> cost.Cost:
         from e3ne.passes.estimate import offchip_parts
 
-        groups = self.streaming.groups
-        return self.logic + cost.total(offchip_parts(self.streaming, groups).values()) + self.output
+        return self.logic + cost.total(offchip_parts(self.streaming).values()) + self.output
 
 
 class StageModel:
@@ -162,7 +162,9 @@ class StageModel:
             return self._linear(settings)
         if self.kind == "conv":
             return self._conv(settings)
-        return Evaluated({}, self.unit.cycles(), _pool_logic(self.unit), cost.Cost(), self.output, None, None)
+        from e3ne.passes.estimate import unit_cost
+
+        return Evaluated({}, self.unit.cycles(), unit_cost(self.unit), cost.Cost(), self.output, None, None)
 
     def _linear(self, settings: dict[str, int]) -> Evaluated | None:
         from e3ne.lowering.snn_to_snnhw import pack_weights
@@ -240,12 +242,6 @@ class StageModel:
         )  # fmt: skip
         parallelism = {"columns": columns, "channels": channels, "units": units}
         return Evaluated(parallelism, cycles, logic, weights, self.output, None, streaming)
-
-
-def _pool_logic(unit) -> cost.Cost:
-    from e3ne.passes.estimate import unit_cost
-
-    return unit_cost(unit)
 
 
 def resolve_offchip(request, layer_names: list[str], weight_names: list[str]) -> dict[str, tuple[bool, ...]]:
@@ -671,14 +667,6 @@ def explore_and_choose_design(
     return exploration.parallelism_text(chosen), offchip_layers, line
 
 
-def explore_and_choose(
-    quant_module, part: Part, max_luts: int | None, out_dir, max_utilization: float = DEFAULT_MAX_UTILIZATION
-) -> tuple[str, str]:
-    """All weights on-chip: (parallelism text, one-line summary) of `explore_and_choose_design`."""
-    text, _, line = explore_and_choose_design(quant_module, part, max_luts, out_dir, max_utilization, "none")
-    return text, line
-
-
 def _designs_text(exploration: Exploration) -> str:
     if exploration.exhaustive:
         return f"{len(exploration.cycles):,} designs"
@@ -817,7 +805,7 @@ def run_explore(args, progress) -> int:
             "--time-steps", str(compile_settings["time_steps"]),
             "--weight-bits", str(compile_settings["weight_bits"]),
             "--sigma", str(compile_settings["sigma"]),
-            "--parallelism", text, "--offchip-weights", offchip if offchip != "none" else args.offchip_weights, "--axi-width", str(args.axi_width),
+            "--parallelism", text, "--offchip-weights", offchip, "--axi-width", str(args.axi_width),
             "--memory-latency", str(args.memory_latency), "--max-utilization", str(args.max_utilization),
             "--target", part.name, "-o", args.output,
         ]  # fmt: skip

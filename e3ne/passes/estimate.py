@@ -249,7 +249,7 @@ def _describe(unit: Operation) -> tuple[str, str, int | None, dict[str, int], in
     )
 
 
-def offchip_parts(streaming: Streaming, groups: int) -> dict[str, cost.Cost]:
+def offchip_parts(streaming: Streaming) -> dict[str, cost.Cost]:
     """What an off-chip unit has instead of its weight ROM: the two-bank buffer and the AXI read master."""
     return {
         "weight buffer": cost.weight_buffer(streaming.word_width, streaming.group_words),
@@ -257,7 +257,7 @@ def offchip_parts(streaming: Streaming, groups: int) -> dict[str, cost.Cost]:
             word_width=streaming.word_width,
             axi_width=streaming.axi_width,
             group_words=streaming.group_words,
-            groups=groups,
+            groups=streaming.groups,
         ),
     }
 
@@ -285,7 +285,7 @@ def estimate_accelerator(
             streams = is_offchip(unit) if offchip is None else unit.symbol in offchip
             if streams:
                 streaming = streaming_of(unit, axi_width, memory_latency)
-                parts.update(offchip_parts(streaming, unit.groups()))
+                parts.update(offchip_parts(streaming))
                 cycles = streaming.cycles
             elif is_offchip(unit):
                 raise E3NEError(
