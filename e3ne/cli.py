@@ -161,7 +161,7 @@ def cmd_compile(args: argparse.Namespace) -> int:
             decision = offchip_decision(quant_module, args, part, parallelism, args.offchip_weights, offchip_layers)
         else:
             decision = offchip_decision(quant_module, args, part, parallelism, args.offchip_weights)
-        settings.update(offchip_weights=args.offchip_weights, offchip_chosen=decision.option_text(), **axi)
+        settings["offchip_chosen"] = decision.option_text()
         if decision.layers:
             progress.say(decision.reason)
         progress.step("generating hardware (snnhw, hw, SystemVerilog)")
@@ -187,18 +187,10 @@ def cmd_compile(args: argparse.Namespace) -> int:
 
 def offchip_decision(quant_module, args: argparse.Namespace, part, parallelism: str | None, request: str, explored=None):
     """Which layers stream their weights (e3ne.offchip.decide on the all-on-chip lowering)."""
-    from xdsl.context import Context
-
-    from e3ne.dialects import snnhw
-    from e3ne.lowering.snn_to_snnhw import LowerSnnToSnnhw
+    from e3ne.backend.build import lower_to_snnhw
     from e3ne.offchip import decide
 
-    module = quant_module.clone()
-    options = {"parallelism": parallelism or ""}
-    if args.linear_parallelism is not None:
-        options["linear_parallelism"] = (args.linear_parallelism,)
-    LowerSnnToSnnhw(**options).apply(Context(), module)
-    accelerator = next(op for op in module.walk() if isinstance(op, snnhw.AcceleratorOp))
+    _, _, accelerator = lower_to_snnhw(quant_module, args.linear_parallelism, parallelism)
     return decide(
         accelerator, part, request, args.max_utilization, args.axi_width, args.memory_latency,
         explored=tuple(explored) if explored is not None and request == "auto" else None,

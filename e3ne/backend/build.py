@@ -163,6 +163,33 @@ def describe(accelerator: snnhw.AcceleratorOp) -> dict:
     return manifest
 
 
+def lower_to_snnhw(
+    quant_module: ModuleOp,
+    linear_parallelism: int | list[int] | str | None = None,
+    parallelism: str | None = None,
+    fuse_pooling: bool = True,
+    offchip_weights: str = "none",
+    axi_data_width: int = DEFAULT_AXI_DATA_WIDTH,
+    memory_latency: int = DEFAULT_MEMORY_LATENCY,
+) -> tuple[Context, ModuleOp, snnhw.AcceleratorOp]:
+    """A copy of the integer snn module lowered to snnhw (widths inferred first if needed):
+    (context, module, its accelerator). The arguments are `build_hardware`'s."""
+    module = quant_module.clone()
+    ctx = Context()
+    infer_widths(ctx, module)
+    linear = parse_parallelism(linear_parallelism)
+    LowerSnnToSnnhw(
+        linear_parallelism=tuple(linear or ()),
+        parallelism=parallelism or "",
+        fuse_pooling=fuse_pooling,
+        offchip_weights=offchip_weights or "none",
+        axi_data_width=axi_data_width,
+        memory_latency=memory_latency,
+    ).apply(ctx, module)
+    accelerator = next(op for op in module.body.ops if isinstance(op, snnhw.AcceleratorOp))
+    return ctx, module, accelerator
+
+
 def build_hardware(
     quant_module: ModuleOp,
     build_dir: Path,
@@ -182,21 +209,11 @@ def build_hardware(
     build_dir = Path(build_dir)
     rtl = build_dir / "rtl"
     rtl.mkdir(parents=True, exist_ok=True)
-    module = quant_module.clone()
-    ctx = Context()
-    infer_widths(ctx, module)
-    linear = parse_parallelism(linear_parallelism)
-    LowerSnnToSnnhw(
-        linear_parallelism=tuple(linear or ()),
-        parallelism=parallelism or "",
-        fuse_pooling=fuse_pooling,
-        offchip_weights=offchip_weights or "none",
-        axi_data_width=axi_data_width,
-        memory_latency=memory_latency,
-    ).apply(ctx, module)
+    ctx, module, accelerator = lower_to_snnhw(
+        quant_module, linear_parallelism, parallelism, fuse_pooling, offchip_weights, axi_data_width, memory_latency
+    )
     module.verify()
     (build_dir / "snnhw.mlir").write_text(_text(module))
-    accelerator = next(op for op in module.body.ops if isinstance(op, snnhw.AcceleratorOp))
     manifest = describe(accelerator)
     progress(
         "snnhw: "

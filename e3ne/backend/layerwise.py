@@ -18,7 +18,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
-from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp
 
 from e3ne.errors import E3NEError
@@ -73,18 +72,11 @@ def full_build(
 ) -> dict:
     """The manifest (hardware.json without files) of the whole network's hardware, lowered to
     snnhw only: `layers`, and `axi` when some weights are off-chip."""
-    from e3ne.backend.build import describe
-    from e3ne.dialects import snnhw
-    from e3ne.lowering.pipeline import infer_widths
-    from e3ne.lowering.snn_to_snnhw import LowerSnnToSnnhw
+    from e3ne.backend.build import describe, lower_to_snnhw
 
-    module = quant_module.clone()
-    ctx = Context()
-    infer_widths(ctx, module)
-    LowerSnnToSnnhw(parallelism=parallelism or "", fuse_pooling=fuse_pooling, offchip_weights=offchip_weights).apply(
-        ctx, module
+    _, _, accelerator = lower_to_snnhw(
+        quant_module, parallelism=parallelism, fuse_pooling=fuse_pooling, offchip_weights=offchip_weights
     )
-    accelerator = next(op for op in module.body.ops if isinstance(op, snnhw.AcceleratorOp))
     return describe(accelerator)
 
 

@@ -424,21 +424,16 @@ def report_build(
     build: Path, quant_module, calibration_x: np.ndarray | None, part: Part, settings: dict, decision=None
 ) -> dict:
     """Estimate BUILD/snnhw.mlir, measure spike activity on (up to 64) calibration images,
-    and write BUILD/report.json and BUILD/report.md. `decision` (an OffchipDecision): which
-    layers stream their weights, if snnhw.mlir does not mark them itself."""
+    and write BUILD/report.json and BUILD/report.md. `decision` (an OffchipDecision): why
+    the layers that snnhw.mlir marks off-chip stream their weights."""
     from e3ne.dialects import snnhw
     from e3ne.ir import parse_module
     from e3ne.passes.estimate import estimate_accelerator
 
     module = parse_module(Path(build) / "snnhw.mlir")
     accelerator = next(op for op in module.walk() if isinstance(op, snnhw.AcceleratorOp))
-    offchip = None
-    if decision is not None and not any(
-        getattr(op, "kind", None) is not None and op.kind.data == "offchip" for op in accelerator.body.ops
-    ):
-        offchip = decision.layers  # an all-on-chip snnhw.mlir: estimate as the decision says
     axi = {} if decision is None else {"axi_width": decision.axi_width, "memory_latency": decision.memory_latency}
-    design = estimate_accelerator(accelerator, offchip=offchip, **axi)
+    design = estimate_accelerator(accelerator, **axi)
     activity = None
     if calibration_x is not None and len(calibration_x):
         activity = spike_activity(quant_module, calibration_x[:64])
