@@ -103,6 +103,19 @@ HEX_DIGITS = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
 HEX_CHUNK_BITS = 1 << 22  # bits converted at a time (bounds the temporary arrays to ~50 MB)
 
 
+def lane_bits(rows: np.ndarray, element_bits: int) -> np.ndarray:
+    """(words, lanes) signed values -> (words, lanes * element_bits) uint8 bits of each word,
+    lane 0 and bit 0 first (two's complement comes from the shift)."""
+    rows = np.asarray(rows, dtype=np.int64)
+    shifts = np.arange(element_bits, dtype=np.int64)
+    return ((rows[:, :, None] >> shifts) & 1).astype(np.uint8).reshape(len(rows), -1)
+
+
+def chunk_rows(word_bits: int) -> int:
+    """Words converted at a time so that a chunk holds about HEX_CHUNK_BITS bits."""
+    return max(1, HEX_CHUNK_BITS // max(1, word_bits))
+
+
 def hex_text(data: np.ndarray, element_bits: int) -> str:
     """Rows of signed lanes -> one hex word per line, lane 0 in the lowest bits (numpy, no per-weight loop).
 
@@ -113,14 +126,12 @@ def hex_text(data: np.ndarray, element_bits: int) -> str:
     lanes = rows.shape[1]
     word_bits = lanes * element_bits
     digits = max(1, -(-word_bits // 4))
-    shifts = np.arange(element_bits, dtype=np.int64)
     weights = np.array([1, 2, 4, 8], dtype=np.uint8)
     parts = []
-    chunk_rows = max(1, HEX_CHUNK_BITS // max(1, word_bits))
-    for start in range(0, rows.shape[0], chunk_rows):
-        chunk = rows[start : start + chunk_rows]
-        # (rows, lanes, element_bits) bits, LSB first; two's complement comes from the shift.
-        bits = ((chunk[:, :, None] >> shifts) & 1).astype(np.uint8).reshape(len(chunk), word_bits)
+    step = chunk_rows(word_bits)
+    for start in range(0, rows.shape[0], step):
+        chunk = rows[start : start + step]
+        bits = lane_bits(chunk, element_bits)
         bits = np.pad(bits, ((0, 0), (0, digits * 4 - word_bits)))
         nibbles = bits.reshape(len(chunk), digits, 4) @ weights
         text = np.empty((len(chunk), digits + 1), dtype=np.uint8)

@@ -17,10 +17,9 @@ from pathlib import Path
 
 import numpy as np
 
+from e3ne.backend.verilog import chunk_rows, lane_bits
 from e3ne.dense import dense_to_numpy
 from e3ne.dialects import snnhw
-
-SLICE_BITS = 1 << 22  # weight bits packed at a time: bounds the temporaries (~50 MB) whatever the word width
 
 
 def rom_beats(data: np.ndarray, element_bits: int, axi_data_width: int) -> np.ndarray:
@@ -30,9 +29,7 @@ def rom_beats(data: np.ndarray, element_bits: int, axi_data_width: int) -> np.nd
     word_bits = lanes * element_bits
     per_word = snnhw.beats_per_word(word_bits, axi_data_width)
     padded_bits = per_word * axi_data_width
-    values = np.asarray(data, dtype=np.int64) & ((1 << element_bits) - 1)
-    bit_index = np.arange(element_bits, dtype=np.int64)
-    bits = ((values[:, :, None] >> bit_index) & 1).astype(np.uint8).reshape(depth, word_bits)
+    bits = lane_bits(data, element_bits)
     if padded_bits > word_bits:
         bits = np.concatenate([bits, np.zeros((depth, padded_bits - word_bits), dtype=np.uint8)], axis=1)
     packed = np.packbits(bits, axis=1, bitorder="little")  # (depth, per_word * beat bytes)
@@ -104,7 +101,7 @@ def write_weight_image(accelerator: snnhw.AcceleratorOp, path: Path) -> dict:
             handle.write(hex_lines(np.zeros((gap // beat_bytes, beat_bytes), dtype=np.uint8)))
             data = dense_to_numpy(rom.data)
             bits = rom.element_bits()
-            words_per_slice = max(1, SLICE_BITS // max(1, data.shape[1] * bits))
+            words_per_slice = chunk_rows(data.shape[1] * bits)
             for first in range(0, data.shape[0], words_per_slice):
                 handle.write(hex_lines(rom_beats(data[first : first + words_per_slice], bits, axi)))
             written = layer["base_address"] + layer["bytes"]
