@@ -98,7 +98,7 @@ def load_npz(path: str, input_shape: tuple[int, ...] | None, need_labels: bool) 
 def cmd_compile(args: argparse.Namespace) -> int:
     from e3ne.frontend import import_model, load_model
     from e3ne.ir import write_module
-    from e3ne.passes.pipeline import quantize_module
+    from e3ne.transforms.snn.quantize_pipeline import quantize_module
 
     build = Path(args.output)
     build.mkdir(parents=True, exist_ok=True)

@@ -31,7 +31,7 @@ from e3ne.parallelism import KEYS_BY_KIND
 from e3ne.dialects.snnhw import PIPELINE_LATENCY
 from e3ne.dialects.snnhw import ceil_div
 from e3ne.offchip import DEFAULT_AXI_DATA_WIDTH, DEFAULT_MEMORY_LATENCY, Streaming
-from e3ne.passes.estimate import estimate_accelerator
+from e3ne.transforms.snnhw.estimate import estimate_accelerator
 from e3ne.targets import Part
 
 RESOURCE_KEYS = ("lut", "ff", "carry", "bram", "dsp")
@@ -110,7 +110,7 @@ class Evaluated:
     streaming: Streaming | None  # the timing if the weights were off-chip
 
     def offchip_cost(self) -> cost.Cost:
-        from e3ne.passes.estimate import offchip_parts
+        from e3ne.transforms.snnhw.estimate import offchip_parts
 
         return self.logic + cost.total(offchip_parts(self.streaming).values()) + self.output
 
@@ -120,7 +120,7 @@ class StageModel:
 
     def __init__(self, unit, axi_width: int = DEFAULT_AXI_DATA_WIDTH, memory_latency: int = DEFAULT_MEMORY_LATENCY):
         from e3ne.dense import dense_to_numpy
-        from e3ne.passes.estimate import memory_cost
+        from e3ne.transforms.snnhw.estimate import memory_cost
 
         self.unit = unit
         self.axi = (axi_width, memory_latency)
@@ -162,13 +162,13 @@ class StageModel:
             return self._linear(settings)
         if self.kind == "conv":
             return self._conv(settings)
-        from e3ne.passes.estimate import unit_cost
+        from e3ne.transforms.snnhw.estimate import unit_cost
 
         return Evaluated({}, self.unit.cycles(), unit_cost(self.unit), cost.Cost(), self.output, None, None)
 
     def _linear(self, settings: dict[str, int]) -> Evaluated | None:
         from e3ne.lowering.snn_to_snnhw import pack_weights
-        from e3ne.passes.estimate import bias_rom
+        from e3ne.transforms.snnhw.estimate import bias_rom
 
         unit = self.unit
         source = unit.input_buffer()
@@ -205,7 +205,7 @@ class StageModel:
 
     def _conv(self, settings: dict[str, int]) -> Evaluated | None:
         from e3ne.lowering.snn_to_snnhw import pack_conv_weights
-        from e3ne.passes.estimate import bias_rom
+        from e3ne.transforms.snnhw.estimate import bias_rom
 
         unit = self.unit
         columns, channels, units = settings["columns"], settings["channels"], settings["units"]
@@ -732,7 +732,7 @@ def run_explore(args, progress) -> int:
     else:
         from e3ne.cli import load_npz, parse_shape
         from e3ne.frontend import import_model, load_model
-        from e3ne.passes.pipeline import quantize_module
+        from e3ne.transforms.snn.quantize_pipeline import quantize_module
 
         if not args.input_shape or not args.calibration:
             raise E3NEError("explore MODEL.py:Class needs --input-shape and --calibration (or give a build directory)")

@@ -260,7 +260,7 @@ def decide(
     under `auto`, the layers `e3ne explore` already chose together with the parallelism
     (only the reason is worked out here)."""
     from e3ne import cost
-    from e3ne.passes.estimate import estimate_accelerator
+    from e3ne.transforms.snnhw.estimate import estimate_accelerator
 
     text = request_text(request)
     design = estimate_accelerator(accelerator, offchip=())

@@ -72,7 +72,7 @@ def activity(
     from e3ne.dialects import snn
     from e3ne.frontend import import_model
     from e3ne.interpreters.golden import run_golden
-    from e3ne.passes.pipeline import quantize_module
+    from e3ne.transforms.snn.quantize_pipeline import quantize_module
 
     quant = quantize_module(import_model(model, input_shape), calibration, time_steps, weight_bits)
     logits, outputs = run_golden(quant, images, record=True)

@@ -17,16 +17,16 @@ DIALECTS = {
 
 PASSES: dict[str, str] = {
     # snn level (float -> integer)
-    "snn-fold-batchnorm": "e3ne.passes.fold_batchnorm:FoldBatchNormPass",
-    "snn-calibrate": "e3ne.passes.calibrate:CalibratePass",
-    "snn-quantize": "e3ne.passes.quantize:QuantizePass",
-    "snn-infer-widths": "e3ne.passes.infer_widths:InferWidthsPass",
-    "snn-slice-layer": "e3ne.passes.slice_layer:SliceLayerPass",
+    "snn-fold-batchnorm": "e3ne.transforms.snn.fold_batchnorm:FoldBatchNormPass",
+    "snn-calibrate": "e3ne.transforms.snn.calibrate:CalibratePass",
+    "snn-quantize": "e3ne.transforms.snn.quantize:QuantizePass",
+    "snn-infer-widths": "e3ne.transforms.snn.infer_widths:InferWidthsPass",
+    "snn-slice-layer": "e3ne.transforms.snn.slice_layer:SliceLayerPass",
     # hardware path (snn -> snnhw -> hw)
     "lower-snn-to-snnhw": "e3ne.lowering.snn_to_snnhw:LowerSnnToSnnhw",
-    "snnhw-estimate": "e3ne.passes.estimate:EstimatePass",
+    "snnhw-estimate": "e3ne.transforms.snnhw.estimate:EstimatePass",
     "lower-snnhw-to-circt": "e3ne.lowering.snnhw_to_circt:LowerSnnhwToCirct",
-    "lower-snn-to-hw": "e3ne.lowering.pipeline:LowerSnnToHw",
+    "lower-snn-to-hw": "e3ne.lowering.snn_to_hw:LowerSnnToHw",
 }
 
 TARGETS: dict[str, str] = {

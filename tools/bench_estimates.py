@@ -82,7 +82,7 @@ def build_and_synth(name: str, out: Path, log) -> Path:
 def estimate(build: Path) -> dict:
     from e3ne.dialects import snnhw
     from e3ne.ir import parse_module
-    from e3ne.passes.estimate import estimate_accelerator
+    from e3ne.transforms.snnhw.estimate import estimate_accelerator
 
     module = parse_module(build / "snnhw.mlir")
     accelerator = next(op for op in module.walk() if isinstance(op, snnhw.AcceleratorOp))

@@ -69,8 +69,8 @@ def default_decisions(spec: str, weights: Path, calibration: Path, parts: list[s
     from e3ne.explore import lower
     from e3ne.frontend import import_model, load_model
     from e3ne.offchip import decide
-    from e3ne.passes.estimate import estimate_accelerator
-    from e3ne.passes.pipeline import quantize_module
+    from e3ne.transforms.snnhw.estimate import estimate_accelerator
+    from e3ne.transforms.snn.quantize_pipeline import quantize_module
     from e3ne.targets import get_part
 
     x = np.load(calibration)["x"]

@@ -27,7 +27,7 @@ from e3ne.dialects.snn import EncodeOp  # noqa: E402
 from e3ne.frontend import import_model, load_model  # noqa: E402
 from e3ne.interpreters.golden import run_golden  # noqa: E402
 from e3ne.numerics import encode_input  # noqa: E402
-from e3ne.passes.pipeline import quantize_module  # noqa: E402
+from e3ne.transforms.snn.quantize_pipeline import quantize_module  # noqa: E402
 
 BASE = "conv1.channels=4,conv2.channels=8,fc1.P=32,fc1.Q=5,fc2.P=10,fc2.Q=8"
 

@@ -23,8 +23,8 @@ from e3ne.backend.testbench import testbench
 from e3ne.backend.verilog import PRIMITIVES, emit_verilog, write_memory_files
 from e3ne.backend.weight_image import image_layout, write_weight_image
 from e3ne.dialects import snnhw
-from e3ne.lowering.hwbuilder import bits_for
-from e3ne.lowering.pipeline import infer_widths
+from e3ne.lowering.hw.hwbuilder import bits_for
+from e3ne.lowering.snn_to_hw import infer_widths
 from e3ne.lowering.snn_to_snnhw import LowerSnnToSnnhw, parse_parallelism
 from e3ne.lowering.snnhw_to_circt import AXI_READ_OUTPUTS, LowerSnnhwToCirct, axi_inputs
 from e3ne.offchip import DEFAULT_AXI_DATA_WIDTH, DEFAULT_MEMORY_LATENCY

@@ -21,8 +21,8 @@ import numpy as np
 from xdsl.dialects.builtin import ModuleOp
 
 from e3ne.errors import E3NEError
-from e3ne.passes.common import network_function
-from e3ne.passes.slice_layer import Stage, network_stages, slice_function
+from e3ne.transforms.common import network_function
+from e3ne.transforms.snn.slice_layer import Stage, network_stages, slice_function
 
 LOCAL_NAMES = {"conv": "conv1", "pool": "pool1", "linear": "fc1"}  # the stage's name inside its slice
 

@@ -1,6 +1,6 @@
 """BUILD/report.json and BUILD/report.md: resources, speed, fit and energy of a build.
 
-The resource and cycle numbers are `snnhw-estimate`'s (e3ne/passes/estimate.py, cost
+The resource and cycle numbers are `snnhw-estimate`'s (e3ne/transforms/snnhw/estimate.py, cost
 model e3ne/cost.py); `e3ne synth` puts Yosys's real counts beside them (synth.json).
 
 Energy is an *estimate* of the arithmetic and on-chip memory energy per image, built
@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from e3ne.passes.estimate import DesignEstimate, fit
+from e3ne.transforms.snnhw.estimate import DesignEstimate, fit
 from e3ne.targets import Part
 
 ENERGY_SOURCE = (
@@ -428,7 +428,7 @@ def report_build(
     the layers that snnhw.mlir marks off-chip stream their weights."""
     from e3ne.dialects import snnhw
     from e3ne.ir import parse_module
-    from e3ne.passes.estimate import estimate_accelerator
+    from e3ne.transforms.snnhw.estimate import estimate_accelerator
 
     module = parse_module(Path(build) / "snnhw.mlir")
     accelerator = next(op for op in module.walk() if isinstance(op, snnhw.AcceleratorOp))

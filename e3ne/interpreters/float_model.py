@@ -16,7 +16,7 @@ from e3ne.dense import dense_to_numpy
 from e3ne.dialects import snn
 from e3ne.errors import E3NEError
 from e3ne.interpreters.runner import run_network
-from e3ne.passes.common import describe
+from e3ne.transforms.common import describe
 
 
 def _tensor(attr) -> torch.Tensor:

@@ -18,7 +18,7 @@ from e3ne.dialects import snn
 from e3ne.errors import E3NEError
 from e3ne.interpreters.runner import run_network
 from e3ne.numerics import avg_pool_divide, bitplanes, encode_input, radix_neuron
-from e3ne.passes.common import describe
+from e3ne.transforms.common import describe
 
 
 def _windows(a: np.ndarray, kernel, stride, padding, pad_value: int) -> np.ndarray:

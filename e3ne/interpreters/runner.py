@@ -16,7 +16,7 @@ from xdsl.interpreters.func import FuncFunctions
 from xdsl.ir import Operation
 
 from e3ne.errors import E3NEError
-from e3ne.passes.common import network_function
+from e3ne.transforms.common import network_function
 
 CHUNK = 256
 

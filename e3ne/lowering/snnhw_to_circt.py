@@ -35,13 +35,13 @@ from xdsl.pattern_rewriter import PatternRewriter, PatternRewriteWalker, Rewrite
 
 from e3ne.dense import dense_to_numpy, numpy_to_dense
 from e3ne.dialects import snnhw
-from e3ne.lowering.controller import build_controller
-from e3ne.lowering.hwbuilder import Memory, ModuleBuilder, Port, bits_for, extern_memory
-from e3ne.lowering.conv_unit import build_conv_unit
-from e3ne.lowering.conv_unit import unit_ports as conv_ports
-from e3ne.lowering.linear_unit import build_linear_unit, unit_ports
-from e3ne.lowering.pool_unit import build_pool_unit
-from e3ne.lowering.pool_unit import unit_ports as pool_ports
+from e3ne.lowering.hw.controller import build_controller
+from e3ne.lowering.hw.hwbuilder import Memory, ModuleBuilder, Port, bits_for, extern_memory
+from e3ne.lowering.hw.conv_unit import build_conv_unit
+from e3ne.lowering.hw.conv_unit import unit_ports as conv_ports
+from e3ne.lowering.hw.linear_unit import build_linear_unit, unit_ports
+from e3ne.lowering.hw.pool_unit import build_pool_unit
+from e3ne.lowering.hw.pool_unit import unit_ports as pool_ports
 
 RAM_PRIMITIVE = "e3ne_ram_sdp"
 # Stage kind -> (module builder, port list). Convolution and pooling units add entries here;

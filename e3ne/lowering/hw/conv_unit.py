@@ -1,0 +1,311 @@
+"""The row-stationary convolution unit as an `hw.module`, in the builder's nouns.
+
+Pipeline (docs/architecture.md "Convolution unit"):
+
+* issue (cycle c): per output row a step counter of `row_cycles` cycles (idle first when the
+  drain of the previous row is longer than the row's reads), then nested counters
+  ky (kernel row), ic (input channel), t (time step), xb (column block) drive the buffer
+  address `iy + H*(ic + C*t)`, `iy = oy*stride + ky - pad`, and the weight ROM address
+  `(g*IC + ic)*KH + ky`;
+* stage 1 (c+1): the row arrives (zero when iy is outside the image); each of the
+  lanes x columns accumulators adds a kernel_w-input adder tree of spike-gated weights,
+  doubling on the first (ic, ky) of each step;
+* stage 2 (c+2, end of a column block): `+ Bq`, the radix neuron; the row's T-bit values
+  collect in an assembly bank (several column blocks) and load a shadow bank at the end
+  of the row, which drains lanes*T bit-plane words (lane by lane, MSB plane first) while
+  the next row accumulates.
+
+Stage length: groups*OH*row_cycles + 2 + lanes*T (`ConvUnitOp.cycles`).
+"""
+
+from __future__ import annotations
+
+from e3ne.dialects import snnhw
+from e3ne.lowering.hw.hwbuilder import ModuleBuilder, Port, Register, Value, bits_for, width
+from e3ne.lowering.hw.linear_unit import adder_tree, narrow_sum, rounded_radix_neuron
+from e3ne.numerics import signed_width
+
+
+def unit_ports(unit: snnhw.ConvUnitOp) -> tuple[list[Port], list[Port]]:
+    source = unit.input_buffer()
+    rom = unit.weight_rom()
+    target = unit.output_buffer()
+    acc_bits = unit.accumulator_width.value.data
+    inputs = [
+        Port("start", 1),
+        Port("act_rdata", source.word_width.value.data),
+        Port("weight_data", rom.word_width.value.data),
+        *([Port("weights_ready", 1)] if rom.is_offchip() else []),
+        Port("bias_data", unit.lanes() * unit.bias_bits()),
+    ]
+    outputs = [
+        Port("act_raddr", bits_for(source.depth.value.data)),
+        Port("weight_addr", bits_for(rom.depth.value.data)),
+        Port("bias_addr", bits_for(unit.groups())),
+        Port("out_we", 1),
+        Port("out_waddr", bits_for(target.depth.value.data)),
+        Port("out_wdata", target.word_width.value.data),
+        Port("done", 1),
+        *([Port("weight_group_end", 1)] if rom.is_offchip() else []),
+    ]
+    return inputs, outputs
+
+
+class PlaneDrain:
+    """A shadow bank of `lanes` rows of T-bit values that writes their T bit-planes.
+
+    `load` (one cycle) takes the new values; then lanes*T cycles follow, lane by lane and
+    MSB plane first, each presenting one word (bit x = MSB of the value in column x).
+    """
+
+    def __init__(self, b: ModuleBuilder, lanes: int, columns: int, time_steps: int, load: Value):
+        self.b, self.lanes, self.time_steps = b, lanes, time_steps
+        self.bank: list[list[Register]] = [
+            [b.register(f"shadow{lane}_{x}", time_steps) for x in range(columns)] for lane in range(lanes)
+        ]
+        self.draining = b.register("draining", 1)
+        self.plane, self.last_plane = b.counter("drain_plane", time_steps, self.draining.value, clear=load)
+        self.lane, self.last_lane = b.counter("drain_lane", lanes, b.and_(self.draining.value, self.last_plane), clear=load)
+        self.last = b.and_(self.last_plane, self.last_lane)
+        self.draining.drive(b.or_(load, b.and_(self.draining.value, b.not_(self.last))))
+        self.load = load
+        self.word = b.concat(*[b.bit(reg.value, time_steps - 1) for reg in reversed(self.bank[0])])
+
+    def drive(self, values: list[list[Value]]) -> None:
+        b = self.b
+        lane_step = b.and_(self.draining.value, self.last_plane)
+        for lane, row in enumerate(self.bank):
+            for x, reg in enumerate(row):
+                following = self.bank[lane + 1][x].value if lane + 1 < self.lanes else reg.value
+                shifted = b.shift_left(reg.value, 1) if lane == 0 else reg.value
+                held = b.mux(lane_step, following, b.mux(self.draining.value, shifted, reg.value))
+                reg.drive(b.mux(self.load, values[lane][x], held))
+
+
+def fused_pooling(
+    b: ModuleBuilder, unit: snnhw.ConvUnitOp, row_values: list[list[Value]], load_row: Value
+) -> tuple[Value, list[list[Value]]]:
+    """Pooling at the neuron's output: rows of a window combine in a register bank; the last
+    row of each window gives the pooled row. Returns (write_row pulse, pooled values)."""
+    from e3ne.lowering.hw.pool_unit import divide_constant
+
+    time_steps = unit.time_steps.value.data
+    pool_h, pool_w = unit.pool_size()
+    is_max = unit.pool_mode.data == "max"
+    count = pool_h * pool_w
+    largest = count * ((1 << time_steps) - 1) + count // 2
+    value_bits = time_steps if is_max else bits_for(largest + 1)
+    window_row, last_window_row = b.counter("pool_row", pool_h, load_row)
+
+    def combine(a: Value, c: Value) -> Value:
+        return b.mux(b.compare("ugt", c, a), c, a) if is_max else b.add(a, c)
+
+    pooled = []
+    for lane, values in enumerate(row_values):
+        rows_combined = []
+        for x, value in enumerate(values):
+            fresh = b.zext(value, value_bits)
+            if pool_h == 1:
+                rows_combined.append(fresh)
+                continue
+            held = b.register(f"pool_rows{lane}_{x}", value_bits)
+            merged = combine(held.value, fresh)
+            held.drive(b.mux(b.eq(window_row, 0), fresh, merged), load_row)
+            rows_combined.append(merged)
+        lane_pooled = []
+        for px in range(len(values) // pool_w):
+            window = rows_combined[px * pool_w : (px + 1) * pool_w]
+            if is_max:
+                best = window[0]
+                for candidate in window[1:]:
+                    best = combine(best, candidate)
+                lane_pooled.append(b.extract(best, 0, time_steps))
+            else:
+                total = adder_tree(b, window)
+                total = b.add(total, count // 2) if count // 2 else total
+                lane_pooled.append(divide_constant(b, total, count, largest, time_steps))
+        pooled.append(lane_pooled)
+    return b.and_(load_row, last_window_row), pooled
+
+
+def build_conv_unit(unit: snnhw.ConvUnitOp, module_name: str):
+    inputs, outputs = unit_ports(unit)
+    b = ModuleBuilder(module_name, inputs, outputs)
+    source = unit.input_buffer()
+    target = unit.output_buffer()
+    ic_count, ih, iw = unit.in_shape()
+    oc_count = unit.out_channels.value.data
+    oh, ow = unit.computed_size()  # rows/columns computed (all of them without fused pooling)
+    _, written_h, written_w = unit.written_shape()
+    pool_h, pool_w = unit.pool_size()
+    kh, kw = unit.kernel_size()
+    sh, sw = unit.strides()
+    ph, pw = unit.paddings()
+    time_steps = unit.time_steps.value.data
+    weight_bits = unit.weight_bits.value.data
+    acc_bits = unit.accumulator_width.value.data
+    lanes, columns, blocks, groups = unit.lanes(), unit.columns.value.data, unit.blocks(), unit.groups()
+    row_cycles = unit.row_cycles()
+    idle = row_cycles - blocks * unit.block_cycles()
+    start = b.inputs["start"]
+
+    # ---- issue: the step sequencer
+    running = b.register("running", 1)
+    offchip = unit.weight_rom().is_offchip()
+    go = b.or_(start, running.value)
+    # off-chip weights: wait (only ever at the start of a group) until its bank is filled
+    issue = b.named(b.and_(go, b.inputs["weights_ready"]) if offchip else go, "issue")
+    step, last_step = b.counter("row_step", row_cycles, issue)
+    active = b.and_(issue, b.compare("uge", step, idle)) if idle else issue
+    (ky, ky_wrap), (ic, ic_wrap), (t, t_wrap), (xb, row_end) = b.sequencer(
+        active, [("kernel_row", kh), ("in_channel", ic_count), ("time_step", time_steps), ("column_block", blocks)]
+    )
+    row_done = b.and_(issue, last_step)
+    (oy, group_end), (g, layer_end) = b.sequencer(row_done, [("out_row", oh), ("group", groups)])
+    running.drive(b.or_(start, b.and_(running.value, b.not_(layer_end))))
+
+    # input row address: iy = row_base + ky, row_base = oy*sh - ph; plane base = H*(ic + C*t)
+    row_bits = signed_width(-ph, max(ih, (oh - 1) * sh + kh)) + 1
+    row_base = b.register("row_base", row_bits, reset_value=-ph)
+    row_base.drive(b.select(group_end, -ph, b.add(row_base.value, sh), row_bits), row_done)
+    iy = b.add(row_base.value, b.zext(ky, row_bits) if width(ky) < row_bits else b.extract(ky, 0, row_bits))
+    in_range = b.and_(b.not_(b.bit(iy, row_bits - 1)), b.compare("slt", iy, ih))
+    addr_bits = bits_for(source.depth.value.data)
+    plane_base = b.register("plane_base", addr_bits)
+    plane_base.drive(b.select(t_wrap, 0, b.add(plane_base.value, ih), addr_bits), ky_wrap)
+    iy_addr = b.extract(iy, 0, addr_bits) if row_bits >= addr_bits else b.zext(iy, addr_bits)
+    act_addr = b.add(plane_base.value, iy_addr)
+
+    # weight address: (g*IC + ic)*KH + ky, restarting at the group's base every time step
+    rom_bits = bits_for(unit.weight_rom().depth.value.data)
+    group_base = b.register("weight_group_base", rom_bits)
+    next_base = b.mux(group_end, b.select(layer_end, 0, b.add(group_base.value, ic_count * kh), rom_bits), group_base.value)
+    group_base.drive(next_base)
+    weight_addr = b.register("weight_addr", rom_bits)
+    weight_addr.drive(b.mux(ic_wrap, next_base, b.add(weight_addr.value, 1)), active)
+
+    first_step = b.and_(b.eq(ky, 0), b.eq(ic, 0))
+    first_block = b.and_(first_step, b.eq(t, 0))
+
+    # ---- stage 1: spike-gated accumulation
+    valid1 = b.delay(active, "valid1")
+    first_step1 = b.delay(first_step, "first_step1")
+    first_block1 = b.delay(first_block, "first_block1")
+    in_range1 = b.delay(in_range, "in_range1")
+    block_end1 = b.delay(t_wrap, "block_end1")
+    row_end1 = b.delay(row_end, "row_end1")
+    layer_end1 = b.delay(layer_end, "layer_end1")
+    xb1 = b.delay(xb, "column_block1")
+    row = b.mux(in_range1, b.inputs["act_rdata"], b.const(0, iw))
+    zero_bit = b.const(0, 1)
+
+    def spike(column: int, kx: int) -> Value:
+        """The spike under kernel column kx of lane column `column`, for the current block."""
+        choices = []
+        for block in range(blocks):
+            ox = block * columns + column
+            ix = ox * sw + kx - pw
+            choices.append(b.bit(row, ix) if ox < ow and 0 <= ix < iw else zero_bit)
+        if blocks == 1:
+            return choices[0]
+        if all(c is zero_bit for c in choices):
+            return zero_bit
+        return b.select_bit(b.concat(*reversed(choices)), xb1)
+
+    zero = b.const(0, acc_bits)
+    spikes = [[spike(j, kx) for kx in range(kw)] for j in range(columns)]
+    accumulators: list[list[Register]] = []
+    for lane in range(lanes):
+        weights = [b.extract(b.inputs["weight_data"], (lane * kw + kx) * weight_bits, weight_bits) for kx in range(kw)]
+        bank = b.accumulator(f"acc{lane}_", columns, acc_bits)
+        for j, acc in enumerate(bank):
+            used = [kx for kx in range(kw) if spikes[j][kx] is not zero_bit]
+            total = narrow_sum(b, [weights[kx] for kx in used], [spikes[j][kx] for kx in used], acc_bits) if used else zero
+            doubled = b.mux(first_step1, b.shift_left(acc.value, 1), acc.value)
+            base = b.mux(first_block1, zero, doubled)
+            acc.drive(b.add(base, total), valid1)
+        accumulators.append(bank)
+    bias_bits = unit.bias_bits()
+    bias = b.lane_hold("bias_hold", b.inputs["bias_data"], lanes, bias_bits, block_end1)
+
+    # ---- stage 2: bias, neuron, assembly of the row, shadow bank drain
+    load_block = b.delay(block_end1, "load_block")
+    load_row = b.delay(row_end1, "load_row")
+    load_last = b.delay(layer_end1, "load_last")
+    xb2 = b.delay(xb1, "column_block2")
+    shift = unit.shift.value.data
+    values = [
+        [
+            rounded_radix_neuron(
+                b, b.add(b.sext(acc.value, bias_bits), bias[lane]), shift, time_steps
+            )
+            for acc in accumulators[lane]
+        ]
+        for lane in range(lanes)
+    ]
+    row_values: list[list[Value]] = []
+    for lane in range(lanes):
+        lane_values = []
+        for ox in range(ow):
+            block, j = divmod(ox, columns)
+            if block == blocks - 1:
+                lane_values.append(values[lane][j])
+                continue
+            held = b.register(f"assembly{lane}_{ox}", time_steps)
+            held.drive(values[lane][j], b.and_(load_block, b.eq(xb2, block)))
+            lane_values.append(held.value)
+        row_values.append(lane_values)
+    if unit.pool_mode is None:
+        write_row = load_row
+        written_values = row_values
+    else:
+        write_row, written_values = fused_pooling(b, unit, row_values, load_row)
+    drain = PlaneDrain(b, lanes, written_w, time_steps, write_row)
+    drain.drive(written_values)
+    load_row = write_row
+    oh = written_h
+
+    # write address of (oc = g*lanes + lane, t, oy): oy + OH*(oc + OC*t) (OH: written rows)
+    out_bits = bits_for(target.depth.value.data)
+    out_row, out_row_last = b.counter("out_row_d", oh, load_row)
+    out_group = b.register("out_group_base", out_bits)
+    out_group.drive(
+        b.select(load_last, 0, b.mux(out_row_last, b.add(out_group.value, oh * lanes), out_group.value), out_bits),
+        load_row,
+    )
+    row_addr = b.add(out_group.value, b.zext(out_row, out_bits) if width(out_row) < out_bits else out_row)
+    lane_step = b.and_(drain.draining.value, drain.last_plane)
+    lane_addr = b.register("lane_addr", out_bits)
+    next_lane_addr = b.add(lane_addr.value, oh)
+    lane_addr.drive(b.mux(load_row, row_addr, b.mux(lane_step, next_lane_addr, lane_addr.value)))
+    waddr = b.register("out_addr", out_bits)
+    waddr.drive(
+        b.mux(load_row, row_addr, b.mux(lane_step, next_lane_addr, b.add(waddr.value, oh * oc_count)))
+    )
+    write = drain.draining.value
+    if groups * lanes != oc_count:  # the last group has lanes past the output channels
+        channel_bits = bits_for(groups * lanes + 1)
+        group_channel = b.register("out_group_channel", channel_bits)
+        group_channel.drive(
+            b.select(load_last, 0, b.mux(out_row_last, b.add(group_channel.value, lanes), group_channel.value), channel_bits),
+            load_row,
+        )
+        lane_channel = b.register("out_channel", channel_bits)
+        lane_channel.drive(
+            b.mux(load_row, group_channel.value, b.mux(lane_step, b.add(lane_channel.value, 1), lane_channel.value))
+        )
+        write = b.and_(write, b.compare("ult", lane_channel.value, oc_count))
+    finishing = b.flag("finishing", load_last, b.and_(drain.draining.value, drain.last))
+    done = b.and_(finishing, drain.draining.value, drain.last)
+    return b.finish(
+        {
+            "act_raddr": act_addr,
+            "weight_addr": weight_addr.value,
+            "bias_addr": g,
+            "out_we": write,
+            "out_waddr": waddr.value,
+            "out_wdata": drain.word,
+            "done": done,
+            **({"weight_group_end": group_end} if offchip else {}),
+        }
+    )

@@ -1,0 +1,216 @@
+"""The linear unit as an `hw.module`, written in the builder's nouns.
+
+Pipeline (Q input spikes of one buffer word per cycle through a Q-input adder tree,
+P outputs in parallel; Q = 1 is one spike per cycle):
+
+* issue (cycle c): counters i (input), b (bit in word), t (time step), g (group) drive
+  the buffer read address and the weight ROM address `g*in + i`;
+* stage 1 (c+1): the memories answer; each lane does
+  `acc <- (first input of the group ? 0 : first input of step t ? 2*acc : acc) + (spike ? W : 0)`;
+* stage 2 (c+2, last input of a group): `V = acc + Bq`, then the radix neuron (hidden layer)
+  loads a shadow bank, which drains while the next group accumulates: T bit-plane
+  words of P bits (hidden), or P logits one a cycle (output layer).
+
+Stage length: groups*in*T issue cycles + 2 (pipeline) + drain length (`LinearUnitOp.cycles`).
+"""
+
+from __future__ import annotations
+
+from e3ne.dialects import snnhw
+from e3ne.lowering.hw.hwbuilder import ModuleBuilder, Port, Value, bits_for, width
+
+
+def adder_tree(b: ModuleBuilder, terms: list[Value]) -> Value:
+    """The sum of equal-width terms as a balanced tree of two-input adders."""
+    while len(terms) > 1:
+        paired = [b.add(terms[k], terms[k + 1]) for k in range(0, len(terms) - 1, 2)]
+        terms = paired + ([terms[-1]] if len(terms) % 2 else [])
+    return terms[0]
+
+
+def radix_neuron(b: ModuleBuilder, potential: Value, shift: int, time_steps: int) -> Value:
+    """Numerics 6 in hardware: ReLU, rounding shift (half up) or left shift, saturation to T bits."""
+    bits = width(potential)
+    negative = b.bit(potential, bits - 1)
+    if shift >= bits:
+        return b.const(0, time_steps)
+    if shift >= 1:
+        rounded = b.add(b.zext(potential, bits + 1), 1 << (shift - 1))
+        scaled = b.extract(rounded, shift, bits + 1 - shift)
+    else:
+        scaled = b.concat(potential, b.const(0, -shift)) if shift < 0 else potential
+    if width(scaled) > time_steps:
+        saturated = b.compare("ugt", scaled, (1 << time_steps) - 1)
+        value = b.select(saturated, (1 << time_steps) - 1, b.extract(scaled, 0, time_steps), time_steps)
+    else:
+        value = b.zext(scaled, time_steps)
+    return b.select(negative, 0, value, time_steps)
+
+
+def rounded_radix_neuron(b: ModuleBuilder, rounded: Value, shift: int, time_steps: int) -> Value:
+    """The radix neuron on `V + 2^(shift-1)` (the rounding constant folded into the bias):
+    for shift >= 1, `V + half < 0` exactly when the ReLU gives 0 after rounding, so the
+    neuron is a sign test, a plain shift and saturation (Numerics 6, one adder fewer)."""
+    if shift < 1:
+        return radix_neuron(b, rounded, shift, time_steps)
+    bits = width(rounded)
+    negative = b.bit(rounded, bits - 1)
+    if shift >= bits - 1:
+        return b.const(0, time_steps)
+    scaled = b.extract(rounded, shift, bits - 1 - shift)
+    if width(scaled) > time_steps:
+        saturated = b.compare("ugt", scaled, (1 << time_steps) - 1)
+        value = b.select(saturated, (1 << time_steps) - 1, b.extract(scaled, 0, time_steps), time_steps)
+    else:
+        value = b.zext(scaled, time_steps)
+    return b.select(negative, 0, value, time_steps)
+
+
+def narrow_sum(b: ModuleBuilder, weights: list[Value], spikes: list[Value], acc_bits: int) -> Value:
+    """Spike-gated weights summed by an adder tree only as wide as the sum can be, then
+    sign-extended to the accumulator."""
+    weight_bits = width(weights[0])
+    bits = min(acc_bits, weight_bits + (len(weights) - 1).bit_length())
+    zero = b.const(0, bits)
+    gated = [b.mux(spike, b.sext(w, bits), zero) for w, spike in zip(weights, spikes)]
+    return b.sext(adder_tree(b, gated), acc_bits)
+
+
+def unit_ports(unit: snnhw.LinearUnitOp) -> tuple[list[Port], list[Port]]:
+    source = unit.input_buffer()
+    rom = unit.weight_rom()
+    target = unit.output_buffer()
+    p = unit.parallelism.value.data
+    acc_bits = unit.accumulator_width.value.data
+    inputs = [
+        Port("start", 1),
+        Port("act_rdata", source.word_width.value.data),
+        Port("weight_data", rom.word_width.value.data),
+        *([Port("weights_ready", 1)] if rom.is_offchip() else []),
+        Port("bias_data", p * acc_bits),
+    ]
+    outputs = [
+        Port("act_raddr", bits_for(source.depth.value.data)),
+        Port("weight_addr", bits_for(rom.depth.value.data)),
+        Port("bias_addr", bits_for(unit.groups())),
+        Port("out_we", 1),
+        Port("out_waddr", bits_for(target.depth.value.data)),
+        Port("out_wdata", target.word_width.value.data),
+        Port("done", 1),
+        *([Port("weight_group_end", 1)] if rom.is_offchip() else []),
+    ]
+    return inputs, outputs
+
+
+def build_linear_unit(unit: snnhw.LinearUnitOp, module_name: str):
+    inputs, outputs = unit_ports(unit)
+    b = ModuleBuilder(module_name, inputs, outputs)
+    source = unit.input_buffer()
+    in_features = unit.in_features.value.data
+    p = unit.parallelism.value.data
+    time_steps = unit.time_steps.value.data
+    weight_bits = unit.weight_bits.value.data
+    acc_bits = unit.accumulator_width.value.data
+    groups = unit.groups()
+    word_bits = source.word_width.value.data
+    start = b.inputs["start"]
+
+    # ---- issue: the step sequencer
+    running = b.register("running", 1)
+    offchip = unit.weight_rom().is_offchip()
+    go = b.or_(start, running.value)
+    # off-chip weights: wait (only ever at the start of a group) until its bank is filled
+    issue = b.named(b.and_(go, b.inputs["weights_ready"]) if offchip else go, "issue")
+    chunks = unit.chunks()
+    q = unit.q()
+    per_word = -(-word_bits // q)  # chunks of up to Q spikes in one word
+    (i, end_of_step), (t, end_of_group), (g, end_of_layer) = b.sequencer(
+        issue, [("input_index", chunks), ("time_step", time_steps), ("group", groups)]
+    )
+    b.named(end_of_group, "end_of_group")
+    last_g = b.eq(g, groups - 1)
+    bit_reg = b.register("chunk_index", bits_for(per_word))
+    word_end = b.or_(end_of_step, b.eq(bit_reg.value, per_word - 1))
+    bit_reg.drive(b.select(word_end, 0, b.add(bit_reg.value, 1), width(bit_reg.value)), issue)
+    running.drive(b.or_(start, b.and_(running.value, b.not_(end_of_layer))))
+
+    act_addr = b.register("act_addr", bits_for(source.depth.value.data))
+    act_next = b.select(word_end, b.add(act_addr.value, 1), act_addr.value, width(act_addr.value))
+    act_addr.drive(b.select(end_of_group, 0, act_next, width(act_addr.value)), issue)
+    rom_base = b.register("weight_base", bits_for(groups * chunks))
+    rom_base.drive(
+        b.select(last_g, 0, b.add(rom_base.value, chunks), width(rom_base.value)), end_of_group
+    )
+    weight_addr = b.add(rom_base.value, b.zext(i, width(rom_base.value)))
+
+    first_input = b.eq(i, 0)
+    first_of_group = b.and_(first_input, b.eq(t, 0))
+
+    # ---- stage 1: spike-gated accumulation (no multipliers)
+    valid1 = b.delay(issue, "valid1")
+    first_step1 = b.delay(first_input, "first_step1")
+    first_group1 = b.delay(first_of_group, "first_group1")
+    end_group1 = b.delay(end_of_group, "end_group1")
+    end_layer1 = b.delay(end_of_layer, "end_layer1")
+    bit1 = b.delay(bit_reg.value, "bit1")
+    row = b.inputs["act_rdata"]
+    zero_bit = b.const(0, 1)
+    spikes = []
+    for lane in range(q):  # spike `lane` of the chunk: bit chunk*Q + lane of the word
+        if q == 1:
+            spikes.append(b.named(b.select_bit(row, bit1), "spike"))
+            break
+        choices = [b.bit(row, c * q + lane) if c * q + lane < word_bits else zero_bit for c in range(per_word)]
+        spikes.append(b.named(b.select_bit(b.concat(*reversed(choices)), bit1), f"spike{lane}"))
+    zero = b.const(0, acc_bits)
+    accumulators = b.accumulator("acc", p, acc_bits)
+    for k, acc in enumerate(accumulators):
+        weights = [b.extract(b.inputs["weight_data"], (lane * p + k) * weight_bits, weight_bits) for lane in range(q)]
+        doubled = b.mux(first_step1, b.shift_left(acc.value, 1), acc.value)
+        base = b.mux(first_group1, zero, doubled)
+        acc.drive(b.add(base, narrow_sum(b, weights, spikes, acc_bits)), valid1)
+    bias = b.lane_hold("bias_hold", b.inputs["bias_data"], p, acc_bits, end_group1)
+
+    # ---- stage 2: bias, neuron, shadow bank; drain while the next group accumulates
+    load = b.delay(end_group1, "load_shadow")
+    load_last = b.delay(end_layer1, "load_last")
+    potentials = [b.add(acc.value, bias[k]) for k, acc in enumerate(accumulators)]
+    drain_cycles = unit.drain_cycles()
+    draining = b.register("draining", 1)
+    d, last_d = b.counter("drain_step", drain_cycles, draining.value, clear=load)
+    draining.drive(b.or_(load, b.and_(draining.value, b.not_(last_d))))
+    target = unit.output_buffer()
+    out_addr_bits = bits_for(target.depth.value.data)
+    if unit.is_output():
+        shadow = b.accumulator("logit_shadow", p, acc_bits)
+        for k, reg in enumerate(shadow):
+            following = shadow[k + 1].value if k + 1 < p else zero
+            reg.drive(b.mux(load, potentials[k], following))
+        wdata = shadow[0].value
+        waddr, _ = b.counter("logit_addr", groups * p, draining.value)
+    else:
+        shift = unit.shift.value.data
+        shadow = b.accumulator("spike_shadow", p, time_steps)
+        for k, reg in enumerate(shadow):
+            activation = radix_neuron(b, potentials[k], shift, time_steps)
+            reg.drive(b.mux(load, activation, b.shift_left(reg.value, 1)))
+        wdata = b.concat(*[b.bit(reg.value, time_steps - 1) for reg in reversed(shadow)])
+        group_base = b.register("drain_group", out_addr_bits)
+        group_base.drive(b.select(load_last, 0, b.add(group_base.value, 1), out_addr_bits), load)
+        plane_addr = b.register("plane_addr", out_addr_bits)
+        plane_addr.drive(b.mux(load, group_base.value, b.add(plane_addr.value, groups)))
+        waddr = plane_addr.value
+    finishing = b.flag("finishing", load_last, b.and_(draining.value, last_d))
+    done = b.and_(finishing, draining.value, last_d)
+    return b.finish(
+        {
+            "act_raddr": act_addr.value,
+            "weight_addr": weight_addr,
+            "bias_addr": g,
+            "out_we": draining.value,
+            "out_waddr": b.zext(waddr, out_addr_bits) if width(waddr) < out_addr_bits else waddr,
+            "out_wdata": wdata,
+            "done": done,
+            **({"weight_group_end": end_of_group} if offchip else {}),
+        }
+    )

@@ -1,1 +1,0 @@
-"""snn-level passes: fold batch norm, calibrate, quantize, infer accumulator widths."""

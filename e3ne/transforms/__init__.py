@@ -1,0 +1,1 @@
+"""Transforms that stay on one IR level: `snn/` (float -> integer snn), `snnhw/` (micro-architecture)."""

@@ -1,0 +1,30 @@
+"""`quantize_module`: the float -> integer snn pipeline as one call (used by `e3ne compile`)."""
+
+from __future__ import annotations
+
+import numpy as np
+from xdsl.context import Context
+from xdsl.dialects.builtin import ModuleOp
+
+from e3ne.transforms.snn.calibrate import calibrate
+from e3ne.transforms.snn.fold_batchnorm import FoldBatchNormPass
+from e3ne.transforms.snn.infer_widths import InferWidthsPass
+from e3ne.transforms.snn.quantize import QuantizePass
+
+
+def quantize_module(
+    float_module: ModuleOp,
+    calibration_x: np.ndarray,
+    time_steps: int = 4,
+    weight_bits: int = 4,
+    sigma: float = 3.0,
+) -> ModuleOp:
+    """fold batch norm -> calibrate -> quantize -> infer widths, on a clone; `float_module` is untouched."""
+    module = float_module.clone()
+    context = Context()
+    FoldBatchNormPass().apply(context, module)
+    calibrate(module, calibration_x)
+    QuantizePass(time_steps=time_steps, weight_bits=weight_bits, sigma=float(sigma)).apply(context, module)
+    InferWidthsPass().apply(context, module)
+    module.verify()
+    return module

@@ -1,0 +1,1 @@
+"""`snnhw`-level passes: snnhw-estimate."""

@@ -1,0 +1,73 @@
+"""Cost model on hand-countable pieces, and the snnhw-estimate pass on a tiny accelerator."""
+
+import numpy as np
+
+from e3ne import cost
+from e3ne.ir import parse_module
+from e3ne.dialects import snnhw
+from e3ne.transforms.snnhw.estimate import estimate_accelerator, fit
+from e3ne.targets import get_part
+from pathlib import Path
+
+LIT_INPUT = Path(__file__).resolve().parents[2] / "lit" / "transforms" / "snnhw" / "estimate.mlir"
+
+
+def test_counter_is_a_register_an_incrementer_and_a_compare():
+    c = cost.counter(100)  # 0..99: 7 bits
+    assert c.ff == 7
+    assert c.carry == 2  # a 7-bit incrementer spans two CARRY4
+    assert c.lut == 8
+
+
+def test_block_ram_picks_the_cheapest_arrangement():
+    # 512 x 64: one RAMB36 in 512x72 simple dual-port mode (cost 257 < 2 x RAMB18 = 258)
+    assert cost.block_ram(64, 512)[:2] == (0, 1)
+    # 1024 x 16: one RAMB18 in 1Kx18 mode
+    assert cost.block_ram(16, 1024)[:2] == (1, 0)
+    # 6272 x 64 (the MLP's fc1 ROM at P = 16): 3 rows of 8 RAMB18 (2Kx9) + the 128 remaining
+    # words packed into one more; Yosys maps it to 25 RAMB18
+    assert cost.block_ram(64, 6272) == (25, 0, 4)
+
+
+def test_small_ram_goes_to_lutram_large_to_block_ram():
+    small = cost.ram(16, 32)  # 32 deep x 16 bits: three RAM32M (6 bits each), 16-bit read register
+    assert (small.lut, small.ff, small.bram) == (12, 16, 0)
+    large = cost.ram(28, 112)  # 20 LUTRAM units (cost 160) > one RAMB18 (cost 129)
+    assert (large.lut, large.bram18, large.bram36) == (0, 1, 0)
+
+
+def test_rom_stored_bits_drop_constant_and_duplicate_columns():
+    words = np.array([[0, 1], [0, -1], [0, 1], [0, -1]])  # lane 0 constant; lane 1 = +-1
+    # lane 1 in 4 bits: 0001 / 1111 -> bit 0 constant 1, bits 1..3 identical: one stored bit
+    assert cost.stored_bits(words, 4) == 1
+    rom = cost.rom(8, 4, "distributed", cost.stored_bits(words, 4))
+    assert (rom.lut, rom.ff) == (1, 1)
+    assert cost.rom(8, 1, "distributed").lut == 0  # one word is a constant
+
+
+def test_linear_unit_flip_flops_are_counted_from_its_registers():
+    shape = cost.LinearUnitShape(
+        in_features=784, out_features=128, parallelism=16, time_steps=4, weight_bits=4,
+        accumulator_width=16, output_layer=False, input_word_width=28, input_depth=112,
+    )  # fmt: skip
+    lanes = cost.linear_lanes(shape, bias_bits=0)
+    assert lanes.ff == 16 * (16 + 4)  # accumulator + spike shadow per lane
+    assert cost.linear_lanes(shape).ff == 16 * (16 + 4) + 16 * 16  # + the bias hold when unknown
+    assert shape.cycles() == 8 * 784 * 4 + 2 + 4
+    assert cost.linear_unit(shape).dsp == 0
+
+
+def test_estimate_pass_sums_parts_and_reports_fit():
+    module = parse_module(LIT_INPUT)
+    accelerator = next(op for op in module.walk() if isinstance(op, snnhw.AcceleratorOp))
+    design = estimate_accelerator(accelerator)
+    assert [layer.name for layer in design.layers] == ["fc1", "fc2"]
+    assert design.cycles == 32
+    fc2 = design.layers[1]
+    assert fc2.parts["weights"].lut == 5 and fc2.parts["output"].lut == 8
+    totals = design.totals
+    assert totals.lut == sum(layer.cost.lut for layer in design.layers) + sum(s.lut for s in design.shared.values())
+    table = fit(totals, get_part("xc7z020"))
+    assert table["lut"]["available"] == 53_200 and table["lut"]["overflow"] == 0
+    tiny = fit(cost.Cost(lut=60_000, bram36=150), get_part("xc7z020"))
+    assert tiny["lut"]["overflow"] == 60_000 - 53_200 and tiny["bram"]["overflow"] == 10
