@@ -32,6 +32,7 @@ WEIGHTS = {
     "fang": "examples/fang_cnn/weights.pt",
     "lenet5": "examples/lenet5/weights.pt",
 }
+SHAPES = {"mlp": "1,28,28", "fang": "1,28,28", "lenet5": "1,32,32"}
 # name -> (model, extra compile arguments)
 BUILDS = {
     "mlp-default": ("mlp", []),
@@ -46,8 +47,8 @@ BUILDS = {
     "fang-offchip": ("fang", ["--offchip-weights", "all"]),
     "lenet5-default": ("lenet5", []),
     "lenet5-auto": ("lenet5", ["--parallelism", "auto"]),
-    "lenet5-cols": ("lenet5", ["--parallelism", "conv1.columns=4,conv2.channels=4,units=2,P=32"]),
-    "lenet5-units": ("lenet5", ["--parallelism", "conv1.channels=2,units=3,conv2.columns=2,fc1.P=8,Q=4"]),
+    "lenet5-cols": ("lenet5", ["--parallelism", "conv1.columns=4,conv2.channels=4,conv3.units=2,fc1.P=32"]),
+    "lenet5-units": ("lenet5", ["--parallelism", "conv1.channels=2,conv1.units=3,conv2.columns=2,fc1.P=8,fc1.Q=4"]),
 }
 PATTERNS = ("snn.quant.mlir", "snnhw.mlir", "rtl/*.sv", "rtl/*.hex")
 
@@ -62,17 +63,19 @@ def fingerprint(build: Path) -> dict[str, str]:
 
 def snapshot(out: Path, work: Path, only: list[str] | None) -> int:
     work.mkdir(parents=True, exist_ok=True)
-    calibration = work / "calib.npz"
-    if not calibration.exists():
-        subprocess.run([sys.executable, "-m", "e3ne.datasets", "calib", str(calibration)], check=True, cwd=ROOT)
+    calibrations = {"1,28,28": work / "calib.npz", "1,32,32": work / "calib32.npz"}
+    for shape, path in calibrations.items():
+        if not path.exists():
+            pad = ["--pad-to", "32"] if shape == "1,32,32" else []
+            subprocess.run([sys.executable, "-m", "e3ne.datasets", "calib", str(path), *pad], check=True, cwd=ROOT)
     result = {}
     for name, (model, extra) in BUILDS.items():
         if only and name not in only:
             continue
         build = work / name
         command = [
-            "e3ne", "-q", "compile", MODELS[model], "--weights", WEIGHTS[model], "--input-shape", "1,28,28",
-            "--calibration", str(calibration), *extra, "-o", str(build),
+            "e3ne", "-q", "compile", MODELS[model], "--weights", WEIGHTS[model], "--input-shape", SHAPES[model],
+            "--calibration", str(calibrations[SHAPES[model]]), *extra, "-o", str(build),
         ]  # fmt: skip
         print(f"snapshot: {name}: {' '.join(command[2:])}", file=sys.stderr, flush=True)
         done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
