@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from e3ne.errors import E3NEError
-from e3ne.offchip import DEFAULT_AXI_DATA_WIDTH, DEFAULT_MEMORY_LATENCY, check_memory_model
+from e3ne.model.memory import DEFAULT_AXI_DATA_WIDTH, DEFAULT_MEMORY_LATENCY, check_memory_model
 
 EMIT_LEVELS = ("snn", "verilog")
 
@@ -143,7 +143,7 @@ def cmd_compile(args: argparse.Namespace) -> int:
     if hardware:
         from e3ne.backend.build import build_hardware
         from e3ne.backend.report import report_build, summary_lines
-        from e3ne.targets import get_part
+        from e3ne.model.parts import get_part
 
         part = get_part(args.target)
         parallelism = args.parallelism
@@ -323,7 +323,7 @@ def simulate_layers(build: Path, quant_module, x: np.ndarray, args: argparse.Nam
 
 def cmd_synth(args: argparse.Namespace) -> int:
     from e3ne.backend.synth import compare, run_yosys
-    from e3ne.targets import get_part
+    from e3ne.model.parts import get_part
 
     build = Path(args.build)
     manifest_path = build / "hardware.json"

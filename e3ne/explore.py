@@ -19,20 +19,26 @@ and units (1, 2, 4).
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from xdsl.context import Context
 
-from e3ne import cost
 from e3ne.dialects import snnhw
 from e3ne.errors import E3NEError
+from e3ne.model import cost
+from e3ne.model.memory import DEFAULT_AXI_DATA_WIDTH, DEFAULT_MEMORY_LATENCY, MemoryModel, Streaming
+from e3ne.model.parts import Part
+from e3ne.model.units import ConvShape, LinearShape
 from e3ne.parallelism import KEYS_BY_KIND
-from e3ne.dialects.snnhw import PIPELINE_LATENCY
-from e3ne.dialects.snnhw import ceil_div
-from e3ne.offchip import DEFAULT_AXI_DATA_WIDTH, DEFAULT_MEMORY_LATENCY, Streaming
-from e3ne.transforms.snnhw.estimate import estimate_accelerator
-from e3ne.targets import Part
+from e3ne.transforms.snnhw.estimate import (
+    conv_cost,
+    estimate_accelerator,
+    linear_cost,
+    memory_cost,
+    offchip_parts,
+    unit_cost,
+)
 
 RESOURCE_KEYS = ("lut", "ff", "carry", "bram", "dsp")
 
@@ -67,7 +73,7 @@ def lower(quant_module, parallelism: str) -> snnhw.AcceleratorOp:
 
 def candidate_settings(stage, input_is_linear: bool) -> list[dict[str, int]]:
     """The settings tried for one stage (the lowering rejects or clamps the rest)."""
-    if isinstance(stage, snnhw.LinearUnitOp):
+    if stage.KIND == "linear":
         out_features = stage.out_features.value.data
         word = stage.input_buffer().word_width.value.data
         q_values = [1] if input_is_linear or "Q" not in KEYS_BY_KIND["linear"] else powers_of_two_upto(min(word, 8))
@@ -76,7 +82,7 @@ def candidate_settings(stage, input_is_linear: bool) -> list[dict[str, int]]:
             for p in powers_of_two_upto(out_features, (10,))
             for q in q_values
         ]
-    if hasattr(stage, "columns") and hasattr(stage, "out_shape"):
+    if stage.KIND == "conv":
         oc, _, ow = stage.out_shape()
         return [
             {"columns": columns, "channels": channels, "units": units}
@@ -110,25 +116,22 @@ class Evaluated:
     streaming: Streaming | None  # the timing if the weights were off-chip
 
     def offchip_cost(self) -> cost.Cost:
-        from e3ne.transforms.snnhw.estimate import offchip_parts
-
         return self.logic + cost.total(offchip_parts(self.streaming).values()) + self.output
 
 
 class StageModel:
-    """Evaluates parallelism settings of one stage of the default lowering."""
+    """Evaluates parallelism settings of one stage of the default lowering: the stage's model
+    shape (`e3ne.model.units`) with the settings replaced gives its cycles and streaming
+    timing, the estimator's cost functions its resources."""
 
     def __init__(self, unit, axi_width: int = DEFAULT_AXI_DATA_WIDTH, memory_latency: int = DEFAULT_MEMORY_LATENCY):
         from e3ne.dense import dense_to_numpy
-        from e3ne.transforms.snnhw.estimate import memory_cost
-
         self.unit = unit
-        self.axi = (axi_width, memory_latency)
-        self.kind = (
-            "linear" if isinstance(unit, snnhw.LinearUnitOp) else "conv" if isinstance(unit, snnhw.ConvUnitOp) else "pool"
-        )
+        self.memory = MemoryModel(axi_width, memory_latency)
+        self.kind = unit.KIND
+        self.default = unit.shape()
         self.output = memory_cost(unit.output_buffer())
-        self.bias = dense_to_numpy(unit.bias) if hasattr(unit, "bias") else None
+        self.bias = dense_to_numpy(unit.bias) if unit.HAS_WEIGHTS else None
         self._weights = None
 
     def weights(self):
@@ -148,13 +151,13 @@ class StageModel:
                 ]
         return self._weights
 
-    def _rom(self, packed_shape: tuple[int, int], bits: int, pack) -> cost.Cost:
+    def _rom(self, shape: LinearShape | ConvShape, pack) -> cost.Cost:
         from e3ne.lowering.snn_to_snnhw import DISTRIBUTED_ROM_BITS
 
-        depth, lanes = packed_shape
-        if depth * lanes * bits <= DISTRIBUTED_ROM_BITS:
-            return cost.rom(lanes * bits, depth, "distributed", cost.stored_bits(pack(), bits))
-        return cost.rom(lanes * bits, depth, "block")
+        bits = shape.weight_bits
+        if shape.rom_depth * shape.rom_lanes * bits <= DISTRIBUTED_ROM_BITS:
+            return cost.rom(shape.word_width, shape.rom_depth, "distributed", cost.stored_bits(pack(), bits))
+        return cost.rom(shape.word_width, shape.rom_depth, "block")
 
     def evaluate(self, settings: dict[str, int]) -> Evaluated | None:
         """The stage built with `settings`, or None if the lowering would reject them."""
@@ -162,86 +165,43 @@ class StageModel:
             return self._linear(settings)
         if self.kind == "conv":
             return self._conv(settings)
-        from e3ne.transforms.snnhw.estimate import unit_cost
-
         return Evaluated({}, self.unit.cycles(), unit_cost(self.unit), cost.Cost(), self.output, None, None)
 
     def _linear(self, settings: dict[str, int]) -> Evaluated | None:
         from e3ne.lowering.snn_to_snnhw import pack_weights
-        from e3ne.transforms.snnhw.estimate import bias_rom
 
-        unit = self.unit
-        source = unit.input_buffer()
-        word, in_depth = source.word_width.value.data, source.depth.value.data
-        in_f, out_f = unit.in_features.value.data, unit.out_features.value.data
-        t, bits, acc = unit.time_steps.value.data, unit.weight_bits.value.data, unit.accumulator_width.value.data
-        output_layer = unit.is_output()
+        default = self.default
+        word, out_f = default.input_word_width, default.out_features
         p, q = settings.get("P", 16), min(settings.get("Q", 1), word)
         p = min(p, out_f)
-        chunks = in_f if q == 1 else snnhw.chunk_count(in_f, word, q)
-        if output_layer:
-            p = min(p, chunks * t)
+        shape = replace(default, parallelism=p, input_parallelism=q)
+        if shape.output_layer:
+            p = min(p, shape.chunks * shape.time_steps)
+            shape = replace(shape, parallelism=p)
         if p < 1:
             return None
-        shape = cost.LinearUnitShape(
-            in_features=in_f, out_features=out_f, parallelism=p, time_steps=t, weight_bits=bits,
-            accumulator_width=acc, output_layer=output_layer, input_word_width=word, input_depth=in_depth,
-            input_parallelism=q, chunks=chunks if q > 1 else None,
-        )  # fmt: skip
-        groups = shape.groups
-        bias, stored = bias_rom(self.bias, groups, p, acc)
-        logic = cost.linear_unit(shape, stored) + bias
-        weights = self._rom((groups * chunks, p * q), bits, lambda: pack_weights(self.weights(), p, q, word))
-        if output_layer:
-            output, out_buffer = cost.ram(acc, groups * p), None
+        logic = linear_cost(shape, self.bias)
+        weights = self._rom(shape, lambda: pack_weights(self.weights(), p, q, word))
+        if shape.output_layer:
+            output, out_buffer = cost.ram(shape.accumulator_width, shape.output_depth), None
         else:
-            output, out_buffer = cost.ram(p, groups * t), (p, groups * t)
-        streaming = Streaming(
-            groups=groups, group_words=chunks, word_width=p * q * bits, compute_cycles=chunks * t,
-            overhead_cycles=PIPELINE_LATENCY + shape.drain_cycles, axi_width=self.axi[0], memory_latency=self.axi[1],
-        )  # fmt: skip
+            output, out_buffer = cost.ram(p, shape.output_depth), (p, shape.output_depth)
         parallelism = {"P": p, **({"Q": q} if q > 1 else {})}
-        return Evaluated(parallelism, shape.cycles(), logic, weights, output, out_buffer, streaming)
+        return Evaluated(parallelism, shape.cycles(), logic, weights, output, out_buffer, shape.streaming(self.memory))
 
     def _conv(self, settings: dict[str, int]) -> Evaluated | None:
         from e3ne.lowering.snn_to_snnhw import pack_conv_weights
-        from e3ne.transforms.snnhw.estimate import bias_rom
 
-        unit = self.unit
         columns, channels, units = settings["columns"], settings["channels"], settings["units"]
-        ic, _, _ = unit.in_shape()
-        oc, _, _ = unit.out_shape()
-        kh, kw = unit.kernel_size()
-        computed_h, computed_w = unit.computed_size()
-        written_w = unit.written_shape()[2]
+        default = self.default
+        oc, computed_w = default.out_shape[0], default.computed_size[1]
         if not (1 <= columns <= computed_w and channels >= 1 and units >= 1 and channels * units <= oc):
             return None
-        t, bits, acc = unit.time_steps.value.data, unit.weight_bits.value.data, unit.accumulator_width.value.data
-        lanes = channels * units
-        groups = ceil_div(oc, lanes)
-        blocks = ceil_div(computed_w, columns)
-        drain = lanes * t
-        pool_rows, pool_w = unit.pool_size()
-        row_cycles = max(blocks * ic * t * kh, ceil_div(drain, pool_rows))
-        cycles = groups * computed_h * row_cycles + PIPELINE_LATENCY + drain
-        bias, stored = bias_rom(self.bias, groups, lanes, acc)
-        pool_bits = 0
-        if unit.pool_mode is not None:
-            largest = pool_rows * pool_w * ((1 << t) - 1) + (pool_rows * pool_w) // 2
-            pool_bits = t if unit.pool_mode.data == "max" else cost.bits_for(largest + 1)
-        logic = bias + cost.conv_unit(
-            lanes=lanes, columns=columns, computed_width=computed_w, written_width=written_w, kernel_w=kw,
-            weight_bits=bits, accumulator_width=acc, time_steps=t,
-            address_bits=cost.bits_for(unit.input_buffer().depth.value.data), bias_bits=stored,
-            pool_rows=pool_rows, pool_value_bits=pool_bits,
-        )  # fmt: skip
-        weights = self._rom((groups * ic * kh, lanes * kw), bits, lambda: pack_conv_weights(self.weights(), lanes))
-        streaming = Streaming(
-            groups=groups, group_words=ic * kh, word_width=lanes * kw * bits, compute_cycles=computed_h * row_cycles,
-            overhead_cycles=PIPELINE_LATENCY + drain, axi_width=self.axi[0], memory_latency=self.axi[1],
-        )  # fmt: skip
+        shape = replace(default, columns=columns, channels=channels, units=units)
+        logic = conv_cost(shape, self.bias)
+        weights = self._rom(shape, lambda: pack_conv_weights(self.weights(), shape.lanes))
         parallelism = {"columns": columns, "channels": channels, "units": units}
-        return Evaluated(parallelism, cycles, logic, weights, self.output, None, streaming)
+        return Evaluated(parallelism, shape.cycles(), logic, weights, self.output, None, shape.streaming(self.memory))
 
 
 def resolve_offchip(request, layer_names: list[str], weight_names: list[str]) -> dict[str, tuple[bool, ...]]:
@@ -281,13 +241,11 @@ def plan(
     stages = default.schedule().stage_ops()
     design = estimate_accelerator(default, offchip=())
     models = [StageModel(stage, axi_width, memory_latency) for stage in stages]
-    weight_names = [stage.symbol for stage in stages if hasattr(stage, "weights")]
+    weight_names = [stage.symbol for stage in stages if stage.HAS_WEIGHTS]
     placements = resolve_offchip(offchip, [stage.symbol for stage in stages], weight_names)
     evaluated = []
     for index, stage in enumerate(stages):
-        previous_linear = isinstance(stage, snnhw.LinearUnitOp) and index > 0 and isinstance(
-            stages[index - 1], snnhw.LinearUnitOp
-        )
+        previous_linear = stage.KIND == "linear" and index > 0 and stages[index - 1].KIND == "linear"
         seen, items = set(), []
         for settings in candidate_settings(stage, previous_linear):
             result = models[index].evaluate(settings)
@@ -308,9 +266,9 @@ def plan(
             placements = {name: (False,) for name in placements}
     layers = []
     for index, stage in enumerate(stages):
-        linear = isinstance(stage, snnhw.LinearUnitOp)
-        previous_linear = linear and index > 0 and isinstance(stages[index - 1], snnhw.LinearUnitOp)
-        next_linear = linear and index + 1 < len(stages) and isinstance(stages[index + 1], snnhw.LinearUnitOp)
+        linear = stage.KIND == "linear"
+        previous_linear = linear and index > 0 and stages[index - 1].KIND == "linear"
+        next_linear = linear and index + 1 < len(stages) and stages[index + 1].KIND == "linear"
         options = LayerOptions(stage.symbol, design.layers[index].kind)
         for result in evaluated[index]:
             adjust = cost.Cost()
@@ -714,7 +672,7 @@ def run_explore(args, progress) -> int:
     import sys
     from pathlib import Path
 
-    from e3ne.targets import get_part
+    from e3ne.model.parts import get_part
 
     part = get_part(args.target)
     source = Path(args.model)

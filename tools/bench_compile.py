@@ -104,7 +104,7 @@ def child(model_name: str, width: float, out: Path) -> dict:
     from e3ne.random_weights import initialize
     from e3ne.explore import lower
     from e3ne.offchip import decide
-    from e3ne.targets import get_part
+    from e3ne.model.parts import get_part
 
     class_name, classes = MODELS[model_name]
     out.mkdir(parents=True, exist_ok=True)

@@ -30,7 +30,7 @@ from e3ne.frontend import import_model, load_model  # noqa: E402
 from e3ne.interpreters.golden import run_golden  # noqa: E402
 from e3ne.numerics import encode_input  # noqa: E402
 from e3ne.transforms.snn.quantize_pipeline import quantize_module  # noqa: E402
-from e3ne.targets import get_part  # noqa: E402
+from e3ne.model.parts import get_part  # noqa: E402
 
 E3NE = {"cycles": 178_790, "lut": 17_040, "ff": 10_064, "carry": 1_287, "ramb36": 65, "ramb18": 61, "dsp": 0}
 CONFIGS = {

@@ -71,7 +71,7 @@ def default_decisions(spec: str, weights: Path, calibration: Path, parts: list[s
     from e3ne.offchip import decide
     from e3ne.transforms.snnhw.estimate import estimate_accelerator
     from e3ne.transforms.snn.quantize_pipeline import quantize_module
-    from e3ne.targets import get_part
+    from e3ne.model.parts import get_part
 
     x = np.load(calibration)["x"]
     quant = quantize_module(import_model(load_model(spec, str(weights)), (3, 32, 32)), x, 6, 6)

@@ -30,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from e3ne import cost  # noqa: E402
+from e3ne.model import cost  # noqa: E402
 from e3ne.backend.synth import resource_counts  # noqa: E402
 
 PRIMITIVES = ROOT / "e3ne" / "backend" / "rtl" / "e3ne_primitives.sv"

@@ -27,7 +27,7 @@ from e3ne.lowering.hw.hwbuilder import bits_for
 from e3ne.lowering.snn_to_hw import infer_widths
 from e3ne.lowering.snn_to_snnhw import LowerSnnToSnnhw, parse_parallelism
 from e3ne.lowering.snnhw_to_circt import AXI_READ_OUTPUTS, LowerSnnhwToCirct, axi_inputs
-from e3ne.offchip import DEFAULT_AXI_DATA_WIDTH, DEFAULT_MEMORY_LATENCY
+from e3ne.model.memory import DEFAULT_AXI_DATA_WIDTH, DEFAULT_MEMORY_LATENCY
 
 
 def _text(module: ModuleOp) -> str:

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from e3ne.transforms.snnhw.estimate import DesignEstimate, fit
-from e3ne.targets import Part
+from e3ne.model.parts import Part
 
 ENERGY_SOURCE = (
     "M. Horowitz, 'Computing's energy problem (and what we can do about it)', ISSCC 2014, "

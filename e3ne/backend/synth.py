@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from e3ne.errors import E3NEError
-from e3ne.targets import Part
+from e3ne.model.parts import Part
 
 # LUT cost of Xilinx distributed-RAM / shift-register primitives (they occupy LUTs).
 LUTRAM_LUTS = {

@@ -20,6 +20,7 @@ import numpy as np
 from e3ne.backend.verilog import chunk_rows, lane_bits
 from e3ne.dense import dense_to_numpy
 from e3ne.dialects import snnhw
+from e3ne.model.memory import AXI_ADDRESS_BITS, beats_per_word, fetch_cycles
 
 
 def rom_beats(data: np.ndarray, element_bits: int, axi_data_width: int) -> np.ndarray:
@@ -27,7 +28,7 @@ def rom_beats(data: np.ndarray, element_bits: int, axi_data_width: int) -> np.nd
     each beat little-endian (byte 0 = bits 0..7)."""
     depth, lanes = data.shape
     word_bits = lanes * element_bits
-    per_word = snnhw.beats_per_word(word_bits, axi_data_width)
+    per_word = beats_per_word(word_bits, axi_data_width)
     padded_bits = per_word * axi_data_width
     bits = lane_bits(data, element_bits)
     if padded_bits > word_bits:
@@ -69,16 +70,16 @@ def image_layout(accelerator: snnhw.AcceleratorOp) -> dict:
                 "bytes": size,
                 "words": rom.depth.value.data,
                 "word_width": word_width,
-                "beats_per_word": snnhw.beats_per_word(word_width, axi),
+                "beats_per_word": beats_per_word(word_width, axi),
                 "group_words": stage.group_words(),
                 "groups": stage.groups(),
-                "fetch_cycles": snnhw.fetch_cycles(stage.group_words(), word_width, axi, latency),
+                "fetch_cycles": fetch_cycles(stage.group_words(), word_width, axi, latency),
                 "stall_cycles": stage.stall_cycles(),
             }
         )
     return {
         "data_width": axi,
-        "address_width": snnhw.AXI_ADDRESS_BITS,
+        "address_width": AXI_ADDRESS_BITS,
         "memory_latency": latency,
         "image": "rtl/weights.hex",
         "bytes": end,

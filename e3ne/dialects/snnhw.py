@@ -16,6 +16,10 @@ Every parallelism and width is an attribute; every verifier states its rule.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import ClassVar
+
 from xdsl.dialects.builtin import (
     I64,
     ArrayAttr,
@@ -29,11 +33,13 @@ from xdsl.dialects.builtin import (
     SymbolRefAttr,
     i64,
 )
-from xdsl.ir import Dialect, Operation, Region
+from xdsl.ir import Attribute, Dialect, Operation, Region
 from xdsl.parser import Parser
 from xdsl.printer import Printer
 from xdsl.irdl import (
+    AttrSetConstraint,
     IRDLOperation,
+    VerificationContext,
     ParsePropInAttrDict,
     irdl_op_definition,
     opt_prop_def,
@@ -45,12 +51,19 @@ from xdsl.traits import NoTerminator, SymbolOpInterface, SymbolTable
 from xdsl.utils.exceptions import VerifyException
 
 from e3ne.dense import dense_to_numpy
+from e3ne.model.kinds import BufferRole, PoolMode, RomKind
+from e3ne.model.memory import (
+    AXI_ADDRESS_BITS,
+    AXI_DATA_WIDTHS,
+    DEFAULT_AXI_DATA_WIDTH,
+    DEFAULT_MEMORY_LATENCY,
+    OFFCHIP_ALIGNMENT,
+    MemoryModel,
+    Streaming,
+    image_bytes,
+)
+from e3ne.model.units import ConvShape, LinearShape, PoolShape, StageShape, window_output
 from e3ne.numerics import accumulator_range, signed_width
-from e3ne.offchip import AXI_ADDRESS_BITS, AXI_DATA_WIDTHS
-
-MEMORY_KINDS = ("block", "distributed", "offchip")
-OFFCHIP_ALIGNMENT = 4096  # an off-chip ROM's image starts on a 4 KiB page (AXI bursts never cross one)
-PIPELINE_LATENCY = 2  # memory read register + accumulator register, before the neuron
 
 
 def _int(attr: IntegerAttr) -> int:
@@ -61,50 +74,22 @@ def _i(value: int) -> IntegerAttr:
     return IntegerAttr(value, i64)
 
 
-def ceil_div(a: int, b: int) -> int:
-    return -(-a // b)
+@dataclass(frozen=True)
+class EnumConstraint(AttrSetConstraint[StringAttr]):
+    """The IRDL constraint of a string-valued enum property: a StringAttr holding one of
+    `enum`'s values (the IR keeps printing the plain string)."""
+
+    enum: type[StrEnum] = StrEnum
+
+    def verify(self, attr: Attribute, constraint_context: VerificationContext) -> None:
+        if attr not in self.values:
+            allowed = ", ".join(f"'{value.value}'" for value in self.enum)
+            got = f"'{attr.data}'" if isinstance(attr, StringAttr) else str(attr)
+            raise VerifyException(f"{self.enum.__name__} must be one of {allowed}, got {got}")
 
 
-def chunk_count(features: int, word: int, q: int) -> int:
-    """Chunks of up to q spikes per time step when `features` lie in words of `word` bits."""
-    words = ceil_div(features, word)
-    return (words - 1) * ceil_div(word, q) + ceil_div(features - (words - 1) * word, q)
-
-
-def beats_per_word(word_width: int, axi_data_width: int) -> int:
-    """AXI beats one weight word occupies in the image (padded to whole beats)."""
-    return ceil_div(word_width, axi_data_width)
-
-
-def fetch_cycles(group_words: int, word_width: int, axi_data_width: int, memory_latency: int) -> int:
-    """Cycles to fetch one group of weight words into a bank of the off-chip weight buffer.
-
-    Memory model (docs/interface.md "Off-chip weights"): arready is always high, the first
-    R beat of a burst arrives `memory_latency` cycles after its AR handshake, then one beat
-    a cycle. The buffer issues a group's bursts on consecutive cycles, so its beats arrive
-    back to back: from the cycle the buffer decides to fetch (its AR goes out the next
-    cycle) to the edge that writes the last beat is `memory_latency + beats`, whatever the
-    burst split.
-    """
-    return memory_latency + group_words * beats_per_word(word_width, axi_data_width)
-
-
-def offchip_issue_cycles(groups: int, group_cycles: int, fetch: int) -> int:
-    """Issue cycles of a stage whose weights stream through the double buffer: `groups`
-    groups of `group_cycles` issue cycles each, one group fetched at a time (`fetch`
-    cycles each, `fetch_cycles`) into the bank freed when the group two before is consumed.
-
-    Edge numbers, the stage starting in cycle 0: fetch g decided at edge X_g, last beat
-    written at F_g = X_g + fetch; X_0 = 0, X_g = max(F_{g-1}, C_{g-2}); group g issues from
-    I_g = max(F_g, C_{g-1}) + 1 (its bank's `ready` registers) to C_g = I_g + group_cycles - 1.
-    Returns C_{G-1} + 1 (= groups * group_cycles + the stall cycles).
-
-    Closed form of that recurrence (by induction on g): with fetch <= group_cycles every
-    later fetch hides behind the previous group and C_g = fetch + (g+1)*group_cycles; with
-    fetch > group_cycles the bus is the bottleneck and C_g = (g+1)*fetch + group_cycles.
-    test_offchip_cost.py checks it against the recurrence itself.
-    """
-    return max(fetch + groups * group_cycles, groups * fetch + group_cycles) + 1
+def _one_of(enum: type[StrEnum]) -> EnumConstraint:
+    return EnumConstraint(frozenset(StringAttr(value.value) for value in enum), enum)
 
 
 def _lookup(op: Operation, ref: SymbolRefAttr, kind: type, role: str):
@@ -115,20 +100,6 @@ def _lookup(op: Operation, ref: SymbolRefAttr, kind: type, role: str):
         kinds = " or ".join(k.name for k in (kind if isinstance(kind, tuple) else (kind,)))
         raise VerifyException(f"{role} @{ref.root_reference.data} must be a {kinds}, got {target.name}")
     return target
-
-
-def _issue_cycles(unit: LinearUnitOp | ConvUnitOp, group_cycles: int) -> int:
-    """Issue cycles of a weight-reading stage: groups * group_cycles, plus the stalls
-    waiting for weight groups when its ROM is off-chip (`offchip_issue_cycles`)."""
-    rom = unit.weight_rom()
-    if not rom.is_offchip():
-        return unit.groups() * group_cycles
-    accelerator = unit.parent_op()
-    if not isinstance(accelerator, AcceleratorOp):
-        raise VerifyException(f"stage @{unit.symbol} with off-chip weights must sit in an snnhw.accelerator")
-    axi, latency = accelerator.memory_model()
-    fetch = fetch_cycles(unit.group_words(), _int(rom.word_width), axi, latency)
-    return offchip_issue_cycles(unit.groups(), group_cycles, fetch)
 
 
 class SymbolOp(IRDLOperation):
@@ -182,9 +153,16 @@ class AcceleratorOp(IRDLOperation):
     @classmethod
     def parse(cls, parser: Parser) -> AcceleratorOp:
         name = parser.parse_symbol_name()
+        position = parser.pos
         attributes = parser.parse_optional_attr_dict()
+        if "time_steps" not in attributes:
+            parser.raise_error(
+                f"snnhw.accelerator @{name.data} needs time_steps (the number of spike time steps T)",
+                position,
+                parser.pos,
+            )
         body = parser.parse_region()
-        properties = {"sym_name": name, "time_steps": attributes.get("time_steps", _i(1))}
+        properties = {"sym_name": name, "time_steps": attributes["time_steps"]}
         for key in ("axi_data_width", "memory_latency"):
             if key in attributes:
                 value = attributes[key]
@@ -214,6 +192,17 @@ class AcceleratorOp(IRDLOperation):
             roms = ", ".join(f"@{rom.symbol}" for rom in self.offchip_roms())
             raise VerifyException(f"ROM {roms} is off-chip: the accelerator needs axi_data_width and memory_latency")
         return _int(self.axi_data_width), _int(self.memory_latency)
+
+    def memory(self) -> MemoryModel:
+        """The external weight memory: the IR's axi_data_width/memory_latency, each defaulting
+        (DEFAULT_AXI_DATA_WIDTH, DEFAULT_MEMORY_LATENCY) when the accelerator has none."""
+        return MemoryModel(
+            DEFAULT_AXI_DATA_WIDTH if self.axi_data_width is None else _int(self.axi_data_width),
+            DEFAULT_MEMORY_LATENCY if self.memory_latency is None else _int(self.memory_latency),
+        )
+
+    def stages(self) -> list[StageOp]:
+        return self.schedule().stage_ops()
 
     def schedule(self) -> ScheduleOp:
         for op in self.body.ops:
@@ -265,9 +254,9 @@ class BufferOp(SymbolOp):
     time_steps = prop_def(IntegerAttr[I64])
     word_width = prop_def(IntegerAttr[I64])
     depth = prop_def(IntegerAttr[I64])
-    role = prop_def(StringAttr)
+    role = prop_def(_one_of(BufferRole))
 
-    def __init__(self, name: str, channels: int, height: int, width: int, time_steps: int, role: str):
+    def __init__(self, name: str, channels: int, height: int, width: int, time_steps: int, role: BufferRole | str):
         super().__init__(
             properties={
                 "sym_name": StringAttr(name),
@@ -277,7 +266,7 @@ class BufferOp(SymbolOp):
                 "time_steps": _i(time_steps),
                 "word_width": _i(width),
                 "depth": _i(channels * height * time_steps),
-                "role": StringAttr(role),
+                "role": StringAttr(BufferRole(role).value),
             }
         )
 
@@ -300,8 +289,8 @@ class BufferOp(SymbolOp):
             raise VerifyException(f"word width {_int(self.word_width)} must equal the row width {w}")
         if _int(self.depth) != c * h * t:
             raise VerifyException(f"depth {_int(self.depth)} must be channels*height*T = {c * h * t}")
-        if self.role.data not in ("input", "hidden"):
-            raise VerifyException(f"role must be 'input' or 'hidden', got '{self.role.data}'")
+    def buffer_role(self) -> BufferRole:
+        return BufferRole(self.role.data)
 
 
 @irdl_op_definition
@@ -336,10 +325,12 @@ class RomOp(SymbolOp):
     data = prop_def(DenseIntOrFPElementsAttr)
     word_width = prop_def(IntegerAttr[I64])
     depth = prop_def(IntegerAttr[I64])
-    kind = prop_def(StringAttr)
+    kind = prop_def(_one_of(RomKind))
     base_address = opt_prop_def(IntegerAttr[I64])
 
-    def __init__(self, name: str, data: DenseIntOrFPElementsAttr, kind: str, base_address: int | None = None):
+    def __init__(
+        self, name: str, data: DenseIntOrFPElementsAttr, kind: RomKind | str, base_address: int | None = None
+    ):
         depth, lanes = data.get_shape()
         bits = data.get_element_type().width.data
         base = {} if base_address is None else {"base_address": _i(base_address)}
@@ -349,7 +340,7 @@ class RomOp(SymbolOp):
                 "data": data,
                 "word_width": _i(lanes * bits),
                 "depth": _i(depth),
-                "kind": StringAttr(kind),
+                "kind": StringAttr(RomKind(kind).value),
                 **base,
             }
         )
@@ -357,11 +348,14 @@ class RomOp(SymbolOp):
     def is_offchip(self) -> bool:
         """Off-chip: the words live in the external weight image at `base_address` and
         stream through the unit's double buffer (`kind = "offchip"`)."""
-        return self.kind.data == "offchip"
+        return self.rom_kind() == RomKind.OFFCHIP
+
+    def rom_kind(self) -> RomKind:
+        return RomKind(self.kind.data)
 
     def image_bytes(self, axi_data_width: int) -> int:
         """Bytes the ROM occupies in the weight image: depth words of whole AXI beats."""
-        return _int(self.depth) * beats_per_word(_int(self.word_width), axi_data_width) * axi_data_width // 8
+        return image_bytes(_int(self.depth), _int(self.word_width), axi_data_width)
 
     def lanes(self) -> int:
         return self.data.get_shape()[1]
@@ -382,8 +376,6 @@ class RomOp(SymbolOp):
             raise VerifyException(
                 f"word width {_int(self.word_width)} must be lanes*bits = {shape[1]}*{element.width.data}"
             )
-        if self.kind.data not in MEMORY_KINDS:
-            raise VerifyException(f"memory kind must be one of {MEMORY_KINDS}, got '{self.kind.data}'")
         if self.is_offchip() != (self.base_address is not None):
             raise VerifyException(
                 "an off-chip ROM needs base_address"
@@ -396,8 +388,102 @@ class RomOp(SymbolOp):
                 raise VerifyException(f"base_address {base} must be a non-negative multiple of 4096 (4 KiB)")
 
 
+class StageOp(SymbolOp):
+    """A stage: a unit that reads one activation buffer and writes the next.
+
+    Its schedule is the hardware model's (`e3ne.model.units`): `shape()` returns the unit's
+    model dataclass, and the cycle counts below ask it, with the external memory's
+    `MemoryModel` when the unit's weights stream from it."""
+
+    KIND: ClassVar[str]  # "linear", "conv", "pool"
+    HAS_WEIGHTS: ClassVar[bool] = False
+
+    def shape(self) -> StageShape:
+        raise NotImplementedError
+
+    def is_output(self) -> bool:
+        """The network's output layer (writes the logit buffer)."""
+        return False
+
+    def is_offchip(self) -> bool:
+        """The unit's weights stream from external memory (its ROM has kind = "offchip")."""
+        return False
+
+    def memory(self) -> MemoryModel | None:
+        """The memory the unit's weights stream from, None when they are on chip."""
+        if not self.is_offchip():
+            return None
+        accelerator = self.parent_op()
+        if not isinstance(accelerator, AcceleratorOp):
+            raise VerifyException(f"stage @{self.symbol} with off-chip weights must sit in an snnhw.accelerator")
+        return MemoryModel(*accelerator.memory_model())
+
+    def input_buffer(self) -> BufferOp:
+        return _lookup(self, self.input, BufferOp, "input buffer")
+
+    def output_buffer(self) -> BufferOp | LogitBufferOp:
+        return _lookup(self, self.output, BufferOp, "output buffer")
+
+    # -- the static schedule of this stage (e3ne.model.units)
+    def drain_cycles(self) -> int:
+        return self.shape().drain_cycles
+
+    def ideal_cycles(self) -> int:
+        return self.shape().ideal_cycles
+
+    def stall_cycles(self) -> int:
+        """Cycles the unit waits for off-chip weight groups (0 with on-chip weights)."""
+        return self.shape().stall_cycles(self.memory())
+
+    def cycles(self) -> int:
+        """Start to the next stage's start."""
+        return self.shape().cycles(self.memory())
+
+    def overhead_cycles(self) -> int:
+        """Cycles beyond `ideal_cycles`: pipeline, last drain, waits for the drain or weights."""
+        return self.shape().overhead_cycles(self.memory())
+
+
+class WeightedStageOp(StageOp):
+    """A stage with a weight ROM, read one group of output lanes at a time."""
+
+    HAS_WEIGHTS: ClassVar[bool] = True
+
+    def shape(self) -> LinearShape | ConvShape:
+        raise NotImplementedError
+
+    def weight_rom(self) -> RomOp:
+        return _lookup(self, self.weights, RomOp, "weight ROM")
+
+    def is_offchip(self) -> bool:
+        return self.weight_rom().is_offchip()
+
+    def streaming(self, memory: MemoryModel | None = None) -> Streaming:
+        """The unit's timing if its weights streamed from `memory` (default: the accelerator's
+        memory model, each value defaulted when the IR has none)."""
+        if memory is None:
+            accelerator = self.parent_op()
+            memory = accelerator.memory() if isinstance(accelerator, AcceleratorOp) else MemoryModel()
+        return self.shape().streaming(memory)
+
+    def groups(self) -> int:
+        return self.shape().groups
+
+    def lanes(self) -> int:
+        """Output lanes accumulated side by side (P, or channels * units)."""
+        return self.shape().lanes
+
+    def group_words(self) -> int:
+        """Weight words of one group of output lanes."""
+        return self.shape().group_words
+
+    def group_cycles(self) -> int:
+        """Issue cycles of one group of output lanes."""
+        return self.shape().group_cycles
+
+
 @irdl_op_definition
-class LinearUnitOp(SymbolOp):
+class LinearUnitOp(WeightedStageOp):
     """A linear unit: `parallelism` (P) output neurons accumulate at once, one input spike per cycle.
 
     For each group of P outputs, for t in 0..T-1, for each input i:
@@ -460,59 +546,33 @@ class LinearUnitOp(SymbolOp):
             }
         )
 
-    # -- the static schedule of this stage
-    def groups(self) -> int:
-        return ceil_div(_int(self.out_features), _int(self.parallelism))
+    KIND: ClassVar[str] = "linear"
+
+    def shape(self) -> LinearShape:
+        source = self.input_buffer()
+        return LinearShape(
+            in_features=_int(self.in_features),
+            out_features=_int(self.out_features),
+            parallelism=_int(self.parallelism),
+            time_steps=_int(self.time_steps),
+            weight_bits=_int(self.weight_bits),
+            accumulator_width=_int(self.accumulator_width),
+            output_layer=self.is_output(),
+            input_word_width=_int(source.word_width),
+            input_depth=_int(source.depth),
+            input_parallelism=self.q(),
+        )
 
     def q(self) -> int:
         """Input parallelism Q: input spikes (of one buffer word) taken per cycle (default 1)."""
         return 1 if self.input_parallelism is None else _int(self.input_parallelism)
 
     def chunks(self) -> int:
-        """Cycles per time step: each input word gives ceil(bits/Q) chunks of up to Q spikes."""
-        in_f, q = _int(self.in_features), self.q()
-        if q == 1:
-            return in_f
-        word = _int(self.input_buffer().word_width)
-        return chunk_count(in_f, word, q)
-
-    def drain_cycles(self) -> int:
-        """Write-back length of one group: T bit-planes, or P logits for the output layer."""
-        return _int(self.parallelism) if self.is_output() else _int(self.time_steps)
-
-    def group_words(self) -> int:
-        """Weight words read for one output group (each T times): chunks()."""
-        return self.chunks()
-
-    def ideal_cycles(self) -> int:
-        """Q input spikes per cycle for each group: ceil(out/P) * chunks * T (chunks = in for Q = 1)."""
-        return self.groups() * self.chunks() * _int(self.time_steps)
-
-    def group_cycles(self) -> int:
-        """Issue cycles of one output group: chunks * T."""
-        return self.chunks() * _int(self.time_steps)
-
-    def stall_cycles(self) -> int:
-        """Cycles the unit waits for off-chip weight groups (0 with on-chip weights)."""
-        return _issue_cycles(self, self.group_cycles()) - self.ideal_cycles()
-
-    def overhead_cycles(self) -> int:
-        """The extra cycles of the stage: pipeline (memory read, accumulate) + last drain
-        (+ the stalls for off-chip weights)."""
-        return PIPELINE_LATENCY + self.drain_cycles() + self.stall_cycles()
-
-    def cycles(self) -> int:
-        """Start to next stage's start (the hand-off register is inside the +2 pipeline count)."""
-        return self.ideal_cycles() + self.overhead_cycles()
+        """Cycles per time step (`LinearShape.chunks`)."""
+        return self.shape().chunks
 
     def is_output(self) -> bool:
         return _int(self.output_layer) != 0
-
-    def input_buffer(self) -> BufferOp:
-        return _lookup(self, self.input, BufferOp, "input buffer")
-
-    def weight_rom(self) -> RomOp:
-        return _lookup(self, self.weights, RomOp, "weight ROM")
 
     def output_buffer(self) -> BufferOp | LogitBufferOp:
         kind = LogitBufferOp if self.is_output() else BufferOp
@@ -595,11 +655,6 @@ def _pair_attr(values: tuple[int, int]) -> DenseArrayBase:
     return DenseArrayBase.from_list(i64, list(values))
 
 
-def window_output(size: int, kernel: int, stride: int, padding: int) -> int:
-    """Output length of a sliding window (floor mode)."""
-    return (size + 2 * padding - kernel) // stride + 1
-
-
 def _check_hidden_buffer(op: IRDLOperation, target: BufferOp, shape: tuple[int, int, int], time_steps: int) -> None:
     c, h, w, t = target.shape()
     if (c, h, w) != shape or t != time_steps:
@@ -619,7 +674,7 @@ def _check_input_buffer(source: BufferOp, shape: tuple[int, int, int], time_step
 
 
 @irdl_op_definition
-class ConvUnitOp(SymbolOp):
+class ConvUnitOp(WeightedStageOp):
     """A row-stationary convolution unit (docs/architecture.md "Convolution unit").
 
     `lanes = channels * units` output channels x `columns` output pixels of one output row
@@ -664,8 +719,10 @@ class ConvUnitOp(SymbolOp):
     input = prop_def(SymbolRefAttr)
     weights = prop_def(SymbolRefAttr)
     output = prop_def(SymbolRefAttr)
-    pool_mode = opt_prop_def(StringAttr)
+    pool_mode = opt_prop_def(_one_of(PoolMode))
     pool_kernel = opt_prop_def(DenseArrayBase)
+
+    KIND: ClassVar[str] = "conv"
 
     def __init__(
         self,
@@ -687,9 +744,9 @@ class ConvUnitOp(SymbolOp):
         input: str,
         weights: str,
         output: str,
-        pool: tuple[str, tuple[int, int]] | None = None,
+        pool: tuple[PoolMode | str, tuple[int, int]] | None = None,
     ):
-        extra = {} if pool is None else {"pool_mode": StringAttr(pool[0]), "pool_kernel": _pair_attr(pool[1])}
+        extra = {} if pool is None else {"pool_mode": StringAttr(PoolMode(pool[0]).value), "pool_kernel": _pair_attr(pool[1])}
         super().__init__(
             properties={
                 **extra,
@@ -742,80 +799,41 @@ class ConvUnitOp(SymbolOp):
         shift = _int(self.shift)
         return dense_to_numpy(self.bias) + ((1 << (shift - 1)) if shift >= 1 else 0)
 
+    def shape(self) -> ConvShape:
+        return ConvShape(
+            in_shape=self.in_shape(),
+            out_shape=self.out_shape(),
+            kernel=self.kernel_size(),
+            stride=self.strides(),
+            padding=self.paddings(),
+            columns=_int(self.columns),
+            channels=_int(self.channels),
+            units=_int(self.units),
+            time_steps=_int(self.time_steps),
+            weight_bits=_int(self.weight_bits),
+            accumulator_width=_int(self.accumulator_width),
+            pool_mode=None if self.pool_mode is None else PoolMode(self.pool_mode.data),
+            pool_kernel=None if self.pool_kernel is None else _pair(self.pool_kernel),
+        )
+
     def pool_size(self) -> tuple[int, int]:
         """The fused pooling window (= its stride, no padding), (1, 1) without pooling."""
         return (1, 1) if self.pool_kernel is None else _pair(self.pool_kernel)
 
     def computed_size(self) -> tuple[int, int]:
-        """Output rows and columns computed: those a fused pooling window uses (floor mode)."""
-        (kh, kw), (_, oh, ow) = self.pool_size(), self.out_shape()
-        return (oh // kh) * kh, (ow // kw) * kw
+        return self.shape().computed_size
 
     def written_shape(self) -> tuple[int, int, int]:
-        """The output buffer's C x H x W: the convolution's output, pooled when pooling is fused."""
-        (kh, kw), (oc, oh, ow) = self.pool_size(), self.out_shape()
-        return (oc, oh // kh, ow // kw)
-
-    # -- the static schedule of this stage
-    def lanes(self) -> int:
-        """Output channels accumulated side by side: channels * units."""
-        return _int(self.channels) * _int(self.units)
-
-    def groups(self) -> int:
-        return ceil_div(_int(self.out_channels), self.lanes())
+        return self.shape().written_shape
 
     def blocks(self) -> int:
-        """Column blocks per output row: ceil(computed width / columns)."""
-        return ceil_div(self.computed_size()[1], _int(self.columns))
+        return self.shape().blocks
 
     def block_cycles(self) -> int:
-        """Input rows read for one column block: in_channels * T * kernel_h."""
-        return _int(self.in_channels) * _int(self.time_steps) * self.kernel_size()[0]
-
-    def drain_cycles(self) -> int:
-        """Write-back of one output row: T bit-planes of each lane."""
-        return self.lanes() * _int(self.time_steps)
+        return self.shape().block_cycles
 
     def row_cycles(self) -> int:
-        """Issue cycles per output row: the reads, or the drain of the previous written row if
-        longer (one written row per pooling-window height)."""
-        return max(self.blocks() * self.block_cycles(), ceil_div(self.drain_cycles(), self.pool_size()[0]))
-
-    def group_words(self) -> int:
-        """Weight words of one group of output channels: in_channels * kernel_h (read for
-        every output row, time step and column block of the group)."""
-        return _int(self.in_channels) * self.kernel_size()[0]
-
-    def ideal_cycles(self) -> int:
-        """ceil(OC/lanes) * ceil(OW/columns) * OH * IC * T * kernel_h (computed rows/columns)."""
-        return self.groups() * self.computed_size()[0] * self.blocks() * self.block_cycles()
-
-    def group_cycles(self) -> int:
-        """Issue cycles of one group of output channels: computed rows * row cycles."""
-        return self.computed_size()[0] * self.row_cycles()
-
-    def stall_cycles(self) -> int:
-        """Cycles the unit waits for off-chip weight groups (0 with on-chip weights)."""
-        return _issue_cycles(self, self.group_cycles()) - self.groups() * self.group_cycles()
-
-    def cycles(self) -> int:
-        issue = self.groups() * self.group_cycles() + self.stall_cycles()
-        return issue + PIPELINE_LATENCY + self.drain_cycles()
-
-    def overhead_cycles(self) -> int:
-        return self.cycles() - self.ideal_cycles()
-
-    def is_output(self) -> bool:
-        return False
-
-    def input_buffer(self) -> BufferOp:
-        return _lookup(self, self.input, BufferOp, "input buffer")
-
-    def weight_rom(self) -> RomOp:
-        return _lookup(self, self.weights, RomOp, "weight ROM")
-
-    def output_buffer(self) -> BufferOp:
-        return _lookup(self, self.output, BufferOp, "output buffer")
+        return self.shape().row_cycles
 
     def weight_array(self):
         """The (out_channels, in_channels, kh, kw) weights unpacked from the ROM."""
@@ -843,8 +861,6 @@ class ConvUnitOp(SymbolOp):
         if self.pool_kernel is not None or self.pool_mode is not None:
             if self.pool_kernel is None or self.pool_mode is None:
                 raise VerifyException("fused pooling needs both pool_mode and pool_kernel")
-            if self.pool_mode.data not in POOL_MODES:
-                raise VerifyException(f"pool mode must be one of {POOL_MODES}, got '{self.pool_mode.data}'")
             pkh, pkw = self.pool_size()
             if not (1 <= pkh <= oh and 1 <= pkw <= ow):
                 raise VerifyException(f"pooling window {pkh}x{pkw} does not fit the output {oh}x{ow}")
@@ -878,11 +894,8 @@ class ConvUnitOp(SymbolOp):
             )
 
 
-POOL_MODES = ("max", "avg")
-
-
 @irdl_op_definition
-class PoolUnitOp(SymbolOp):
+class PoolUnitOp(StageOp):
     """A pooling unit on T-bit values rebuilt from bit-planes (Numerics 7).
 
     For each channel and output row it reads the T planes of the window's `kernel_h` input
@@ -893,7 +906,7 @@ class PoolUnitOp(SymbolOp):
     """
 
     name = "snnhw.pool_unit"
-    mode = prop_def(StringAttr)
+    mode = prop_def(_one_of(PoolMode))
     channels = prop_def(IntegerAttr[I64])
     in_height = prop_def(IntegerAttr[I64])
     in_width = prop_def(IntegerAttr[I64])
@@ -906,11 +919,13 @@ class PoolUnitOp(SymbolOp):
     input = prop_def(SymbolRefAttr)
     output = prop_def(SymbolRefAttr)
 
+    KIND: ClassVar[str] = "pool"
+
     def __init__(
         self,
         name: str,
         *,
-        mode: str,
+        mode: PoolMode | str,
         channels: int,
         in_size: tuple[int, int],
         out_size: tuple[int, int],
@@ -924,7 +939,7 @@ class PoolUnitOp(SymbolOp):
         super().__init__(
             properties={
                 "sym_name": StringAttr(name),
-                "mode": StringAttr(mode),
+                "mode": StringAttr(PoolMode(mode).value),
                 "channels": _i(channels),
                 "in_height": _i(in_size[0]),
                 "in_width": _i(in_size[1]),
@@ -948,33 +963,22 @@ class PoolUnitOp(SymbolOp):
     def paddings(self) -> tuple[int, int]:
         return _pair(self.padding)
 
+    def shape(self) -> PoolShape:
+        return PoolShape(
+            mode=PoolMode(self.mode.data),
+            channels=_int(self.channels),
+            in_size=(_int(self.in_height), _int(self.in_width)),
+            out_size=(_int(self.out_height), _int(self.out_width)),
+            kernel=self.kernel_size(),
+            stride=self.strides(),
+            padding=self.paddings(),
+            time_steps=_int(self.time_steps),
+        )
+
     def row_cycles(self) -> int:
-        return self.kernel_size()[0] * _int(self.time_steps)
-
-    def drain_cycles(self) -> int:
-        return _int(self.time_steps)
-
-    def ideal_cycles(self) -> int:
-        return _int(self.channels) * _int(self.out_height) * self.row_cycles()
-
-    def cycles(self) -> int:
-        return self.ideal_cycles() + PIPELINE_LATENCY + self.drain_cycles()
-
-    def overhead_cycles(self) -> int:
-        return self.cycles() - self.ideal_cycles()
-
-    def is_output(self) -> bool:
-        return False
-
-    def input_buffer(self) -> BufferOp:
-        return _lookup(self, self.input, BufferOp, "input buffer")
-
-    def output_buffer(self) -> BufferOp:
-        return _lookup(self, self.output, BufferOp, "output buffer")
+        return self.shape().row_cycles
 
     def verify_(self) -> None:
-        if self.mode.data not in POOL_MODES:
-            raise VerifyException(f"pool mode must be one of {POOL_MODES}, got '{self.mode.data}'")
         c, ih, iw = _int(self.channels), _int(self.in_height), _int(self.in_width)
         oh, ow = _int(self.out_height), _int(self.out_width)
         kh, kw = self.kernel_size()
@@ -1021,7 +1025,7 @@ class ScheduleOp(IRDLOperation):
             }
         )
 
-    def stage_ops(self) -> list[LinearUnitOp | ConvUnitOp | PoolUnitOp]:
+    def stage_ops(self) -> list[StageOp]:
         return [_lookup(self, ref, STAGE_KINDS, "stage") for ref in self.stages.data]
 
     def verify_(self) -> None:

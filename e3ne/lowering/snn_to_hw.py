@@ -11,7 +11,7 @@ from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.passes import ModulePass
 
-from e3ne.offchip import DEFAULT_AXI_DATA_WIDTH, DEFAULT_MEMORY_LATENCY
+from e3ne.model.memory import DEFAULT_AXI_DATA_WIDTH, DEFAULT_MEMORY_LATENCY
 from e3ne.lowering.snn_to_snnhw import LowerSnnToSnnhw, needs_width_inference
 from e3ne.lowering.snnhw_to_circt import LowerSnnhwToCirct
 

@@ -42,7 +42,10 @@ from xdsl.pattern_rewriter import PatternRewriter, PatternRewriteWalker, Rewrite
 from e3ne.dense import dense_to_numpy, numpy_to_dense
 from e3ne.dialects import snn, snnhw
 from e3ne.errors import E3NEError
-from e3ne.offchip import DEFAULT_AXI_DATA_WIDTH, DEFAULT_MEMORY_LATENCY, assign_base_addresses, check_memory_model, offchip_layers
+from e3ne.model.memory import DEFAULT_AXI_DATA_WIDTH, DEFAULT_MEMORY_LATENCY, check_memory_model
+from e3ne.model.arith import ceil_div
+from e3ne.model.units import chunk_count
+from e3ne.offchip import assign_base_addresses, offchip_layers
 from e3ne.parallelism import Parallelism
 from e3ne.parallelism import parse_parallelism as parse_settings
 
@@ -73,14 +76,14 @@ def pack_weights(weights: np.ndarray, parallelism: int, q: int = 1, word_width: 
     (c % ceil(W/Q))*Q + q; lane q*P + k holds the weight of that spike (0 past the word or `in`).
     """
     out_features, in_features = weights.shape
-    groups = snnhw.ceil_div(out_features, parallelism)
+    groups = ceil_div(out_features, parallelism)
     padded = np.zeros((groups * parallelism, in_features), dtype=np.int64)
     padded[:out_features] = weights
     if q == 1:
         return padded.reshape(groups, parallelism, in_features).transpose(0, 2, 1).reshape(-1, parallelism)
     assert word_width is not None
-    per_word = snnhw.ceil_div(word_width, q)
-    chunks = snnhw.chunk_count(in_features, word_width, q)
+    per_word = ceil_div(word_width, q)
+    chunks = chunk_count(in_features, word_width, q)
     features = np.full((chunks, q), -1, dtype=np.int64)
     for chunk in range(chunks):
         word, part = divmod(chunk, per_word)
@@ -98,7 +101,7 @@ def pack_conv_weights(weights: np.ndarray, lanes: int) -> np.ndarray:
     """(OC, IC, KH, KW) -> ROM words (groups*IC*KH, lanes*KW): word (g*IC + ic)*KH + ky,
     lane l*KW + kx = W[g*lanes + l, ic, ky, kx] (0 past OC)."""
     oc, ic, kh, kw = weights.shape
-    groups = snnhw.ceil_div(oc, lanes)
+    groups = ceil_div(oc, lanes)
     padded = np.zeros((groups * lanes, ic, kh, kw), dtype=np.int64)
     padded[:oc] = weights
     return padded.reshape(groups, lanes, ic, kh, kw).transpose(0, 2, 3, 1, 4).reshape(groups * ic * kh, lanes * kw)
@@ -179,7 +182,7 @@ def lower_function(
         w = min(shape[1], INPUT_WORD_BITS)
         if isinstance(encode, snn.LayerInputOp) and encode.row_width is not None:
             w = encode.row_width.value.data  # the row width of the producer's buffer
-        c, h = snnhw.ceil_div(shape[1], w), 1
+        c, h = ceil_div(shape[1], w), 1
     else:
         raise E3NEError(f"input of shape {'x'.join(map(str, shape))} is not supported; use (1, F) or (1, C, H, W)")
     source = snnhw.BufferOp("input", c, h, w, time_steps, "input")
@@ -291,11 +294,11 @@ def lower_function(
             p = min(p, out_features)
             if neuron is None:
                 # the P logits drain while the next group accumulates
-                p = min(p, snnhw.chunk_count(in_features, source.word_width.value.data, q) * time_steps)
+                p = min(p, chunk_count(in_features, source.word_width.value.data, q) * time_steps)
             weight_type = op.weight.get_element_type()
             rom = _rom(f"{name}_weights", pack_weights(weights, p, q, source.word_width.value.data), weight_type)
             accumulator_width = snn.width_of(op.output)
-            groups = snnhw.ceil_div(out_features, p)
+            groups = ceil_div(out_features, p)
             if neuron is None:
                 target = snnhw.LogitBufferOp("logits", out_features, groups * p, accumulator_width)
             else:

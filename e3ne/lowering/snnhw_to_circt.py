@@ -42,6 +42,7 @@ from e3ne.lowering.hw.conv_unit import unit_ports as conv_ports
 from e3ne.lowering.hw.linear_unit import build_linear_unit, unit_ports
 from e3ne.lowering.hw.pool_unit import build_pool_unit
 from e3ne.lowering.hw.pool_unit import unit_ports as pool_ports
+from e3ne.model.memory import AXI_ADDRESS_BITS
 
 RAM_PRIMITIVE = "e3ne_ram_sdp"
 # Stage kind -> (module builder, port list). Convolution and pooling units add entries here;
@@ -53,7 +54,7 @@ STAGE_LOWERINGS = {
 }
 ROM_PRIMITIVES = {"block": "e3ne_rom_block", "distributed": "e3ne_rom_distributed"}
 WEIGHT_BUFFER_PRIMITIVE = "e3ne_axi_weight_buffer"
-AXI_ADDRESS_WIDTH = snnhw.AXI_ADDRESS_BITS
+AXI_ADDRESS_WIDTH = AXI_ADDRESS_BITS
 AXI_READ_OUTPUTS = {"m_axi_araddr": AXI_ADDRESS_WIDTH, "m_axi_arlen": 8, "m_axi_arsize": 3, "m_axi_arburst": 2,
                     "m_axi_arvalid": 1, "m_axi_rready": 1}
 

@@ -15,3 +15,8 @@ config.environment["PATH"] = os.pathsep.join(
 )
 config.environment["PYTHONHASHSEED"] = "0"
 config.substitutions.append(("%python", sys.executable))
+# Test the checkout this suite sits in (a worktree or clone), not whichever copy the
+# environment's editable install points at.
+config.environment["PYTHONPATH"] = os.pathsep.join(
+    [os.path.dirname(os.path.dirname(config.test_source_root)), os.environ.get("PYTHONPATH", "")]
+)

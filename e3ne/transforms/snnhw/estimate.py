@@ -7,14 +7,14 @@ a discardable attribute
 
 (`cycles` on units only; a unit's figure includes its bias ROM, which `snnhw` keeps inside
 the unit). The `snnhw.schedule` op carries the design totals and the fit against
-`target`'s budget. The cost functions are `e3ne.cost`'s, the same ones `e3ne explore`
-evaluates without building IR.
+`target`'s budget. The cost functions are `e3ne.model.cost`'s, the same ones `e3ne explore`
+evaluates without building IR, applied to each op's model shape (`StageOp.shape()`).
 
 `estimate_accelerator` returns the same numbers as a `DesignEstimate` (used by reports).
 
 A unit whose weight ROM has `kind = "offchip"` (or that is named in `estimate_accelerator`'s
 `offchip` argument) costs its two-bank weight buffer and AXI read master instead of the ROM,
-and its cycles include the first group's fill and any bandwidth stalls (`e3ne.offchip`).
+and its cycles include the first group's fill and any bandwidth stalls (`e3ne.model.memory.Streaming`).
 """
 
 from __future__ import annotations
@@ -27,19 +27,14 @@ from xdsl.dialects.builtin import DictionaryAttr, IntegerAttr, ModuleOp, StringA
 from xdsl.ir import Operation
 from xdsl.passes import ModulePass
 
-from e3ne import cost
 from e3ne.dense import dense_to_numpy
 from e3ne.dialects import snnhw
 from e3ne.errors import E3NEError
-from e3ne.offchip import (
-    DEFAULT_AXI_DATA_WIDTH,
-    DEFAULT_MEMORY_LATENCY,
-    Streaming,
-    accelerator_axi,
-    is_offchip,
-    streaming_of,
-)
-from e3ne.targets import DEFAULT_PART, Part, get_part
+from e3ne.model import cost
+from e3ne.model.kinds import RomKind
+from e3ne.model.memory import DEFAULT_AXI_DATA_WIDTH, DEFAULT_MEMORY_LATENCY, MemoryModel, Streaming
+from e3ne.model.parts import DEFAULT_PART, Part, get_part
+from e3ne.model.units import ConvShape, LinearShape, PoolShape
 
 
 @dataclass
@@ -113,9 +108,9 @@ def _int(attr) -> int:
 
 
 def rom_cost(op: snnhw.RomOp) -> cost.Cost:
-    width, depth, kind = _int(op.word_width), _int(op.depth), op.kind.data
+    width, depth, kind = _int(op.word_width), _int(op.depth), op.rom_kind()
     stored = None
-    if kind == "distributed":
+    if kind == RomKind.DISTRIBUTED:
         stored = cost.stored_bits(dense_to_numpy(op.data), op.element_bits())
     return cost.rom(width, depth, kind, stored)
 
@@ -141,112 +136,79 @@ def bias_rom(bias: np.ndarray, groups: int, lanes: int, accumulator_width: int) 
     return cost.rom(lanes * accumulator_width, groups, "distributed", stored), stored
 
 
-def linear_shape(unit: snnhw.LinearUnitOp) -> cost.LinearUnitShape:
-    source = unit.input_buffer()
-    return cost.LinearUnitShape(
-        in_features=_int(unit.in_features),
-        out_features=_int(unit.out_features),
-        parallelism=_int(unit.parallelism),
-        time_steps=_int(unit.time_steps),
-        weight_bits=_int(unit.weight_bits),
-        accumulator_width=_int(unit.accumulator_width),
-        output_layer=unit.is_output(),
-        input_word_width=_int(source.word_width),
-        input_depth=_int(source.depth),
-        input_parallelism=unit.q() if hasattr(unit, "q") else 1,
-        chunks=unit.chunks() if hasattr(unit, "chunks") else None,
-    )
+def linear_cost(shape: LinearShape, bias: np.ndarray) -> cost.Cost:
+    """A linear unit's logic and bias ROM."""
+    rom, stored = bias_rom(bias, shape.groups, shape.parallelism, shape.accumulator_width)
+    return cost.linear_unit(shape, stored) + rom
 
 
-def unit_cost(unit: Operation) -> cost.Cost:
-    """The unit's own logic (and bias ROM), without the weight ROM and buffers."""
-    if isinstance(unit, snnhw.LinearUnitOp):
-        shape = linear_shape(unit)
-        bias, stored = bias_rom(
-            dense_to_numpy(unit.bias), shape.groups, shape.parallelism, shape.accumulator_width
-        )
-        return cost.linear_unit(shape, stored) + bias
-    conv = getattr(snnhw, "ConvUnitOp", None)
-    if conv is not None and isinstance(unit, conv):
-        return conv_cost(unit)
-    pool = getattr(snnhw, "PoolUnitOp", None)
-    if pool is not None and isinstance(unit, pool):
-        kh, kw = unit.kernel_size()
-        return cost.pool_unit(
-            width=_int(unit.in_width),
-            time_steps=_int(unit.time_steps),
-            kernel_h=kh,
-            kernel_w=kw,
-            address_bits=cost.bits_for(_int(unit.input_buffer().depth)),
-        )
-    raise TypeError(f"no cost model for {unit.name}")
-
-
-def conv_cost(unit) -> cost.Cost:
-    acc = _int(unit.accumulator_width)
-    bias, stored = bias_rom(dense_to_numpy(unit.bias), unit.groups(), unit.lanes(), acc)
-    _, _, out_w = unit.out_shape()
-    computed_w = unit.computed_size()[1] if hasattr(unit, "computed_size") else out_w
-    written_w = unit.written_shape()[2] if hasattr(unit, "written_shape") else out_w
-    pool_rows, pool_bits = 1, 0
-    if getattr(unit, "pool_mode", None) is not None:
-        pool_h, pool_w = unit.pool_size()
-        pool_rows = pool_h
-        t = _int(unit.time_steps)
-        largest = pool_h * pool_w * ((1 << t) - 1) + (pool_h * pool_w) // 2
-        pool_bits = t if unit.pool_mode.data == "max" else cost.bits_for(largest + 1)
+def conv_cost(shape: ConvShape, bias: np.ndarray) -> cost.Cost:
+    """A convolution unit's logic and bias ROM."""
+    rom, stored = bias_rom(bias, shape.groups, shape.lanes, shape.accumulator_width)
     logic = cost.conv_unit(
-        lanes=unit.lanes(),
-        columns=_int(unit.columns),
-        computed_width=computed_w,
-        written_width=written_w,
-        kernel_w=unit.kernel_size()[1],
-        weight_bits=_int(unit.weight_bits),
-        accumulator_width=acc,
-        time_steps=_int(unit.time_steps),
-        address_bits=cost.bits_for(_int(unit.input_buffer().depth)),
+        lanes=shape.lanes,
+        columns=shape.columns,
+        computed_width=shape.computed_size[1],
+        written_width=shape.written_shape[2],
+        kernel_w=shape.kernel[1],
+        weight_bits=shape.weight_bits,
+        accumulator_width=shape.accumulator_width,
+        time_steps=shape.time_steps,
+        address_bits=cost.bits_for(shape.input_depth),
         bias_bits=stored,
-        pool_rows=pool_rows,
-        pool_value_bits=pool_bits,
+        pool_rows=shape.pool_size[0],
+        pool_value_bits=shape.pool_value_bits,
     )
-    return logic + bias
+    return logic + rom
 
 
-def _describe(unit: Operation) -> tuple[str, str, int | None, dict[str, int], int, int]:
-    """kind, shape text, weight bits, parallelism, additions per input spike, ROM bits/cycle."""
-    if isinstance(unit, snnhw.LinearUnitOp):
-        p = _int(unit.parallelism)
+def pool_cost(shape: PoolShape) -> cost.Cost:
+    kh, kw = shape.kernel
+    return cost.pool_unit(
+        width=shape.in_size[1],
+        time_steps=shape.time_steps,
+        kernel_h=kh,
+        kernel_w=kw,
+        address_bits=cost.bits_for(shape.input_depth),
+    )
+
+
+def unit_cost(unit: snnhw.StageOp) -> cost.Cost:
+    """The unit's own logic (and bias ROM), without the weight ROM and buffers."""
+    shape = unit.shape()
+    if isinstance(shape, LinearShape):
+        return linear_cost(shape, dense_to_numpy(unit.bias))
+    if isinstance(shape, ConvShape):
+        return conv_cost(shape, dense_to_numpy(unit.bias))
+    return pool_cost(shape)
+
+
+def _describe(unit: snnhw.StageOp) -> tuple[str, int | None, dict[str, int], int, int]:
+    """Shape text, weight bits, parallelism, additions per input spike, ROM bits/cycle."""
+    shape = unit.shape()
+    if isinstance(shape, LinearShape):
+        q = shape.input_parallelism
         return (
-            "linear",
-            f"{_int(unit.in_features)} -> {_int(unit.out_features)}",
-            _int(unit.weight_bits),
-            {"P": p, **({"Q": unit.q()} if hasattr(unit, "q") and unit.q() > 1 else {})},
-            _int(unit.out_features),
-            _int(unit.weight_rom().word_width),
+            f"{shape.in_features} -> {shape.out_features}",
+            shape.weight_bits,
+            {"P": shape.parallelism, **({"Q": q} if q > 1 else {})},
+            shape.out_features,
+            shape.word_width,
         )
-    if hasattr(unit, "in_shape") and hasattr(unit, "columns"):
-        kh, kw = unit.kernel_size()
-        sh, sw = unit.strides()
-        oc = unit.out_shape()[0]
+    if isinstance(shape, ConvShape):
+        (kh, kw), (sh, sw) = shape.kernel, shape.stride
+        oc = shape.out_shape[0]
         fan_out = oc * max(1, (kh * kw) // (sh * sw))
         return (
-            "conv",
-            f"{'x'.join(map(str, unit.in_shape()))} -> {'x'.join(map(str, unit.out_shape()))} (kernel {kh}x{kw})",
-            _int(unit.weight_bits),
-            {"columns": _int(unit.columns), "channels": _int(unit.channels), "units": _int(unit.units)},
+            f"{'x'.join(map(str, shape.in_shape))} -> {'x'.join(map(str, shape.out_shape))} (kernel {kh}x{kw})",
+            shape.weight_bits,
+            {"columns": shape.columns, "channels": shape.channels, "units": shape.units},
             fan_out,
-            _int(unit.weight_rom().word_width),
+            shape.word_width,
         )
-    kh, kw = unit.kernel_size()
-    return (
-        "pool",
-        f"{_int(unit.channels)}x{_int(unit.in_height)}x{_int(unit.in_width)} -> "
-        f"{_int(unit.channels)}x{_int(unit.out_height)}x{_int(unit.out_width)} ({unit.mode.data} {kh}x{kw})",
-        None,
-        {},
-        0,
-        0,
-    )
+    kh, kw = shape.kernel
+    c, (ih, iw), (oh, ow) = shape.channels, shape.in_size, shape.out_size
+    return f"{c}x{ih}x{iw} -> {c}x{oh}x{ow} ({shape.mode} {kh}x{kw})", None, {}, 0, 0
 
 
 def offchip_parts(streaming: Streaming) -> dict[str, cost.Cost]:
@@ -271,23 +233,23 @@ def estimate_accelerator(
     """Estimate every stage. A stage streams its weights if its ROM has `kind = "offchip"`,
     or, when `offchip` (layer names) is given, if it is listed there (what-if estimates of
     an all-on-chip lowering). `axi_width`/`memory_latency` default to the accelerator's."""
-    ir_width, ir_latency = accelerator_axi(accelerator)
-    axi_width = ir_width if axi_width is None else axi_width
-    memory_latency = ir_latency if memory_latency is None else memory_latency
-    stages = accelerator.schedule().stage_ops()
+    ir = accelerator.memory()
+    axi_width = ir.axi_data_width if axi_width is None else axi_width
+    memory_latency = ir.memory_latency if memory_latency is None else memory_latency
+    stages = accelerator.stages()
     layers = []
     for unit in stages:
-        kind, shape, bits, parallelism, fan_out, rom_bits = _describe(unit)
+        shape, bits, parallelism, fan_out, rom_bits = _describe(unit)
         parts = {"logic": unit_cost(unit)}
         cycles = unit.cycles()
         streaming = None
-        if hasattr(unit, "weights"):
-            streams = is_offchip(unit) if offchip is None else unit.symbol in offchip
+        if unit.HAS_WEIGHTS:
+            streams = unit.is_offchip() if offchip is None else unit.symbol in offchip
             if streams:
-                streaming = streaming_of(unit, axi_width, memory_latency)
+                streaming = unit.streaming(MemoryModel(axi_width, memory_latency))
                 parts.update(offchip_parts(streaming))
                 cycles = streaming.cycles
-            elif is_offchip(unit):
+            elif unit.is_offchip():
                 raise E3NEError(
                     f"cannot estimate {unit.symbol} with its weights on chip: its ROM is off-chip in this IR",
                     hint="what-if estimates (offchip=...) need an all-on-chip lowering",
@@ -298,7 +260,7 @@ def estimate_accelerator(
         layers.append(
             LayerEstimate(
                 name=unit.symbol,
-                kind=kind,
+                kind=unit.KIND,
                 shape=shape,
                 time_steps=_int(unit.time_steps),
                 weight_bits=bits,
@@ -307,7 +269,7 @@ def estimate_accelerator(
                 parts=parts,
                 additions_per_spike=fan_out,
                 rom_bits_per_cycle=rom_bits,
-                accumulator_width=_int(unit.accumulator_width) if hasattr(unit, "accumulator_width") else 0,
+                accumulator_width=_int(unit.accumulator_width) if unit.HAS_WEIGHTS else 0,
                 streaming=streaming,
             )
         )
@@ -336,7 +298,7 @@ def annotate(accelerator: snnhw.AcceleratorOp, part: Part) -> DesignEstimate:
     for op in accelerator.body.ops:
         if isinstance(op, snnhw.RomOp | snnhw.BufferOp | snnhw.LogitBufferOp):
             op.attributes["estimate"] = estimate_attr(memory_cost(op))
-        elif isinstance(op, snnhw.SymbolOp) and op.symbol in stages:
+        elif isinstance(op, snnhw.StageOp) and op.symbol in stages:
             layer = stages[op.symbol]
             own = cost.total(c for name, c in layer.parts.items() if name not in ("weights", "output"))
             op.attributes["estimate"] = estimate_attr(own, layer.cycles)

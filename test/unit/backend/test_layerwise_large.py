@@ -51,7 +51,7 @@ def auto_offchip(quant, part: str) -> str:
     """What `e3ne compile --offchip-weights auto --target PART` streams at default parallelism."""
     from e3ne.explore import lower
     from e3ne.offchip import decide
-    from e3ne.targets import get_part
+    from e3ne.model.parts import get_part
 
     return decide(lower(quant, ""), get_part(part)).option_text()
 

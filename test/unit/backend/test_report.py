@@ -4,10 +4,10 @@ from pathlib import Path
 
 import pytest
 
-from e3ne import cost
+from e3ne.model import cost
 from e3ne.backend.report import add_energy_pj, build_report, render_markdown, summary_lines, write_report
 from e3ne.transforms.snnhw.estimate import DesignEstimate, LayerEstimate
-from e3ne.targets import get_part
+from e3ne.model.parts import get_part
 
 
 def design(lut_per_layer: float, bram36: int) -> DesignEstimate:

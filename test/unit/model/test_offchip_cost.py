@@ -13,7 +13,7 @@ import pytest
 torch = pytest.importorskip("torch")
 from torch import nn  # noqa: E402
 
-from e3ne import cost  # noqa: E402
+from e3ne.model import cost  # noqa: E402
 from e3ne.backend.report import build_report, render_markdown  # noqa: E402
 from e3ne.datasets import mnist  # noqa: E402
 from e3ne.errors import E3NEError  # noqa: E402
@@ -23,7 +23,7 @@ from e3ne.dialects import snnhw  # noqa: E402
 from e3ne.offchip import Streaming, decide, streaming_of  # noqa: E402
 from e3ne.transforms.snnhw.estimate import estimate_accelerator  # noqa: E402
 from e3ne.transforms.snn.quantize_pipeline import quantize_module  # noqa: E402
-from e3ne.targets import Part, get_part  # noqa: E402
+from e3ne.model.parts import Part, get_part  # noqa: E402
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 
@@ -51,7 +51,7 @@ def recurrence(groups: int, group_cycles: int, fetch: int) -> int:
 @pytest.mark.parametrize("group_cycles", [1, 5, 26, 40])
 @pytest.mark.parametrize("fetch", [2, 26, 27, 100])
 def test_closed_form_issue_cycles_equal_the_recurrence(groups, group_cycles, fetch):
-    assert snnhw.offchip_issue_cycles(groups, group_cycles, fetch) == recurrence(groups, group_cycles, fetch)
+    assert offchip_issue_cycles(groups, group_cycles, fetch) == recurrence(groups, group_cycles, fetch)
 
 
 def test_streaming_cycles_add_the_first_fill_and_bandwidth_stalls():

@@ -73,7 +73,7 @@ snnhw.accelerator @net {time_steps = 2} {
   snnhw.logit_buffer @logits {entries = 2 : i64, depth = 2 : i64, word_width = 5 : i64}
   snnhw.schedule [@conv1, @conv2, @pool1, @fc1] {stage_cycles = array<i64: 54, 14, 20, 12>, stage_overhead = array<i64: 6, 6, 4, 4>, cycles = 100 : i64}
 }
-// CHECK: pool mode must be one of ('max', 'avg'), got 'min'
+// CHECK: PoolMode must be one of 'max', 'avg', got 'min'
 
 // -----
 

@@ -31,6 +31,10 @@ from dataclasses import asdict, dataclass, fields
 
 import numpy as np
 
+from e3ne.model.arith import bits_for, ceil_div
+from e3ne.model.memory import AXI_ADDRESS_BITS, beats_per_word
+from e3ne.model.units import LinearShape
+
 RESOURCES = ("lut", "ff", "carry", "bram18", "bram36", "dsp")
 
 # Block RAM arrangements (address bits, data width): Xilinx RAMB18E1 / RAMB36E1 true
@@ -49,15 +53,6 @@ HIDDEN_LANE_LUT_PER_STEP = 2.0  # shadow bank shift mux, saturation
 HIDDEN_LANE_LUT_FIXED = 16.0
 OUTPUT_LANE_LUT_PER_ACC_BIT = 4.0  # accumulator + bias adder + logit shadow mux
 CONTROL_LUT_PER_FF = 1.05  # counters/address registers: one LUT per bit (+ compare)
-
-
-def bits_for(count: int) -> int:
-    """Address/counter width holding 0..count-1 (same rule as hwbuilder.bits_for)."""
-    return max(1, (count - 1).bit_length())
-
-
-def ceil_div(a: int, b: int) -> int:
-    return -(-a // b)
 
 
 @dataclass
@@ -207,47 +202,6 @@ def rom(width: int, depth: int, kind: str, stored: int | None = None) -> Cost:
 # --------------------------------------------------------------------------- units
 
 
-@dataclass(frozen=True)
-class LinearUnitShape:
-    """The parameters of an `snnhw.linear_unit` that decide its hardware."""
-
-    in_features: int
-    out_features: int
-    parallelism: int
-    time_steps: int
-    weight_bits: int
-    accumulator_width: int
-    output_layer: bool
-    input_word_width: int
-    input_depth: int
-    input_parallelism: int = 1  # Q: input spikes added per cycle through a Q-input adder tree
-    chunks: int | None = None  # cycles per time step (in_features when Q = 1)
-
-    @property
-    def steps(self) -> int:
-        return self.in_features if self.chunks is None else self.chunks
-
-    @property
-    def rom_depth(self) -> int:
-        return self.groups * self.steps
-
-    @property
-    def groups(self) -> int:
-        return ceil_div(self.out_features, self.parallelism)
-
-    @property
-    def drain_cycles(self) -> int:
-        return self.parallelism if self.output_layer else self.time_steps
-
-    @property
-    def output_depth(self) -> int:
-        return self.groups * self.parallelism if self.output_layer else self.groups * self.time_steps
-
-    def cycles(self) -> int:
-        """Same formula as `LinearUnitOp.cycles`: groups*chunks*T + 2 (pipeline) + drain."""
-        return self.groups * self.steps * self.time_steps + 2 + self.drain_cycles
-
-
 def linear_input_side(word_width: int, depth: int) -> Cost:
     """The part of a linear unit's control sized by its input buffer: bit-in-word counter,
     its pipeline copy, the buffer address register, the spike select."""
@@ -259,7 +213,7 @@ def linear_input_side(word_width: int, depth: int) -> Cost:
     )
 
 
-def linear_control(shape: LinearUnitShape) -> Cost:
+def linear_control(shape: LinearShape) -> Cost:
     """The linear unit's sequencer, address registers and pipeline flags (linear_unit.py)."""
     parts = [
         linear_input_side(shape.input_word_width, shape.input_depth),
@@ -281,7 +235,7 @@ def linear_control(shape: LinearUnitShape) -> Cost:
     return total(parts)
 
 
-def linear_lanes(shape: LinearUnitShape, bias_bits: int | None = None) -> Cost:
+def linear_lanes(shape: LinearShape, bias_bits: int | None = None) -> Cost:
     """P accumulator lanes: accumulator (doubling, gating), bias hold, bias add, radix neuron
     or logit shadow, shadow bank. `bias_bits`: bias-hold bits Yosys keeps (the bias ROM's
     stored bits; all P*acc if unknown)."""
@@ -306,7 +260,7 @@ def linear_lanes(shape: LinearUnitShape, bias_bits: int | None = None) -> Cost:
     )
 
 
-def linear_unit(shape: LinearUnitShape, bias_bits: int | None = None) -> Cost:
+def linear_unit(shape: LinearShape, bias_bits: int | None = None) -> Cost:
     return linear_control(shape) + linear_lanes(shape, bias_bits)
 
 
@@ -404,10 +358,8 @@ def axi_read_master(*, word_width: int, axi_width: int, group_words: int, groups
     (`(beats - 1) * axi_width` flip-flops; the last beat goes straight into the buffer).
     LUTs and CARRY4s are the measured constants above. Yosys keeps 0..6 flip-flops fewer
     than counted here (merged flags) at the nine settings of `tools/bench_offchip_buffer.py`."""
-    beats = ceil_div(word_width, axi_width)
+    beats = beats_per_word(word_width, axi_width)
     group_beats = group_words * beats
-    from e3ne.offchip import AXI_ADDRESS_BITS
-
     beat_index = AXI_ADDRESS_BITS - log2_ceil(axi_width // 8)
     address = bits_for(groups * group_words)
     flops = (

@@ -1,0 +1,316 @@
+"""The schedule of each unit kind: the one definition of its groups, drain and cycles.
+
+Every stage runs in three parts: issue cycles (reading inputs and weights, one group of
+output lanes after another), a fixed `PIPELINE_LATENCY` (memory read register +
+accumulator register, before the neuron) and the drain of the last group's results:
+
+    cycles = issue_cycles + PIPELINE_LATENCY + drain_cycles
+    issue_cycles = groups * group_cycles            (weights on chip, and pooling units)
+                 = Streaming(...).issue_cycles      (weights streamed, `e3ne.model.memory`)
+    overhead_cycles = cycles - ideal_cycles
+
+`ideal_cycles` is the count of a unit that takes one input row (conv, pool) or Q input
+spikes (linear) per cycle and never waits. The shapes hold the numbers an `snnhw` stage
+op carries; the ops (`StageOp.shape()`), the estimator and explore all ask them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from e3ne.model.arith import bits_for, ceil_div
+from e3ne.model.kinds import PoolMode
+from e3ne.model.memory import MemoryModel, Streaming
+
+PIPELINE_LATENCY = 2  # memory read register + accumulator register, before the neuron
+
+
+def chunk_count(features: int, word: int, q: int) -> int:
+    """Chunks of up to q spikes per time step when `features` lie in words of `word` bits:
+    each full word gives ceil(word/q) chunks, the last (partial) word ceil(rest/q)."""
+    words = ceil_div(features, word)
+    return (words - 1) * ceil_div(word, q) + ceil_div(features - (words - 1) * word, q)
+
+
+def window_output(size: int, kernel: int, stride: int, padding: int) -> int:
+    """Output length of a sliding window (floor mode)."""
+    return (size + 2 * padding - kernel) // stride + 1
+
+
+class _WeightedStage:
+    """Cycles of a unit that reads a weight group per `group_cycles` issue cycles."""
+
+    HAS_WEIGHTS: ClassVar[bool] = True
+
+    def issue_cycles(self, memory: MemoryModel | None = None) -> int:
+        """groups * group_cycles with on-chip weights; with `memory` (the weights stream
+        from it) plus the stalls waiting for weight groups."""
+        if memory is None:
+            return self.groups * self.group_cycles
+        return self.streaming(memory).issue_cycles
+
+    def stall_cycles(self, memory: MemoryModel | None = None) -> int:
+        """Cycles the unit waits for off-chip weight groups (0 with on-chip weights)."""
+        return self.issue_cycles(memory) - self.groups * self.group_cycles
+
+    def cycles(self, memory: MemoryModel | None = None) -> int:
+        """Start to the next stage's start (the hand-off register is inside the pipeline count)."""
+        return self.issue_cycles(memory) + PIPELINE_LATENCY + self.drain_cycles
+
+    def overhead_cycles(self, memory: MemoryModel | None = None) -> int:
+        return self.cycles(memory) - self.ideal_cycles
+
+    def streaming(self, memory: MemoryModel = MemoryModel()) -> Streaming:
+        """The timing of this unit if its weights stream from `memory`."""
+        return Streaming(
+            groups=self.groups,
+            group_words=self.group_words,
+            word_width=self.word_width,
+            compute_cycles=self.group_cycles,
+            overhead_cycles=PIPELINE_LATENCY + self.drain_cycles,
+            axi_width=memory.axi_data_width,
+            memory_latency=memory.memory_latency,
+        )
+
+
+@dataclass(frozen=True)
+class LinearShape(_WeightedStage):
+    """An `snnhw.linear_unit`: P output neurons accumulate Q input spikes a cycle.
+
+    chunks = in_features (Q = 1) or chunk_count(in_features, input word, Q);
+    groups = ceil(out/P); group_cycles = chunks * T; ideal = groups * chunks * T;
+    drain = T bit-planes (hidden) or P logits (output layer).
+    """
+
+    in_features: int
+    out_features: int
+    parallelism: int
+    time_steps: int
+    weight_bits: int
+    accumulator_width: int
+    output_layer: bool
+    input_word_width: int  # the input buffer's word (a row of spikes)
+    input_depth: int  # the input buffer's words
+    input_parallelism: int = 1  # Q
+
+    KIND: ClassVar[str] = "linear"
+
+    @property
+    def groups(self) -> int:
+        return ceil_div(self.out_features, self.parallelism)
+
+    @property
+    def chunks(self) -> int:
+        """Cycles per time step: each input word gives ceil(bits/Q) chunks of up to Q spikes."""
+        q = self.input_parallelism
+        return self.in_features if q == 1 else chunk_count(self.in_features, self.input_word_width, q)
+
+    @property
+    def lanes(self) -> int:
+        return self.parallelism
+
+    @property
+    def drain_cycles(self) -> int:
+        """Write-back length of one group: T bit-planes, or P logits for the output layer."""
+        return self.parallelism if self.output_layer else self.time_steps
+
+    @property
+    def group_words(self) -> int:
+        """Weight words read for one output group (each T times): chunks."""
+        return self.chunks
+
+    @property
+    def group_cycles(self) -> int:
+        return self.chunks * self.time_steps
+
+    @property
+    def ideal_cycles(self) -> int:
+        return self.groups * self.chunks * self.time_steps
+
+    @property
+    def rom_lanes(self) -> int:
+        return self.parallelism * self.input_parallelism
+
+    @property
+    def word_width(self) -> int:
+        """Weight ROM word: P*Q weights of weight_bits."""
+        return self.rom_lanes * self.weight_bits
+
+    @property
+    def rom_depth(self) -> int:
+        return self.groups * self.chunks
+
+    @property
+    def output_depth(self) -> int:
+        """Words of the buffer written: groups*P logits, or groups*T bit-plane words."""
+        return self.groups * self.parallelism if self.output_layer else self.groups * self.time_steps
+
+
+@dataclass(frozen=True)
+class ConvShape(_WeightedStage):
+    """An `snnhw.conv_unit`: lanes = channels*units output channels x `columns` pixels of a row.
+
+    blocks = ceil(computed width / columns); block_cycles = IC * T * KH (rows read per
+    column block); drain = lanes * T; row_cycles = max(blocks * block_cycles,
+    ceil(drain / pool rows)); group_cycles = computed rows * row_cycles;
+    ideal = groups * computed rows * blocks * block_cycles.
+    """
+
+    in_shape: tuple[int, int, int]  # C x H x W
+    out_shape: tuple[int, int, int]
+    kernel: tuple[int, int]
+    stride: tuple[int, int]
+    padding: tuple[int, int]
+    columns: int
+    channels: int
+    units: int
+    time_steps: int
+    weight_bits: int
+    accumulator_width: int
+    pool_mode: PoolMode | None = None
+    pool_kernel: tuple[int, int] | None = None  # the fused pooling window (= its stride)
+
+    KIND: ClassVar[str] = "conv"
+
+    @property
+    def pool_size(self) -> tuple[int, int]:
+        """The fused pooling window, (1, 1) without pooling."""
+        return (1, 1) if self.pool_kernel is None else self.pool_kernel
+
+    @property
+    def computed_size(self) -> tuple[int, int]:
+        """Output rows and columns computed: those a fused pooling window uses (floor mode)."""
+        (kh, kw), (_, oh, ow) = self.pool_size, self.out_shape
+        return (oh // kh) * kh, (ow // kw) * kw
+
+    @property
+    def written_shape(self) -> tuple[int, int, int]:
+        """The output buffer's C x H x W: the convolution's output, pooled when pooling is fused."""
+        (kh, kw), (oc, oh, ow) = self.pool_size, self.out_shape
+        return (oc, oh // kh, ow // kw)
+
+    @property
+    def input_depth(self) -> int:
+        """Words of the input buffer: C * H * T rows."""
+        return self.in_shape[0] * self.in_shape[1] * self.time_steps
+
+    @property
+    def lanes(self) -> int:
+        """Output channels accumulated side by side: channels * units."""
+        return self.channels * self.units
+
+    @property
+    def groups(self) -> int:
+        return ceil_div(self.out_shape[0], self.lanes)
+
+    @property
+    def blocks(self) -> int:
+        """Column blocks per output row: ceil(computed width / columns)."""
+        return ceil_div(self.computed_size[1], self.columns)
+
+    @property
+    def block_cycles(self) -> int:
+        """Input rows read for one column block: in_channels * T * kernel_h."""
+        return self.in_shape[0] * self.time_steps * self.kernel[0]
+
+    @property
+    def drain_cycles(self) -> int:
+        """Write-back of one output row: T bit-planes of each lane."""
+        return self.lanes * self.time_steps
+
+    @property
+    def row_cycles(self) -> int:
+        """Issue cycles per output row: the reads, or the drain of the previous written row if
+        longer (one written row per pooling-window height)."""
+        return max(self.blocks * self.block_cycles, ceil_div(self.drain_cycles, self.pool_size[0]))
+
+    @property
+    def group_words(self) -> int:
+        """Weight words of one group of output channels: in_channels * kernel_h (read for
+        every output row, time step and column block of the group)."""
+        return self.in_shape[0] * self.kernel[0]
+
+    @property
+    def group_cycles(self) -> int:
+        """Issue cycles of one group of output channels: computed rows * row cycles."""
+        return self.computed_size[0] * self.row_cycles
+
+    @property
+    def ideal_cycles(self) -> int:
+        return self.groups * self.computed_size[0] * self.blocks * self.block_cycles
+
+    @property
+    def rom_lanes(self) -> int:
+        return self.lanes * self.kernel[1]
+
+    @property
+    def word_width(self) -> int:
+        """Weight ROM word: lanes * kernel_w weights of weight_bits."""
+        return self.rom_lanes * self.weight_bits
+
+    @property
+    def rom_depth(self) -> int:
+        return self.groups * self.group_words
+
+    @property
+    def pool_value_bits(self) -> int:
+        """Width of a fused pooling register: T (max), or the window sum plus rounding (avg);
+        0 without pooling."""
+        if self.pool_mode is None:
+            return 0
+        kh, kw = self.pool_size
+        t = self.time_steps
+        if self.pool_mode == PoolMode.MAX:
+            return t
+        largest = kh * kw * ((1 << t) - 1) + (kh * kw) // 2
+        return bits_for(largest + 1)
+
+
+@dataclass(frozen=True)
+class PoolShape:
+    """An `snnhw.pool_unit`: for each channel and output row, the T planes of kernel_h input
+    rows. row_cycles = kernel_h * T; ideal = C * OH * row_cycles; drain = T."""
+
+    mode: PoolMode
+    channels: int
+    in_size: tuple[int, int]
+    out_size: tuple[int, int]
+    kernel: tuple[int, int]
+    stride: tuple[int, int]
+    padding: tuple[int, int]
+    time_steps: int
+
+    KIND: ClassVar[str] = "pool"
+    HAS_WEIGHTS: ClassVar[bool] = False
+
+    @property
+    def input_depth(self) -> int:
+        return self.channels * self.in_size[0] * self.time_steps
+
+    @property
+    def row_cycles(self) -> int:
+        return self.kernel[0] * self.time_steps
+
+    @property
+    def drain_cycles(self) -> int:
+        return self.time_steps
+
+    @property
+    def ideal_cycles(self) -> int:
+        return self.channels * self.out_size[0] * self.row_cycles
+
+    def issue_cycles(self, memory: MemoryModel | None = None) -> int:
+        return self.ideal_cycles
+
+    def stall_cycles(self, memory: MemoryModel | None = None) -> int:
+        return 0
+
+    def cycles(self, memory: MemoryModel | None = None) -> int:
+        return self.issue_cycles() + PIPELINE_LATENCY + self.drain_cycles
+
+    def overhead_cycles(self, memory: MemoryModel | None = None) -> int:
+        return self.cycles() - self.ideal_cycles
+
+
+StageShape = LinearShape | ConvShape | PoolShape
