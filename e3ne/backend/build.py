@@ -40,12 +40,6 @@ def _text(module: ModuleOp) -> str:
     return out.getvalue() + "\n"
 
 
-def _input_features(stage) -> int:
-    if isinstance(stage, snnhw.LinearUnitOp):
-        return stage.in_features.value.data
-    return stage.input_buffer().features()
-
-
 def _layer(stage) -> dict:
     common = {
         "name": stage.symbol,
@@ -53,7 +47,7 @@ def _layer(stage) -> dict:
         "ideal_cycles": stage.ideal_cycles(),
         "overhead_cycles": stage.overhead_cycles(),
     }
-    if not isinstance(stage, snnhw.PoolUnitOp):
+    if stage.HAS_WEIGHTS:
         common["weights"] = stage.weight_rom().kind.data
         common["stall_cycles"] = stage.stall_cycles()
     if isinstance(stage, snnhw.LinearUnitOp):
@@ -117,7 +111,7 @@ def describe(accelerator: snnhw.AcceleratorOp) -> dict:
         "top": accelerator.sym_name.data,
         "time_steps": time_steps,
         "input": {
-            "features": _input_features(stages[0]),
+            "features": stages[0].input_features(),
             "channels": channels,
             "height": height,
             "width": width,
@@ -148,7 +142,7 @@ def describe(accelerator: snnhw.AcceleratorOp) -> dict:
     # a slice ending in a hidden layer: the host reads its bit-plane buffer (docs/interface.md)
     channels, height, width, time_steps = logits.shape()
     manifest["result"] = {
-        "features": stages[-1].out_features.value.data if isinstance(stages[-1], snnhw.LinearUnitOp) else logits.features(),
+        "features": stages[-1].output_features(),
         "channels": channels,
         "height": height,
         "width": width,

@@ -53,7 +53,7 @@ def image_layout(accelerator: snnhw.AcceleratorOp) -> dict:
     beat_bytes = axi // 8
     layers = []
     end = 0
-    stages = [s for s in accelerator.schedule().stage_ops() if not isinstance(s, snnhw.PoolUnitOp)]
+    stages = [s for s in accelerator.stages() if s.HAS_WEIGHTS]
     for stage in stages:
         rom = stage.weight_rom()
         if not rom.is_offchip():

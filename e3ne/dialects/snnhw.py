@@ -424,6 +424,14 @@ class StageOp(SymbolOp):
     def output_buffer(self) -> BufferOp | LogitBufferOp:
         return _lookup(self, self.output, BufferOp, "output buffer")
 
+    def input_features(self) -> int:
+        """Features the stage reads a time step (C*H*W of its input buffer)."""
+        return self.input_buffer().features()
+
+    def output_features(self) -> int:
+        """Features the stage writes a time step (C*H*W of its output buffer)."""
+        return self.output_buffer().features()
+
     # -- the static schedule of this stage (e3ne.model.units)
     def drain_cycles(self) -> int:
         return self.shape().drain_cycles
@@ -480,6 +488,14 @@ class WeightedStageOp(StageOp):
     def group_cycles(self) -> int:
         """Issue cycles of one group of output lanes."""
         return self.shape().group_cycles
+
+    def bias_bits(self) -> int:
+        """Width of a bias ROM lane."""
+        raise NotImplementedError
+
+    def bias_values(self):
+        """The bias ROM's value per output lane, as int64 (before padding to whole groups)."""
+        raise NotImplementedError
 
 
 @irdl_op_definition
@@ -573,6 +589,19 @@ class LinearUnitOp(WeightedStageOp):
 
     def is_output(self) -> bool:
         return _int(self.output_layer) != 0
+
+    def input_features(self) -> int:
+        return _int(self.in_features)
+
+    def output_features(self) -> int:
+        return _int(self.out_features)
+
+    def bias_bits(self) -> int:
+        """The bias ROM holds Bq at the accumulator's width."""
+        return _int(self.accumulator_width)
+
+    def bias_values(self):
+        return dense_to_numpy(self.bias)
 
     def output_buffer(self) -> BufferOp | LogitBufferOp:
         kind = LogitBufferOp if self.is_output() else BufferOp
@@ -791,10 +820,10 @@ class ConvUnitOp(WeightedStageOp):
 
     def bias_bits(self) -> int:
         """Width of a bias ROM lane: the accumulator's + 1, since it holds `Bq + 2^(shift-1)`
-        (the neuron's rounding constant folded in, see `rounded_bias`)."""
+        (the neuron's rounding constant folded in, see `bias_values`)."""
         return _int(self.accumulator_width) + 1
 
-    def rounded_bias(self):
+    def bias_values(self):
         """`Bq + 2^(shift-1)` per output channel (`Bq` when shift <= 0), as int64."""
         shift = _int(self.shift)
         return dense_to_numpy(self.bias) + ((1 << (shift - 1)) if shift >= 1 else 0)

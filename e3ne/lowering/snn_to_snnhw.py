@@ -331,10 +331,10 @@ def lower_function(
         stages.append(unit)
         source = target
     is_slice = isinstance(encode, snn.LayerInputOp)  # a slice may end in a hidden layer
-    if not stages or not (is_slice or isinstance(stages[-1], snnhw.LinearUnitOp) and stages[-1].is_output()):
+    if not stages or not (is_slice or stages[-1].is_output()):
         raise E3NEError("the network must end with an output snn.linear (no neuron)", location=location)
     parallelism.check_layers(names)
-    weighted = [s for s in stages if not isinstance(s, snnhw.PoolUnitOp)]
+    weighted = [s for s in stages if s.HAS_WEIGHTS]
     chosen = offchip_layers(offchip_weights, [s.symbol for s in weighted])
     memory_model: dict[str, int] = {}
     if chosen:

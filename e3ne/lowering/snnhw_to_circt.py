@@ -33,7 +33,7 @@ from xdsl.dialects.builtin import IntegerAttr, IntegerType, ModuleOp, Signedness
 from xdsl.passes import ModulePass
 from xdsl.pattern_rewriter import PatternRewriter, PatternRewriteWalker, RewritePattern, op_type_rewrite_pattern
 
-from e3ne.dense import dense_to_numpy, numpy_to_dense
+from e3ne.dense import numpy_to_dense
 from e3ne.dialects import snnhw
 from e3ne.lowering.hw.controller import build_controller
 from e3ne.lowering.hw.hwbuilder import Memory, ModuleBuilder, Port, bits_for, extern_memory
@@ -108,21 +108,12 @@ def _rom(name: str, data, kind: str, width: int, depth: int) -> hw.HWModuleExter
     return op
 
 
-def _lanes(unit: snnhw.LinearUnitOp | snnhw.ConvUnitOp) -> int:
-    return unit.lanes() if isinstance(unit, snnhw.ConvUnitOp) else unit.parallelism.value.data
-
-
-def _bias_bits(unit: snnhw.LinearUnitOp | snnhw.ConvUnitOp) -> int:
-    return unit.bias_bits() if isinstance(unit, snnhw.ConvUnitOp) else unit.accumulator_width.value.data
-
-
-def _bias_data(unit: snnhw.LinearUnitOp | snnhw.ConvUnitOp):
-    p = _lanes(unit)
-    values = unit.rounded_bias() if isinstance(unit, snnhw.ConvUnitOp) else dense_to_numpy(unit.bias)
+def _bias_data(unit: snnhw.WeightedStageOp):
+    p = unit.lanes()
+    values = unit.bias_values()
     bias = np.zeros(unit.groups() * p, dtype=np.int64)
     bias[: values.shape[0]] = values
-    acc_bits = _bias_bits(unit)
-    return numpy_to_dense(bias.reshape(unit.groups(), p), IntegerType(acc_bits, Signedness.SIGNED))
+    return numpy_to_dense(bias.reshape(unit.groups(), p), IntegerType(unit.bias_bits(), Signedness.SIGNED))
 
 
 @dataclass
@@ -161,15 +152,15 @@ def lower_accelerator(accelerator: snnhw.AcceleratorOp) -> list:
         elif isinstance(op, snnhw.RomOp) and not op.is_offchip():
             ops.append(_rom(f"{net}_{op.symbol}", op.data, op.kind.data, op.word_width.value.data, op.depth.value.data))
     for stage in stages:
-        if not isinstance(stage, snnhw.PoolUnitOp) and stage.weight_rom().is_offchip():
+        if stage.is_offchip():
             rom = stage.weight_rom()
             ops.append(_weight_buffer(f"{net}_{rom.symbol}", stage, rom, axi_width))
     for stage in stages:
-        if not isinstance(stage, snnhw.PoolUnitOp):
+        if stage.HAS_WEIGHTS:
             bias = _bias_data(stage)
             groups, p = bias.get_shape()
             ops.append(
-                _rom(f"{net}_{stage.symbol}_bias", bias, "distributed", p * _bias_bits(stage), groups)
+                _rom(f"{net}_{stage.symbol}_bias", bias, "distributed", p * stage.bias_bits(), groups)
             )
         build_stage, _ = STAGE_LOWERINGS[type(stage)]
         ops.append(build_stage(stage, f"{net}_{stage.symbol}"))
@@ -215,7 +206,7 @@ def lower_accelerator(accelerator: snnhw.AcceleratorOp) -> list:
         source_mem = memories[stage.input.root_reference.data]
         target_mem = memories[stage.output.root_reference.data]
         unit_inputs = {"rst": top.reset, "start": controller[f"{stage.symbol}_start"], "act_rdata": source_mem.data}
-        if not isinstance(stage, snnhw.PoolUnitOp):
+        if stage.HAS_WEIGHTS:
             rom = stage.weight_rom()
             if rom.is_offchip():
                 weights = _weight_buffer_instance(top, stage, rom, f"{net}_{rom.symbol}", controller[f"{stage.symbol}_start"])
@@ -233,13 +224,13 @@ def lower_accelerator(accelerator: snnhw.AcceleratorOp) -> list:
                 f"{stage.symbol}_bias_rom",
                 f"{net}_{stage.symbol}_bias",
                 bits_for(stage.groups()),
-                _lanes(stage) * _bias_bits(stage),
+                stage.lanes() * stage.bias_bits(),
             )
             unit_inputs.update(weight_data=weights.data, bias_data=bias.data)
         unit_inputs = {"rst": unit_inputs["rst"], **{p.name: unit_inputs[p.name] for p in inputs}}  # port order
         unit = top.instance(stage.symbol, f"{net}_{stage.symbol}", unit_inputs, {p.name: p.width for p in outputs})
         source_mem.connect(raddr=unit["act_raddr"])
-        if not isinstance(stage, snnhw.PoolUnitOp):
+        if stage.HAS_WEIGHTS:
             weights.connect(addr=unit["weight_addr"])
             if stage.weight_rom().is_offchip():
                 weights.connect(group_end=unit["weight_group_end"])

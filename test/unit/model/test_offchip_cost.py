@@ -1,4 +1,4 @@
-"""Off-chip weights: the streaming timing and the AXI/buffer cost on hand-countable units,
+"""Off-chip weights: the AXI/buffer cost on hand-countable units,
 `e3ne.offchip.decide` (fits -> none, too big -> biggest layers first, overrides, errors),
 the report's external-memory section, and explore choosing off-chip layers under a tiny
 block RAM budget (its numbers equal the estimate of the lowered design)."""
@@ -20,7 +20,7 @@ from e3ne.errors import E3NEError  # noqa: E402
 from e3ne.explore import StageModel, budget_of, candidate_settings, choose, lower, sweep  # noqa: E402
 from e3ne.frontend import import_model, load_model  # noqa: E402
 from e3ne.dialects import snnhw  # noqa: E402
-from e3ne.offchip import Streaming, decide, streaming_of  # noqa: E402
+from e3ne.offchip import decide  # noqa: E402
 from e3ne.transforms.snnhw.estimate import estimate_accelerator  # noqa: E402
 from e3ne.transforms.snn.quantize_pipeline import quantize_module  # noqa: E402
 from e3ne.model.parts import Part, get_part  # noqa: E402
@@ -33,43 +33,6 @@ def tiny_part(bram36: int) -> Part:
 
 
 # --------------------------------------------------------------------------- timing and cost
-
-
-def recurrence(groups: int, group_cycles: int, fetch: int) -> int:
-    """The double buffer's edge recurrence, step by step (snnhw.offchip_issue_cycles' docstring)."""
-    last_fill, consumed, decide_at = 0, [-1, -1], 0
-    for g in range(groups):
-        if g > 0:
-            decide_at = max(last_fill, consumed[0])
-        last_fill = decide_at + fetch
-        first_issue = max(last_fill, consumed[1]) + 1
-        consumed = [consumed[1], first_issue + group_cycles - 1]
-    return consumed[1] + 1
-
-
-@pytest.mark.parametrize("groups", [1, 2, 3, 7])
-@pytest.mark.parametrize("group_cycles", [1, 5, 26, 40])
-@pytest.mark.parametrize("fetch", [2, 26, 27, 100])
-def test_closed_form_issue_cycles_equal_the_recurrence(groups, group_cycles, fetch):
-    assert offchip_issue_cycles(groups, group_cycles, fetch) == recurrence(groups, group_cycles, fetch)
-
-
-def test_streaming_cycles_add_the_first_fill_and_bandwidth_stalls():
-    # 4 groups of 10 words, 96-bit words on a 128-bit bus: 1 beat a word, 160 bytes a group;
-    # a group's bursts go out back to back: fetch = 16 (latency) + 10 beats = 26 cycles
-    slow = Streaming(groups=4, group_words=10, word_width=96, compute_cycles=20, overhead_cycles=4)
-    assert slow.fetch_cycles == 26
-    assert slow.cycles == 4 * 26 + 20 + 1 + 4  # compute (20) waits for every fetch (26)
-    assert slow.onchip_cycles == 4 * 20 + 4
-    assert slow.stall_cycles == 4 * 26 + 20 + 1 - 80 and not slow.hides_bandwidth
-    assert slow.bytes_per_image == 640
-    fast = Streaming(groups=4, group_words=10, word_width=96, compute_cycles=60, overhead_cycles=4)
-    assert fast.cycles == 26 + 4 * 60 + 1 + 4 and fast.hides_bandwidth
-    assert fast.stall_cycles == 27  # only the first group's fill and its ready register
-    # 300-bit words: 3 beats each; 10 words = 30 beats, 480 bytes
-    wide = Streaming(groups=9, group_words=10, word_width=300, compute_cycles=100, overhead_cycles=0)
-    assert wide.beats_per_word == 3 and wide.group_bytes == 480
-    assert wide.fetch_cycles == 16 + 30
 
 
 def test_axi_master_keeps_all_but_the_last_beat_of_a_word():
@@ -173,7 +136,7 @@ def test_estimate_of_an_offchip_layer(mlp3_hw):
     design = estimate_accelerator(mlp3_hw, offchip=("fc1",))
     fc1 = design.layers[0]
     unit = mlp3_hw.schedule().stage_ops()[0]
-    streaming = streaming_of(unit)
+    streaming = unit.streaming()
     assert set(fc1.parts) == {"logic", "weight buffer", "axi master", "output"}
     assert fc1.cycles == streaming.cycles > unit.cycles()
     assert design.cycles == sum(layer.cycles for layer in design.layers)
