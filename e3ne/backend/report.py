@@ -1,7 +1,7 @@
 """BUILD/report.json and BUILD/report.md: resources, speed, fit and energy of a build.
 
 The resource and cycle numbers are `snnhw-estimate`'s (e3ne/transforms/snnhw/estimate.py, cost
-model e3ne/cost.py); `e3ne synth` puts Yosys's real counts beside them (synth.json).
+model e3ne/model/cost.py); `e3ne synth` puts Yosys's real counts beside them (synth.json).
 
 Energy is an *estimate* of the arithmetic and on-chip memory energy per image, built
 from the spike activity the golden model records on the calibration set and per-operation
@@ -146,7 +146,7 @@ def build_report(
         "offchip": offchip_summary(design, part, seconds, decision),
         "suggestions": suggestions(design, fitting),
         "energy": energy_estimate(design, activity),
-        "estimator": "e3ne.cost (Yosys synth_xilinx-calibrated; see e3ne synth for real counts)",
+        "estimator": "e3ne.model.cost (Yosys synth_xilinx-calibrated; see e3ne synth for real counts)",
     }
 
 
@@ -341,7 +341,7 @@ def render_markdown(report: dict) -> str:
         "## How these numbers are made",
         "",
         "- Cycles come from the compiler's static schedule (RTL simulation measures exactly these).",
-        "- LUT/FF/BRAM come from a cost model of the generated circuits (e3ne/cost.py), calibrated "
+        "- LUT/FF/BRAM come from a cost model of the generated circuits (e3ne/model/cost.py), calibrated "
         "against Yosys; run `e3ne synth BUILD` for real counts (written to synth.json).",
         "- Latency = cycles / clock; throughput = 1 / latency (the accelerator works on one image at a time).",
         "",

@@ -11,7 +11,11 @@ An `snnhw.accelerator` holds, in one symbol table:
   bit-plane buffers; a linear unit reads feature c*H*W + h*W + w from word h + H*(c + C*t), bit w);
 * `snnhw.schedule`: the static layer order and each stage's cycle count.
 
-Every parallelism and width is an attribute; every verifier states its rule.
+Every parallelism and width is an attribute; every verifier states its rule. The stage ops
+share `StageOp` (and `WeightedStageOp` for the units with a weight ROM): `shape()` returns
+the unit's hardware-model dataclass (`e3ne.model.units`), which alone defines groups, drain
+and cycles; the ops' schedule methods ask it. String-valued choices (ROM kind, buffer role,
+pool mode) are `e3ne.model.kinds` enums, checked by an IRDL constraint.
 """
 
 from __future__ import annotations

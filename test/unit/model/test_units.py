@@ -183,3 +183,16 @@ def test_cycles_split_into_issue_pipeline_and_drain(shape):
     for memory in (None, MemoryModel(32, 40)):
         assert shape.cycles(memory) == shape.issue_cycles(memory) + PIPELINE_LATENCY + shape.drain_cycles
         assert shape.overhead_cycles(memory) == shape.cycles(memory) - shape.ideal_cycles
+
+
+def test_the_model_imports_no_ir():
+    """The dialect asks the model; the model never imports xDSL (or the dialect)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, e3ne.model.units, e3ne.model.memory, e3ne.model.cost, e3ne.model.parts; "
+        "print(sorted(m for m in sys.modules if m.startswith(('xdsl', 'e3ne.dialects'))))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
