@@ -2,6 +2,7 @@
 weights cost to stream, what each generated piece of hardware costs, and the target parts.
 
     arith.py    ceil_div, bits_for: the integer helpers every formula uses
+    kinds.py    RomKind, BufferRole, PoolMode: the enumerated choices
     units.py    LinearShape, ConvShape, PoolShape: groups, chunks, drain, cycles of each unit
     memory.py   the AXI weight memory: constants, fetch and issue cycles, `Streaming`
     cost.py     resource cost (LUT, FF, CARRY, BRAM) of each builder noun
