@@ -110,9 +110,8 @@ def build_conv_unit(unit: snnhw.ConvUnitOp, module_name: str):
     # input row address: iy = row_base + ky, row_base = oy*sh - ph; plane base = H*(ic + C*t)
     reader = RowReader(b, ky, row_done, group_end, ih, oh, kh, sh, ph)
     addr_bits = bits_for(source.depth.value.data)
-    plane_base = b.register("plane_base", addr_bits)
-    plane_base.drive(b.select(t_wrap, 0, b.add(plane_base.value, ih), addr_bits), ky_wrap)
-    act_addr = b.add(plane_base.value, reader.address(addr_bits))
+    plane_base = b.stepping_base("plane_base", addr_bits, ih, ky_wrap, t_wrap)
+    act_addr = b.add(plane_base, reader.address(addr_bits))
 
     # weight address: (g*IC + ic)*KH + ky, restarting at the group's base every time step
     rom_bits = bits_for(unit.weight_rom().depth.value.data)

@@ -224,6 +224,12 @@ class ModuleBuilder:
         reg.drive(next_value, step)
         return reg.value, at_last
 
+    def stepping_base(self, name: str, bits: int, stride: int, advance: Value, restart: Value) -> Value:
+        """A base address: adds `stride` on `advance`, back to 0 instead when `restart` is high too."""
+        reg = self.register(name, bits)
+        reg.drive(self.select(restart, 0, self.add(reg.value, stride), bits), advance)
+        return reg.value
+
     def sequencer(self, step: Value, loops: Sequence[tuple[str, int]]) -> list[tuple[Value, Value]]:
         """Nested loop counters, innermost first, advancing on `step`.
 

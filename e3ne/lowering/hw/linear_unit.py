@@ -59,11 +59,8 @@ def build_linear_unit(unit: snnhw.LinearUnitOp, module_name: str):
     act_addr = b.register("act_addr", bits_for(source.depth.value.data))
     act_next = b.select(word_end, b.add(act_addr.value, 1), act_addr.value, width(act_addr.value))
     act_addr.drive(b.select(end_of_group, 0, act_next, width(act_addr.value)), issue)
-    rom_base = b.register("weight_base", bits_for(groups * chunks))
-    rom_base.drive(
-        b.select(last_g, 0, b.add(rom_base.value, chunks), width(rom_base.value)), end_of_group
-    )
-    weight_addr = b.add(rom_base.value, b.zext(i, width(rom_base.value)))
+    rom_base = b.stepping_base("weight_base", bits_for(groups * chunks), chunks, end_of_group, last_g)
+    weight_addr = b.add(rom_base, b.zext(i, width(rom_base)))
 
     first_input = b.eq(i, 0)
     first_of_group = b.and_(first_input, b.eq(t, 0))
@@ -116,10 +113,9 @@ def build_linear_unit(unit: snnhw.LinearUnitOp, module_name: str):
             activation = radix_neuron(b, potentials[k], shift, time_steps)
             reg.drive(b.mux(load, activation, b.shift_left(reg.value, 1)))
         wdata = b.concat(*[b.bit(reg.value, time_steps - 1) for reg in reversed(shadow)])
-        group_base = b.register("drain_group", out_addr_bits)
-        group_base.drive(b.select(load_last, 0, b.add(group_base.value, 1), out_addr_bits), load)
+        group_base = b.stepping_base("drain_group", out_addr_bits, 1, load, load_last)
         plane_addr = b.register("plane_addr", out_addr_bits)
-        plane_addr.drive(b.mux(load, group_base.value, b.add(plane_addr.value, groups)))
+        plane_addr.drive(b.mux(load, group_base, b.add(plane_addr.value, groups)))
         waddr = plane_addr.value
     done = done_pulse(b, load_last, draining.value, last_d)
     return b.finish(

@@ -47,11 +47,9 @@ def build_pool_unit(unit: snnhw.PoolUnitOp, module_name: str):
     issuing.stop_after(layer_end)
     reader = RowReader(b, ky, row_end, channel_end, ih, oh, kh, sh, ph)
     addr_bits = bits_for(source.depth.value.data)
-    channel_base = b.register("channel_base", addr_bits)
-    channel_base.drive(b.select(layer_end, 0, b.add(channel_base.value, ih), addr_bits), channel_end)
-    plane_base = b.register("plane_base", addr_bits)
-    plane_base.drive(b.select(t_wrap, 0, b.add(plane_base.value, ih * channels), addr_bits), issue)
-    act_addr = b.add(b.add(channel_base.value, plane_base.value), reader.address(addr_bits))
+    channel_base = b.stepping_base("channel_base", addr_bits, ih, channel_end, layer_end)
+    plane_base = b.stepping_base("plane_base", addr_bits, ih * channels, issue, t_wrap)
+    act_addr = b.add(b.add(channel_base, plane_base), reader.address(addr_bits))
 
     # ---- stage 1: rebuild T-bit values, combine the window's rows
     valid1 = b.delay(issue, "valid1")
@@ -86,10 +84,9 @@ def build_pool_unit(unit: snnhw.PoolUnitOp, module_name: str):
     drain.drive([pooled])
 
     out_bits = bits_for(target.depth.value.data)
-    row_addr = b.register("out_row_addr", out_bits)
-    row_addr.drive(b.select(load_last, 0, b.add(row_addr.value, 1), out_bits), load)
+    row_addr = b.stepping_base("out_row_addr", out_bits, 1, load, load_last)
     waddr = b.register("out_addr", out_bits)
-    waddr.drive(b.mux(load, row_addr.value, b.add(waddr.value, oh * channels)))
+    waddr.drive(b.mux(load, row_addr, b.add(waddr.value, oh * channels)))
     done = done_pulse(b, load_last, drain.draining.value, drain.last)
     return b.finish(
         {
