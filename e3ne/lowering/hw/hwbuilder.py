@@ -1,8 +1,9 @@
 """The builder layer between snnhw units and CIRCT `hw`/`comb`/`seq` ops.
 
-Units (`linear_unit.py`, `controller.py`, ...) are written in a handful of nouns —
-`register`, `counter`, `accumulator` (a bank of registers), `rom`/`memory` instances,
-`mux`, `pulse`/`flag` (the step sequencer's pieces) — and never create ops directly.
+Units (`linear_unit.py`, `controller.py`, ...) and the datapath constructs they share
+(`constructs.py`) are written in a handful of nouns — `register`, `counter`, `sequencer`,
+`stepping_base`, `accumulator` (a bank of registers), `rom`/`ram`/`memory` instances, `mux`,
+`flag` (the step sequencer's pieces) — and never create ops directly.
 Every value is a signless `i<width>` SSA value; widths come from the caller (the IR).
 """
 
