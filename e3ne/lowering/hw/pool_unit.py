@@ -1,5 +1,5 @@
 """The pooling unit as an `hw.module`: max or average pooling on T-bit values rebuilt from
-bit-planes (Numerics 7), in the builder's nouns.
+bit-planes (docs/numerics.md §7), in the builder's nouns.
 
 * issue (cycle c): counters t (time step), ky (window row), oy (output row), c (channel)
   drive the buffer address `iy + H*(c + C*t)`, `iy = oy*stride + ky - pad`;
