@@ -1,4 +1,4 @@
-"""The radix-encoding numerics contract (DESIGN.md "Numerics"), as pure functions.
+"""The radix-encoding numerics contract (docs/numerics.md), as pure functions.
 
 Every pass, the golden model and the hardware lowering call these, so the formulas
 exist exactly once. Integer results are exact (numpy int64 / Python int).
@@ -21,14 +21,14 @@ def round_half_even(values: np.ndarray) -> np.ndarray:
 
 
 def activation_scale(maximum: float, time_steps: int) -> int:
-    """`s = T - ceil(log2(m))`, or `T` when `m <= 0` (Numerics 2)."""
+    """`s = T - ceil(log2(m))`, or `T` when `m <= 0` (docs/numerics.md §2)."""
     if maximum <= 0:
         return time_steps
     return time_steps - math.ceil(math.log2(maximum))
 
 
 def weight_scale(weights: np.ndarray, weight_bits: int, sigma: float) -> int:
-    """`s_w = b - 1 - ceil(log2(|mu| + r*sigma))` over all weights (Numerics 3)."""
+    """`s_w = b - 1 - ceil(log2(|mu| + r*sigma))` over all weights (docs/numerics.md §3)."""
     flat = np.asarray(weights, dtype=np.float64).ravel()
     mean = float(flat.mean())
     std = float(flat.std(ddof=1)) if flat.size > 1 else 0.0
@@ -39,18 +39,18 @@ def weight_scale(weights: np.ndarray, weight_bits: int, sigma: float) -> int:
 
 
 def quantize_weights(weights: np.ndarray, scale: int, weight_bits: int) -> np.ndarray:
-    """`Wq = clip(round(W * 2^s_w), -2^(b-1), 2^(b-1)-1)` (Numerics 3)."""
+    """`Wq = clip(round(W * 2^s_w), -2^(b-1), 2^(b-1)-1)` (docs/numerics.md §3)."""
     scaled = round_half_even(np.asarray(weights, dtype=np.float64) * 2.0**scale)
     return np.clip(scaled, -(1 << (weight_bits - 1)), (1 << (weight_bits - 1)) - 1)
 
 
 def quantize_bias(bias: np.ndarray, weight_scale_: int, input_scale: int) -> np.ndarray:
-    """`Bq = round(B * 2^(s_w + s_in))`, no clipping (Numerics 3)."""
+    """`Bq = round(B * 2^(s_w + s_in))`, no clipping (docs/numerics.md §3)."""
     return round_half_even(np.asarray(bias, dtype=np.float64) * 2.0 ** (weight_scale_ + input_scale))
 
 
 def encode_input(x: np.ndarray, scale: int, time_steps: int) -> np.ndarray:
-    """`a0 = clip(round(x * 2^s_in0), 0, 2^T - 1)` (Numerics 4)."""
+    """`a0 = clip(round(x * 2^s_in0), 0, 2^T - 1)` (docs/numerics.md §4)."""
     scaled = round_half_even(np.asarray(x, dtype=np.float64) * 2.0**scale)
     return np.clip(scaled, 0, (1 << time_steps) - 1)
 
@@ -65,7 +65,7 @@ def bitplanes(activations: np.ndarray, time_steps: int) -> np.ndarray:
 
 
 def radix_neuron(potential: np.ndarray, shift: int, time_steps: int) -> np.ndarray:
-    """ReLU, rounding shift by SCL = s_w + s_in - s_out, saturation to T bits (Numerics 6)."""
+    """ReLU, rounding shift by SCL = s_w + s_in - s_out, saturation to T bits (docs/numerics.md §6)."""
     v = np.maximum(np.asarray(potential, dtype=np.int64), 0)
     if shift >= 1:
         out = (v + (1 << (shift - 1))) >> shift
@@ -75,12 +75,12 @@ def radix_neuron(potential: np.ndarray, shift: int, time_steps: int) -> np.ndarr
 
 
 def avg_pool_divide(window_sum: np.ndarray, count: int) -> np.ndarray:
-    """`floor((sum + floor(n/2)) / n)` (Numerics 7)."""
+    """`floor((sum + floor(n/2)) / n)` (docs/numerics.md §7)."""
     return (np.asarray(window_sum, dtype=np.int64) + count // 2) // count
 
 
 def accumulator_range(weights: np.ndarray, bias: np.ndarray | None, time_steps: int) -> tuple[int, int]:
-    """The range every value of a bit-serial accumulator can take (Numerics 5).
+    """The range every value of a bit-serial accumulator can take (docs/numerics.md §10).
 
     `weights` has the output channel first. With non-negative T-bit inputs, each
     partial sum `sum W * (a >> (T-t))` lies in `[sum(min(W,0)), sum(max(W,0))] * (2^T-1)`

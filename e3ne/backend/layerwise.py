@@ -22,7 +22,8 @@ from xdsl.dialects.builtin import ModuleOp
 
 from e3ne.errors import E3NEError
 from e3ne.transforms.common import network_function
-from e3ne.transforms.snn.slice_layer import Stage, network_stages, slice_function
+from e3ne.transforms.snn.slice_layer import slice_function
+from e3ne.transforms.stages import Stage, network_stages
 
 LOCAL_NAMES = {"conv": "conv1", "pool": "pool1", "linear": "fc1"}  # the stage's name inside its slice
 

@@ -1,4 +1,4 @@
-"""The `snn` dialect: a spiking network at tensor level (DESIGN.md "The pipeline").
+"""The `snn` dialect: a spiking network at tensor level (the pipeline's first IR level, see README.md "Layout").
 
 One dialect, two forms that share the ops:
 
@@ -228,7 +228,7 @@ class ComputeOp(IRDLOperation):
 class Conv2dOp(ComputeOp):
     """2-D convolution, NCHW, groups = 1, dilation = 1.
 
-    Float form: `y = W * x + B`. Quantized form (Numerics 5): `V = Wq * a + Bq`,
+    Float form: `y = W * x + B`. Quantized form (docs/numerics.md §5): `V = Wq * a + Bq`,
     exact, computed bit-serially over the spike train of `a`.
     """
 
@@ -361,7 +361,7 @@ class InputOp(CalibratedOp):
 
 @irdl_op_definition
 class EncodeOp(UnaryOp):
-    """Radix input encoding (Numerics 4): `a0 = clip(round(x * 2^scale), 0, 2^T - 1)`."""
+    """Radix input encoding (docs/numerics.md §4): `a0 = clip(round(x * 2^scale), 0, 2^T - 1)`."""
 
     name = "snn.encode"
     scale = prop_def(IntegerAttr[I64])
@@ -454,7 +454,7 @@ class ReluOp(CalibratedOp):
 
 @irdl_op_definition
 class RadixNeuronOp(UnaryOp):
-    """Radix neuron (Numerics 6): ReLU, rounding shift by `shift` = SCL, saturate to T bits.
+    """Radix neuron (docs/numerics.md §6): ReLU, rounding shift by `shift` = SCL, saturate to T bits.
 
     `shift >= 1`: `a = clip(floor((max(V,0) + 2^(shift-1)) / 2^shift), 0, 2^T-1)`;
     `shift <= 0`: `a = clip(max(V,0) * 2^-shift, 0, 2^T-1)`. `output_scale` is s_out.
@@ -536,7 +536,7 @@ class Pool2dOp(UnaryOp):
 
 @irdl_op_definition
 class MaxPool2dOp(Pool2dOp):
-    """Max pooling (Numerics 7): the maximum of each window (padding never wins)."""
+    """Max pooling (docs/numerics.md §7): the maximum of each window (padding never wins)."""
 
     name = "snn.max_pool2d"
 
@@ -545,7 +545,7 @@ class MaxPool2dOp(Pool2dOp):
 class AvgPool2dOp(Pool2dOp):
     """Average pooling over n = kh*kw window elements, zero padding counted.
 
-    Integer form (Numerics 7): `floor((sum + floor(n/2)) / n)`.
+    Integer form (docs/numerics.md §7): `floor((sum + floor(n/2)) / n)`.
     """
 
     name = "snn.avg_pool2d"

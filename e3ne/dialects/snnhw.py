@@ -1,4 +1,4 @@
-"""The `snnhw` dialect: the accelerator's micro-architecture (DESIGN.md "Hardware architecture").
+"""The `snnhw` dialect: the accelerator's micro-architecture (docs/architecture.md).
 
 An `snnhw.accelerator` holds, in one symbol table:
 
@@ -507,7 +507,7 @@ class LinearUnitOp(WeightedStageOp):
     """A linear unit: `parallelism` (P) output neurons accumulate at once, one input spike per cycle.
 
     For each group of P outputs, for t in 0..T-1, for each input i:
-    `acc <- (i == 0 ? 2*acc : acc) + (spike[t][i] ? W : 0)` (Numerics 5); then `+ Bq`,
+    `acc <- (i == 0 ? 2*acc : acc) + (spike[t][i] ? W : 0)` (docs/numerics.md §9); then `+ Bq`,
     then the radix neuron with `shift` writes T bit-planes (P bits a word) to `output`,
     or, for the output layer, V goes to the logit buffer. The neuron write-back of a
     group drains from a shadow bank while the next group accumulates.
@@ -715,7 +715,7 @@ class ConvUnitOp(WeightedStageOp):
     block, for t in 0..T-1, input channel ic and kernel row ky it reads one input row
     (`oy*stride_h + ky - pad_h` of plane (ic, t), zero outside the image) and every
     accumulator adds `sum_kx W[oc][ic][ky][kx] * spike[ox*stride_w + kx - pad_w]` through a
-    kernel_w-input adder tree, doubling on the first (ic, ky) of each step (Numerics 5).
+    kernel_w-input adder tree, doubling on the first (ic, ky) of each step (docs/numerics.md §9).
     After the row, `+ Bq` and the radix neuron with `shift`; the T output bit-planes of the
     `lanes` channels (lanes*T words) drain from a shadow bank while the next row accumulates.
 
@@ -929,7 +929,7 @@ class ConvUnitOp(WeightedStageOp):
 
 @irdl_op_definition
 class PoolUnitOp(StageOp):
-    """A pooling unit on T-bit values rebuilt from bit-planes (Numerics 7).
+    """A pooling unit on T-bit values rebuilt from bit-planes (docs/numerics.md §7).
 
     For each channel and output row it reads the T planes of the window's `kernel_h` input
     rows (zero outside the image), rebuilds the T-bit values column by column, combines

@@ -1,4 +1,4 @@
-"""PyTorch -> float `snn` IR (DESIGN.md "The pipeline", first arrow).
+"""PyTorch -> float `snn` IR (the pipeline's first step, see README.md "Layout").
 
 `load_model("model.py:Net", "net.pt")` builds the user's network; `import_model(model,
 (1, 28, 28))` traces it with torch.fx and returns a verified `builtin.module` holding

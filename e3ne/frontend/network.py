@@ -1,4 +1,4 @@
-"""Network-level rules on the imported chain of float snn ops (DESIGN.md Numerics 6, 8).
+"""Network-level rules on the imported chain of float snn ops (docs/numerics.md §6, §8).
 
 * every hidden compute layer (conv/linear, optionally followed by batchnorm) is
   followed by a ReLU; max pooling and flatten may sit between the layer and its ReLU

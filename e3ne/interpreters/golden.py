@@ -1,6 +1,6 @@
 """The golden model: an integer interpreter of the quantized (radix-encoded) snn IR.
 
-It implements DESIGN.md "Numerics" 4-8 exactly, in int64, from the IR the hardware is
+It implements docs/numerics.md §4-8 exactly, in int64, from the IR the hardware is
 built from. RTL simulation must equal it on every logit. Compute layers use the exact
 product `Wq * a + Bq`, which equals the hardware's bit-serial shift-add over the spike
 train (`bit_serial_compute` is that form, kept as a reference and unit-tested).
@@ -73,12 +73,12 @@ def _add_bias(op: snn.ComputeOp, potential: np.ndarray) -> np.ndarray:
 
 
 def compute(op: snn.ComputeOp, a: np.ndarray) -> np.ndarray:
-    """`V = Wq * a + Bq` (Numerics 5), exact in int64."""
+    """`V = Wq * a + Bq` (docs/numerics.md §5), exact in int64."""
     return _add_bias(op, _product(op, a))
 
 
 def bit_serial_compute(op: snn.ComputeOp, a: np.ndarray) -> np.ndarray:
-    """The hardware's form of Numerics 5: `V <- 2V + Wq * spike[t]` for t = 0..T-1, then `+ Bq`."""
+    """The hardware's form of docs/numerics.md §5 (§9): `V <- 2V + Wq * spike[t]` for t = 0..T-1, then `+ Bq`."""
     planes = bitplanes(a, op.time_steps())
     potential = None
     for spike in planes:

@@ -37,7 +37,7 @@ from xdsl.dialects import func
 from xdsl.dialects.builtin import IntegerType, ModuleOp, Signedness
 from xdsl.ir import Block, Region
 from xdsl.passes import ModulePass
-from xdsl.pattern_rewriter import PatternRewriter, PatternRewriteWalker, RewritePattern, op_type_rewrite_pattern
+from xdsl.rewriter import Rewriter
 
 from e3ne.dense import dense_to_numpy, numpy_to_dense
 from e3ne.dialects import snn, snnhw
@@ -48,6 +48,7 @@ from e3ne.model.units import chunk_count
 from e3ne.offchip import assign_base_addresses, offchip_layers
 from e3ne.parallelism import Parallelism
 from e3ne.parallelism import parse_parallelism as parse_settings
+from e3ne.transforms.stages import network_input, network_stages
 
 DISTRIBUTED_ROM_BITS = 4096  # smaller weight ROMs go to LUTRAM, larger to block RAM
 INPUT_WORD_BITS = 32  # word width of a flat (N, F) input buffer
@@ -133,26 +134,6 @@ def _check_options(settings: dict[str, int], name: str, limits: dict[str, int]) 
             raise E3NEError(f"parallelism {name}.{key}={value} exceeds {limits[key]} for layer '{name}'")
 
 
-def _walk(function: func.FuncOp) -> tuple[snn.EncodeOp | snn.LayerInputOp, list]:
-    ops = [op for op in function.body.ops if not isinstance(op, func.ReturnOp)]
-    location = f"func @{function.sym_name.data}"
-    if not ops or not isinstance(ops[0], snn.EncodeOp | snn.LayerInputOp):
-        raise E3NEError("the network must start with snn.encode (or snn.layer_input, for a slice)", location=location)
-    for op in ops:
-        if isinstance(op, snn.ComputeOp) and not op.is_quantized():
-            raise E3NEError(f"{op.name} is still float; run snn-quantize first", location=location)
-    return ops[0], ops[1:]
-
-
-def fusable_pooling(op) -> bool:
-    """Pooling that a conv unit can do at its output: window = stride, no padding."""
-    return (
-        isinstance(op, snn.MaxPool2dOp | snn.AvgPool2dOp)
-        and op.kernel_size() == op.strides()
-        and op.paddings() == (0, 0)
-    )
-
-
 def lower_function(
     function: func.FuncOp,
     parallelism: Parallelism | None = None,
@@ -162,12 +143,13 @@ def lower_function(
     axi_data_width: int = DEFAULT_AXI_DATA_WIDTH,
     memory_latency: int = DEFAULT_MEMORY_LATENCY,
 ) -> snnhw.AcceleratorOp:
-    """The accelerator of an integer snn network: conv/pool stages, flatten, linear stages."""
+    """The accelerator of an integer snn network: conv/pool units, flatten, linear units."""
     parallelism = parallelism or Parallelism()
-    encode, rest = _walk(function)
+    encode = network_input(function)
+    network = network_stages(function, fuse_pooling)
     location = f"func @{function.sym_name.data}"
     time_steps = snn.width_of(encode.output)
-    linear_count = sum(isinstance(op, snn.LinearOp) for op in rest)
+    linear_count = sum(stage.kind == "linear" for stage in network)
     if linear_list is not None and len(linear_list) not in (1, linear_count):
         raise E3NEError(
             f"linear-parallelism has {len(linear_list)} values for {linear_count} linear layers",
@@ -187,30 +169,16 @@ def lower_function(
         raise E3NEError(f"input of shape {'x'.join(map(str, shape))} is not supported; use (1, F) or (1, C, H, W)")
     source = snnhw.BufferOp("input", c, h, w, time_steps, "input")
     body: list = [source]
-    stages: list = []
-    names: list[str] = []
-    counts = {"conv": 0, "pool": 0, "fc": 0}
-
-    def next_name(kind: str) -> str:
-        counts[kind] += 1
-        return f"{kind}{counts[kind]}"
-
-    while rest:
-        op = rest.pop(0)
-        if isinstance(op, snn.FlattenOp):
-            continue  # a C x H x W buffer already holds features in NCHW order
-        if isinstance(op, snn.Conv2dOp):
-            name = next_name("conv")
-            names.append(name)
-            if not rest or not isinstance(rest[0], snn.RadixNeuronOp):
-                raise E3NEError(
-                    "a convolution must be followed by snn.radix_neuron (the output layer must be linear)",
-                    location=location,
-                )
-            neuron = rest.pop(0)
+    units: list = []  # the snnhw unit of each stage
+    names = [stage.name for stage in network]
+    linear_index = 0
+    # a flatten disappears: a C x H x W buffer already holds features in NCHW order
+    for stage in network:
+        op, neuron, name = stage.layer, stage.neuron, stage.name
+        if stage.kind == "conv":
+            pooling = stage.pooling
             pool = None
-            if fuse_pooling and rest and fusable_pooling(rest[0]):
-                pooling = rest.pop(0)
+            if pooling is not None:
                 pool = ("max" if isinstance(pooling, snn.MaxPool2dOp) else "avg", pooling.kernel_size())
             weights = dense_to_numpy(op.weight)
             oc, ic, kh, kw = weights.shape
@@ -252,9 +220,7 @@ def lower_function(
                 pool=pool,
             )
             body += [rom, unit, target]
-        elif isinstance(op, snn.MaxPool2dOp | snn.AvgPool2dOp):
-            name = next_name("pool")
-            names.append(name)
+        elif stage.kind == "pool":
             channels, ih, iw = source.shape()[:3]
             _, _, oh, ow = snn.shape_of(op.output)
             target = snnhw.BufferOp(f"{name}_out", channels, oh, ow, time_steps, "hidden")
@@ -272,15 +238,9 @@ def lower_function(
                 output=target.symbol,
             )
             body += [unit, target]
-        elif isinstance(op, snn.LinearOp):
-            index = counts["fc"]
-            name = next_name("fc")
-            names.append(name)
-            neuron = None
-            if rest and isinstance(rest[0], snn.RadixNeuronOp):
-                neuron = rest.pop(0)
-            elif rest:
-                raise E3NEError(f"snn.linear must be followed by snn.radix_neuron, found {rest[0].name}", location=location)
+        else:
+            index = linear_index
+            linear_index += 1
             weights = dense_to_numpy(op.weight)
             out_features, in_features = weights.shape
             settings = {"P": DEFAULT_PARALLELISM}
@@ -320,21 +280,13 @@ def lower_function(
                 input_parallelism=q,
             )
             body += [rom, unit, target]
-            if neuron is None and rest:
-                raise E3NEError(f"the output snn.linear must be the last layer, found {rest[0].name} after it", location=location)
-        else:
-            raise E3NEError(
-                f"the hardware path does not support {op.name} here",
-                location=location,
-                hint="supported: snn.conv2d/snn.linear + snn.radix_neuron, snn.max_pool2d, snn.avg_pool2d, snn.flatten",
-            )
-        stages.append(unit)
+        units.append(unit)
         source = target
     is_slice = isinstance(encode, snn.LayerInputOp)  # a slice may end in a hidden layer
-    if not stages or not (is_slice or stages[-1].is_output()):
+    if not units or not (is_slice or units[-1].is_output()):
         raise E3NEError("the network must end with an output snn.linear (no neuron)", location=location)
     parallelism.check_layers(names)
-    weighted = [s for s in stages if s.HAS_WEIGHTS]
+    weighted = [s for s in units if s.HAS_WEIGHTS]
     chosen = offchip_layers(offchip_weights, [s.symbol for s in weighted])
     memory_model: dict[str, int] = {}
     if chosen:
@@ -343,10 +295,10 @@ def lower_function(
         roms = {op.symbol: op for op in body if isinstance(op, snnhw.RomOp)}
         assign_base_addresses([roms[s.weights.root_reference.data] for s in weighted if s.symbol in chosen], axi_data_width)
     accelerator = snnhw.AcceleratorOp(function.sym_name.data, time_steps, Region(Block(body)), **memory_model)
-    # the schedule is computed once the stages sit in the accelerator (they look up their buffers)
+    # the schedule is computed once the units sit in the accelerator (they look up their buffers)
     accelerator.body.block.add_op(
         snnhw.ScheduleOp(
-            [s.symbol for s in stages], [s.cycles() for s in stages], [s.overhead_cycles() for s in stages]
+            [s.symbol for s in units], [s.cycles() for s in units], [s.overhead_cycles() for s in units]
         )
     )
     return accelerator
@@ -358,31 +310,6 @@ def needs_width_inference(module: ModuleOp) -> bool:
         for layer in module.walk()
         if isinstance(layer, snn.LinearOp | snn.Conv2dOp) and layer.is_quantized()
     )
-
-
-@dataclass
-class LowerNetworkFunction(RewritePattern):
-    """Replaces the network's `func.func` with its `snnhw.accelerator`."""
-
-    parallelism: Parallelism
-    linear_list: list[int] | None = None
-    fuse_pooling: bool = True
-    offchip_weights: str = "none"
-    axi_data_width: int = DEFAULT_AXI_DATA_WIDTH
-    memory_latency: int = DEFAULT_MEMORY_LATENCY
-
-    @op_type_rewrite_pattern
-    def match_and_rewrite(self, op: func.FuncOp, rewriter: PatternRewriter) -> None:
-        accelerator = lower_function(
-            op,
-            self.parallelism,
-            self.linear_list,
-            self.fuse_pooling,
-            self.offchip_weights,
-            self.axi_data_width,
-            self.memory_latency,
-        )
-        rewriter.replace(op, accelerator, [])
 
 
 @dataclass(frozen=True)
@@ -402,7 +329,8 @@ class LowerSnnToSnnhw(ModulePass):
             raise E3NEError(f"expected one network function, found {len(functions)}")
         if needs_width_inference(op):
             raise E3NEError("accumulator widths are not inferred (si64); run snn-infer-widths first")
-        pattern = LowerNetworkFunction(
+        accelerator = lower_function(
+            functions[0],
             parse_settings(self.parallelism),
             parse_parallelism(self.linear_parallelism),
             self.fuse_pooling,
@@ -410,4 +338,4 @@ class LowerSnnToSnnhw(ModulePass):
             self.axi_data_width,
             self.memory_latency,
         )
-        PatternRewriteWalker(pattern, apply_recursively=False).rewrite_module(op)
+        Rewriter.replace_op(functions[0], accelerator, [])

@@ -21,7 +21,7 @@ Where the numbers come from:
   whichever is cheaper; a ROM forced to block RAM takes the cheapest RAMB18/RAMB36
   arrangement; other ROMs become LUT logic (LUT6 per output bit per 64 words) — Yosys's
   LUTRAM mappings refuse ROMs (`prune_rom`);
-* no unit uses a multiplier: DSP = 0 throughout (Numerics 5).
+* no unit uses a multiplier: DSP = 0 throughout (docs/numerics.md §9).
 """
 
 from __future__ import annotations

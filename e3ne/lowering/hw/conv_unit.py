@@ -21,65 +21,24 @@ Stage length: groups*OH*row_cycles + 2 + lanes*T (`ConvUnitOp.cycles`).
 from __future__ import annotations
 
 from e3ne.dialects import snnhw
+from e3ne.lowering.hw.constructs import (
+    PlaneDrain,
+    RowReader,
+    StepIssue,
+    average_bound,
+    done_pulse,
+    doubling_base,
+    larger_or_sum,
+    narrow_sum,
+    pool_window,
+    rounded_radix_neuron,
+)
+from e3ne.lowering.hw.constructs import unit_ports as stage_ports
 from e3ne.lowering.hw.hwbuilder import ModuleBuilder, Port, Register, Value, bits_for, width
-from e3ne.lowering.hw.linear_unit import adder_tree, narrow_sum, rounded_radix_neuron
-from e3ne.numerics import signed_width
 
 
 def unit_ports(unit: snnhw.ConvUnitOp) -> tuple[list[Port], list[Port]]:
-    source = unit.input_buffer()
-    rom = unit.weight_rom()
-    target = unit.output_buffer()
-    acc_bits = unit.accumulator_width.value.data
-    inputs = [
-        Port("start", 1),
-        Port("act_rdata", source.word_width.value.data),
-        Port("weight_data", rom.word_width.value.data),
-        *([Port("weights_ready", 1)] if rom.is_offchip() else []),
-        Port("bias_data", unit.lanes() * unit.bias_bits()),
-    ]
-    outputs = [
-        Port("act_raddr", bits_for(source.depth.value.data)),
-        Port("weight_addr", bits_for(rom.depth.value.data)),
-        Port("bias_addr", bits_for(unit.groups())),
-        Port("out_we", 1),
-        Port("out_waddr", bits_for(target.depth.value.data)),
-        Port("out_wdata", target.word_width.value.data),
-        Port("done", 1),
-        *([Port("weight_group_end", 1)] if rom.is_offchip() else []),
-    ]
-    return inputs, outputs
-
-
-class PlaneDrain:
-    """A shadow bank of `lanes` rows of T-bit values that writes their T bit-planes.
-
-    `load` (one cycle) takes the new values; then lanes*T cycles follow, lane by lane and
-    MSB plane first, each presenting one word (bit x = MSB of the value in column x).
-    """
-
-    def __init__(self, b: ModuleBuilder, lanes: int, columns: int, time_steps: int, load: Value):
-        self.b, self.lanes, self.time_steps = b, lanes, time_steps
-        self.bank: list[list[Register]] = [
-            [b.register(f"shadow{lane}_{x}", time_steps) for x in range(columns)] for lane in range(lanes)
-        ]
-        self.draining = b.register("draining", 1)
-        self.plane, self.last_plane = b.counter("drain_plane", time_steps, self.draining.value, clear=load)
-        self.lane, self.last_lane = b.counter("drain_lane", lanes, b.and_(self.draining.value, self.last_plane), clear=load)
-        self.last = b.and_(self.last_plane, self.last_lane)
-        self.draining.drive(b.or_(load, b.and_(self.draining.value, b.not_(self.last))))
-        self.load = load
-        self.word = b.concat(*[b.bit(reg.value, time_steps - 1) for reg in reversed(self.bank[0])])
-
-    def drive(self, values: list[list[Value]]) -> None:
-        b = self.b
-        lane_step = b.and_(self.draining.value, self.last_plane)
-        for lane, row in enumerate(self.bank):
-            for x, reg in enumerate(row):
-                following = self.bank[lane + 1][x].value if lane + 1 < self.lanes else reg.value
-                shifted = b.shift_left(reg.value, 1) if lane == 0 else reg.value
-                held = b.mux(lane_step, following, b.mux(self.draining.value, shifted, reg.value))
-                reg.drive(b.mux(self.load, values[lane][x], held))
+    return stage_ports(unit, bias_width=unit.lanes() * unit.bias_bits())
 
 
 def fused_pooling(
@@ -87,18 +46,12 @@ def fused_pooling(
 ) -> tuple[Value, list[list[Value]]]:
     """Pooling at the neuron's output: rows of a window combine in a register bank; the last
     row of each window gives the pooled row. Returns (write_row pulse, pooled values)."""
-    from e3ne.lowering.hw.pool_unit import divide_constant
-
     time_steps = unit.time_steps.value.data
     pool_h, pool_w = unit.pool_size()
     is_max = unit.pool_mode.data == "max"
     count = pool_h * pool_w
-    largest = count * ((1 << time_steps) - 1) + count // 2
-    value_bits = time_steps if is_max else bits_for(largest + 1)
+    value_bits = time_steps if is_max else bits_for(average_bound(count, time_steps) + 1)
     window_row, last_window_row = b.counter("pool_row", pool_h, load_row)
-
-    def combine(a: Value, c: Value) -> Value:
-        return b.mux(b.compare("ugt", c, a), c, a) if is_max else b.add(a, c)
 
     pooled = []
     for lane, values in enumerate(row_values):
@@ -109,21 +62,13 @@ def fused_pooling(
                 rows_combined.append(fresh)
                 continue
             held = b.register(f"pool_rows{lane}_{x}", value_bits)
-            merged = combine(held.value, fresh)
+            merged = larger_or_sum(b, is_max, held.value, fresh)
             held.drive(b.mux(b.eq(window_row, 0), fresh, merged), load_row)
             rows_combined.append(merged)
         lane_pooled = []
         for px in range(len(values) // pool_w):
             window = rows_combined[px * pool_w : (px + 1) * pool_w]
-            if is_max:
-                best = window[0]
-                for candidate in window[1:]:
-                    best = combine(best, candidate)
-                lane_pooled.append(b.extract(best, 0, time_steps))
-            else:
-                total = adder_tree(b, window)
-                total = b.add(total, count // 2) if count // 2 else total
-                lane_pooled.append(divide_constant(b, total, count, largest, time_steps))
+            lane_pooled.append(pool_window(b, window, is_max, count, time_steps))
         pooled.append(lane_pooled)
     return b.and_(load_row, last_window_row), pooled
 
@@ -147,14 +92,12 @@ def build_conv_unit(unit: snnhw.ConvUnitOp, module_name: str):
     lanes, columns, blocks, groups = unit.lanes(), unit.columns.value.data, unit.blocks(), unit.groups()
     row_cycles = unit.row_cycles()
     idle = row_cycles - blocks * unit.block_cycles()
-    start = b.inputs["start"]
 
     # ---- issue: the step sequencer
-    running = b.register("running", 1)
     offchip = unit.weight_rom().is_offchip()
-    go = b.or_(start, running.value)
     # off-chip weights: wait (only ever at the start of a group) until its bank is filled
-    issue = b.named(b.and_(go, b.inputs["weights_ready"]) if offchip else go, "issue")
+    issuing = StepIssue(b, b.inputs["weights_ready"] if offchip else None)
+    issue = issuing.issue
     step, last_step = b.counter("row_step", row_cycles, issue)
     active = b.and_(issue, b.compare("uge", step, idle)) if idle else issue
     (ky, ky_wrap), (ic, ic_wrap), (t, t_wrap), (xb, row_end) = b.sequencer(
@@ -162,19 +105,13 @@ def build_conv_unit(unit: snnhw.ConvUnitOp, module_name: str):
     )
     row_done = b.and_(issue, last_step)
     (oy, group_end), (g, layer_end) = b.sequencer(row_done, [("out_row", oh), ("group", groups)])
-    running.drive(b.or_(start, b.and_(running.value, b.not_(layer_end))))
+    issuing.stop_after(layer_end)
 
     # input row address: iy = row_base + ky, row_base = oy*sh - ph; plane base = H*(ic + C*t)
-    row_bits = signed_width(-ph, max(ih, (oh - 1) * sh + kh)) + 1
-    row_base = b.register("row_base", row_bits, reset_value=-ph)
-    row_base.drive(b.select(group_end, -ph, b.add(row_base.value, sh), row_bits), row_done)
-    iy = b.add(row_base.value, b.zext(ky, row_bits) if width(ky) < row_bits else b.extract(ky, 0, row_bits))
-    in_range = b.and_(b.not_(b.bit(iy, row_bits - 1)), b.compare("slt", iy, ih))
+    reader = RowReader(b, ky, row_done, group_end, ih, oh, kh, sh, ph)
     addr_bits = bits_for(source.depth.value.data)
-    plane_base = b.register("plane_base", addr_bits)
-    plane_base.drive(b.select(t_wrap, 0, b.add(plane_base.value, ih), addr_bits), ky_wrap)
-    iy_addr = b.extract(iy, 0, addr_bits) if row_bits >= addr_bits else b.zext(iy, addr_bits)
-    act_addr = b.add(plane_base.value, iy_addr)
+    plane_base = b.stepping_base("plane_base", addr_bits, ih, ky_wrap, t_wrap)
+    act_addr = b.add(plane_base, reader.address(addr_bits))
 
     # weight address: (g*IC + ic)*KH + ky, restarting at the group's base every time step
     rom_bits = bits_for(unit.weight_rom().depth.value.data)
@@ -191,7 +128,7 @@ def build_conv_unit(unit: snnhw.ConvUnitOp, module_name: str):
     valid1 = b.delay(active, "valid1")
     first_step1 = b.delay(first_step, "first_step1")
     first_block1 = b.delay(first_block, "first_block1")
-    in_range1 = b.delay(in_range, "in_range1")
+    in_range1 = b.delay(reader.in_range, "in_range1")
     block_end1 = b.delay(t_wrap, "block_end1")
     row_end1 = b.delay(row_end, "row_end1")
     layer_end1 = b.delay(layer_end, "layer_end1")
@@ -221,9 +158,7 @@ def build_conv_unit(unit: snnhw.ConvUnitOp, module_name: str):
         for j, acc in enumerate(bank):
             used = [kx for kx in range(kw) if spikes[j][kx] is not zero_bit]
             total = narrow_sum(b, [weights[kx] for kx in used], [spikes[j][kx] for kx in used], acc_bits) if used else zero
-            doubled = b.mux(first_step1, b.shift_left(acc.value, 1), acc.value)
-            base = b.mux(first_block1, zero, doubled)
-            acc.drive(b.add(base, total), valid1)
+            acc.drive(b.add(doubling_base(b, acc, first_step1, first_block1, zero), total), valid1)
         accumulators.append(bank)
     bias_bits = unit.bias_bits()
     bias = b.lane_hold("bias_hold", b.inputs["bias_data"], lanes, bias_bits, block_end1)
@@ -295,8 +230,7 @@ def build_conv_unit(unit: snnhw.ConvUnitOp, module_name: str):
             b.mux(load_row, group_channel.value, b.mux(lane_step, b.add(lane_channel.value, 1), lane_channel.value))
         )
         write = b.and_(write, b.compare("ult", lane_channel.value, oc_count))
-    finishing = b.flag("finishing", load_last, b.and_(drain.draining.value, drain.last))
-    done = b.and_(finishing, drain.draining.value, drain.last)
+    done = done_pulse(b, load_last, drain.draining.value, drain.last)
     return b.finish(
         {
             "act_raddr": act_addr,

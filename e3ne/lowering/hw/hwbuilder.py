@@ -1,8 +1,9 @@
 """The builder layer between snnhw units and CIRCT `hw`/`comb`/`seq` ops.
 
-Units (`linear_unit.py`, `controller.py`, ...) are written in a handful of nouns —
-`register`, `counter`, `accumulator` (a bank of registers), `rom`/`memory` instances,
-`mux`, `pulse`/`flag` (the step sequencer's pieces) — and never create ops directly.
+Units (`linear_unit.py`, `controller.py`, ...) and the datapath constructs they share
+(`constructs.py`) are written in a handful of nouns — `register`, `counter`, `sequencer`,
+`stepping_base`, `accumulator` (a bank of registers), `rom`/`ram`/`memory` instances, `mux`,
+`flag` (the step sequencer's pieces) — and never create ops directly.
 Every value is a signless `i<width>` SSA value; widths come from the caller (the IR).
 """
 
@@ -223,6 +224,12 @@ class ModuleBuilder:
             step = self.or_(step, clear)
         reg.drive(next_value, step)
         return reg.value, at_last
+
+    def stepping_base(self, name: str, bits: int, stride: int, advance: Value, restart: Value) -> Value:
+        """A base address: adds `stride` on `advance`, back to 0 instead when `restart` is high too."""
+        reg = self.register(name, bits)
+        reg.drive(self.select(restart, 0, self.add(reg.value, stride), bits), advance)
+        return reg.value
 
     def sequencer(self, step: Value, loops: Sequence[tuple[str, int]]) -> list[tuple[Value, Value]]:
         """Nested loop counters, innermost first, advancing on `step`.

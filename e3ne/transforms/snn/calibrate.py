@@ -1,4 +1,4 @@
-"""`snn-calibrate{data=calib.npz}`: record tensor maxima from a float run (Numerics 2).
+"""`snn-calibrate{data=calib.npz}`: record tensor maxima from a float run (docs/numerics.md §2).
 
 `calib_max` goes on snn.input (maximum of the input) and on each snn.relu (maximum of
 its output). Values are computed in float32, so every maximum is a float32 number and an

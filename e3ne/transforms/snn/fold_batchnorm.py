@@ -1,6 +1,6 @@
 """`snn-fold-batchnorm`: fold each snn.batchnorm into the conv2d/linear right before it.
 
-Numerics 1: `g = gamma / sqrt(var + eps)`, `W' = W * g` per output channel,
+docs/numerics.md §1: `g = gamma / sqrt(var + eps)`, `W' = W * g` per output channel,
 `B' = (B - mean) * g + beta` (B = 0 without bias). Computed with float32 torch tensor
 ops, as a user folding in PyTorch would, so the folded weights match theirs.
 """
@@ -41,7 +41,7 @@ def fold_batchnorm_params(
     var: np.ndarray,
     eps: float,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """`(W', B')` of Numerics 1 in float32 torch arithmetic."""
+    """`(W', B')` of docs/numerics.md §1 in float32 torch arithmetic."""
     w, g_, b_, m, v = (_as_tensor(a) for a in (weight, gamma, beta, mean, var))
     b = torch.zeros(w.shape[0], dtype=torch.float32) if bias is None else _as_tensor(bias)
     g = g_ / torch.sqrt(v + eps)

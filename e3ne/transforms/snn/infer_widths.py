@@ -1,6 +1,6 @@
 """`snn-infer-widths`: give each compute layer the narrowest accumulator that cannot overflow.
 
-The width is `signed_width(*accumulator_range(Wq, Bq, T))` (Numerics 5); the op verifier
+The width is `signed_width(*accumulator_range(Wq, Bq, T))` (docs/numerics.md §10); the op verifier
 re-checks the same bound. Users see the new type (radix neuron input, function result).
 """
 

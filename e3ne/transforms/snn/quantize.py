@@ -1,6 +1,6 @@
 """`snn-quantize{time-steps=4 weight-bits=4 sigma=3}`: float snn -> radix-encoded integer snn.
 
-Numerics 2-6 on calibrated, batch-norm-folded IR:
+docs/numerics.md §2-6 on calibrated, batch-norm-folded IR:
 
 * snn.input -> snn.encode with `scale = s_in0` from its `calib_max`;
 * each conv2d/linear gets `Wq` (si<b>), `Bq` (si32), `weight_scale = s_w`,
@@ -40,7 +40,7 @@ BIAS_BITS = 32
 
 
 def scale_of(value: SSAValue) -> int:
-    """The activation scale s of an integer activation value (Numerics 2: pools and flatten keep it)."""
+    """The activation scale s of an integer activation value (docs/numerics.md §2: pools and flatten keep it)."""
     owner = value.owner
     if isinstance(owner, snn.EncodeOp):
         return owner.scale.value.data
@@ -178,7 +178,7 @@ def check_quantized(function: func.FuncOp) -> None:
 
 @dataclass(frozen=True)
 class QuantizePass(ModulePass):
-    """Quantize calibrated float snn IR to radix-encoded integer snn IR (Numerics 2-6)."""
+    """Quantize calibrated float snn IR to radix-encoded integer snn IR (docs/numerics.md §2-6)."""
 
     name = "snn-quantize"
 

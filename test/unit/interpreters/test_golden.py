@@ -168,7 +168,7 @@ def _layers(quant: ModuleOp):
 
 
 def reference_integer_forward(model: nn.Sequential, quant: ModuleOp, x: np.ndarray, time_steps: int):
-    """Numerics 2-8 straight from DESIGN.md in torch float64 (every value is a small integer, exact)."""
+    """docs/numerics.md §2-8, straight from the contract, in torch float64 (every value is a small integer, exact)."""
     ops = _layers(quant)
     encode = ops[0]
     assert isinstance(encode, snn.EncodeOp)

@@ -1,4 +1,4 @@
-"""e3ne.numerics on tiny cases computed by hand from DESIGN.md "Numerics"."""
+"""e3ne.numerics on tiny cases computed by hand from docs/numerics.md."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Linear hardware path end to end: snn ops -> build_hardware -> Verilator -> bit-exact logits.
 
-The reference is an independent numpy model of DESIGN.md Numerics 5-6 written here; the
+The reference is an independent numpy model of docs/numerics.md §5-6 written here; the
 measured cycles must equal the schedule's `cycles_expected`. One Verilator build per
 configuration (module-scoped fixtures); configurations beyond the default one are slow.
 """
@@ -74,7 +74,7 @@ def make_network(seed: int, sizes: list[int], shifts: list[int]):
 
 
 def reference(encoded: np.ndarray, layers) -> np.ndarray:
-    """Numerics 5-6, written out independently of e3ne.numerics."""
+    """docs/numerics.md §5-6, written out independently of e3ne.numerics."""
     a = encoded.reshape(encoded.shape[0], -1).astype(np.int64)
     top = (1 << TIME_STEPS) - 1
     for weight, bias, shift in layers:

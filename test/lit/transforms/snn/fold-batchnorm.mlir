@@ -1,7 +1,7 @@
 // RUN: e3ne-opt %s -p snn-fold-batchnorm | filecheck %s
 // RUN: not e3ne-opt %S/Inputs/batchnorm-after-relu.mlir -p snn-fold-batchnorm 2>&1 | filecheck %s --check-prefix=ERR
 
-// Numerics 1: g = gamma / sqrt(var + eps), W' = W * g per output channel, B' = (B - mean) * g + beta.
+// docs/numerics.md §1: g = gamma / sqrt(var + eps), W' = W * g per output channel, B' = (B - mean) * g + beta.
 // conv: g = [3 / sqrt(3 + 1), 0.5 / sqrt(0 + 1)] = [1.5, 0.5]
 //   W' = [1 * 1.5, 2 * 0.5] = [1.5, 1.0]
 //   B' = [(0.5 - 0.5) * 1.5 + 0.25, (-1 - 1) * 0.5 + 0] = [0.25, -1.0]

@@ -1,6 +1,6 @@
 // RUN: e3ne-opt %s --split-input-file -p snn-infer-widths | filecheck %s
 
-// T = 4, so activations are in [0, 15]. Numerics 5, per output channel:
+// T = 4, so activations are in [0, 15]. docs/numerics.md §10, per output channel:
 // fc1 Wq = [[2, -1], [3, 1]], Bq = [6, -13]:
 //   channel 0: partial sums in [-1 * 15, 2 * 15] = [-15, 30], final [-9, 36]
 //   channel 1: partial sums in [0, 4 * 15] = [0, 60], final [-13, 47]

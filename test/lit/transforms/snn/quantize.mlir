@@ -3,7 +3,7 @@
 // RUN: not e3ne-opt %S/Inputs/hidden-without-relu.mlir -p snn-quantize 2>&1 | filecheck %s --check-prefix=NORELU
 // RUN: not e3ne-opt %S/Inputs/unfolded-batchnorm.mlir -p snn-quantize 2>&1 | filecheck %s --check-prefix=BN
 
-// T = 4, b = 4, r = 3, values by hand from DESIGN.md "Numerics":
+// T = 4, b = 4, r = 3, values by hand from docs/numerics.md:
 // input: m = 0.75 -> s_in0 = 4 - ceil(log2 0.75) = 4
 // fc1: W = [[0.5, -0.25], [0.75, 0.25]]: mu = 0.3125, sigma = sqrt(0.546875 / 3) = 0.42696,
 //      |mu| + 3 sigma = 1.5934 -> s_w = 4 - 1 - ceil(log2 1.5934) = 2; Wq = round(4 W) = [[2, -1], [3, 1]]
