@@ -141,8 +141,9 @@ def build_parser() -> argparse.ArgumentParser:
     compile_.add_argument("--weight-bits", type=int, default=4, help="b: weight bits (default 4)")
     compile_.add_argument("--sigma", type=float, default=3.0, help="r: weight clipping in std devs (default 3)")
     compile_.add_argument(
-        "--linear-parallelism", type=int, default=None, help="P: output neurons per linear unit (default: chosen)"
-    )
+        "--linear-parallelism", type=int, default=None,
+        help="P: output neurons per linear unit, the same as --parallelism P=N (default: chosen)",
+    )  # fmt: skip
     compile_.add_argument(
         "--parallelism",
         default=None,

@@ -11,7 +11,6 @@ the inputs and turns a choice into a compile.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
