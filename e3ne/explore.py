@@ -18,7 +18,9 @@ and units (1, 2, 4).
 
 from __future__ import annotations
 
+import sys
 import time
+import types
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -674,3 +676,20 @@ def write_outputs(exploration: Exploration, part: Part, budget: dict, chosen: in
         "chosen": None if chosen is None else point(chosen),
     }
     (out_dir / "explore.json").write_text(json.dumps(summary, indent=2) + "\n")
+
+
+# --------------------------------------------------------------------------- e3ne.explore(...)
+
+
+class _CallableModule(types.ModuleType):
+    """`e3ne.explore(...)` is the library call `e3ne.driver.explorer.explore`. Importing this
+    module makes it the package attribute `e3ne.explore`, so calling the module forwards
+    there (`from e3ne.explore import sweep` and `import e3ne.explore` work as usual)."""
+
+    def __call__(self, *args, **kwargs):
+        from e3ne.driver.explorer import explore
+
+        return explore(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

@@ -90,3 +90,21 @@ def test_compile_rejects_weights_with_a_module(tmp_path, calibration):
     model = load_model(MLP, MLP_WEIGHTS)
     with pytest.raises(E3NEError, match="weights= is for a 'file.py:Class' model"):
         e3ne.compile(model, weights=MLP_WEIGHTS, input_shape=(1, 28, 28), calibration=calibration, output=tmp_path)
+
+
+def test_explore_api_chooses_a_design_within_the_budget(mlp_quant, tmp_path):
+    from e3ne.driver import Build, CompileOptions
+    from e3ne.ir import write_module
+    from e3ne.transforms.snnhw.estimate import estimate_accelerator
+
+    write_module(mlp_quant, tmp_path / "snn.quant.mlir")  # a build directory with only the integer module
+    result = e3ne.explore(Build.open(tmp_path), options=CompileOptions(max_luts=20000, offchip_weights="none"))
+    assert result.fits and result.output == tmp_path and (tmp_path / "explore.json").is_file()
+    _, _, accelerator = lower_to_snnhw(mlp_quant, parallelism=result.parallelism.text())
+    design = estimate_accelerator(accelerator)
+    assert design.cycles == result.cycles
+    assert design.totals.lut <= 20000
+    assert result.compile_options().parallelism == result.parallelism
+    assert result.compile_options().offchip_weights == "none"
+    with pytest.raises(E3NEError, match="--compile needs the model, not a build directory"):
+        result.compile(tmp_path / "again")
