@@ -1,4 +1,4 @@
-"""`e3ne`: the user-facing driver (compile a PyTorch model, simulate the result).
+"""`e3ne`: the command line, argument parsing over the library driver (e3ne/driver/).
 
     e3ne compile model.py:Net --weights net.pt --input-shape 1,28,28 --calibration calib.npz -o build/
     e3ne simulate build/ --data test.npz [--limit N] [--golden-only | --per-layer [--layers conv1,fc2]]
@@ -15,357 +15,98 @@ import argparse
 import json
 import os
 import sys
-import time
 import traceback
-from pathlib import Path
 
-import numpy as np
-
+from e3ne.driver.options import EMIT_LEVELS, CompileOptions
+from e3ne.driver.parallelism import Parallelism
+from e3ne.driver.progress import Progress, to_stderr
 from e3ne.errors import E3NEError
-from e3ne.model.memory import DEFAULT_AXI_DATA_WIDTH, DEFAULT_MEMORY_LATENCY, check_memory_model
-
-EMIT_LEVELS = ("snn", "verilog")
+from e3ne.model.memory import DEFAULT_AXI_DATA_WIDTH, DEFAULT_MEMORY_LATENCY
 
 
-class Progress:
-    """Numbered steps with their durations, on stderr (stdout stays clean for results)."""
-
-    def __init__(self, steps: int, quiet: bool = False):
-        self.steps = steps
-        self.index = 0
-        self.quiet = quiet
-        self.started = 0.0
-
-    def step(self, text: str) -> None:
-        self.index += 1
-        self.started = time.perf_counter()
-        self.say(f"[{self.index}/{self.steps}] {text}")
-
-    def done(self, detail: str = "") -> None:
-        elapsed = time.perf_counter() - self.started
-        self.say(f"      done in {elapsed:.1f} s{'; ' + detail if detail else ''}")
-
-    def say(self, text: str) -> None:
-        if not self.quiet:
-            print(f"e3ne: {text}", file=sys.stderr, flush=True)
+def _say(args: argparse.Namespace):
+    return None if args.quiet else to_stderr
 
 
-# --------------------------------------------------------------------------- inputs
-
-
-def parse_shape(text: str) -> tuple[int, ...]:
-    try:
-        shape = tuple(int(part) for part in text.split(","))
-    except ValueError:
-        raise E3NEError(f"--input-shape must be comma-separated integers like 1,28,28, got '{text}'") from None
-    if not shape or min(shape) < 1:
-        raise E3NEError(f"--input-shape dimensions must be positive, got '{text}'")
-    return shape
-
-
-def load_npz(path: str, input_shape: tuple[int, ...] | None, need_labels: bool) -> tuple[np.ndarray, np.ndarray | None]:
-    """Read `x` (N, *input_shape) float32 and optionally `y` (N,) from an .npz file."""
-    if not Path(path).is_file():
-        raise E3NEError("file not found", location=path)
-    try:
-        data = np.load(path)
-    except Exception as error:  # numpy raises several types for bad files
-        raise E3NEError(f"not a readable .npz file ({error})", location=path) from None
-    if "x" not in data:
-        raise E3NEError(f"missing key 'x' (found: {', '.join(data.files) or 'nothing'})", location=path)
-    x = np.asarray(data["x"])
-    if not np.issubdtype(x.dtype, np.number):
-        raise E3NEError(f"'x' must be numeric, got {x.dtype}", location=path)
-    if input_shape is not None and tuple(x.shape[1:]) != tuple(input_shape):
-        raise E3NEError(
-            f"'x' has shape {x.shape}, expected (N, {', '.join(map(str, input_shape))})", location=path
-        )
-    if len(x) == 0:
-        raise E3NEError("'x' holds no images", location=path)
-    y = None
-    if "y" in data:
-        y = np.asarray(data["y"]).astype(np.int64).reshape(-1)
-        if len(y) != len(x):
-            raise E3NEError(f"'y' has {len(y)} labels for {len(x)} images", location=path)
-    elif need_labels:
-        raise E3NEError("missing key 'y' (labels)", location=path)
-    return x.astype(np.float32), y
-
-
-# --------------------------------------------------------------------------- compile
+def _options(args: argparse.Namespace) -> CompileOptions:
+    """The flags of `compile` and `explore` as CompileOptions (`--linear-parallelism N` is `P=N`)."""
+    parallelism = Parallelism.parse(getattr(args, "parallelism", None))
+    parallelism = parallelism.with_linear_parallelism(getattr(args, "linear_parallelism", None))
+    return CompileOptions(
+        time_steps=args.time_steps,
+        weight_bits=args.weight_bits,
+        sigma=args.sigma,
+        parallelism=parallelism,
+        target=args.target,
+        offchip_weights=args.offchip_weights,
+        axi_width=args.axi_width,
+        memory_latency=args.memory_latency,
+        max_utilization=args.max_utilization,
+        max_luts=args.max_luts,
+        emit=getattr(args, "emit", "verilog"),
+    )
 
 
 def cmd_compile(args: argparse.Namespace) -> int:
-    from e3ne.frontend import import_model, load_model
-    from e3ne.ir import write_module
-    from e3ne.transforms.snn.quantize_pipeline import quantize_module
+    from e3ne.driver import compile
 
-    build = Path(args.output)
-    build.mkdir(parents=True, exist_ok=True)
-    input_shape = parse_shape(args.input_shape)
-    hardware = args.emit != "snn"
-    auto = hardware and args.parallelism == "auto"
-    progress = Progress((5 + auto) if hardware else 3, args.quiet)
-
-    progress.step(f"importing {args.model} (input shape {'x'.join(map(str, input_shape))})")
-    model = load_model(args.model, args.weights)
-    float_module = import_model(model, input_shape)
-    write_module(float_module, build / "snn.mlir")
-    progress.done(f"wrote {build / 'snn.mlir'}")
-
-    progress.step(f"reading calibration set {args.calibration}")
-    calibration_x, _ = load_npz(args.calibration, input_shape, need_labels=False)
-    progress.done(f"{len(calibration_x)} images")
-
-    progress.step(
-        f"quantizing (time steps T={args.time_steps}, weight bits b={args.weight_bits}, sigma r={args.sigma})"
-    )
-    quant_module = quantize_module(float_module, calibration_x, args.time_steps, args.weight_bits, args.sigma)
-    write_module(quant_module, build / "snn.quant.mlir")
-    progress.done(f"wrote {build / 'snn.quant.mlir'}")
-
-    settings = {
-        "model": args.model,
-        "weights": args.weights,
-        "input_shape": list(input_shape),
-        "calibration": args.calibration,
-        "time_steps": args.time_steps,
-        "weight_bits": args.weight_bits,
-        "sigma": args.sigma,
-        "emit": args.emit,
-        "linear_parallelism": args.linear_parallelism,
-        "parallelism": args.parallelism,
-        "target": args.target,
-        "offchip_weights": args.offchip_weights,
-        "axi_width": args.axi_width,
-        "memory_latency": args.memory_latency,
-    }
-    if hardware:
-        from e3ne.backend.build import build_hardware
-        from e3ne.backend.report import report_build, summary_lines
-        from e3ne.model.parts import get_part
-
-        part = get_part(args.target)
-        parallelism = args.parallelism
-        axi = {"axi_width": args.axi_width, "memory_latency": args.memory_latency}
-        decision = None
-        if auto:
-            from e3ne.explore import explore_and_choose_design
-
-            progress.step(f"exploring parallelism for {part.name}")
-            parallelism, offchip_layers, line = explore_and_choose_design(
-                quant_module, part, args.max_luts, build, args.max_utilization, offchip=args.offchip_weights, **axi
-            )
-            settings["parallelism_chosen"] = parallelism
-            progress.done(line)
-            decision = offchip_decision(quant_module, args, part, parallelism, args.offchip_weights, offchip_layers)
-        else:
-            decision = offchip_decision(quant_module, args, part, parallelism, args.offchip_weights)
-        settings["offchip_chosen"] = decision.option_text()
-        if decision.layers:
-            progress.say(decision.reason)
-        progress.step("generating hardware (snnhw, hw, SystemVerilog)")
-        manifest = build_hardware(
-            quant_module,
-            build,
-            linear_parallelism=args.linear_parallelism,
-            progress=progress.say,
-            parallelism=parallelism or None,
-            offchip_weights=decision.option_text(),
-            axi_data_width=args.axi_width,
-            memory_latency=args.memory_latency,
-        )
-        progress.done(f"{manifest.get('cycles_expected', '?')} cycles per image; RTL in {build / 'rtl'}")
-        progress.step(f"estimating resources, speed and energy for {part.name}")
-        report = report_build(build, quant_module, calibration_x, part, settings, decision)
-        progress.done(f"wrote {build / 'report.md'} and report.json")
-        for line in summary_lines(report):
-            progress.say(line)
-    (build / "compile.json").write_text(json.dumps(settings, indent=2) + "\n")
-    return 0
-
-
-def offchip_decision(quant_module, args: argparse.Namespace, part, parallelism: str | None, request: str, explored=None):
-    """Which layers stream their weights (e3ne.offchip.decide on the all-on-chip lowering)."""
-    from e3ne.backend.build import lower_to_snnhw
-    from e3ne.offchip import decide
-
-    _, _, accelerator = lower_to_snnhw(quant_module, args.linear_parallelism, parallelism)
-    return decide(
-        accelerator, part, request, args.max_utilization, args.axi_width, args.memory_latency,
-        explored=tuple(explored) if explored is not None and request == "auto" else None,
+    compile(
+        args.model, input_shape=args.input_shape, calibration=args.calibration, weights=args.weights,
+        options=_options(args), output=args.output, progress=_say(args),
     )  # fmt: skip
-
-
-# --------------------------------------------------------------------------- simulate
-
-
-def _accuracy(logits: np.ndarray, labels: np.ndarray | None) -> float | None:
-    if labels is None:
-        return None
-    return float((np.argmax(logits, axis=1) == labels).mean())
-
-
-def encoded_inputs(quant_module, x: np.ndarray) -> np.ndarray:
-    """The integer activations a0 the hardware is loaded with (output of snn.encode)."""
-    from e3ne.dialects.snn import EncodeOp
-    from e3ne.numerics import encode_input
-
-    for op in quant_module.walk():
-        if isinstance(op, EncodeOp):
-            return encode_input(x, op.scale.value.data, op.time_steps.value.data)
-    raise E3NEError("the quantized module has no snn.encode op")
+    return 0
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
-    from e3ne.interpreters.float_model import run_float
-    from e3ne.interpreters.golden import run_golden
-    from e3ne.ir import parse_module
+    from e3ne.driver import Build
 
-    build = Path(args.build)
-    for name in ("snn.mlir", "snn.quant.mlir"):
-        if not (build / name).is_file():
-            raise E3NEError(f"{name} not found; run `e3ne compile ... -o {build}` first", location=str(build))
-    float_module = parse_module(build / "snn.mlir")
-    quant_module = parse_module(build / "snn.quant.mlir")
-    x, y = load_npz(args.data, None, need_labels=False)
-    if args.limit is not None:
-        x, y = x[: args.limit], (None if y is None else y[: args.limit])
-    rtl = not args.golden_only
+    result = Build(args.build).simulate(
+        args.data, limit=args.limit, golden_only=args.golden_only, per_layer=args.per_layer, layers=args.layers,
+        progress=_say(args),
+    )  # fmt: skip
     if args.per_layer:
-        return simulate_layers(build, quant_module, x, args)
-    if rtl and not (build / "hardware.json").is_file():
-        raise E3NEError(
-            "no hardware in this build (compiled with --emit snn); use --golden-only or recompile",
-            location=str(build),
-        )
-    progress = Progress(3 if rtl else 2, args.quiet)
-
-    progress.step(f"float model on {len(x)} images")
-    float_logits = run_float(float_module, x)
-    progress.done()
-    progress.step("golden model (integer radix numerics)")
-    golden = run_golden(quant_module, x)
-    progress.done()
-
-    summary: dict = {
-        "images": int(len(x)),
-        "float_accuracy": _accuracy(float_logits, y),
-        "golden_accuracy": _accuracy(golden, y),
-    }
-    outputs = {"golden": golden.astype(np.int64)}
-    if rtl:
-        from e3ne.backend.simulate import run_rtl
-
-        progress.step("RTL simulation (Verilator)")
-        rtl_logits, cycles = run_rtl(build, encoded_inputs(quant_module, x), progress=progress.say)
-        progress.done()
-        manifest = json.loads((build / "hardware.json").read_text())
-        mismatched = np.flatnonzero(np.any(rtl_logits != golden, axis=1))
-        outputs["rtl"] = rtl_logits.astype(np.int64)
-        summary.update(
-            rtl_accuracy=_accuracy(rtl_logits, y),
-            mismatches=int(len(mismatched)),
-            first_mismatches=[int(i) for i in mismatched[:10]],
-            cycles_per_image=int(cycles.max()),
-            cycles_min=int(cycles.min()),
-            cycles_expected=int(manifest["cycles_expected"]),
-        )
-    sim_dir = build / "sim"
-    sim_dir.mkdir(exist_ok=True)
-    np.savez(sim_dir / "outputs.npz", **outputs)
-    (sim_dir / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
-    print(json.dumps(summary, indent=2))
-    if rtl and summary["mismatches"]:
-        print(
-            f"e3ne: error: RTL logits differ from the golden model on {summary['mismatches']} of "
-            f"{len(x)} images (first: {summary['first_mismatches']})",
-            file=sys.stderr,
-        )
+        print(result.table())
+    else:
+        print(json.dumps(result.summary, indent=2))
+    if not result.ok:
+        print(f"e3ne: error: {result.error_message()}", file=sys.stderr)
         return 1
     return 0
-
-
-def simulate_layers(build: Path, quant_module, x: np.ndarray, args: argparse.Namespace) -> int:
-    """`--per-layer`: one one-stage accelerator per layer, each checked bit-exactly in RTL."""
-    from e3ne.backend.layerwise import table, verify_layers, write_report
-
-    if args.golden_only:
-        raise E3NEError("--per-layer simulates RTL; it cannot be combined with --golden-only")
-    if not (build / "hardware.json").is_file():
-        raise E3NEError("no hardware in this build (compiled with --emit snn); recompile", location=str(build))
-    hardware = json.loads((build / "hardware.json").read_text())
-    layers = hardware["layers"]
-    only = [name.strip() for name in args.layers.split(",") if name.strip()] if args.layers else None
-    progress = Progress(1, args.quiet)
-    progress.step(f"per-layer RTL verification of {len(only) if only else len(layers)} layers on {len(x)} images")
-    sim_dir = build / "sim"
-    sim_dir.mkdir(exist_ok=True)
-    checks = verify_layers(
-        quant_module, x, sim_dir / "layers", layers=layers, only=only, progress=progress.say, axi=hardware.get("axi")
-    )
-    progress.done(f"wrote {sim_dir / 'layers.json'}")
-    summary = write_report(checks, sim_dir / "layers.json", len(x))
-    print(table(checks))
-    if summary["mismatches"] or summary["cycle_mismatches"]:
-        wrong = [c.layer for c in checks if c.mismatches]
-        print(
-            f"e3ne: error: {summary['mismatches']} values differ from the golden model (layers: {', '.join(wrong) or '-'}); "
-            f"cycles differ from the schedule in: {', '.join(summary['cycle_mismatches']) or '-'}",
-            file=sys.stderr,
-        )
-        return 1
-    return 0
-
-
-# --------------------------------------------------------------------------- synth
 
 
 def cmd_synth(args: argparse.Namespace) -> int:
-    from e3ne.backend.synth import compare, run_yosys
-    from e3ne.model.parts import get_part
+    from e3ne.driver import Build
+    from e3ne.driver.synth import SUMMARY_KEYS
 
-    build = Path(args.build)
-    manifest_path = build / "hardware.json"
-    if not manifest_path.is_file():
-        raise E3NEError("no hardware.json; run `e3ne compile` (without --emit snn) first", location=str(build))
-    manifest = json.loads(manifest_path.read_text())
-    part = get_part(args.target)
-    rtl = build / "rtl"
-    sources = sorted(p.name for p in rtl.glob("*.sv") if p.name != manifest.get("testbench", "tb.sv"))
-    if not sources:
-        raise E3NEError("no SystemVerilog sources", location=str(rtl))
-    top = manifest.get("top", "e3ne_top")
-    progress = Progress(1, args.quiet)
-    progress.step(f"Yosys synth_xilinx -family {part.family} on {len(sources)} files (top {top})")
-    result = run_yosys(rtl, sources, part, top, build / "synth.log", progress=progress.say)
-    progress.done(f"log in {build / 'synth.log'}")
-    estimate = None
-    if (build / "report.json").is_file():
-        estimate = json.loads((build / "report.json").read_text()).get("totals")
-    synth = {
-        "target": part.name,
-        **compare(result["counts"], estimate),
-        "ramb36": result["counts"]["ramb36"],
-        "ramb18": result["counts"]["ramb18"],
-        "lutram": result["counts"]["lutram"],
-        "cells": result["cells"],
-        "yosys_version": result["yosys_version"],
-        "command": result["command"],
-        "seconds": result["seconds"],
-    }
-    (build / "synth.json").write_text(json.dumps(synth, indent=2) + "\n")
-    print(json.dumps({k: synth[k] for k in ("lut", "ff", "carry", "bram", "dsp")}, indent=2))
+    synth = Build(args.build).synth(args.target, progress=_say(args))
+    print(json.dumps({k: synth[k] for k in SUMMARY_KEYS}, indent=2))
     return 0
 
 
-# --------------------------------------------------------------------------- explore
-
-
 def cmd_explore(args: argparse.Namespace) -> int:
-    from e3ne.explore import run_explore
+    from e3ne.driver import explore
 
-    return run_explore(args, Progress(3 + args.compile, args.quiet))
+    progress = Progress(3 + args.compile, _say(args))
+    result = explore(
+        args.model, input_shape=args.input_shape, calibration=args.calibration, weights=args.weights,
+        options=_options(args), output=args.output, progress=progress,
+    )  # fmt: skip
+    part = result.part
+    print(f"latency-LUT Pareto front ({part.name}, {part.clock_mhz:g} MHz; estimates):")
+    print(result.front_table())
+    if not result.fits:
+        print(f"e3ne: {result.no_fit_error().render()}", file=sys.stderr)
+        return 1
+    for line in result.summary_lines():
+        print(line)
+    if args.compile:
+        if not args.output:
+            raise E3NEError("--compile needs -o BUILD")
+        result.recompile_source()  # its checks before the step starts
+        progress.step(f"compiling the chosen design into {args.output}")
+        result.compile(args.output, progress=_say(args))
+        progress.done()
+    return 0
 
 
 # --------------------------------------------------------------------------- main
@@ -400,8 +141,9 @@ def build_parser() -> argparse.ArgumentParser:
     compile_.add_argument("--weight-bits", type=int, default=4, help="b: weight bits (default 4)")
     compile_.add_argument("--sigma", type=float, default=3.0, help="r: weight clipping in std devs (default 3)")
     compile_.add_argument(
-        "--linear-parallelism", type=int, default=None, help="P: output neurons per linear unit (default: chosen)"
-    )
+        "--linear-parallelism", type=int, default=None,
+        help="P: output neurons per linear unit, the same as --parallelism P=N (default: chosen)",
+    )  # fmt: skip
     compile_.add_argument(
         "--parallelism",
         default=None,
@@ -459,30 +201,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def validate(args: argparse.Namespace) -> None:
-    if args.command == "compile":
-        if not 1 <= args.time_steps <= 16:
-            raise E3NEError(f"--time-steps must be in [1, 16], got {args.time_steps}")
-        if not 2 <= args.weight_bits <= 16:
-            raise E3NEError(f"--weight-bits must be in [2, 16], got {args.weight_bits}")
-        if args.sigma <= 0:
-            raise E3NEError(f"--sigma must be positive, got {args.sigma}")
-        if args.linear_parallelism is not None and args.linear_parallelism < 1:
-            raise E3NEError(f"--linear-parallelism must be >= 1, got {args.linear_parallelism}")
-    if args.command in ("compile", "explore"):
-        check_memory_model(args.axi_width, args.memory_latency)
-        if not 0 < args.max_utilization <= 1:
-            raise E3NEError(f"--max-utilization must be in (0, 1], got {args.max_utilization}")
-    if args.command == "simulate" and args.layers and not args.per_layer:
-        raise E3NEError("--layers selects layers for --per-layer; add --per-layer or leave it out")
-    if args.command == "simulate" and args.limit is not None and args.limit < 1:
-        raise E3NEError(f"--limit must be >= 1, got {args.limit}")
-
-
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        validate(args)
         return args.run(args)
     except E3NEError as error:
         print(f"e3ne: error: {error.render()}", file=sys.stderr)

@@ -568,9 +568,7 @@ def plot(exploration: Exploration, part: Part, budget: dict[str, float], chosen:
     plt.close(fig)
 
 
-# --------------------------------------------------------------------------- driver (e3ne explore, --parallelism auto)
-
-DEFAULT_MAX_UTILIZATION = 0.8  # leave room for estimate error and place-and-route
+# --------------------------------------------------------------------------- choice and outputs (driven by e3ne/driver/explore.py)
 
 
 def explain_no_fit(
@@ -595,37 +593,7 @@ def explain_no_fit(
     )
 
 
-def explore_and_choose_design(
-    quant_module,
-    part: Part,
-    max_luts: int | None,
-    out_dir,
-    max_utilization: float = DEFAULT_MAX_UTILIZATION,
-    offchip="auto",
-    axi_width: int = DEFAULT_AXI_DATA_WIDTH,
-    memory_latency: int = DEFAULT_MEMORY_LATENCY,
-) -> tuple[str, list[str], str]:
-    """`--parallelism auto`: the fastest design within the budget; writes explore.png and
-    explore.json to `out_dir`. Returns (parallelism text, off-chip layers, one-line summary)."""
-    budget = budget_of(part, max_utilization, max_luts)
-    exploration = sweep(quant_module, offchip=offchip, budget=budget, axi_width=axi_width, memory_latency=memory_latency)
-    chosen = choose(exploration, budget)
-    if chosen is None:
-        raise explain_no_fit(exploration, part, budget, max_luts)
-    write_outputs(exploration, part, budget, chosen, out_dir)
-    totals = exploration.totals(chosen)
-    offchip_layers = exploration.offchip_layers(chosen)
-    line = (
-        f"{_designs_text(exploration)} in {exploration.seconds:.1f} s; chose "
-        f"{exploration.parallelism_text(chosen)} ({int(exploration.cycles[chosen]):,} cycles, "
-        f"~{totals['lut']:,.0f} LUT"
-        + (f"; weights of {', '.join(offchip_layers)} off-chip" if offchip_layers else "")
-        + ")"
-    )
-    return exploration.parallelism_text(chosen), offchip_layers, line
-
-
-def _designs_text(exploration: Exploration) -> str:
+def designs_text(exploration: Exploration) -> str:
     if exploration.exhaustive:
         return f"{len(exploration.cycles):,} designs"
     return f"{len(exploration.cycles):,} designs searched of {exploration.space:.2g}"
@@ -664,113 +632,3 @@ def write_outputs(exploration: Exploration, part: Part, budget: dict, chosen: in
         "chosen": None if chosen is None else point(chosen),
     }
     (out_dir / "explore.json").write_text(json.dumps(summary, indent=2) + "\n")
-
-
-def run_explore(args, progress) -> int:
-    """`e3ne explore`: load (or import and quantize) the model, sweep, print, plot, maybe compile."""
-    import json
-    import sys
-    from pathlib import Path
-
-    from e3ne.model.parts import get_part
-
-    part = get_part(args.target)
-    source = Path(args.model)
-    compile_settings = None
-    progress.step(f"loading {args.model}")
-    if source.is_dir():
-        from e3ne.ir import parse_module
-
-        if not (source / "snn.quant.mlir").is_file():
-            raise E3NEError("no snn.quant.mlir here; run `e3ne compile` first", location=str(source))
-        quant_module = parse_module(source / "snn.quant.mlir")
-        if (source / "compile.json").is_file():
-            compile_settings = json.loads((source / "compile.json").read_text())
-        out_dir = Path(args.output) if args.output else source
-    else:
-        from e3ne.cli import load_npz, parse_shape
-        from e3ne.frontend import import_model, load_model
-        from e3ne.transforms.snn.quantize_pipeline import quantize_module
-
-        if not args.input_shape or not args.calibration:
-            raise E3NEError("explore MODEL.py:Class needs --input-shape and --calibration (or give a build directory)")
-        input_shape = parse_shape(args.input_shape)
-        calibration_x, _ = load_npz(args.calibration, input_shape, need_labels=False)
-        quant_module = quantize_module(
-            import_model(load_model(args.model, args.weights), input_shape),
-            calibration_x,
-            args.time_steps,
-            args.weight_bits,
-            args.sigma,
-        )
-        compile_settings = {
-            "model": args.model,
-            "weights": args.weights,
-            "input_shape": list(input_shape),
-            "calibration": args.calibration,
-            "time_steps": args.time_steps,
-            "weight_bits": args.weight_bits,
-            "sigma": args.sigma,
-        }
-        out_dir = Path(args.output) if args.output else Path(".")
-    progress.done()
-
-    progress.step(f"sweeping parallelism (target {part.name}, {args.max_utilization:.0%} of its resources)")
-    budget = budget_of(part, args.max_utilization, args.max_luts)
-    exploration = sweep(
-        quant_module, offchip=args.offchip_weights, budget=budget, axi_width=args.axi_width,
-        memory_latency=args.memory_latency,
-    )  # fmt: skip
-    chosen = choose(exploration, budget)
-    progress.done(
-        f"{_designs_text(exploration)} in {exploration.seconds:.2f} s, {len(exploration.front)} on the Pareto front"
-    )
-    progress.step("writing the Pareto front")
-    print(f"latency-LUT Pareto front ({part.name}, {part.clock_mhz:g} MHz; estimates):")
-    print(front_table(exploration, part, chosen))
-    write_outputs(exploration, part, budget, chosen, out_dir)
-    progress.done(f"wrote {out_dir / 'explore.png'} and {out_dir / 'explore.json'}")
-    if chosen is None:
-        error = explain_no_fit(exploration, part, budget, args.max_luts)
-        print(f"e3ne: {error.render()}", file=sys.stderr)
-        return 1
-    text = exploration.parallelism_text(chosen)
-    offchip = ",".join(exploration.offchip_layers(chosen)) or "none"
-    totals = exploration.totals(chosen)
-    cycles = int(exploration.cycles[chosen])
-    print(f"fastest design within budget: --parallelism {text} --offchip-weights {offchip}")
-    print(
-        f"  {cycles:,} cycles = {cycles / part.clock_mhz:,.1f} us at {part.clock_mhz:g} MHz; "
-        f"~{totals['lut']:,.0f} LUT, {totals['ff']:,.0f} FF, {totals['bram']:g} BRAM36 of {part.name}'s "
-        f"{part.lut:,} / {part.ff:,} / {part.bram36:,}"
-    )
-    if args.compile:
-        from e3ne.cli import build_parser
-
-        if not args.output:
-            raise E3NEError("--compile needs -o BUILD")
-        if compile_settings is None or not compile_settings.get("calibration"):
-            raise E3NEError(
-                "--compile needs the model, not a build directory, to recompile",
-                hint="run explore on MODEL.py:Class with --weights/--input-shape/--calibration",
-            )
-        argv = ["compile", compile_settings["model"]]
-        if compile_settings.get("weights"):
-            argv += ["--weights", compile_settings["weights"]]
-        argv += [
-            "--input-shape", ",".join(map(str, compile_settings["input_shape"])),
-            "--calibration", compile_settings["calibration"],
-            "--time-steps", str(compile_settings["time_steps"]),
-            "--weight-bits", str(compile_settings["weight_bits"]),
-            "--sigma", str(compile_settings["sigma"]),
-            "--parallelism", text, "--offchip-weights", offchip, "--axi-width", str(args.axi_width),
-            "--memory-latency", str(args.memory_latency), "--max-utilization", str(args.max_utilization),
-            "--target", part.name, "-o", args.output,
-        ]  # fmt: skip
-        progress.step(f"compiling the chosen design into {args.output}")
-        compile_args = build_parser().parse_args(argv)
-        compile_args.quiet = progress.quiet
-        status = compile_args.run(compile_args)
-        progress.done()
-        return status
-    return 0

@@ -200,12 +200,25 @@ def build_hardware(
     layer) is the older spelling of `P=`. `offchip_weights` (`none`, `all`, or layer
     names, see `e3ne.offchip`) streams those layers' weights through the AXI port, from
     external memory holding rtl/weights.hex."""
-    build_dir = Path(build_dir)
-    rtl = build_dir / "rtl"
-    rtl.mkdir(parents=True, exist_ok=True)
     ctx, module, accelerator = lower_to_snnhw(
         quant_module, linear_parallelism, parallelism, fuse_pooling, offchip_weights, axi_data_width, memory_latency
     )
+    return emit_hardware(ctx, module, accelerator, build_dir, progress)
+
+
+def emit_hardware(
+    ctx: Context,
+    module: ModuleOp,
+    accelerator: snnhw.AcceleratorOp,
+    build_dir: Path,
+    progress: Callable[[str], None] = print,
+) -> dict:
+    """Write snnhw.mlir, lower `module` (from `lower_to_snnhw`) on to CIRCT in place, emit
+    the RTL and write hardware.json; returns the manifest. `module` is consumed: estimate
+    `accelerator` before calling this."""
+    build_dir = Path(build_dir)
+    rtl = build_dir / "rtl"
+    rtl.mkdir(parents=True, exist_ok=True)
     module.verify()
     (build_dir / "snnhw.mlir").write_text(_text(module))
     manifest = describe(accelerator)

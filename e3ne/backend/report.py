@@ -434,6 +434,20 @@ def report_build(
     accelerator = next(op for op in module.walk() if isinstance(op, snnhw.AcceleratorOp))
     axi = {} if decision is None else {"axi_width": decision.axi_width, "memory_latency": decision.memory_latency}
     design = estimate_accelerator(accelerator, **axi)
+    return report_design(build, design, quant_module, calibration_x, part, settings, decision)
+
+
+def report_design(
+    build: Path,
+    design: DesignEstimate,
+    quant_module,
+    calibration_x: np.ndarray | None,
+    part: Part,
+    settings: dict,
+    decision=None,
+) -> dict:
+    """`report_build` for a design already estimated (the driver estimates the accelerator
+    it lowered, before emitting it): spike activity, BUILD/report.json and report.md."""
     activity = None
     if calibration_x is not None and len(calibration_x):
         activity = spike_activity(quant_module, calibration_x[:64])

@@ -1,0 +1,77 @@
+"""`Build`: a build directory written by `e3ne.compile`, and what can be done with it.
+
+    build = Build.open("build/mlp")
+    build.manifest["cycles_expected"], build.report["fits"]
+    result = build.simulate("test.npz", limit=20, golden_only=True)
+    synth = build.synth()          # Yosys; needs yosys on PATH
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from e3ne.driver.progress import Progress, Say
+from e3ne.errors import E3NEError
+
+
+class Build:
+    """A build directory: snn.mlir, snn.quant.mlir and (with hardware) snnhw.mlir, rtl/,
+    hardware.json, report.json; compile.json holds the settings it was made with."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+
+    @classmethod
+    def open(cls, path: str | Path) -> Build:
+        if not Path(path).is_dir():
+            raise E3NEError("build directory not found; run `e3ne compile ... -o DIR` first", location=str(path))
+        return cls(path)
+
+    def __repr__(self) -> str:
+        return f"Build({str(self.path)!r})"
+
+    def _json(self, name: str) -> dict | None:
+        file = self.path / name
+        return json.loads(file.read_text()) if file.is_file() else None
+
+    @property
+    def manifest(self) -> dict | None:
+        """hardware.json (interface, cycles, per-layer numbers), or None without hardware."""
+        return self._json("hardware.json")
+
+    @property
+    def report(self) -> dict | None:
+        """report.json (resources, speed, fit, energy estimates), or None without hardware."""
+        return self._json("report.json")
+
+    @property
+    def settings(self) -> dict | None:
+        """compile.json: the settings of the compile that wrote this build."""
+        return self._json("compile.json")
+
+    def simulate(
+        self,
+        data,
+        limit: int | None = None,
+        golden_only: bool = False,
+        per_layer: bool = False,
+        layers: list[str] | str | None = None,
+        progress: Progress | Say | None = None,
+    ):
+        """Float and golden models and (unless `golden_only`) the RTL on `data` (an .npz path,
+        an `(x, y)` pair or images x); writes sim/outputs.npz and sim/summary.json and returns
+        a `Simulation`. `per_layer`: check each layer on its own in RTL (returns `LayerChecks`;
+        `layers` picks some)."""
+        from e3ne.driver.simulate import simulate
+
+        return simulate(self.path, data, limit, golden_only, per_layer, layers, progress)
+
+    def synth(self, target: str | None = None, progress: Progress | Say | None = None) -> dict:
+        """Yosys synthesis for `target` (default: the compile's target); writes and returns
+        synth.json (Yosys's counts beside the estimates)."""
+        from e3ne.driver.synth import synth
+
+        if target is None:
+            target = (self.settings or {}).get("target") or "xc7z020"
+        return synth(self.path, target, progress)

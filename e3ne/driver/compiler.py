@@ -1,0 +1,127 @@
+"""`e3ne.compile`: a PyTorch model to a build directory (snn IR, snnhw, RTL, report).
+
+    build = e3ne.compile("examples/mlp/model.py:MLP", weights="examples/mlp/weights.pt",
+                         input_shape=(1, 28, 28), calibration="calib.npz", output="build/mlp")
+
+Steps: import (snn.mlir), read the calibration set, quantize (snn.quant.mlir); then, unless
+`emit="snn"`: explore (only for parallelism `auto`), lower to snnhw once, decide which
+layers stream their weights (e3ne.offchip.decide on that lowering) and move them off
+chip, emit the RTL (snnhw.mlir, hw.mlir, rtl/, hardware.json), estimate and report
+(report.json, report.md). BUILD/compile.json records the settings.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from e3ne.driver.build import Build
+from e3ne.driver.inputs import check_images, load_npz, model_of, model_text, shape_of
+from e3ne.driver.options import CompileOptions
+from e3ne.driver.progress import Progress, Say, progress_of
+
+
+def compile(  # noqa: A001 (e3ne.compile, like re.compile)
+    model,
+    *,
+    input_shape: str | tuple[int, ...],
+    calibration,
+    weights: str | Path | None = None,
+    options: CompileOptions | None = None,
+    output: str | Path = "build",
+    progress: Progress | Say | None = None,
+) -> Build:
+    """Compile `model` (an nn.Module or `"path/model.py:Class"` with `weights`) for inputs of
+    `input_shape` (without batch), calibrated on `calibration` (images (N, *input_shape) or
+    an .npz path with key x), into the build directory `output`."""
+    from e3ne.frontend import import_model
+    from e3ne.ir import write_module
+    from e3ne.transforms.snn.quantize_pipeline import quantize_module
+
+    options = options or CompileOptions()
+    build = Path(output)
+    build.mkdir(parents=True, exist_ok=True)
+    input_shape = shape_of(input_shape)
+    auto = options.hardware and options.parallelism.auto
+    steps = progress_of(progress, (5 + auto) if options.hardware else 3)
+
+    steps.step(f"importing {model_text(model)} (input shape {'x'.join(map(str, input_shape))})")
+    float_module = import_model(model_of(model, weights), input_shape)
+    write_module(float_module, build / "snn.mlir")
+    steps.done(f"wrote {build / 'snn.mlir'}")
+
+    from_file = isinstance(calibration, str | Path)
+    steps.step(f"reading calibration set {calibration if from_file else '(array)'}")
+    if from_file:
+        calibration_x, _ = load_npz(str(calibration), input_shape, need_labels=False)
+    else:
+        calibration_x = check_images(calibration, input_shape)
+    steps.done(f"{len(calibration_x)} images")
+
+    steps.step(f"quantizing ({options.quantization_text()})")
+    quant_module = quantize_module(float_module, calibration_x, options.time_steps, options.weight_bits, options.sigma)
+    write_module(quant_module, build / "snn.quant.mlir")
+    steps.done(f"wrote {build / 'snn.quant.mlir'}")
+
+    settings = {
+        "model": str(model) if isinstance(model, str | Path) else None,
+        "weights": None if weights is None else str(weights),
+        "input_shape": list(input_shape),
+        "calibration": str(calibration) if from_file else None,
+        "time_steps": options.time_steps,
+        "weight_bits": options.weight_bits,
+        "sigma": options.sigma,
+        "emit": options.emit,
+        "parallelism": options.parallelism.text() or None,
+        "target": options.target,
+        "offchip_weights": options.offchip_weights,
+        "axi_width": options.axi_width,
+        "memory_latency": options.memory_latency,
+    }
+    if options.hardware:
+        compile_hardware(quant_module, calibration_x, options, build, settings, steps)
+    (build / "compile.json").write_text(json.dumps(settings, indent=2) + "\n")
+    return Build(build)
+
+
+def compile_hardware(quant_module, calibration_x, options: CompileOptions, build: Path, settings: dict, steps: Progress):
+    """snnhw (lowered once), the off-chip decision, RTL and the report of an integer module."""
+    from e3ne.backend.build import emit_hardware, lower_to_snnhw
+    from e3ne.backend.report import report_design, summary_lines
+    from e3ne.offchip import decide
+    from e3ne.targets import get_part
+    from e3ne.transforms.snnhw.estimate import estimate_accelerator
+    from e3ne.transforms.snnhw.place_offchip import place_weights_offchip
+
+    part = get_part(options.target)
+    parallelism = options.parallelism
+    explored = None
+    if parallelism.auto:
+        from e3ne.driver.explorer import explore_and_choose_design
+
+        steps.step(f"exploring parallelism for {part.name}")
+        chosen, explored, line = explore_and_choose_design(quant_module, part, build, options)
+        settings["parallelism_chosen"] = chosen.text()
+        parallelism = chosen
+        steps.done(line)
+    ctx, module, accelerator = lower_to_snnhw(quant_module, parallelism=parallelism.text() or None)
+    decision = decide(
+        accelerator, part, options.offchip_weights, options.max_utilization, options.axi_width,
+        options.memory_latency,
+        explored=tuple(explored) if explored is not None and options.offchip_weights == "auto" else None,
+    )  # fmt: skip
+    settings["offchip_chosen"] = decision.option_text()
+    if decision.layers:
+        steps.say(decision.reason)
+    place_weights_offchip(accelerator, decision.layers, options.axi_width, options.memory_latency)
+    design = estimate_accelerator(accelerator, axi_width=decision.axi_width, memory_latency=decision.memory_latency)
+
+    steps.step("generating hardware (snnhw, hw, SystemVerilog)")
+    manifest = emit_hardware(ctx, module, accelerator, build, progress=steps.say)
+    steps.done(f"{manifest.get('cycles_expected', '?')} cycles per image; RTL in {build / 'rtl'}")
+    steps.step(f"estimating resources, speed and energy for {part.name}")
+    report = report_design(build, design, quant_module, calibration_x, part, settings, decision)
+    steps.done(f"wrote {build / 'report.md'} and report.json")
+    for line in summary_lines(report):
+        steps.say(line)
+

@@ -1,0 +1,223 @@
+"""`e3ne.explore`: sweep the parallelism of a model (or of a build), the latency-resource
+Pareto front, and the fastest design within a part's budget.
+
+    result = e3ne.explore(build, options=CompileOptions(target="xczu9eg"), output="out/")
+    print(result.front_table()); result.parallelism, result.offchip
+    result.compile("build/fast")   # the chosen design
+
+The sweep, search, front, plot and explore.json are `e3ne.explore`'s; this module loads
+the inputs and turns a choice into a compile.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from e3ne.driver.build import Build
+from e3ne.driver.inputs import check_images, load_npz, model_of, model_text, shape_of
+from e3ne.driver.options import CompileOptions
+from e3ne.driver.parallelism import Parallelism
+from e3ne.driver.progress import Progress, Say, progress_of
+from e3ne.errors import E3NEError
+
+
+@dataclass
+class ExploreResult:
+    """An exploration (`e3ne.explore.Exploration`) and its choice for `part` within `budget`
+    (`chosen` is None when no design fits). `source`: what a recompile needs (compile.json
+    keys model, weights, input_shape, calibration, time_steps, weight_bits, sigma), or None."""
+
+    exploration: object = field(repr=False)
+    part: object
+    budget: dict[str, float]
+    chosen: int | None
+    options: CompileOptions
+    output: Path
+    source: dict | None = None
+
+    @property
+    def fits(self) -> bool:
+        return self.chosen is not None
+
+    @property
+    def parallelism(self) -> Parallelism | None:
+        """The chosen design's parallelism (per layer), or None."""
+        return None if self.chosen is None else Parallelism.parse(self.exploration.parallelism_text(self.chosen))
+
+    @property
+    def offchip(self) -> list[str]:
+        """The chosen design's layers whose weights stream from external memory."""
+        return [] if self.chosen is None else self.exploration.offchip_layers(self.chosen)
+
+    @property
+    def cycles(self) -> int | None:
+        return None if self.chosen is None else int(self.exploration.cycles[self.chosen])
+
+    def front_table(self) -> str:
+        from e3ne.explore import front_table
+
+        return front_table(self.exploration, self.part, self.chosen)
+
+    def no_fit_error(self) -> E3NEError:
+        from e3ne.explore import explain_no_fit
+
+        return explain_no_fit(self.exploration, self.part, self.budget, self.options.max_luts)
+
+    def summary_lines(self) -> list[str]:
+        """The fastest design within budget: its flags, cycles, latency and resources."""
+        if self.chosen is None:
+            return []
+        part = self.part
+        totals = self.exploration.totals(self.chosen)
+        cycles = self.cycles
+        offchip = ",".join(self.offchip) or "none"
+        return [
+            f"fastest design within budget: --parallelism {self.exploration.parallelism_text(self.chosen)} "
+            f"--offchip-weights {offchip}",
+            f"  {cycles:,} cycles = {cycles / part.clock_mhz:,.1f} us at {part.clock_mhz:g} MHz; "
+            f"~{totals['lut']:,.0f} LUT, {totals['ff']:,.0f} FF, {totals['bram']:g} BRAM36 of {part.name}'s "
+            f"{part.lut:,} / {part.ff:,} / {part.bram36:,}",
+        ]
+
+    def compile_options(self) -> CompileOptions:
+        """The options that compile the chosen design (quantized as the explored model was)."""
+        if self.chosen is None:
+            raise self.no_fit_error()
+        source = self.source or {}
+        return CompileOptions(
+            time_steps=source.get("time_steps", self.options.time_steps),
+            weight_bits=source.get("weight_bits", self.options.weight_bits),
+            sigma=source.get("sigma", self.options.sigma),
+            parallelism=self.parallelism,
+            target=self.part.name,
+            offchip_weights=",".join(self.offchip) or "none",
+            axi_width=self.options.axi_width,
+            memory_latency=self.options.memory_latency,
+            max_utilization=self.options.max_utilization,
+        )
+
+    def recompile_source(self) -> dict:
+        """The model, weights, input shape and calibration set the chosen design is compiled from."""
+        source = self.source
+        if source is None or not source.get("calibration") or not source.get("model"):
+            raise E3NEError(
+                "--compile needs the model, not a build directory, to recompile",
+                hint="run explore on MODEL.py:Class with --weights/--input-shape/--calibration",
+            )
+        return source
+
+    def compile(self, output: str | Path, progress: Progress | Say | None = None) -> Build:
+        """Compile the chosen design into `output` (needs the model, not only a build)."""
+        from e3ne.driver.compiler import compile
+
+        source = self.recompile_source()
+
+        options = self.compile_options()
+        return compile(
+            source["model"], input_shape=tuple(source["input_shape"]), calibration=source["calibration"],
+            weights=source.get("weights"), options=options, output=output, progress=progress,
+        )  # fmt: skip
+
+
+def explore(
+    model,
+    *,
+    input_shape: str | tuple[int, ...] | None = None,
+    calibration=None,
+    weights: str | Path | None = None,
+    options: CompileOptions | None = None,
+    output: str | Path | None = None,
+    progress: Progress | Say | None = None,
+) -> ExploreResult:
+    """Sweep `model`: a `Build` or build directory (its snn.quant.mlir), an nn.Module or
+    `"path/model.py:Class"` (imported and quantized with `options`; needs `input_shape` and
+    `calibration`). Writes explore.png and explore.json to `output` (default: the build
+    directory, or the current directory)."""
+    from e3ne.explore import budget_of, choose, designs_text, sweep, write_outputs
+    from e3ne.targets import get_part
+
+    options = options or CompileOptions()
+    part = get_part(options.target)
+    steps = progress_of(progress, 3)
+    steps.step(f"loading {model.path if isinstance(model, Build) else model_text(model)}")
+    quant_module, source, default_output = _quantized(model, input_shape, calibration, weights, options)
+    out_dir = Path(output) if output else default_output
+    steps.done()
+
+    steps.step(f"sweeping parallelism (target {part.name}, {options.max_utilization:.0%} of its resources)")
+    budget = budget_of(part, options.max_utilization, options.max_luts)
+    exploration = sweep(
+        quant_module, offchip=options.offchip_weights, budget=budget, axi_width=options.axi_width,
+        memory_latency=options.memory_latency,
+    )  # fmt: skip
+    chosen = choose(exploration, budget)
+    steps.done(
+        f"{designs_text(exploration)} in {exploration.seconds:.2f} s, {len(exploration.front)} on the Pareto front"
+    )
+    steps.step("writing the Pareto front")
+    write_outputs(exploration, part, budget, chosen, out_dir)
+    steps.done(f"wrote {out_dir / 'explore.png'} and {out_dir / 'explore.json'}")
+    return ExploreResult(exploration, part, budget, chosen, options, out_dir, source)
+
+
+def _quantized(model, input_shape, calibration, weights, options: CompileOptions):
+    """(integer snn module, recompile source or None, default output directory)."""
+    from e3ne.ir import parse_module
+
+    if isinstance(model, Build) or (isinstance(model, str | Path) and Path(model).is_dir()):
+        build = model.path if isinstance(model, Build) else Path(model)
+        if not (build / "snn.quant.mlir").is_file():
+            raise E3NEError("no snn.quant.mlir here; run `e3ne compile` first", location=str(build))
+        settings = Build(build).settings
+        return parse_module(build / "snn.quant.mlir"), settings, build
+    from e3ne.frontend import import_model
+    from e3ne.transforms.snn.quantize_pipeline import quantize_module
+
+    if not input_shape or calibration is None:
+        raise E3NEError("explore MODEL.py:Class needs --input-shape and --calibration (or give a build directory)")
+    shape = shape_of(input_shape)
+    from_file = isinstance(calibration, str | Path)
+    if from_file:
+        calibration_x, _ = load_npz(str(calibration), shape, need_labels=False)
+    else:
+        calibration_x = check_images(calibration, shape)
+    quant_module = quantize_module(
+        import_model(model_of(model, weights), shape), calibration_x, options.time_steps, options.weight_bits, options.sigma
+    )
+    source = {
+        "model": str(model) if isinstance(model, str | Path) else None,
+        "weights": None if weights is None else str(weights),
+        "input_shape": list(shape),
+        "calibration": str(calibration) if from_file else None,
+        "time_steps": options.time_steps,
+        "weight_bits": options.weight_bits,
+        "sigma": options.sigma,
+    }
+    return quant_module, source, Path(".")
+
+
+def explore_and_choose_design(quant_module, part, out_dir, options: CompileOptions) -> tuple[Parallelism, list[str], str]:
+    """Parallelism `auto`: the fastest design within the budget; writes explore.png and
+    explore.json to `out_dir`. Returns (its parallelism, its off-chip layers, one-line summary)."""
+    from e3ne.explore import budget_of, choose, designs_text, explain_no_fit, sweep, write_outputs
+
+    budget = budget_of(part, options.max_utilization, options.max_luts)
+    exploration = sweep(
+        quant_module, offchip=options.offchip_weights, budget=budget, axi_width=options.axi_width,
+        memory_latency=options.memory_latency,
+    )  # fmt: skip
+    chosen = choose(exploration, budget)
+    if chosen is None:
+        raise explain_no_fit(exploration, part, budget, options.max_luts)
+    write_outputs(exploration, part, budget, chosen, out_dir)
+    totals = exploration.totals(chosen)
+    offchip_layers = exploration.offchip_layers(chosen)
+    text = exploration.parallelism_text(chosen)
+    line = (
+        f"{designs_text(exploration)} in {exploration.seconds:.1f} s; chose "
+        f"{text} ({int(exploration.cycles[chosen]):,} cycles, ~{totals['lut']:,.0f} LUT"
+        + (f"; weights of {', '.join(offchip_layers)} off-chip" if offchip_layers else "")
+        + ")"
+    )
+    return Parallelism.parse(text), offchip_layers, line

@@ -1,0 +1,103 @@
+"""What a compile or a simulation reads: shapes, .npz image sets, models, encoded inputs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from e3ne.errors import E3NEError
+
+
+def parse_shape(text: str) -> tuple[int, ...]:
+    try:
+        shape = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise E3NEError(f"--input-shape must be comma-separated integers like 1,28,28, got '{text}'") from None
+    if not shape or min(shape) < 1:
+        raise E3NEError(f"--input-shape dimensions must be positive, got '{text}'")
+    return shape
+
+
+def shape_of(shape: str | tuple[int, ...] | list[int]) -> tuple[int, ...]:
+    """An input shape given as text (`"1,28,28"`) or as a sequence of integers."""
+    if isinstance(shape, str):
+        return parse_shape(shape)
+    return parse_shape(",".join(str(int(n)) for n in shape))
+
+
+def load_npz(path: str, input_shape: tuple[int, ...] | None, need_labels: bool) -> tuple[np.ndarray, np.ndarray | None]:
+    """Read `x` (N, *input_shape) float32 and optionally `y` (N,) from an .npz file."""
+    if not Path(path).is_file():
+        raise E3NEError("file not found", location=str(path))
+    try:
+        data = np.load(path)
+    except Exception as error:  # numpy raises several types for bad files
+        raise E3NEError(f"not a readable .npz file ({error})", location=str(path)) from None
+    if "x" not in data:
+        raise E3NEError(f"missing key 'x' (found: {', '.join(data.files) or 'nothing'})", location=str(path))
+    x = check_images(data["x"], input_shape, str(path))
+    y = None
+    if "y" in data:
+        y = np.asarray(data["y"]).astype(np.int64).reshape(-1)
+        if len(y) != len(x):
+            raise E3NEError(f"'y' has {len(y)} labels for {len(x)} images", location=str(path))
+    elif need_labels:
+        raise E3NEError("missing key 'y' (labels)", location=str(path))
+    return x, y
+
+
+def check_images(x, input_shape: tuple[int, ...] | None, location: str | None = None) -> np.ndarray:
+    """`x` as float32 (N, *input_shape), or an E3NEError naming what is wrong."""
+    x = np.asarray(x)
+    if not np.issubdtype(x.dtype, np.number):
+        raise E3NEError(f"'x' must be numeric, got {x.dtype}", location=location)
+    if input_shape is not None and tuple(x.shape[1:]) != tuple(input_shape):
+        raise E3NEError(
+            f"'x' has shape {x.shape}, expected (N, {', '.join(map(str, input_shape))})", location=location
+        )
+    if len(x) == 0:
+        raise E3NEError("'x' holds no images", location=location)
+    return x.astype(np.float32)
+
+
+def images(data, input_shape: tuple[int, ...] | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+    """(x, y) from an .npz path, an `(x, y)` pair, or an array `x` alone (no labels)."""
+    if isinstance(data, str | Path):
+        return load_npz(str(data), input_shape, need_labels=False)
+    if isinstance(data, tuple) and len(data) == 2:
+        x = check_images(data[0], input_shape)
+        y = None if data[1] is None else np.asarray(data[1]).astype(np.int64).reshape(-1)
+        if y is not None and len(y) != len(x):
+            raise E3NEError(f"'y' has {len(y)} labels for {len(x)} images")
+        return x, y
+    return check_images(data, input_shape), None
+
+
+def model_of(model, weights: str | None):
+    """The PyTorch module to compile: `"file.py:Class"` (with `weights`, a state_dict .pt,
+    loaded into it), or an `nn.Module` as it is."""
+    if isinstance(model, str | Path):
+        from e3ne.frontend import load_model
+
+        return load_model(str(model), None if weights is None else str(weights))
+    if weights is not None:
+        raise E3NEError("weights= is for a 'file.py:Class' model; load the state_dict into the nn.Module first")
+    if not callable(getattr(model, "eval", None)):
+        raise E3NEError(f"model must be an nn.Module or 'path/to/model.py:ClassName', got {type(model).__name__}")
+    return model.eval()
+
+
+def model_text(model) -> str:
+    return str(model) if isinstance(model, str | Path) else f"{type(model).__name__} (nn.Module)"
+
+
+def encoded_inputs(quant_module, x: np.ndarray) -> np.ndarray:
+    """The integer activations a0 the hardware is loaded with (output of snn.encode)."""
+    from e3ne.dialects.snn import EncodeOp
+    from e3ne.numerics import encode_input
+
+    for op in quant_module.walk():
+        if isinstance(op, EncodeOp):
+            return encode_input(x, op.scale.value.data, op.time_steps.value.data)
+    raise E3NEError("the quantized module has no snn.encode op")

@@ -1,0 +1,68 @@
+"""`CompileOptions`: every setting of a compile (and of an exploration), typed and checked.
+
+    CompileOptions(time_steps=4, weight_bits=4, parallelism="fc1.P=64", target="xc7z020")
+
+Invalid values raise `E3NEError` when the options are made, with the CLI flag's name in
+the message (the CLI builds these options from its flags).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from e3ne.driver.parallelism import Parallelism
+from e3ne.errors import E3NEError
+from e3ne.offchip import DEFAULT_AXI_DATA_WIDTH, DEFAULT_MEMORY_LATENCY, check_memory_model
+
+EMIT_LEVELS = ("snn", "verilog")
+DEFAULT_TARGET = "xc7z020"
+DEFAULT_MAX_UTILIZATION = 0.8  # leave room for estimate error and place-and-route
+
+
+@dataclass(frozen=True)
+class CompileOptions:
+    """time_steps: T (activation bits); weight_bits: b; sigma: r (weight clipping in std devs);
+    parallelism: a `Parallelism` or its text (`auto` explores); target: part preset;
+    offchip_weights: `auto`, `none`, `all` or layer names (`fc1,fc2`); axi_width,
+    memory_latency: the external weight memory; max_utilization, max_luts: the budget of
+    `auto`; emit: `verilog` (hardware) or `snn` (stop after quantizing)."""
+
+    time_steps: int = 4
+    weight_bits: int = 4
+    sigma: float = 3.0
+    parallelism: Parallelism = field(default_factory=Parallelism)
+    target: str = DEFAULT_TARGET
+    offchip_weights: str = "auto"
+    axi_width: int = DEFAULT_AXI_DATA_WIDTH
+    memory_latency: int = DEFAULT_MEMORY_LATENCY
+    max_utilization: float = DEFAULT_MAX_UTILIZATION
+    max_luts: int | None = None
+    emit: str = "verilog"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "parallelism", Parallelism.of(self.parallelism))
+        object.__setattr__(self, "offchip_weights", (self.offchip_weights or "none").strip())
+        self.validate()
+
+    def validate(self) -> None:
+        if not 1 <= self.time_steps <= 16:
+            raise E3NEError(f"--time-steps must be in [1, 16], got {self.time_steps}")
+        if not 2 <= self.weight_bits <= 16:
+            raise E3NEError(f"--weight-bits must be in [2, 16], got {self.weight_bits}")
+        if self.sigma <= 0:
+            raise E3NEError(f"--sigma must be positive, got {self.sigma}")
+        check_memory_model(self.axi_width, self.memory_latency)
+        if not 0 < self.max_utilization <= 1:
+            raise E3NEError(f"--max-utilization must be in (0, 1], got {self.max_utilization}")
+        if self.max_luts is not None and self.max_luts < 1:
+            raise E3NEError(f"--max-luts must be >= 1, got {self.max_luts}")
+        if self.emit not in EMIT_LEVELS:
+            raise E3NEError(f"--emit must be one of {', '.join(EMIT_LEVELS)}, got '{self.emit}'")
+
+    @property
+    def hardware(self) -> bool:
+        """Whether the compile goes on to snnhw and RTL (not `emit="snn"`)."""
+        return self.emit != "snn"
+
+    def quantization_text(self) -> str:
+        return f"time steps T={self.time_steps}, weight bits b={self.weight_bits}, sigma r={self.sigma}"

@@ -1,0 +1,180 @@
+"""`Build.simulate`: the float model, the golden model and the RTL on a set of images.
+
+A whole-network run returns a `Simulation` (sim/summary.json); `per_layer=True` checks
+each layer as its own one-stage accelerator and returns `LayerChecks` (sim/layers.json).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from e3ne.driver.inputs import encoded_inputs, images
+from e3ne.driver.progress import Progress, Say, progress_of
+from e3ne.errors import E3NEError
+
+
+@dataclass
+class Simulation:
+    """`summary` is sim/summary.json: images, float/golden(/rtl) accuracy, and with RTL the
+    mismatches and cycles. `outputs`: the golden (and RTL) logits."""
+
+    summary: dict
+    outputs: dict[str, np.ndarray] = field(repr=False)
+
+    @property
+    def rtl(self) -> bool:
+        return "rtl" in self.outputs
+
+    @property
+    def accuracy(self) -> float | None:
+        """The RTL's accuracy, or the golden model's without RTL (None without labels)."""
+        return self.summary["rtl_accuracy" if self.rtl else "golden_accuracy"]
+
+    @property
+    def mismatches(self) -> int:
+        """Images whose RTL logits differ from the golden model's (0 without RTL)."""
+        return self.summary.get("mismatches", 0)
+
+    @property
+    def ok(self) -> bool:
+        return self.mismatches == 0
+
+    def error_message(self) -> str:
+        return (
+            f"RTL logits differ from the golden model on {self.summary['mismatches']} of "
+            f"{self.summary['images']} images (first: {self.summary['first_mismatches']})"
+        )
+
+
+@dataclass
+class LayerChecks:
+    """Per-layer RTL checks (`e3ne.backend.layerwise`): `checks`, and `summary` (sim/layers.json)."""
+
+    checks: list
+    summary: dict
+
+    @property
+    def ok(self) -> bool:
+        return not (self.summary["mismatches"] or self.summary["cycle_mismatches"])
+
+    def table(self) -> str:
+        from e3ne.backend.layerwise import table
+
+        return table(self.checks)
+
+    def error_message(self) -> str:
+        wrong = [c.layer for c in self.checks if c.mismatches]
+        return (
+            f"{self.summary['mismatches']} values differ from the golden model (layers: {', '.join(wrong) or '-'}); "
+            f"cycles differ from the schedule in: {', '.join(self.summary['cycle_mismatches']) or '-'}"
+        )
+
+
+def _accuracy(logits: np.ndarray, labels: np.ndarray | None) -> float | None:
+    if labels is None:
+        return None
+    return float((np.argmax(logits, axis=1) == labels).mean())
+
+
+def simulate(
+    build: Path,
+    data,
+    limit: int | None = None,
+    golden_only: bool = False,
+    per_layer: bool = False,
+    layers: list[str] | str | None = None,
+    progress: Progress | Say | None = None,
+) -> Simulation | LayerChecks:
+    from e3ne.interpreters.float_model import run_float
+    from e3ne.interpreters.golden import run_golden
+    from e3ne.ir import parse_module
+
+    if layers and not per_layer:
+        raise E3NEError("--layers selects layers for --per-layer; add --per-layer or leave it out")
+    if limit is not None and limit < 1:
+        raise E3NEError(f"--limit must be >= 1, got {limit}")
+    build = Path(build)
+    for name in ("snn.mlir", "snn.quant.mlir"):
+        if not (build / name).is_file():
+            raise E3NEError(f"{name} not found; run `e3ne compile ... -o {build}` first", location=str(build))
+    float_module = parse_module(build / "snn.mlir")
+    quant_module = parse_module(build / "snn.quant.mlir")
+    x, y = images(data)
+    if limit is not None:
+        x, y = x[:limit], (None if y is None else y[:limit])
+    rtl = not golden_only
+    if per_layer:
+        return simulate_layers(build, quant_module, x, golden_only, layers, progress)
+    if rtl and not (build / "hardware.json").is_file():
+        raise E3NEError(
+            "no hardware in this build (compiled with --emit snn); use --golden-only or recompile",
+            location=str(build),
+        )
+    steps = progress_of(progress, 3 if rtl else 2)
+
+    steps.step(f"float model on {len(x)} images")
+    float_logits = run_float(float_module, x)
+    steps.done()
+    steps.step("golden model (integer radix numerics)")
+    golden = run_golden(quant_module, x)
+    steps.done()
+
+    summary: dict = {
+        "images": int(len(x)),
+        "float_accuracy": _accuracy(float_logits, y),
+        "golden_accuracy": _accuracy(golden, y),
+    }
+    outputs = {"golden": golden.astype(np.int64)}
+    if rtl:
+        from e3ne.backend.simulate import run_rtl
+
+        steps.step("RTL simulation (Verilator)")
+        rtl_logits, cycles = run_rtl(build, encoded_inputs(quant_module, x), progress=steps.say)
+        steps.done()
+        manifest = json.loads((build / "hardware.json").read_text())
+        mismatched = np.flatnonzero(np.any(rtl_logits != golden, axis=1))
+        outputs["rtl"] = rtl_logits.astype(np.int64)
+        summary.update(
+            rtl_accuracy=_accuracy(rtl_logits, y),
+            mismatches=int(len(mismatched)),
+            first_mismatches=[int(i) for i in mismatched[:10]],
+            cycles_per_image=int(cycles.max()),
+            cycles_min=int(cycles.min()),
+            cycles_expected=int(manifest["cycles_expected"]),
+        )
+    sim_dir = build / "sim"
+    sim_dir.mkdir(exist_ok=True)
+    np.savez(sim_dir / "outputs.npz", **outputs)
+    (sim_dir / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    return Simulation(summary, outputs)
+
+
+def simulate_layers(
+    build: Path, quant_module, x: np.ndarray, golden_only: bool, layers, progress: Progress | Say | None
+) -> LayerChecks:
+    """One one-stage accelerator per layer, each checked bit-exactly in RTL."""
+    from e3ne.backend.layerwise import verify_layers, write_report
+
+    if golden_only:
+        raise E3NEError("--per-layer simulates RTL; it cannot be combined with --golden-only")
+    if not (build / "hardware.json").is_file():
+        raise E3NEError("no hardware in this build (compiled with --emit snn); recompile", location=str(build))
+    hardware = json.loads((build / "hardware.json").read_text())
+    all_layers = hardware["layers"]
+    if isinstance(layers, str):
+        layers = layers.split(",")
+    only = [name.strip() for name in layers if name.strip()] if layers else None
+    steps = progress_of(progress, 1)
+    steps.step(f"per-layer RTL verification of {len(only) if only else len(all_layers)} layers on {len(x)} images")
+    sim_dir = build / "sim"
+    sim_dir.mkdir(exist_ok=True)
+    checks = verify_layers(
+        quant_module, x, sim_dir / "layers", layers=all_layers, only=only, progress=steps.say, axi=hardware.get("axi")
+    )
+    steps.done(f"wrote {sim_dir / 'layers.json'}")
+    summary = write_report(checks, sim_dir / "layers.json", len(x))
+    return LayerChecks(checks, summary)

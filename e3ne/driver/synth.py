@@ -1,0 +1,47 @@
+"""`Build.synth`: Yosys on a build's RTL, counts compared with the estimates (synth.json)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from e3ne.driver.progress import Progress, Say, progress_of
+from e3ne.errors import E3NEError
+
+SUMMARY_KEYS = ("lut", "ff", "carry", "bram", "dsp")
+
+
+def synth(build: Path, target: str, progress: Progress | Say | None = None) -> dict:
+    from e3ne.backend.synth import compare, run_yosys
+    from e3ne.targets import get_part
+
+    manifest_path = build / "hardware.json"
+    if not manifest_path.is_file():
+        raise E3NEError("no hardware.json; run `e3ne compile` (without --emit snn) first", location=str(build))
+    manifest = json.loads(manifest_path.read_text())
+    part = get_part(target)
+    rtl = build / "rtl"
+    sources = sorted(p.name for p in rtl.glob("*.sv") if p.name != manifest.get("testbench", "tb.sv"))
+    if not sources:
+        raise E3NEError("no SystemVerilog sources", location=str(rtl))
+    top = manifest.get("top", "e3ne_top")
+    steps = progress_of(progress, 1)
+    steps.step(f"Yosys synth_xilinx -family {part.family} on {len(sources)} files (top {top})")
+    result = run_yosys(rtl, sources, part, top, build / "synth.log", progress=steps.say)
+    steps.done(f"log in {build / 'synth.log'}")
+    estimate = None
+    if (build / "report.json").is_file():
+        estimate = json.loads((build / "report.json").read_text()).get("totals")
+    synth = {
+        "target": part.name,
+        **compare(result["counts"], estimate),
+        "ramb36": result["counts"]["ramb36"],
+        "ramb18": result["counts"]["ramb18"],
+        "lutram": result["counts"]["lutram"],
+        "cells": result["cells"],
+        "yosys_version": result["yosys_version"],
+        "command": result["command"],
+        "seconds": result["seconds"],
+    }
+    (build / "synth.json").write_text(json.dumps(synth, indent=2) + "\n")
+    return synth
