@@ -13,10 +13,6 @@ __all__ = ["__version__", *_DRIVER]
 
 
 def __getattr__(name: str):
-    if name == "explore":  # the module e3ne/explore.py, callable: e3ne.explore(...) runs the driver's
-        import e3ne.explore
-
-        return e3ne.explore
     if name in _DRIVER:
         from e3ne import driver
 

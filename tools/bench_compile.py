@@ -102,7 +102,7 @@ def child(model_name: str, width: float, out: Path) -> dict:
     from e3ne.ir import write_module
     from e3ne.transforms.snn import quantize_pipeline as pipeline
     from e3ne.random_weights import initialize
-    from e3ne.explore import lower
+    from e3ne.design_space import lower
     from e3ne.offchip import decide
     from e3ne.model.parts import get_part
 

@@ -66,7 +66,7 @@ def run_measured(argv: list[str], log: Path) -> tuple[int, float, float]:
 
 def default_decisions(spec: str, weights: Path, calibration: Path, parts: list[str]) -> dict[str, dict]:
     """At the compiler's default parallelism: the automatic off-chip choice per part."""
-    from e3ne.explore import lower
+    from e3ne.design_space import lower
     from e3ne.frontend import import_model, load_model
     from e3ne.offchip import decide
     from e3ne.transforms.snnhw.estimate import estimate_accelerator

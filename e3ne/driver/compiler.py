@@ -89,7 +89,7 @@ def compile_hardware(quant_module, calibration_x, options: CompileOptions, build
     from e3ne.backend.build import emit_hardware, lower_to_snnhw
     from e3ne.backend.report import report_design, summary_lines
     from e3ne.offchip import decide
-    from e3ne.targets import get_part
+    from e3ne.model.parts import get_part
     from e3ne.transforms.snnhw.estimate import estimate_accelerator
     from e3ne.transforms.snnhw.place_offchip import place_weights_offchip
 

@@ -5,7 +5,7 @@ Pareto front, and the fastest design within a part's budget.
     print(result.front_table()); result.parallelism, result.offchip
     result.compile("build/fast")   # the chosen design
 
-The sweep, search, front, plot and explore.json are `e3ne.explore`'s; this module loads
+The sweep, search, front, plot and explore.json are `e3ne.design_space`'s; this module loads
 the inputs and turns a choice into a compile.
 """
 
@@ -24,7 +24,7 @@ from e3ne.errors import E3NEError
 
 @dataclass
 class ExploreResult:
-    """An exploration (`e3ne.explore.Exploration`) and its choice for `part` within `budget`
+    """An exploration (`e3ne.design_space.Exploration`) and its choice for `part` within `budget`
     (`chosen` is None when no design fits). `source`: what a recompile needs (compile.json
     keys model, weights, input_shape, calibration, time_steps, weight_bits, sigma), or None."""
 
@@ -55,12 +55,12 @@ class ExploreResult:
         return None if self.chosen is None else int(self.exploration.cycles[self.chosen])
 
     def front_table(self) -> str:
-        from e3ne.explore import front_table
+        from e3ne.design_space import front_table
 
         return front_table(self.exploration, self.part, self.chosen)
 
     def no_fit_error(self) -> E3NEError:
-        from e3ne.explore import explain_no_fit
+        from e3ne.design_space import explain_no_fit
 
         return explain_no_fit(self.exploration, self.part, self.budget, self.options.max_luts)
 
@@ -134,8 +134,8 @@ def explore(
     `"path/model.py:Class"` (imported and quantized with `options`; needs `input_shape` and
     `calibration`). Writes explore.png and explore.json to `output` (default: the build
     directory, or the current directory)."""
-    from e3ne.explore import budget_of, choose, designs_text, sweep, write_outputs
-    from e3ne.targets import get_part
+    from e3ne.design_space import budget_of, choose, designs_text, sweep, write_outputs
+    from e3ne.model.parts import get_part
 
     options = options or CompileOptions()
     part = get_part(options.target)
@@ -200,7 +200,7 @@ def _quantized(model, input_shape, calibration, weights, options: CompileOptions
 def explore_and_choose_design(quant_module, part, out_dir, options: CompileOptions) -> tuple[Parallelism, list[str], str]:
     """Parallelism `auto`: the fastest design within the budget; writes explore.png and
     explore.json to `out_dir`. Returns (its parallelism, its off-chip layers, one-line summary)."""
-    from e3ne.explore import budget_of, choose, designs_text, explain_no_fit, sweep, write_outputs
+    from e3ne.design_space import budget_of, choose, designs_text, explain_no_fit, sweep, write_outputs
 
     budget = budget_of(part, options.max_utilization, options.max_luts)
     exploration = sweep(

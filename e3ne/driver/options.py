@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from e3ne.driver.parallelism import Parallelism
 from e3ne.errors import E3NEError
-from e3ne.offchip import DEFAULT_AXI_DATA_WIDTH, DEFAULT_MEMORY_LATENCY, check_memory_model
+from e3ne.model.memory import DEFAULT_AXI_DATA_WIDTH, DEFAULT_MEMORY_LATENCY, check_memory_model
 
 EMIT_LEVELS = ("snn", "verilog")
 DEFAULT_TARGET = "xc7z020"

@@ -13,7 +13,7 @@ SUMMARY_KEYS = ("lut", "ff", "carry", "bram", "dsp")
 
 def synth(build: Path, target: str, progress: Progress | Say | None = None) -> dict:
     from e3ne.backend.synth import compare, run_yosys
-    from e3ne.targets import get_part
+    from e3ne.model.parts import get_part
 
     manifest_path = build / "hardware.json"
     if not manifest_path.is_file():

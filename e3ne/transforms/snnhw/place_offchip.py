@@ -13,7 +13,8 @@ from __future__ import annotations
 from xdsl.dialects.builtin import IntegerAttr, i64
 
 from e3ne.dialects import snnhw
-from e3ne.offchip import assign_base_addresses, check_memory_model
+from e3ne.model.memory import check_memory_model
+from e3ne.offchip import assign_base_addresses
 
 
 def place_weights_offchip(

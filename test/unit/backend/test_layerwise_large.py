@@ -49,7 +49,7 @@ def quantized_example(folder: str):
 
 def auto_offchip(quant, part: str) -> str:
     """What `e3ne compile --offchip-weights auto --target PART` streams at default parallelism."""
-    from e3ne.explore import lower
+    from e3ne.design_space import lower
     from e3ne.offchip import decide
     from e3ne.model.parts import get_part
 

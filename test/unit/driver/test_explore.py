@@ -11,7 +11,7 @@ from xdsl.context import Context
 from e3ne import cli
 from e3ne.datasets import mnist, write_npz
 from e3ne.dialects import snnhw
-from e3ne.explore import budget_of, choose, pareto_front, sweep
+from e3ne.design_space import budget_of, choose, pareto_front, sweep
 from e3ne.frontend import import_model, load_model
 from e3ne.lowering.snn_to_snnhw import LowerSnnToSnnhw
 from e3ne.transforms.snnhw.estimate import estimate_accelerator, fit
@@ -95,7 +95,7 @@ def test_explore_fang_cnn_is_fast_and_its_xc7z020_pick_fits(tmp_path: Path):
 
     from e3ne.driver import CompileOptions
     from e3ne.driver.explorer import explore_and_choose_design
-    from e3ne.explore import lower
+    from e3ne.design_space import lower
 
     x, _ = mnist("calibration")
     model = load_model(f"{EXAMPLES / 'fang_cnn' / 'model.py'}:FangCNN", str(EXAMPLES / "fang_cnn" / "weights.pt"))

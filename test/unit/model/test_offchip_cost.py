@@ -17,7 +17,7 @@ from e3ne.model import cost  # noqa: E402
 from e3ne.backend.report import build_report, render_markdown  # noqa: E402
 from e3ne.datasets import mnist  # noqa: E402
 from e3ne.errors import E3NEError  # noqa: E402
-from e3ne.explore import StageModel, budget_of, candidate_settings, choose, lower, sweep  # noqa: E402
+from e3ne.design_space import StageModel, budget_of, candidate_settings, choose, lower, sweep  # noqa: E402
 from e3ne.frontend import import_model, load_model  # noqa: E402
 from e3ne.offchip import decide  # noqa: E402
 from e3ne.transforms.snnhw.estimate import estimate_accelerator  # noqa: E402

@@ -568,7 +568,7 @@ def plot(exploration: Exploration, part: Part, budget: dict[str, float], chosen:
     plt.close(fig)
 
 
-# --------------------------------------------------------------------------- choice and outputs (driven by e3ne/driver/explore.py)
+# --------------------------------------------------------------------------- choice and outputs (driven by e3ne/driver/explorer.py)
 
 
 def explain_no_fit(
