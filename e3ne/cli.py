@@ -18,7 +18,7 @@ import sys
 import traceback
 
 from e3ne.driver.options import EMIT_LEVELS, CompileOptions
-from e3ne.driver.parallelism import Parallelism
+from e3ne.parallelism import Parallelism
 from e3ne.driver.progress import Progress, to_stderr
 from e3ne.errors import E3NEError
 from e3ne.model.memory import DEFAULT_AXI_DATA_WIDTH, DEFAULT_MEMORY_LATENCY

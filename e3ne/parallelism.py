@@ -15,6 +15,10 @@ Keys (see docs/architecture.md):
   output channels.
 
 `auto` (instead of a list) asks the design-space explorer to choose.
+
+    Parallelism.parse("fc1.P=64,Q=4").text()   # 'Q=4,fc1.P=64' (layer-independent items first)
+    Parallelism.parse("auto").auto              # True
+    Parallelism.parse(None).with_linear_parallelism(32).text()  # 'P=32' (--linear-parallelism 32)
 """
 
 from __future__ import annotations
@@ -32,13 +36,49 @@ ALL_KEYS = tuple(key for keys in KEYS_BY_KIND.values() for key in keys)
 
 @dataclass(frozen=True)
 class Parallelism:
-    """Global defaults and per-layer overrides, e.g. `{"P": 16}` and `{"fc1": {"P": 64}}`."""
+    """Global defaults and per-layer overrides, e.g. `{"P": 16}` and `{"fc1": {"P": 64}}`,
+    or `auto` (the explorer chooses). Empty: the compiler's defaults."""
 
     defaults: dict[str, int] = field(default_factory=dict)
     layers: dict[str, dict[str, int]] = field(default_factory=dict)
+    auto: bool = False
+
+    @classmethod
+    def parse(cls, text: str | None) -> Parallelism:
+        """`P=16,conv1.channels=8`, `auto`, or empty/None (compiler defaults)."""
+        if text is not None and text.strip() == "auto":
+            return cls(auto=True)
+        return parse_parallelism(text)
+
+    @classmethod
+    def of(cls, value: Parallelism | str | None) -> Parallelism:
+        """A `Parallelism` as given, or parsed from its text."""
+        if isinstance(value, Parallelism):
+            return value
+        if value is None or isinstance(value, str):
+            return cls.parse(value)
+        raise E3NEError(f"parallelism must be a Parallelism or text like 'P=16,conv1.channels=8', got {value!r}")
+
+    def with_linear_parallelism(self, p: int | None) -> Parallelism:
+        """`--linear-parallelism P`: P for every linear layer, unless a `P=` item already sets it
+        (per-layer items win either way; under `auto` the explorer sets P for every layer)."""
+        if p is None:
+            return self
+        if p < 1:
+            raise E3NEError(f"--linear-parallelism must be >= 1, got {p}")
+        if self.auto or "P" in self.defaults:
+            return self
+        return Parallelism({"P": p, **self.defaults}, self.layers)
+
+    def settings(self) -> Parallelism:
+        """The settings the lowering applies (`for_layer`, `check_layers`); not for `auto`."""
+        if self.auto:
+            raise E3NEError("parallelism 'auto' has no settings until the explorer chooses them")
+        return self
 
     def for_layer(self, name: str, kind: str) -> dict[str, int]:
         """The settings that apply to layer `name` of `kind` (only that kind's keys)."""
+        self.settings()
         keys = KEYS_BY_KIND.get(kind, ())
         chosen = {key: value for key, value in self.defaults.items() if key in keys}
         for key, value in self.layers.get(name, {}).items():
@@ -60,9 +100,18 @@ class Parallelism:
             )
 
     def text(self) -> str:
+        """`auto`, or `[layer.]key=value,...` (empty for the compiler's defaults)."""
+        if self.auto:
+            return "auto"
         items = [f"{key}={value}" for key, value in self.defaults.items()]
         items += [f"{layer}.{key}={value}" for layer, keys in self.layers.items() for key, value in keys.items()]
         return ",".join(items)
+
+    def __str__(self) -> str:
+        return self.text()
+
+    def __bool__(self) -> bool:
+        return self.auto or bool(self.defaults) or bool(self.layers)
 
 
 def parse_parallelism(text: str | None) -> Parallelism:

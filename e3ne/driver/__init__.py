@@ -6,7 +6,7 @@
     result = build.simulate("test.npz", limit=20, golden_only=True)
 
 `e3ne/cli.py` is argument parsing over this package. Modules: options (CompileOptions),
-parallelism (Parallelism), inputs (shapes, .npz, models), compiler (e3ne.compile),
+inputs (shapes, .npz, models), compiler (e3ne.compile),
 build (Build), simulate, synth, explorer (e3ne.explore), progress.
 """
 
@@ -14,7 +14,7 @@ from e3ne.driver.build import Build
 from e3ne.driver.compiler import compile
 from e3ne.driver.explorer import ExploreResult, explore
 from e3ne.driver.options import CompileOptions
-from e3ne.driver.parallelism import Parallelism
+from e3ne.parallelism import Parallelism
 from e3ne.driver.simulate import LayerChecks, Simulation
 
 __all__ = [

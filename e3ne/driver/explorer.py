@@ -17,7 +17,7 @@ from pathlib import Path
 from e3ne.driver.build import Build
 from e3ne.driver.inputs import check_images, load_npz, model_of, model_text, shape_of
 from e3ne.driver.options import CompileOptions
-from e3ne.driver.parallelism import Parallelism
+from e3ne.parallelism import Parallelism
 from e3ne.driver.progress import Progress, Say, progress_of
 from e3ne.errors import E3NEError
 
