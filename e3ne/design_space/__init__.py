@@ -29,7 +29,13 @@ from e3ne.design_space.candidates import (
     powers_of_two_upto,
     resolve_offchip,
 )
-from e3ne.design_space.outputs import designs_text, explain_no_fit, front_table, plot, write_outputs
+from e3ne.design_space.outputs import (
+    designs_text,
+    explain_no_fit,
+    front_table,
+    plot,
+    write_outputs,
+)
 from e3ne.design_space.sweep import (
     RESOURCE_KEYS,
     Exploration,

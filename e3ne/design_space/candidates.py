@@ -16,7 +16,12 @@ from xdsl.context import Context
 from e3ne.dialects import snnhw
 from e3ne.errors import E3NEError
 from e3ne.model import cost
-from e3ne.model.memory import DEFAULT_AXI_DATA_WIDTH, DEFAULT_MEMORY_LATENCY, MemoryModel, Streaming
+from e3ne.model.memory import (
+    DEFAULT_AXI_DATA_WIDTH,
+    DEFAULT_MEMORY_LATENCY,
+    MemoryModel,
+    Streaming,
+)
 from e3ne.model.units import ConvShape, LinearShape
 from e3ne.parallelism import KEYS_BY_KIND
 from e3ne.transforms.snnhw.estimate import (
@@ -27,6 +32,7 @@ from e3ne.transforms.snnhw.estimate import (
     offchip_parts,
     unit_cost,
 )
+
 
 def powers_of_two_upto(limit: int, extra: tuple[int, ...] = ()) -> list[int]:
     values = {1 << k for k in range(limit.bit_length()) if 1 << k <= limit} | {limit}

@@ -14,8 +14,8 @@ from e3ne.driver.build import Build
 from e3ne.driver.compiler import compile
 from e3ne.driver.explorer import ExploreResult, explore
 from e3ne.driver.options import CompileOptions
-from e3ne.parallelism import Parallelism
 from e3ne.driver.simulate import LayerChecks, Simulation
+from e3ne.parallelism import Parallelism
 
 __all__ = [
     "Build",

@@ -19,6 +19,7 @@ from e3ne.driver.build import Build
 from e3ne.driver.inputs import check_images, load_npz, model_of, model_text, shape_of
 from e3ne.driver.options import CompileOptions
 from e3ne.driver.progress import Progress, Say, progress_of
+from e3ne.parallelism import Parallelism
 
 
 def compile(  # noqa: A001 (e3ne.compile, like re.compile)
@@ -88,8 +89,8 @@ def compile_hardware(quant_module, calibration_x, options: CompileOptions, build
     """snnhw (lowered once), the off-chip decision, RTL and the report of an integer module."""
     from e3ne.backend.build import emit_hardware, lower_to_snnhw
     from e3ne.backend.report import report_design, summary_lines
-    from e3ne.offchip import decide
     from e3ne.model.parts import get_part
+    from e3ne.offchip import decide
     from e3ne.transforms.snnhw.estimate import estimate_accelerator
     from e3ne.transforms.snnhw.place_offchip import place_weights_offchip
 
@@ -97,8 +98,6 @@ def compile_hardware(quant_module, calibration_x, options: CompileOptions, build
     parallelism = options.parallelism
     explored = None
     if parallelism.auto:
-        from e3ne.driver.explorer import explore_and_choose_design
-
         steps.step(f"exploring parallelism for {part.name}")
         chosen, explored, line = explore_and_choose_design(quant_module, part, build, options)
         settings["parallelism_chosen"] = chosen.text()
@@ -125,3 +124,35 @@ def compile_hardware(quant_module, calibration_x, options: CompileOptions, build
     for line in summary_lines(report):
         steps.say(line)
 
+
+def explore_and_choose_design(quant_module, part, out_dir, options: CompileOptions) -> tuple[Parallelism, list[str], str]:
+    """Parallelism `auto`: the fastest design within the budget; writes explore.png and
+    explore.json to `out_dir`. Returns (its parallelism, its off-chip layers, one-line summary)."""
+    from e3ne.design_space import (
+        budget_of,
+        choose,
+        designs_text,
+        explain_no_fit,
+        sweep,
+        write_outputs,
+    )
+
+    budget = budget_of(part, options.max_utilization, options.max_luts)
+    exploration = sweep(
+        quant_module, offchip=options.offchip_weights, budget=budget, axi_width=options.axi_width,
+        memory_latency=options.memory_latency,
+    )  # fmt: skip
+    chosen = choose(exploration, budget)
+    if chosen is None:
+        raise explain_no_fit(exploration, part, budget, options.max_luts)
+    write_outputs(exploration, part, budget, chosen, out_dir)
+    totals = exploration.totals(chosen)
+    offchip_layers = exploration.offchip_layers(chosen)
+    text = exploration.parallelism_text(chosen)
+    line = (
+        f"{designs_text(exploration)} in {exploration.seconds:.1f} s; chose "
+        f"{text} ({int(exploration.cycles[chosen]):,} cycles, ~{totals['lut']:,.0f} LUT"
+        + (f"; weights of {', '.join(offchip_layers)} off-chip" if offchip_layers else "")
+        + ")"
+    )
+    return Parallelism.parse(text), offchip_layers, line

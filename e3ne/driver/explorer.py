@@ -17,9 +17,9 @@ from pathlib import Path
 from e3ne.driver.build import Build
 from e3ne.driver.inputs import check_images, load_npz, model_of, model_text, shape_of
 from e3ne.driver.options import CompileOptions
-from e3ne.parallelism import Parallelism
 from e3ne.driver.progress import Progress, Say, progress_of
 from e3ne.errors import E3NEError
+from e3ne.parallelism import Parallelism
 
 
 @dataclass
@@ -195,29 +195,3 @@ def _quantized(model, input_shape, calibration, weights, options: CompileOptions
         "sigma": options.sigma,
     }
     return quant_module, source, Path(".")
-
-
-def explore_and_choose_design(quant_module, part, out_dir, options: CompileOptions) -> tuple[Parallelism, list[str], str]:
-    """Parallelism `auto`: the fastest design within the budget; writes explore.png and
-    explore.json to `out_dir`. Returns (its parallelism, its off-chip layers, one-line summary)."""
-    from e3ne.design_space import budget_of, choose, designs_text, explain_no_fit, sweep, write_outputs
-
-    budget = budget_of(part, options.max_utilization, options.max_luts)
-    exploration = sweep(
-        quant_module, offchip=options.offchip_weights, budget=budget, axi_width=options.axi_width,
-        memory_latency=options.memory_latency,
-    )  # fmt: skip
-    chosen = choose(exploration, budget)
-    if chosen is None:
-        raise explain_no_fit(exploration, part, budget, options.max_luts)
-    write_outputs(exploration, part, budget, chosen, out_dir)
-    totals = exploration.totals(chosen)
-    offchip_layers = exploration.offchip_layers(chosen)
-    text = exploration.parallelism_text(chosen)
-    line = (
-        f"{designs_text(exploration)} in {exploration.seconds:.1f} s; chose "
-        f"{text} ({int(exploration.cycles[chosen]):,} cycles, ~{totals['lut']:,.0f} LUT"
-        + (f"; weights of {', '.join(offchip_layers)} off-chip" if offchip_layers else "")
-        + ")"
-    )
-    return Parallelism.parse(text), offchip_layers, line

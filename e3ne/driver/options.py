@@ -10,9 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from e3ne.parallelism import Parallelism
 from e3ne.errors import E3NEError
-from e3ne.model.memory import DEFAULT_AXI_DATA_WIDTH, DEFAULT_MEMORY_LATENCY, check_memory_model
+from e3ne.model.memory import (
+    DEFAULT_AXI_DATA_WIDTH,
+    DEFAULT_MEMORY_LATENCY,
+    check_memory_model,
+)
+from e3ne.parallelism import Parallelism
 
 EMIT_LEVELS = ("snn", "verilog")
 DEFAULT_TARGET = "xc7z020"
