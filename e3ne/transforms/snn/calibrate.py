@@ -55,7 +55,7 @@ def load_calibration(path: str) -> np.ndarray:
 class CalibratePass(ModulePass):
     """Set calib_max from the calibration inputs stored under key `x` of an .npz file.
 
-    Quote the path: `-p 'snn-calibrate{data="calib.npz"}'`.
+    `e3ne-opt -p 'snn-calibrate{data=calib.npz}'` (plain xdsl-opt needs it quoted: `data="calib.npz"`).
     """
 
     name = "snn-calibrate"
