@@ -38,13 +38,13 @@ def _line_of(text: str, position: int) -> int:
     return text.count("\n", 0, position) + 1
 
 
-def check_mlir_text(text: str, name: str) -> None:
+def check_mlir_text(text: str, name: str, braces: bool = True) -> None:
     """Reject text the xDSL parser would hang on or misread as a truncated file.
 
     xDSL's lexer backtracks exponentially on a string literal that is not closed (a file cut
     in the middle of a `dense<"0x...">` weight runs for hours), so unterminated strings are
-    found here first, in linear time; a `{` never closed by the end of the file is named too.
-    Raises E3NEError naming `name:line`.
+    found here first, in linear time; with `braces`, a `{` never closed by the end of the file
+    is named too. Raises E3NEError naming `name:line`.
     """
     open_braces: list[int] = []
     for match in _MLIR_TOKENS.finditer(text):
@@ -67,7 +67,7 @@ def check_mlir_text(text: str, name: str) -> None:
             open_braces.append(match.start())
         elif token == "}" and open_braces:
             open_braces.pop()
-    if open_braces:
+    if braces and open_braces:
         raise E3NEError(
             f"the file ends inside the '{{' opened at line {_line_of(text, open_braces[-1])} "
             "(is the file truncated?)",

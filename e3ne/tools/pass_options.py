@@ -25,10 +25,19 @@ from e3ne.errors import E3NEError
 _NUMBER = re.compile(r"[-+]?[0-9]+(\.[0-9]*([eE][-+]?[0-9]+)?)?")
 _IDENT = re.compile(r"[A-Za-z0-9_-]+")
 _BARE_VALUE = re.compile(r'[^\s{}",=\[\]]+')
+_FLOAT = re.compile(r"[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?")
 
 
-def quote_bare_values(spec: str) -> str:
-    """Quote option values that are neither a number nor an identifier (paths: `calib.npz`).
+def _as_number_token(value: str) -> str:
+    """`1e-3` -> `0.001`, `.5` -> `0.5`: floats xDSL's lexer would read as text, written as its NUMBER."""
+    import numpy as np
+
+    return np.format_float_positional(float(value), trim="0")
+
+
+def quote_bare_values(spec: str, quote: bool = True) -> str:
+    """Write float values xDSL would misread (`1e-3`, `.5`) as plain decimals, and (with `quote`)
+    quote option values that are neither a number nor an identifier (paths: `calib.npz`).
 
     Only values right after `=` or a value-separating `,` inside `{...}` are touched;
     quoted strings and `[...]` MLIR pipelines are copied as they are.
@@ -54,7 +63,11 @@ def quote_bare_values(spec: str) -> str:
             continue
         if depth > 0 and previous in ("=", ",") and (match := _BARE_VALUE.match(spec, position)):
             value = match.group()
-            if _NUMBER.fullmatch(value) or _IDENT.fullmatch(value):
+            if _NUMBER.fullmatch(value):
+                out.append(value)
+            elif _FLOAT.fullmatch(value):
+                out.append(_as_number_token(value))
+            elif _IDENT.fullmatch(value) or not quote:
                 out.append(value)
             else:
                 out.append('"' + value.replace("\\", "\\\\") + '"')
@@ -68,8 +81,9 @@ def quote_bare_values(spec: str) -> str:
 
 
 def with_bare_values_quoted(spec: str) -> str:
-    """`spec` if xDSL reads it, else `quote_bare_values(spec)` if that reads; errors keep the user's text."""
-    for candidate in (spec, quote_bare_values(spec)):
+    """`spec` with floats as decimals if xDSL reads it, else with bare values quoted too if that
+    reads; else `spec` as typed (so that the error shows the user's text)."""
+    for candidate in (quote_bare_values(spec, quote=False), quote_bare_values(spec)):
         try:
             list(parse_pipeline(candidate))
         except ArgSpecParseError:

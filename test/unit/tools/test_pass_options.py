@@ -19,6 +19,8 @@ PASSES = Universe.get_multiverse().all_passes
         ("p{list=1,2,x.y}", 'p{list=1,2,"x.y"}'),
         ("p{flag other=a.b}", 'p{flag other="a.b"}'),
         ("mlir-opt[a.b{c=d.e}]", "mlir-opt[a.b{c=d.e}]"),
+        ("snn-quantize{sigma=1e-3 time-steps=4}", "snn-quantize{sigma=0.001 time-steps=4}"),
+        ("p{x=.5,2E2}", "p{x=0.5,200.0}"),
     ],
 )
 def test_quote_bare_values(spec, quoted):
@@ -69,6 +71,10 @@ def test_unknown_pass_suggests_the_closest():
         check_pipeline("snn-fold-batchnorm,snn-quantise", PASSES)
     assert error.value.message == "unknown pass 'snn-quantise'"
     assert error.value.hint.startswith("did you mean 'snn-quantize'? e3ne's passes: lower-snn-to-hw, ")
+
+
+def test_exponent_floats_are_numbers():
+    check_pipeline(with_bare_values_quoted("snn-quantize{sigma=2.5e0}"), PASSES)  # xDSL alone: the text "2.5e0"
 
 
 def test_good_pipeline_passes():
