@@ -18,6 +18,7 @@ DIALECTS = {
 PASSES: dict[str, str] = {
     # snn level (float -> integer)
     "snn-fold-batchnorm": "e3ne.transforms.snn.fold_batchnorm:FoldBatchNormPass",
+    "snn-fold-normalization": "e3ne.transforms.snn.fold_normalization:FoldNormalizationPass",
     "snn-calibrate": "e3ne.transforms.snn.calibrate:CalibratePass",
     "snn-quantize": "e3ne.transforms.snn.quantize:QuantizePass",
     "snn-infer-widths": "e3ne.transforms.snn.infer_widths:InferWidthsPass",

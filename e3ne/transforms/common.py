@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 from xdsl.dialects import func
 from xdsl.dialects.builtin import FunctionType, ModuleOp
 from xdsl.ir import Operation
@@ -34,3 +35,26 @@ def update_function_type(function: func.FuncOp) -> None:
     returns = [op for op in block.ops if isinstance(op, func.ReturnOp)]
     outputs = [value.type for value in returns[0].arguments] if returns else []
     function.function_type = FunctionType.from_lists([arg.type for arg in block.args], outputs)
+
+
+def layer_name(op: Operation) -> str:
+    """`conv2`, `fc1`: a compute layer's name as the hardware stages name it (per kind, in order)."""
+    prefix = "conv" if op.name == "snn.conv2d" else "fc" if op.name == "snn.linear" else op.name
+    block = op.parent_block()
+    if block is None or prefix == op.name:
+        return describe(op)
+    same_kind = [other for other in block.ops if other.name == op.name]
+    return f"{prefix}{same_kind.index(op) + 1}"
+
+
+def check_finite(op: snn.ComputeOp, weights: np.ndarray, bias: np.ndarray | None) -> None:
+    """E3NEError naming the layer when its float weights or bias hold NaN or Inf."""
+    for what, values in (("weights", weights), ("bias", bias)):
+        if values is None or np.isfinite(values).all():
+            continue
+        raise E3NEError(
+            f"{int(np.isnan(values).sum())} NaN and {int(np.isinf(values).sum())} infinite values in the "
+            f"{what} ({values.size} values)",
+            location=f"{layer_name(op)} ({describe(op)})",
+            hint="the checkpoint is broken (a diverged training run?); retrain or load other weights",
+        )

@@ -27,16 +27,32 @@ def calibrate(module: ModuleOp, x: np.ndarray) -> ModuleOp:
 
     from e3ne.interpreters.runner import CHUNK
 
+    from e3ne.dense import dense_to_numpy
+    from e3ne.transforms.common import check_finite
+
     x = np.asarray(x)
     if len(x) == 0:
         raise E3NEError("the calibration set is empty")
+    for op in module.walk():
+        if isinstance(op, snn.Conv2dOp | snn.LinearOp) and not op.is_quantized():
+            check_finite(op, dense_to_numpy(op.weight), None if op.bias is None else dense_to_numpy(op.bias))
     maxima: dict[snn.InputOp | snn.ReluOp, float] = {}
     for start in range(0, len(x), CHUNK):  # keep one chunk's activations at a time
         _, outputs = run_float(module, x[start : start + CHUNK], record=True)
         for op, value in outputs.items():
             if isinstance(op, snn.InputOp | snn.ReluOp):
-                maxima[op] = max(maxima.get(op, -math.inf), float(np.max(value)))
+                # np.max propagates NaN (Python's max would drop it)
+                maxima[op] = float(np.max([maxima.get(op, -math.inf), np.max(value)]))
     for op, maximum in maxima.items():
+        if not math.isfinite(maximum):
+            from e3ne.transforms.common import describe
+
+            what = "the input" if isinstance(op, snn.InputOp) else "this ReLU's output"
+            raise E3NEError(
+                f"on the calibration images {what} reaches {maximum}, which no scale can represent",
+                location=describe(op),
+                hint="check the calibration images for NaN/Inf pixels and the weights for huge values",
+            )
         op.calib_max = FloatAttr(maximum, f32)
     return module
 
@@ -55,7 +71,7 @@ def load_calibration(path: str) -> np.ndarray:
 class CalibratePass(ModulePass):
     """Set calib_max from the calibration inputs stored under key `x` of an .npz file.
 
-    Quote the path: `-p 'snn-calibrate{data="calib.npz"}'`.
+    `e3ne-opt -p 'snn-calibrate{data=calib.npz}'` (plain xdsl-opt needs it quoted: `data="calib.npz"`).
     """
 
     name = "snn-calibrate"

@@ -13,6 +13,7 @@ docs/numerics.md §2-6 on calibrated, batch-norm-folded IR:
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,7 +34,7 @@ from e3ne.dense import dense_to_numpy, numpy_to_dense
 from e3ne.dialects import snn
 from e3ne.errors import E3NEError
 from e3ne.numerics import activation_scale, quantize_bias, quantize_weights, weight_scale
-from e3ne.transforms.common import describe, network_function, update_function_type
+from e3ne.transforms.common import check_finite, describe, network_function, update_function_type
 
 ACCUMULATOR_BEFORE_WIDTHS = 64
 BIAS_BITS = 32
@@ -81,6 +82,7 @@ class QuantizeComputeLayer(RewritePattern):
             return  # its producer is not quantized yet
         input_scale = scale_of(op.input)
         weights = dense_to_numpy(op.weight)
+        check_finite(op, weights, None if op.bias is None else dense_to_numpy(op.bias))
         try:
             scale_w = weight_scale(weights, self.weight_bits, self.sigma)
         except ValueError as error:
@@ -191,8 +193,8 @@ class QuantizePass(ModulePass):
             raise E3NEError(f"time-steps must be in [1, {snn.MAX_TIME_STEPS}], got {self.time_steps}")
         if not 2 <= self.weight_bits <= snn.MAX_WEIGHT_BITS:
             raise E3NEError(f"weight-bits must be in [2, {snn.MAX_WEIGHT_BITS}], got {self.weight_bits}")
-        if not self.sigma > 0:
-            raise E3NEError(f"sigma must be positive, got {self.sigma}")
+        if not (self.sigma > 0 and math.isfinite(self.sigma)):
+            raise E3NEError(f"sigma must be a positive finite number, got {self.sigma}")
         function = network_function(op)
         for batchnorm in function.walk():
             if isinstance(batchnorm, snn.BatchNormOp):

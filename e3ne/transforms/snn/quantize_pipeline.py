@@ -1,4 +1,5 @@
-"""`quantize_module`: the float -> integer snn pipeline as one call (used by `e3ne compile`)."""
+"""`quantize_module`: the float -> integer snn pipeline as one call (used by `e3ne compile`);
+`quantize_and_check` adds the quantization health check (`health.check_quantization`)."""
 
 from __future__ import annotations
 
@@ -28,3 +29,21 @@ def quantize_module(
     InferWidthsPass().apply(context, module)
     module.verify()
     return module
+
+
+def quantize_and_check(
+    float_module: ModuleOp,
+    calibration_x: np.ndarray,
+    time_steps: int = 4,
+    weight_bits: int = 4,
+    sigma: float = 3.0,
+    refuse: bool = True,
+):
+    """`quantize_module`, then its health on the calibration images: `(module, HealthReport)`.
+
+    E3NEError (with `refuse`) when the quantized network gives one answer for every image.
+    """
+    from e3ne.transforms.snn.health import check_quantization
+
+    module = quantize_module(float_module, calibration_x, time_steps, weight_bits, sigma)
+    return module, check_quantization(float_module, module, calibration_x, sigma=float(sigma), refuse=refuse)
