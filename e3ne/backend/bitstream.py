@@ -113,11 +113,17 @@ def check_fit(needed: dict[str, int], board: Board) -> None:
     """E3NEError naming every resource the design needs more of than `board` has."""
     budget = {"LUT4": board.lut4, "FF": board.ff, "DP16KD": board.dp16kd, "MULT18": board.mult18, "IO": board.io}
     over = [f"{needed[k]} {k} (the {board.device} has {budget[k]})" for k in budget if needed[k] > budget[k]]
-    if over:
-        bigger = "use --board ulx3s-85f or lower the parallelism" if board.nextpnr_device != "85k" else "lower the parallelism"
-        if needed["IO"] > board.io:
-            bigger += "; the I/O count is the top module's port bits"
-        raise E3NEError(f"the design does not fit the {board.device}: needs {'; '.join(over)}", hint=bigger)
+    if not over:
+        return
+    hints = []
+    if any(needed[k] > budget[k] for k in budget if k != "IO"):
+        hints.append("use --board ulx3s-85f or lower the parallelism" if board.nextpnr_device != "85k" else "lower the parallelism")
+    if needed["IO"] > board.io:
+        hints.append(
+            f"the I/O are the top's {needed['IO']} port bits (the input word is one image row): "
+            "wrap the accelerator in a narrower host interface"
+        )
+    raise E3NEError(f"the design does not fit the {board.device}: needs {'; '.join(over)}", hint="; ".join(hints))
 
 
 def port_bits(netlist: dict, top: str) -> int:

@@ -110,8 +110,21 @@ def test_tiny_network_to_a_bitstream(tmp_path: Path):
 
 
 @needs_nextpnr
+def test_design_with_too_many_pins_for_the_25f_is_rejected_before_nextpnr(tmp_path: Path):
+    # one image row of 256 pixels is a 256-bit input word: 256 + 16 port bits, the package has 197 I/O
+    compile_linear(tmp_path, [256, 4], (1, 1, 256), "P=4")
+    with pytest.raises(E3NEError) as error:
+        run_bitstream(tmp_path, get_board("lfe5u-25f"), clock_mhz=50.0, progress=lambda _: None)
+    text = error.value.render()
+    assert "does not fit the LFE5U-25F" in text and "IO (the LFE5U-25F has 197)" in text
+    assert "port bits" in text and "--board" not in text  # the 85F's package has no room for them either
+    assert not (tmp_path / "fpga" / "nextpnr.log").exists()
+
+
+@pytest.mark.slow
+@needs_nextpnr
 def test_design_too_big_for_the_25f_is_rejected_before_nextpnr(tmp_path: Path):
-    # 2048 x 256 4-bit weights = 2 Mbit: more than the 25F's 56 18-Kbit block RAMs hold
+    # 2048 x 256 4-bit weights = 2 Mbit: more than the 25F's 56 18-Kbit block RAMs hold (Yosys: ~2 min)
     compile_linear(tmp_path, [2048, 256, 4], (1, 32, 64), "P=4")
     with pytest.raises(E3NEError) as error:
         run_bitstream(tmp_path, get_board("lfe5u-25f"), clock_mhz=50.0, progress=lambda _: None)
