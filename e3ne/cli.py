@@ -3,7 +3,7 @@
     e3ne compile model.py:Net --weights net.pt --input-shape 1,28,28 --calibration calib.npz -o build/
     e3ne simulate build/ --data test.npz [--limit N] [--golden-only | --per-layer [--layers conv1,fc2]]
     e3ne synth build/ [--target xc7z020]
-    e3ne bitstream build/ [--board ulx3s-85f] [--clock 100] [--seed 1] [--require-timing]
+    e3ne bitstream build/ [--board ulx3s-85f] [--clock 100] [--seed 1] [--pll] [--require-timing]
     e3ne explore model.py:Net --weights net.pt --input-shape 1,28,28 --calibration calib.npz [--target xc7z020]
 
 Every user error is an E3NEError printed as one or two plain lines; an unexpected
@@ -372,7 +372,7 @@ def cmd_bitstream(args: argparse.Namespace) -> int:
         raise E3NEError(f"--clock must be positive, got {args.clock}")
     progress = Progress(1, args.quiet)
     progress.step(f"open flow for {board.description}: yosys, nextpnr-ecp5 at {args.clock:g} MHz, ecppack")
-    result = run_bitstream(Path(args.build), board, args.clock, args.seed, progress=progress.say)
+    result = run_bitstream(Path(args.build), board, args.clock, args.seed, progress=progress.say, pll=args.pll)
     progress.done(f"wrote {Path(args.build) / result['files']['bitstream']} and fpga/fpga.json")
     keys = ("device", "clock_mhz", "fmax_mhz", "met", "critical_path", "utilisation", "seconds")
     print(json.dumps({key: result[key] for key in keys}, indent=2))
@@ -465,6 +465,10 @@ def build_parser() -> argparse.ArgumentParser:
     bitstream.add_argument("--board", default="ulx3s-85f", help="ulx3s-85f (default), ulx3s-25f, lfe5u-85f, lfe5u-25f")
     bitstream.add_argument("--clock", type=float, default=100.0, help="design clock constraint in MHz (default 100)")
     bitstream.add_argument("--seed", type=int, default=1, help="nextpnr placement seed (default 1)")
+    bitstream.add_argument(
+        "--pll", action="store_true",
+        help="clock from the board's 25 MHz oscillator through an EHXPLLL (generated top; ULX3S boards)",
+    )  # fmt: skip
     bitstream.add_argument("--require-timing", action="store_true", help="exit non-zero when Fmax < --clock")
     bitstream.set_defaults(run=cmd_bitstream)
 

@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from e3ne.backend.board_top import BOARD_TOP, PLL_MODULE, write_board_top, write_pll
 from e3ne.backend.boards import Board
 from e3ne.errors import E3NEError
 
@@ -200,11 +201,12 @@ def summarize_path(path: list[dict]) -> dict:
 
 
 def timing(report: dict, clock_mhz: float) -> dict[str, dict]:
-    """Per clock: Fmax, the constraint, met, and its register-to-register critical path."""
+    """Per clock: Fmax, nextpnr's constraint (`clock_mhz` unless derived, e.g. through a PLL),
+    met, and its register-to-register critical path."""
     clocks = {}
     for name, entry in report.get("fmax", {}).items():
-        fmax = round(entry["achieved"], 2)
-        clocks[clock_name(name)] = {"fmax_mhz": fmax, "constraint_mhz": clock_mhz, "met": fmax >= clock_mhz}
+        fmax, constraint = round(entry["achieved"], 2), entry.get("constraint", clock_mhz)
+        clocks[clock_name(name)] = {"fmax_mhz": fmax, "constraint_mhz": constraint, "met": fmax >= constraint}
     for path in report.get("critical_paths", []):
         start, end = clock_name(path["from"]), clock_name(path["to"])
         if start == end and start in clocks and path["path"]:
@@ -221,14 +223,26 @@ def run_bitstream(
     clock_mhz: float,
     seed: int = 1,
     progress: Callable[[str], None] = print,
+    pll: bool = False,
 ) -> dict:
-    """Synthesize, place and route, pack BUILD's RTL for `board`; write and return fpga.json."""
+    """Synthesize, place and route, pack BUILD's RTL for `board`; write and return fpga.json.
+
+    With `pll`, the board's oscillator drives an EHXPLLL making `clock_mhz` (or the nearest
+    clock it can make) under a generated board top; otherwise `clock_mhz` is the `clk` port's."""
     build = Path(build)
     fpga_dir = build / "fpga"
     if fpga_dir.exists():
         shutil.rmtree(fpga_dir)
     sources, top = copy_sources(build, fpga_dir)
     seconds: dict[str, float] = {}
+    accelerator, lpf, pll_mhz = top, [], None
+    if pll:
+        if board.oscillator_mhz is None:
+            raise E3NEError(f"--pll needs a board with an oscillator; {board.name} is a bare part", hint="use --board ulx3s-85f")
+        pll_mhz = write_pll(fpga_dir, board, clock_mhz, tool("yowasp-ecppll"))
+        progress(f"ecppll: {board.oscillator_mhz:g} MHz oscillator -> EHXPLLL -> {pll_mhz:g} MHz")
+        wrapper, lpf_file = write_board_top(fpga_dir, sources, top, board)
+        sources, top, lpf, clock_mhz = [*sources, f"{PLL_MODULE}.v", wrapper], BOARD_TOP, ["--lpf", lpf_file], pll_mhz
 
     script = f"read_verilog -sv {' '.join(sources)}; synth_ecp5 -top {top} -json {top}.json; tee -q -o yosys_stat.json stat -json"
     progress(f"yosys: synth_ecp5 on {len(sources)} files (top {top})")
@@ -245,7 +259,7 @@ def run_bitstream(
 
     nextpnr_arguments = [
         *board.nextpnr_arguments(), "--json", f"{top}.json", "--textcfg", f"{top}.config",
-        "--freq", f"{clock_mhz:g}", "--seed", str(seed), "--lpf-allow-unconstrained", "--timing-allow-fail",
+        "--freq", f"{clock_mhz:g}", "--seed", str(seed), *lpf, "--lpf-allow-unconstrained", "--timing-allow-fail",
         "--report", "fpga_report.json",
     ]  # fmt: skip
     progress(f"nextpnr-ecp5: placing and routing for {board.device} at {clock_mhz:g} MHz (seed {seed}); takes minutes")
@@ -267,7 +281,8 @@ def run_bitstream(
     clocks = timing(report, clock_mhz)
     if not clocks:
         raise E3NEError("nextpnr reported no clock; does the top have a `clk` port?", location=str(log_path))
-    worst = min(clocks, key=lambda name: clocks[name]["fmax_mhz"])
+    # the accelerator's clock (`clk`, also behind the PLL), else the clock with the least margin
+    worst = "clk" if "clk" in clocks else min(clocks, key=lambda n: clocks[n]["fmax_mhz"] / clocks[n]["constraint_mhz"])
     used = utilisation(log_text)
     result = {
         "board": board.name,
@@ -275,7 +290,11 @@ def run_bitstream(
         "package": board.package,
         "speed": board.speed,
         "top": top,
+        "accelerator": accelerator,
         "clock_mhz": clock_mhz,
+        "clock_source": f"{board.oscillator_mhz:g} MHz oscillator ({board.oscillator_pin}) through an EHXPLLL"
+        if pll else "the accelerator's clk port, driven directly",
+        "pll": {"input_mhz": board.oscillator_mhz, "output_mhz": pll_mhz} if pll else None,
         "seed": seed,
         "fmax_mhz": clocks[worst]["fmax_mhz"],
         "met": all(clock["met"] for clock in clocks.values()),

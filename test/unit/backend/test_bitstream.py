@@ -16,6 +16,7 @@ import torch
 from torch import nn
 
 from e3ne.backend.bitstream import check_fit, clock_name, needed_resources, run_bitstream, summarize_path
+from e3ne.backend.board_top import top_ports, write_board_top, write_pll
 from e3ne.backend.boards import get_board
 from e3ne.backend.build import build_hardware
 from e3ne.errors import E3NEError
@@ -132,3 +133,44 @@ def test_design_too_big_for_the_25f_is_rejected_before_nextpnr(tmp_path: Path):
     assert "does not fit the LFE5U-25F" in text and "DP16KD (the LFE5U-25F has 56)" in text
     assert "use --board ulx3s-85f or lower the parallelism" in text
     assert not (tmp_path / "fpga" / "nextpnr.log").exists()
+
+
+HEADER = """module net(
+  input         clk,
+                rst,
+                start,
+  input  [6:0]  in_addr,
+  input  [27:0] in_data,
+  output        done,
+  output [10:0] logit_data
+);
+endmodule
+"""
+
+
+def test_top_ports_reads_continued_declarations():
+    assert top_ports(HEADER, "net") == [
+        ("input", "", "clk"), ("input", "", "rst"), ("input", "", "start"), ("input", "[6:0]", "in_addr"),
+        ("input", "[27:0]", "in_data"), ("output", "", "done"), ("output", "[10:0]", "logit_data"),
+    ]  # fmt: skip
+
+
+def test_board_top_drives_clk_from_the_pll_and_holds_reset_until_lock(tmp_path: Path):
+    (tmp_path / "net.sv").write_text(HEADER)
+    verilog, lpf = write_board_top(tmp_path, ["net.sv"], "net", get_board("ulx3s-85f"))
+    top = (tmp_path / verilog).read_text()
+    assert "module e3ne_board_top(\n  input clk_25mhz,\n  input rst,\n" in top
+    assert "  output [10:0] logit_data\n);" in top and " clk,\n" not in top.split(");")[0]
+    assert "e3ne_pll pll (.clkin(clk_25mhz), .clkout0(clk), .locked(locked));" in top
+    assert ".clk(clk)," in top and ".rst(rst | ~locked)," in top and ".in_data(in_data)," in top
+    constraints = (tmp_path / lpf).read_text()
+    assert 'LOCATE COMP "clk_25mhz" SITE "G2";' in constraints
+    assert 'FREQUENCY PORT "clk_25mhz" 25 MHZ;' in constraints
+
+
+@needs_nextpnr
+def test_pll_for_the_ulx3s_oscillator(tmp_path: Path):
+    made = write_pll(tmp_path, get_board("ulx3s-85f"), 125.0, shutil.which("yowasp-ecppll"))
+    assert made == 125.0  # 25 MHz x 5: the VCO at 625 MHz divided by 5
+    pll = (tmp_path / "e3ne_pll.v").read_text()
+    assert "module e3ne_pll" in pll and "EHXPLLL" in pll and ".CLKFB_DIV(5)" in pll
