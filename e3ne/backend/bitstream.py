@@ -57,9 +57,9 @@ def run_tool(
     """Run a yowasp tool in `cwd`, its output into `log_path`; a progress line every `every` s."""
     started = time.perf_counter()
     last_report = started
-    current = "starting"
+    current, latest = "starting", ""
     short = name.removeprefix("yowasp-")
-    with open(log_path, "w") as log:
+    with open(log_path, "w", buffering=1) as log:  # line-buffered: the log can be followed while it runs
         process = subprocess.Popen(
             [tool(name), *arguments], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
         )
@@ -67,10 +67,12 @@ def run_tool(
         for line in process.stdout:
             log.write(line)
             if match := stage.match(line):
-                current = "".join(match.groups()).strip().rstrip(".")[:60]
+                current, latest = "".join(match.groups()).strip().rstrip(".")[:50], ""
+            elif line.strip():
+                latest = " ".join(line.removeprefix("Info:").split())[:60]
             now = time.perf_counter()
             if now - last_report > every:
-                progress(f"{short}: {current} ({now - started:.0f} s)")
+                progress(f"{short}: {current} ({now - started:.0f} s){': ' + latest if latest else ''}")
                 last_report = now
         returncode = process.wait()
     return returncode, round(time.perf_counter() - started, 1)

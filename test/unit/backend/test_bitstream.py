@@ -174,3 +174,21 @@ def test_pll_for_the_ulx3s_oscillator(tmp_path: Path):
     assert made == 125.0  # 25 MHz x 5: the VCO at 625 MHz divided by 5
     pll = (tmp_path / "e3ne_pll.v").read_text()
     assert "module e3ne_pll" in pll and "EHXPLLL" in pll and ".CLKFB_DIV(5)" in pll
+
+
+@pytest.mark.slow
+@needs_nextpnr
+def test_bundled_mlp_to_a_bitstream_on_the_85f(tmp_path: Path):
+    from e3ne.datasets import mnist
+    from e3ne.frontend import load_model
+
+    root = Path(__file__).resolve().parents[3]
+    model = load_model(str(root / "examples/mlp/model.py:MLP"), str(root / "examples/mlp/weights.pt"))
+    calibration, _ = mnist("calibration")
+    quant = quantize_module(import_model(model, (1, 28, 28)), calibration, time_steps=4, weight_bits=4)
+    build_hardware(quant, tmp_path, progress=lambda _: None)
+    result = run_bitstream(tmp_path, get_board("ulx3s-85f"), clock_mhz=100.0, progress=lambda _: None)
+    assert (tmp_path / "fpga" / "net.bit").is_file()
+    assert result["met"] == (result["fmax_mhz"] >= 100.0)
+    # the weights (784 x 128 + ...) 4-bit live in block RAM; nothing multiplies
+    assert result["utilisation"]["DP16KD"]["used"] > 0 and result["utilisation"]["MULT18"]["used"] == 0
