@@ -84,7 +84,8 @@ def test_clock_names_and_path_summary():
 
 @needs_nextpnr
 def test_tiny_network_to_a_bitstream(tmp_path: Path):
-    compile_linear(tmp_path, [16, 8, 4], (1, 4, 4), "P=4")
+    # 64 x 32 4-bit weights, 4 a word: a 512 x 16 ROM, one block RAM
+    compile_linear(tmp_path, [64, 32, 4], (1, 8, 8), "P=4")
     result = run_bitstream(tmp_path, get_board("lfe5u-25f"), clock_mhz=50.0, seed=3, progress=lambda _: None)
     fpga = tmp_path / "fpga"
     assert (fpga / "net.bit").stat().st_size > 100_000  # a full LFE5U-25F image
