@@ -193,3 +193,23 @@ def test_bundled_mlp_to_a_bitstream_on_the_85f(tmp_path: Path):
     assert result["met"] == (result["fmax_mhz"] >= 100.0)
     # the weights (784 x 128 + ...) 4-bit live in block RAM; nothing multiplies
     assert result["utilisation"]["DP16KD"]["used"] > 0 and result["utilisation"]["MULT18"]["used"] == 0
+
+
+@needs_nextpnr
+def test_tiny_network_behind_the_ulx3s_pll(tmp_path: Path):
+    compile_linear(tmp_path, [16, 8, 4], (1, 4, 4), "P=4")
+    result = run_bitstream(tmp_path, get_board("ulx3s-25f"), clock_mhz=50.0, progress=lambda _: None, pll=True)
+    assert (tmp_path / "fpga" / "e3ne_board_top.bit").is_file()
+    assert result["top"] == "e3ne_board_top" and result["accelerator"] == "net"
+    assert result["pll"] == {"input_mhz": 25.0, "output_mhz": 50.0}
+    # nextpnr derives the PLL output's 50 MHz from the oscillator's 25 MHz LPF constraint
+    assert any(clock["constraint_mhz"] == 50.0 for clock in result["clocks"].values())
+    # clk_25mhz (replacing clk), rst, start, in_we, in_addr[3], in_data[4], logit_addr[2], done, logit_data[7]
+    assert result["utilisation"]["IO"]["used"] == 1 + 1 + 1 + 1 + 3 + 4 + 2 + 1 + 7
+    assert result["met"] == all(clock["fmax_mhz"] >= clock["constraint_mhz"] for clock in result["clocks"].values())
+
+
+def test_pll_needs_a_board_with_an_oscillator(tmp_path: Path):
+    compile_linear(tmp_path, [16, 4], (1, 4, 4), "P=4")
+    with pytest.raises(E3NEError, match="--pll needs a board with an oscillator; lfe5u-85f is a bare part"):
+        run_bitstream(tmp_path, get_board("lfe5u-85f"), clock_mhz=50.0, progress=lambda _: None, pll=True)
