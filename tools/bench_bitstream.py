@@ -85,8 +85,10 @@ def row(name: str, build: Path, fpga: dict) -> dict:
 
 def table(rows: list[dict], board: str, clock: float) -> str:
     lines = [
-        f"| design | Fmax MHz ({board}) | met {clock:g} MHz | LUT4 | FF | DP16KD | MULT18 | cycles | latency µs at Fmax "
-        "| critical path (start -> end) | ns | LUT levels + carry | yosys + nextpnr s |",
+        (
+            f"| design | Fmax MHz ({board}) | met {clock:g} MHz | LUT4 | FF | DP16KD | MULT18 | cycles "
+            "| latency µs at Fmax | critical path (start -> end) | ns | LUT levels + carry | yosys + nextpnr s |"
+        ),
         "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | --- | ---: |",
     ]
     for r in rows:

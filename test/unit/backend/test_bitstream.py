@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +16,13 @@ import pytest
 import torch
 from torch import nn
 
-from e3ne.backend.bitstream import check_fit, clock_name, needed_resources, run_bitstream, summarize_path
+from e3ne.backend.bitstream import (
+    check_fit,
+    clock_name,
+    needed_resources,
+    run_bitstream,
+    summarize_path,
+)
 from e3ne.backend.board_top import top_ports, write_board_top, write_pll
 from e3ne.backend.boards import get_board
 from e3ne.backend.build import build_hardware
@@ -31,7 +38,7 @@ needs_nextpnr = pytest.mark.skipif(
 def compile_linear(build: Path, sizes: list[int], input_shape: tuple[int, ...], parallelism: str) -> dict:
     torch.manual_seed(0)
     layers: list[nn.Module] = [nn.Flatten()]
-    for index, (n_in, n_out) in enumerate(zip(sizes, sizes[1:])):
+    for index, (n_in, n_out) in enumerate(pairwise(sizes)):
         layers += [nn.Linear(n_in, n_out)] + ([nn.ReLU()] if index < len(sizes) - 2 else [])
     model = nn.Sequential(*layers).eval()
     calibration = np.random.default_rng(0).random((8, *input_shape), dtype=np.float32)
