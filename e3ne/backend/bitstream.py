@@ -113,6 +113,10 @@ def needed_resources(cells: dict[str, int], port_bits: int) -> dict[str, int]:
     }
 
 
+def bigger_board_hint(board: Board) -> str:
+    return "lower the parallelism" if board.nextpnr_device.endswith("85k") else "use --board ulx3s-85f or lower the parallelism"
+
+
 def check_fit(needed: dict[str, int], board: Board) -> None:
     """E3NEError naming every resource the design needs more of than `board` has."""
     budget = {"LUT4": board.lut4, "FF": board.ff, "DP16KD": board.dp16kd, "MULT18": board.mult18, "IO": board.io}
@@ -121,7 +125,7 @@ def check_fit(needed: dict[str, int], board: Board) -> None:
         return
     hints = []
     if any(needed[k] > budget[k] for k in budget if k != "IO"):
-        hints.append("use --board ulx3s-85f or lower the parallelism" if board.nextpnr_device != "85k" else "lower the parallelism")
+        hints.append(bigger_board_hint(board))
     if needed["IO"] > board.io:
         hints.append(
             f"the I/O are the top's {needed['IO']} port bits (the input word is one image row): "
@@ -146,7 +150,7 @@ def nextpnr_failure(log_text: str, board: Board, log_path: Path) -> E3NEError:
         return E3NEError(
             f"the design does not fit the {board.device}: needs {'; '.join(over)}",
             location=str(log_path),
-            hint="use --board ulx3s-85f or lower the parallelism",
+            hint=bigger_board_hint(board),
         )
     errors = [line.strip() for line in log_text.splitlines() if line.startswith("ERROR")][:3]
     return E3NEError(

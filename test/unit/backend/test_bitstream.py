@@ -20,6 +20,7 @@ from e3ne.backend.bitstream import (
     check_fit,
     clock_name,
     needed_resources,
+    nextpnr_failure,
     run_bitstream,
     summarize_path,
 )
@@ -220,3 +221,18 @@ def test_pll_needs_a_board_with_an_oscillator(tmp_path: Path):
     compile_linear(tmp_path, [16, 4], (1, 4, 4), "P=4")
     with pytest.raises(E3NEError, match="--pll needs a board with an oscillator; lfe5u-85f is a bare part"):
         run_bitstream(tmp_path, get_board("lfe5u-85f"), clock_mhz=50.0, progress=lambda _: None, pll=True)
+
+
+def test_nextpnr_overuse_becomes_a_plain_fit_error(tmp_path: Path):
+    log = (
+        "Info: Device utilisation:\n"
+        "Info: \t          TRELLIS_IO:      58/    197    29%\n"
+        "Info: \t              DP16KD:      56/     56   100%\n"
+        "Info: \t        TRELLIS_COMB:   25396/  24288   104%\n"
+        "ERROR: Unable to place cell 'x', no BELs remaining to implement cell type 'TRELLIS_COMB'\n"
+    )
+    error = nextpnr_failure(log, get_board("lfe5u-25f"), tmp_path / "nextpnr.log")
+    assert "the design does not fit the LFE5U-25F: needs 25396 TRELLIS_COMB (the LFE5U-25F has 24288)" in error.render()
+    assert "use --board ulx3s-85f or lower the parallelism" in error.render()
+    other = nextpnr_failure("Info: Packing IOs..\nERROR: IO 'x' is unconstrained\n", get_board("ulx3s-85f"), tmp_path)
+    assert other.message == "nextpnr-ecp5 failed: ERROR: IO 'x' is unconstrained"
