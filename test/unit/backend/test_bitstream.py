@@ -236,3 +236,14 @@ def test_nextpnr_overuse_becomes_a_plain_fit_error(tmp_path: Path):
     assert "use --board ulx3s-85f or lower the parallelism" in error.render()
     other = nextpnr_failure("Info: Packing IOs..\nERROR: IO 'x' is unconstrained\n", get_board("ulx3s-85f"), tmp_path)
     assert other.message == "nextpnr-ecp5 failed: ERROR: IO 'x' is unconstrained"
+
+
+def test_cli_bitstream_errors_are_plain(tmp_path: Path, capsys):
+    from e3ne.cli import main
+
+    assert main(["bitstream", str(tmp_path)]) == 1
+    assert "no hardware.json; run `e3ne compile` (without --emit snn) first" in capsys.readouterr().err
+    assert main(["bitstream", str(tmp_path), "--board", "ecp5-12f"]) == 1
+    assert "unknown board 'ecp5-12f'" in capsys.readouterr().err
+    assert main(["bitstream", str(tmp_path), "--clock", "0"]) == 1
+    assert "--clock must be positive, got 0.0" in capsys.readouterr().err
