@@ -4,6 +4,7 @@
     build.manifest["cycles_expected"], build.report["fits"]
     result = build.simulate("test.npz", limit=20, golden_only=True)
     synth = build.synth()          # Yosys; needs yosys on PATH
+    fpga = build.bitstream("ulx3s-85f", clock_mhz=100)   # open ECP5 flow: BUILD/fpga/
 """
 
 from __future__ import annotations
@@ -75,3 +76,26 @@ class Build:
         if target is None:
             target = (self.settings or {}).get("target") or "xc7z020"
         return synth(self.path, target, progress)
+
+    def bitstream(
+        self,
+        board: str = "ulx3s-85f",
+        clock_mhz: float = 100.0,
+        seed: int = 1,
+        pll: bool = False,
+        progress: Progress | Say | None = None,
+    ) -> dict:
+        """The open ECP5 flow (Yosys synth_ecp5, nextpnr-ecp5 at `clock_mhz`, ecppack) for
+        `board`; writes BUILD/fpga/ and returns fpga.json (measured Fmax, utilisation)."""
+        from e3ne.backend.bitstream import run_bitstream
+        from e3ne.backend.boards import get_board
+        from e3ne.driver.progress import progress_of
+
+        chosen = get_board(board)
+        if not clock_mhz > 0:
+            raise E3NEError(f"--clock must be positive, got {clock_mhz}")
+        steps = progress_of(progress, 1)
+        steps.step(f"open flow for {chosen.description}: yosys, nextpnr-ecp5 at {clock_mhz:g} MHz, ecppack")
+        result = run_bitstream(self.path, chosen, clock_mhz, seed, progress=steps.say, pll=pll)
+        steps.done(f"wrote {self.path / result['files']['bitstream']} and fpga/fpga.json")
+        return result
