@@ -29,13 +29,18 @@ def parse_module(path: Path | str) -> ModuleOp:
     path = Path(path)
     if not path.is_file():
         raise E3NEError("file not found", location=str(path))
+    return parse_text(path.read_text(), str(path))
+
+
+def parse_text(text: str, name: str) -> ModuleOp:
+    """Parse and verify MLIR text; errors name `name` (a file, or what the text is)."""
     try:
-        module = Parser(make_context(), path.read_text(), name=str(path)).parse_module()
+        module = Parser(make_context(), text, name=name).parse_module()
         module.verify()
     except ParseError as error:
-        raise E3NEError(f"cannot parse MLIR:\n{error}", location=str(path)) from None
+        raise E3NEError(f"cannot parse MLIR:\n{error}", location=name) from None
     except DiagnosticException as error:
-        raise E3NEError(f"IR does not verify:\n{error}", location=str(path)) from None
+        raise E3NEError(f"IR does not verify:\n{error}", location=name) from None
     return module
 
 
