@@ -258,7 +258,10 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         from e3ne.backend.simulate import run_rtl
 
         progress.step("RTL simulation (Verilator)")
-        rtl_logits, cycles = run_rtl(build, encoded_inputs(quant_module, x), progress=progress.say)
+        rtl_logits, cycles = run_rtl(
+            build, encoded_inputs(quant_module, x), progress=progress.say, jobs=args.jobs, ray=args.ray,
+            cluster=args.cluster, shared_filesystem=args.shared_filesystem,
+        )
         progress.done()
         manifest = json.loads((build / "hardware.json").read_text())
         mismatched = np.flatnonzero(np.any(rtl_logits != golden, axis=1))
@@ -273,8 +276,9 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         )
     sim_dir = build / "sim"
     sim_dir.mkdir(exist_ok=True)
-    np.savez(sim_dir / "outputs.npz", **outputs)
-    (sim_dir / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    from e3ne.backend.simulate import write_outputs  # atomic, byte-stable outputs.npz
+
+    write_outputs(sim_dir, outputs, summary)
     print(json.dumps(summary, indent=2))
     if rtl and summary["mismatches"]:
         print(
@@ -302,7 +306,8 @@ def simulate_layers(build: Path, quant_module, x: np.ndarray, args: argparse.Nam
     sim_dir = build / "sim"
     sim_dir.mkdir(exist_ok=True)
     checks = verify_layers(
-        quant_module, x, sim_dir / "layers", layers=layers, only=only, progress=progress.say, axi=hardware.get("axi")
+        quant_module, x, sim_dir / "layers", layers=layers, only=only, progress=progress.say, axi=hardware.get("axi"),
+        jobs=args.jobs, ray=args.ray, cluster=args.cluster, shared_filesystem=args.shared_filesystem,
     )
     progress.done(f"wrote {sim_dir / 'layers.json'}")
     summary = write_report(checks, sim_dir / "layers.json", len(x))
@@ -432,6 +437,12 @@ def build_parser() -> argparse.ArgumentParser:
         "activations, every output value compared (BUILD/sim/layers.json)",
     )
     simulate.add_argument("--layers", default=None, help="with --per-layer: only these layers, e.g. conv3,fc1")
+    simulate.add_argument("--jobs", type=int, default=None, help="local workers (default: every core)")
+    simulate.add_argument("--ray", action="store_true", help="run the shards as Ray tasks (RAY_ADDRESS, else a local Ray)")
+    simulate.add_argument("--cluster", default=None, metavar="ADDRESS", help="run the shards on this Ray cluster")
+    simulate.add_argument(
+        "--shared-filesystem", action="store_true", help="Ray workers see this build directory (no file transfer)"
+    )
     simulate.set_defaults(run=cmd_simulate)
 
     synth = commands.add_parser("synth", help="synthesize a build with Yosys and compare with the estimates")

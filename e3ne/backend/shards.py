@@ -129,7 +129,7 @@ class LocalEngine:
             for index, task in enumerate(tasks):
                 try:
                     results[index] = function(shared, task)
-                except (E3NEError, OSError, ValueError, RuntimeError) as error:
+                except Exception as error:  # noqa: BLE001  (named like a failed worker task)
                     raise _failure(_label(labels, index), error) from None
                 if on_result:
                     on_result(index, results[index])
@@ -288,7 +288,7 @@ class Counter:
     def __init__(self, total: int, text: str, progress: Progress, every: float = 1.0):
         self.total, self.text, self.progress, self.every = total, text, progress, every
         self.done = 0
-        self.last = 0.0
+        self.last = float("-inf")  # the first result always shows
 
     def add(self, count: int) -> None:
         self.done += count

@@ -19,6 +19,7 @@ import os
 import shutil
 import subprocess
 import time
+import zipfile
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -302,10 +303,15 @@ def _write_atomically(path: Path, text: str) -> None:
 
 def write_outputs(sim_dir: Path, arrays: dict[str, np.ndarray], summary: dict) -> None:
     """`sim/outputs.npz` and `sim/summary.json`, each written under a temporary name and
-    renamed (the summary last): an interrupted run leaves the old pair or none, never half."""
+    renamed (the summary last): an interrupted run leaves no half-written file. The .npz has
+    fixed entry dates, so equal arrays give equal bytes (however the run was sharded)."""
     sim_dir = Path(sim_dir)
     sim_dir.mkdir(parents=True, exist_ok=True)
-    partial = sim_dir / ".outputs.partial.npz"
-    np.savez(partial, **arrays)
+    partial = sim_dir / ".outputs.npz.partial"
+    with zipfile.ZipFile(partial, "w", zipfile.ZIP_STORED) as archive:
+        for name, array in arrays.items():
+            entry = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+            with archive.open(entry, "w", force_zip64=True) as handle:
+                np.lib.format.write_array(handle, np.asanyarray(array), allow_pickle=False)
     os.replace(partial, sim_dir / "outputs.npz")
     _write_atomically(sim_dir / "summary.json", json.dumps(summary, indent=2) + "\n")

