@@ -176,7 +176,8 @@ class LocalEngine:
 
 class RayEngine:
     """Tasks on a Ray cluster: `address` ("auto", "HOST:PORT", "ray://...") or None for
-    RAY_ADDRESS, else a Ray instance of this machine's cores started for the run."""
+    RAY_ADDRESS, else a Ray instance of this machine's cores. `max_retries`: how often a
+    task whose worker died is run again."""
 
     def __init__(self, address: str | None = None, max_retries: int = 3):
         import ray  # noqa: F401  (ImportError: the caller falls back or reports it)
@@ -185,14 +186,15 @@ class RayEngine:
         self.max_retries = max_retries
 
     def describe(self) -> str:
-        return f"Ray ({self.address or 'local instance'})"
+        return f"Ray ({self.address})" if self.address else "Ray"
 
-    def _connect(self) -> bool:
-        """Connect (or start) Ray; True when this call did, so `map` shuts it down again."""
+    def _connect(self) -> None:
+        """Connect to the cluster, or start a Ray instance of this machine's cores (it
+        stays up for later runs in this process; Ray stops it when the process ends)."""
         import ray
 
         if ray.is_initialized():
-            return False
+            return
         try:
             ray.init(address=self.address, log_to_driver=False, include_dashboard=False)
         except (ConnectionError, RuntimeError, ValueError) as error:
@@ -200,17 +202,12 @@ class RayEngine:
                 f"cannot connect to the Ray cluster at {self.address}: {error}",
                 hint="start it with `ray start --head` or check --cluster / RAY_ADDRESS",
             ) from None
-        return True
 
     def workers(self) -> int:
         import ray
 
-        started = self._connect()
-        try:
-            return max(1, int(ray.cluster_resources().get("CPU", 1)))
-        finally:
-            if started:
-                ray.shutdown()
+        self._connect()
+        return max(1, int(ray.cluster_resources().get("CPU", 1)))
 
     def map(
         self,
@@ -223,36 +220,32 @@ class RayEngine:
     ) -> list:
         import ray
 
-        started = self._connect()
+        self._connect()
+        remote = ray.remote(max_retries=self.max_retries, retry_exceptions=False, num_cpus=1)(function)
+        shared_ref = ray.put(shared)
+        refs = [remote.remote(shared_ref, task) for task in tasks]
+        index_of = {ref: index for index, ref in enumerate(refs)}
+        results: list = [None] * len(tasks)
+        waiting = list(refs)
         try:
-            remote = ray.remote(max_retries=self.max_retries, retry_exceptions=False, num_cpus=1)(function)
-            shared_ref = ray.put(shared)
-            refs = [remote.remote(shared_ref, task) for task in tasks]
-            index_of = {ref: index for index, ref in enumerate(refs)}
-            results: list = [None] * len(tasks)
-            waiting = list(refs)
-            try:
-                while waiting:
-                    done, waiting = ray.wait(waiting, num_returns=1, timeout=1.0)
-                    for ref in done:
-                        index = index_of[ref]
-                        try:
-                            results[index] = ray.get(ref)
-                        except ray.exceptions.RayTaskError as error:
-                            cause = error.cause if getattr(error, "cause", None) is not None else error
-                            raise _failure(_label(labels, index), cause) from None
-                        except ray.exceptions.RayError as error:
-                            raise _failure(_label(labels, index), error) from None
-                        if on_result:
-                            on_result(index, results[index])
-            except BaseException:
-                for ref in waiting:
-                    ray.cancel(ref, force=True)
-                raise
-            return results
-        finally:
-            if started:
-                ray.shutdown()
+            while waiting:
+                done, waiting = ray.wait(waiting, num_returns=1, timeout=1.0)
+                for ref in done:
+                    index = index_of[ref]
+                    try:
+                        results[index] = ray.get(ref)
+                    except ray.exceptions.RayTaskError as error:
+                        cause = error.cause if getattr(error, "cause", None) is not None else error
+                        raise _failure(_label(labels, index), cause) from None
+                    except ray.exceptions.RayError as error:
+                        raise _failure(_label(labels, index), error) from None
+                    if on_result:
+                        on_result(index, results[index])
+        except BaseException:
+            for ref in waiting:
+                ray.cancel(ref, force=True)
+            raise
+        return results
 
 
 Engine = LocalEngine | RayEngine

@@ -231,7 +231,12 @@ def simulator_files(build_dir: Path, executable: Path, manifest: dict, travel: b
 def shard_sizes(images: int, workers: int, largest: int = 100) -> list[int]:
     """Near-equal shards: at least 4 per worker (so the progress line moves and a slow
     worker is not the tail), at most `largest` images each."""
-    count = max(1, min(images, max(4 * workers, -(-images // largest))))
+    return split(images, max(4 * workers, -(-images // largest)))
+
+
+def split(images: int, count: int) -> list[int]:
+    """`count` shards (at most one per image) of near-equal sizes, the larger first."""
+    count = max(1, min(images, count))
     base, extra = divmod(images, count)
     return [base + (1 if k < extra else 0) for k in range(count)]
 
@@ -246,6 +251,7 @@ def run_rtl(
     cluster: str | None = None,
     shared_filesystem: bool = False,
     engine: Engine | None = None,
+    shards: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Simulate every image; results in image order, the same however they are sharded.
 
@@ -253,7 +259,8 @@ def run_rtl(
     throttled memory draws random numbers along the run, so it runs as one shard.
     Where the shards run: `engine` (e3ne.backend.shards), or `jobs` local workers (None:
     every core), or Ray (`ray`, `cluster` address); on Ray the simulator and its data files
-    travel with the tasks unless `shared_filesystem`."""
+    travel with the tasks unless `shared_filesystem`. `shards`: how many (default: at least
+    4 per worker, at most 100 images each)."""
     build_dir = Path(build_dir).resolve()
     manifest = _manifest(build_dir)
     layout = manifest["input"]
@@ -269,19 +276,24 @@ def run_rtl(
         engine = choose_engine(jobs, ray, cluster, progress=progress)
     remote = isinstance(engine, RayEngine)
     throttled = any(arg.startswith("+axi_throttle") for arg in plusargs)
-    sizes = [n] if throttled or n == 0 else shard_sizes(n, engine.workers())
+    if throttled or n == 0:
+        sizes = [n]
+    elif shards is not None:
+        sizes = split(n, shards)
+    else:
+        sizes = shard_sizes(n, engine.workers())
     words = input_words(flat, layout)
     text, depth = input_text(words, layout["word_width"]), words.shape[1]  # one line per word
-    shards, first = [], 0
+    tasks, first = [], 0
     for size in sizes:
-        shards.append(Shard(first, size, "".join(text[first * depth : (first + size) * depth])))
+        tasks.append(Shard(first, size, "".join(text[first * depth : (first + size) * depth])))
         first += size
     files = simulator_files(build_dir, executable, manifest, remote and not shared_filesystem, tuple(plusargs))
-    progress(f"simulating {n} images in {len(shards)} shard{'s' if len(shards) != 1 else ''} on {engine.describe()}")
+    progress(f"simulating {n} images in {len(tasks)} shard{'s' if len(tasks) != 1 else ''} on {engine.describe()}")
     counter = Counter(n, "simulated {done}/{total} images", progress)
     parts = engine.map(
-        simulate_shard, shards, files, labels=[s.label for s in shards],
-        on_result=lambda index, _: counter.add(shards[index].count),
+        simulate_shard, tasks, files, labels=[s.label for s in tasks],
+        on_result=lambda index, _: counter.add(tasks[index].count),
     )  # fmt: skip
     rows = [row.split() for part in parts for row in part]
     _write_atomically(build_dir / "sim" / "outputs.txt", "".join(" ".join(row) + "\n" for row in rows))

@@ -39,7 +39,7 @@ def sleep_task(_shared, seconds: str) -> int:
 
 
 def processes_running(argument: str) -> list[int]:
-    """Pids of live processes whose command line holds `argument`."""
+    """Pids of live processes with an argument that contains `argument`."""
     found = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -48,7 +48,7 @@ def processes_running(argument: str) -> list[int]:
                 state = next(line for line in (entry / "status").read_text().splitlines() if line.startswith("State"))
             except (OSError, StopIteration):
                 continue
-            if argument.encode() in command and "Z" not in state:
+            if any(argument.encode() in part for part in command) and "Z" not in state:
                 found.append(int(entry.name))
     return found
 
@@ -279,3 +279,114 @@ def test_cli_outputs_identical_for_any_jobs(tiny_build, capsys):
     assert sorted(p.name for p in (build / "sim").iterdir() if not p.is_dir()) == [
         "outputs.npz", "outputs.txt", "summary.json"
     ]  # fmt: skip
+
+
+# --------------------------------------------------------------------------- Ray
+
+
+@pytest.fixture(scope="module")
+def ray_cluster():
+    """A local Ray instance of two CPUs on 127.0.0.1 (two worker processes), shut down after."""
+    ray = pytest.importorskip("ray")
+    if ray.is_initialized():
+        ray.shutdown()
+    ray.init(
+        address="local", num_cpus=2, _node_ip_address="127.0.0.1", include_dashboard=False,
+        log_to_driver=False, configure_logging=False,
+    )  # fmt: skip
+    yield ray
+    ray.shutdown()
+
+
+def ray_workers_running_a_shard() -> list[tuple[int, int]]:
+    """(worker pid, simulator pid) for every simulator process started by a Ray worker."""
+    found = []
+    for pid in processes_running("+images="):
+        try:
+            parent = int(next(
+                line.split()[1] for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+                if line.startswith("PPid")
+            ))  # fmt: skip
+            if Path(f"/proc/{parent}/cmdline").read_bytes().startswith(b"ray::"):
+                found.append((parent, pid))
+        except (OSError, StopIteration):
+            continue
+    return found
+
+
+@needs_verilator
+def test_ray_gives_the_same_results(tiny_build, ray_cluster):
+    from e3ne.backend.shards import RayEngine
+    from e3ne.backend.simulate import run_rtl
+
+    root, build = tiny_build
+    inputs = encoded(build, root)
+    logits, cycles = one_process(build, inputs)
+    lines = []
+    for shared_filesystem in (False, True):  # the files travel with the tasks, or are read in place
+        sharded = run_rtl(build, inputs, progress=lines.append, engine=RayEngine(), shared_filesystem=shared_filesystem)
+        assert np.array_equal(sharded[0], logits) and np.array_equal(sharded[1], cycles)
+    assert "simulating 23 images in 8 shards on Ray" in lines  # 4 shards per CPU
+
+
+@needs_verilator
+def test_ray_worker_killed_mid_run_still_gives_the_complete_result(tiny_build, ray_cluster):
+    """SIGKILL the Ray worker that is running a shard's simulator: Ray runs the shard again
+    on a new worker, and the merged result is complete and identical."""
+    import signal
+    import threading
+
+    from e3ne.backend.shards import RayEngine
+    from e3ne.backend.simulate import run_rtl
+
+    root, build = tiny_build
+    base = encoded(build, root)
+    inputs = np.concatenate([base] * 260)  # 5,980 images, two shards of a few seconds each
+    killed: list[tuple[int, int]] = []
+    finished = threading.Event()
+
+    def kill_one_worker():
+        while not killed and not finished.is_set():
+            running = ray_workers_running_a_shard()
+            if running:
+                worker, simulator = running[0]
+                os.kill(worker, signal.SIGKILL)
+                killed.append((worker, simulator))
+            time.sleep(0.02)
+
+    killer = threading.Thread(target=kill_one_worker)
+    killer.start()
+    try:
+        logits, cycles = run_rtl(build, inputs, progress=lambda _: None, engine=RayEngine(max_retries=3), shards=2)
+    finally:
+        finished.set()
+        killer.join()
+    assert killed, "no Ray worker was seen running a shard"
+    worker, simulator = killed[0]
+    deadline = time.monotonic() + 10
+    while (worker in processes_running("ray::") or simulator in processes_running("+images=")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert simulator not in processes_running("+images=")  # the killed worker's simulator died with it
+    expected_logits, expected_cycles = one_process(build, base)
+    assert np.array_equal(logits, np.concatenate([expected_logits] * 260))
+    assert np.array_equal(cycles, np.concatenate([expected_cycles] * 260))
+
+
+@needs_verilator
+def test_per_layer_checks_on_ray(tiny_build, ray_cluster):
+    """`verify_layers` on Ray: each stage is built and simulated in a worker's own directory
+    (nothing shared) and checks every value, like the local run."""
+    from e3ne.backend.layerwise import verify_layers
+    from e3ne.backend.shards import RayEngine
+    from e3ne.ir import parse_module
+
+    root, build = tiny_build
+    quant = parse_module(build / "snn.quant.mlir")
+    layers = json.loads((build / "hardware.json").read_text())["layers"]
+    x = np.load(root / "data.npz")["x"][:5]
+    lines = []
+    checks = verify_layers(quant, x, root / "unused", layers=layers, progress=lines.append, engine=RayEngine())
+    assert [(c.layer, c.values, c.mismatches) for c in checks] == [("fc1", 50, 0), ("fc2", 30, 0), ("fc3", 15, 0)]
+    assert [c.cycles_measured for c in checks] == [layer["cycles"] for layer in layers]
+    assert "3 one-layer accelerators, 5 images each, on Ray" in lines
+    assert not (root / "unused").exists()
