@@ -465,6 +465,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_offchip_arguments(explore)
     explore.add_argument("--compile", action="store_true", help="compile the chosen design into -o")
+    explore.add_argument("--synthesize", type=int, default=0, metavar="K", help="Yosys on the K fastest designs that fit")
+    explore.add_argument("--jobs", type=int, default=None, help="with --synthesize: local workers (default: every core)")
+    explore.add_argument("--ray", action="store_true", help="with --synthesize: Yosys runs as Ray tasks")
+    explore.add_argument("--cluster", default=None, metavar="ADDRESS", help="with --synthesize: on this Ray cluster")
     explore.add_argument("-o", "--output", default=None, help="where to write explore.png/json (and the build)")
     explore.set_defaults(run=cmd_explore)
     return parser

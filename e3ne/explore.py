@@ -772,6 +772,16 @@ def run_explore(args, progress) -> int:
     print(front_table(exploration, part, chosen))
     write_outputs(exploration, part, budget, chosen, out_dir)
     progress.done(f"wrote {out_dir / 'explore.png'} and {out_dir / 'explore.json'}")
+    if getattr(args, "synthesize", None):
+        from e3ne.backend.synth_designs import add_to_explore_json, synthesize_designs, table
+
+        synthesized = synthesize_designs(
+            exploration, quant_module, part, budget, out_dir, args.synthesize, args.axi_width, args.memory_latency,
+            progress=progress.say, jobs=args.jobs, ray=args.ray, cluster=args.cluster,
+        )  # fmt: skip
+        add_to_explore_json(out_dir / "explore.json", synthesized)
+        print(f"Yosys synth_xilinx of the {len(synthesized)} fastest designs within budget (estimate/yosys):")
+        print(table(synthesized))
     if chosen is None:
         error = explain_no_fit(exploration, part, budget, args.max_luts)
         print(f"e3ne: {error.render()}", file=sys.stderr)
