@@ -175,14 +175,15 @@ class LocalEngine:
 
 
 class RayEngine:
-    """Tasks on a Ray cluster: `address` ("auto", "HOST:PORT", "ray://...") or None for
-    RAY_ADDRESS, else a Ray instance of this machine's cores. `max_retries`: how often a
+    """Tasks on a Ray cluster: `address` ("HOST:PORT", "ray://...", or "auto" for the
+    cluster `ray start` runs on this machine), else RAY_ADDRESS, else a new Ray instance of
+    this machine's cores (never a leftover cluster that Ray would find on its own). `max_retries`: how often a
     task whose worker died is run again."""
 
     def __init__(self, address: str | None = None, max_retries: int = 3):
         import ray  # noqa: F401  (ImportError: the caller falls back or reports it)
 
-        self.address = address or os.environ.get("RAY_ADDRESS") or None
+        self.address = address or os.environ.get("RAY_ADDRESS") or None  # None: a new local instance
         self.max_retries = max_retries
 
     def describe(self) -> str:
@@ -196,7 +197,7 @@ class RayEngine:
         if ray.is_initialized():
             return
         try:
-            ray.init(address=self.address, log_to_driver=False, include_dashboard=False)
+            ray.init(address=self.address or "local", log_to_driver=False, include_dashboard=False)
         except (ConnectionError, RuntimeError, ValueError) as error:
             raise E3NEError(
                 f"cannot connect to the Ray cluster at {self.address}: {error}",
