@@ -3,6 +3,7 @@ whether sim/outputs.npz and sim/summary.json are byte-identical across them.
 
     python tools/bench_scaleout.py [--out build/bench_scaleout] [--jobs 1,2] [--ray]
                                    [--models mlp:1000,fang_cnn:200]
+    python tools/bench_scaleout.py --project vgg11=31.8,alexnet=15.4 [--images 10000] [--workers 1,2,64]
 
 Compiles the bundled MLP and Fang CNN (default settings, `calib` split) once, then runs
 `e3ne simulate BUILD --data test.npz --limit N --jobs J` for every J (the simulator is built
@@ -10,6 +11,9 @@ before the first timed run, so every run reuses it). Reports, per run, the wall 
 RTL simulation step (from the CLI's own step timer), the whole command's wall time, the CPU
 seconds of all its processes, and the 1-minute load average before the run (the machine
 may be shared). Writes results.json and prints a Markdown table.
+
+`--project` prints the scaling model instead: the wall time of `--images` images on each
+number of cores, from a per-image simulation cost, by the shard policy of `run_rtl`.
 """
 
 from __future__ import annotations
@@ -85,13 +89,41 @@ def simulate(build: Path, data: Path, limit: int, engine: list[str]) -> dict:
     }
 
 
+def projected_seconds(images: int, workers: int, per_image: float, fixed: float = 0.0) -> float:
+    """Wall time of `images` on `workers` cores by e3ne's shard policy: the shards run in
+    rounds of `workers`; a round takes as long as its largest shard. `fixed`: the Verilator
+    build and start-up, paid once."""
+    from e3ne.backend.simulate import shard_sizes
+
+    sizes = shard_sizes(images, workers)
+    rounds = [sizes[k : k + workers] for k in range(0, len(sizes), workers)]
+    return fixed + sum(max(r) for r in rounds) * per_image
+
+
+def project(per_image: dict[str, float], images: int, workers: list[int]) -> None:
+    print(f"\nprojected wall time of {images:,} images (hours; per-image CPU seconds from --project):")
+    print("| model | s/image | " + " | ".join(f"{w} cores" for w in workers) + " |")
+    print("|---|---|" + "---|" * len(workers))
+    for name, cost in per_image.items():
+        hours = [projected_seconds(images, w, cost) / 3600 for w in workers]
+        print(f"| {name} | {cost:g} | " + " | ".join(f"{h:,.2f}" for h in hours) + " |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", default="build/bench_scaleout")
     parser.add_argument("--jobs", default="1,2")
     parser.add_argument("--models", default="mlp:1000,fang_cnn:200")
     parser.add_argument("--ray", action="store_true", help="also run with --ray (a local Ray instance)")
+    parser.add_argument("--project", default=None, help="only print the model, e.g. vgg11=31.8,alexnet=15.4 (s/image)")
+    parser.add_argument("--images", type=int, default=10_000, help="with --project (default 10,000)")
+    parser.add_argument("--workers", default="1,2,8,16,64,256", help="with --project: cores in total")
     args = parser.parse_args()
+    if args.project:
+        sys.path.insert(0, str(ROOT))
+        costs = {name: float(value) for name, value in (item.split("=") for item in args.project.split(","))}
+        project(costs, args.images, [int(w) for w in args.workers.split(",")])
+        return
     out = (ROOT / args.out).resolve()
     runs = [(name, int(count)) for name, count in (item.split(":") for item in args.models.split(","))]
     prepare(out, max(count for _, count in runs))

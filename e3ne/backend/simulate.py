@@ -229,9 +229,10 @@ def simulator_files(build_dir: Path, executable: Path, manifest: dict, travel: b
 
 
 def shard_sizes(images: int, workers: int, largest: int = 100) -> list[int]:
-    """Near-equal shards: at least 4 per worker (so the progress line moves and a slow
-    worker is not the tail), at most `largest` images each."""
-    return split(images, max(4 * workers, -(-images // largest)))
+    """Near-equal shards in full rounds of one shard per worker: at least 4 rounds (so the
+    progress line moves and a slow worker is not the tail), at most `largest` images a shard."""
+    rounds = max(4, -(-images // (largest * workers)))
+    return split(images, rounds * workers)
 
 
 def split(images: int, count: int) -> list[int]:

@@ -162,6 +162,7 @@ def test_shard_sizes():
     assert shard_sizes(1000, 2) == [100] * 10  # at most 100 images a shard
     assert shard_sizes(30, 2) == [4, 4, 4, 4, 4, 4, 3, 3]
     assert shard_sizes(3, 8) == [1, 1, 1]
+    assert shard_sizes(10_000, 8) == [97] * 16 + [96] * 88  # 13 full rounds of 8 shards
     assert sum(shard_sizes(10_007, 16)) == 10_007
 
 
