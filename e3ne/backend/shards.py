@@ -43,11 +43,15 @@ _running_lock = threading.Lock()
 _stopping = threading.Event()
 
 
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
+def _signal_on_parent_death(number: int) -> None:
     try:
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, number)  # PR_SET_PDEATHSIG
     except OSError:
         pass
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
+    _signal_on_parent_death(signal.SIGKILL)
 
 
 def run_subprocess(command: list[str], **popen: Any) -> tuple[int, str]:
@@ -95,8 +99,13 @@ def _failure(label: str, error: BaseException) -> E3NEError:
     return E3NEError(f"{label} failed: {type(error).__name__}: {error}")
 
 
-def _new_process_group() -> None:  # the worker and its subprocesses can be killed together
+def _worker_process() -> None:  # pragma: no cover - runs in each worker process
+    """A worker leads its own process group, so it and its subprocesses (Verilator, make,
+    the compiler) are stopped together: by the engine on Ctrl-C, and when the process that
+    started the pool dies."""
     os.setpgrp()
+    signal.signal(signal.SIGTERM, lambda *_: os.killpg(0, signal.SIGKILL))
+    _signal_on_parent_death(signal.SIGTERM)
 
 
 class LocalEngine:
@@ -137,7 +146,7 @@ class LocalEngine:
         workers = min(self.jobs, len(tasks))
         if processes:
             pool: futures.Executor = futures.ProcessPoolExecutor(
-                workers, mp_context=multiprocessing.get_context("spawn"), initializer=_new_process_group
+                workers, mp_context=multiprocessing.get_context("spawn"), initializer=_worker_process
             )
         else:
             _stopping.clear()

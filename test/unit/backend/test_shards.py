@@ -38,8 +38,9 @@ def sleep_task(_shared, seconds: str) -> int:
     return code
 
 
-def processes_running(argument: str) -> list[int]:
-    """Pids of live processes with an argument that contains `argument`."""
+def processes_running(argument: str, program: str | None = None) -> list[int]:
+    """Pids of live processes with an argument that contains `argument` (and whose
+    command is `program`, when given)."""
     found = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -47,6 +48,8 @@ def processes_running(argument: str) -> list[int]:
                 command = (entry / "cmdline").read_bytes().split(b"\0")
                 state = next(line for line in (entry / "status").read_text().splitlines() if line.startswith("State"))
             except (OSError, StopIteration):
+                continue
+            if program is not None and command[0] != program.encode():
                 continue
             if any(argument.encode() in part for part in command) and "Z" not in state:
                 found.append(int(entry.name))
@@ -152,6 +155,42 @@ def test_ctrl_c_stops_every_worker_and_its_subprocess(processes):
     while processes_running(marker) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert processes_running(marker) == []
+
+
+POOL_OWNER = """
+import sys
+sys.path.insert(0, sys.argv[1])
+from e3ne.backend.shards import LocalEngine, run_subprocess
+
+
+def sleep_task(_shared, seconds):
+    return run_subprocess(["sleep", seconds])
+
+
+if __name__ == "__main__":
+    LocalEngine(2).map(sleep_task, [sys.argv[2]] * 2, processes=True)
+"""
+
+
+def test_worker_processes_die_with_the_process_that_started_them(tmp_path):
+    """The owner of the pool is killed outright (no Ctrl-C): its workers and their
+    subprocesses stop too, instead of running on as orphans."""
+    import signal
+    import subprocess
+
+    marker = "63.25"
+    (tmp_path / "owner.py").write_text(POOL_OWNER)
+    owner = subprocess.Popen([sys.executable, str(tmp_path / "owner.py"), str(Path.cwd()), marker])
+    deadline = time.monotonic() + 60
+    while len(processes_running(marker, "sleep")) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(processes_running(marker, "sleep")) == 2
+    owner.send_signal(signal.SIGKILL)
+    owner.wait()
+    deadline = time.monotonic() + 10
+    while processes_running(marker, "sleep") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert processes_running(marker, "sleep") == []
 
 
 # --------------------------------------------------------------------------- shards of a simulation
