@@ -63,7 +63,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
     result = Build(args.build).simulate(
         args.data, limit=args.limit, golden_only=args.golden_only, per_layer=args.per_layer, layers=args.layers,
-        progress=_say(args),
+        progress=_say(args), jobs=args.jobs, ray=args.ray, cluster=args.cluster,
+        shared_filesystem=args.shared_filesystem,
     )  # fmt: skip
     if args.per_layer:
         print(result.table())
@@ -112,6 +113,12 @@ def cmd_explore(args: argparse.Namespace) -> int:
     part = result.part
     print(f"latency-LUT Pareto front ({part.name}, {part.clock_mhz:g} MHz; estimates):")
     print(result.front_table())
+    if args.synthesize:
+        from e3ne.backend.synth_designs import table
+
+        synthesized = result.synthesize(args.synthesize, args.jobs, args.ray, args.cluster, progress=_say(args))
+        print(f"Yosys synth_xilinx of the {len(synthesized)} fastest designs within budget (estimate/yosys):")
+        print(table(synthesized))
     if not result.fits:
         print(f"e3ne: {result.no_fit_error().render()}", file=sys.stderr)
         return 1
@@ -192,6 +199,12 @@ def build_parser() -> argparse.ArgumentParser:
         "activations, every output value compared (BUILD/sim/layers.json)",
     )
     simulate.add_argument("--layers", default=None, help="with --per-layer: only these layers, e.g. conv3,fc1")
+    simulate.add_argument("--jobs", type=int, default=None, help="local workers (default: every core)")
+    simulate.add_argument("--ray", action="store_true", help="run the shards as Ray tasks (RAY_ADDRESS, else a local Ray)")
+    simulate.add_argument("--cluster", default=None, metavar="ADDRESS", help="run the shards on this Ray cluster")
+    simulate.add_argument(
+        "--shared-filesystem", action="store_true", help="Ray workers see this build directory (no file transfer)"
+    )
     simulate.set_defaults(run=cmd_simulate)
 
     synth = commands.add_parser("synth", help="synthesize a build with Yosys and compare with the estimates")
@@ -226,6 +239,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_offchip_arguments(explore)
     explore.add_argument("--compile", action="store_true", help="compile the chosen design into -o")
+    explore.add_argument("--synthesize", type=int, default=0, metavar="K", help="Yosys on the K fastest designs that fit")
+    explore.add_argument("--jobs", type=int, default=None, help="with --synthesize: local workers (default: every core)")
+    explore.add_argument("--ray", action="store_true", help="with --synthesize: Yosys runs as Ray tasks")
+    explore.add_argument("--cluster", default=None, metavar="ADDRESS", help="with --synthesize: on this Ray cluster")
     explore.add_argument("-o", "--output", default=None, help="where to write explore.png/json (and the build)")
     explore.set_defaults(run=cmd_explore)
     return parser

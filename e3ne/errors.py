@@ -16,6 +16,9 @@ class E3NEError(Exception):
         self.hint = hint
         super().__init__(self.render())
 
+    def __reduce__(self):  # crosses process boundaries (worker pools, Ray) whole
+        return (type(self), (self.message, self.location, self.hint))
+
     def render(self) -> str:
         text = f"{self.location}: {self.message}" if self.location else self.message
         if self.hint:

@@ -109,14 +109,21 @@ def decode_mlir_bytes(data: bytes, name: str) -> str:
 def parse_module(path: Path | str) -> ModuleOp:
     """Parse and verify an MLIR file; errors name the file (and line, from the parser)."""
     path = Path(path)
-    text = read_mlir_text(path)
+    return parse_text(read_mlir_text(path), str(path), checked=True)
+
+
+def parse_text(text: str, name: str, checked: bool = False) -> ModuleOp:
+    """Parse and verify MLIR text; errors name `name` (a file, or what the text is).
+    `checked`: the text already passed `check_mlir_text`."""
+    if not checked:
+        check_mlir_text(text, name)
     try:
-        module = Parser(make_context(), text, name=str(path)).parse_module()
+        module = Parser(make_context(), text, name=name).parse_module()
         module.verify()
     except ParseError as error:
-        raise E3NEError(f"cannot parse MLIR:\n{error}", location=str(path)) from None
+        raise E3NEError(f"cannot parse MLIR:\n{error}", location=name) from None
     except DiagnosticException as error:
-        raise E3NEError(f"IR does not verify:\n{error}", location=str(path)) from None
+        raise E3NEError(f"IR does not verify:\n{error}", location=name) from None
     return module
 
 

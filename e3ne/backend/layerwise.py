@@ -6,7 +6,8 @@ linear) `verify_layers` builds a one-stage accelerator from the same quantized s
 model's integer activations at that stage's input (bit-planes through the normal input
 port), reads the stage's whole output (its bit-plane buffer through `result_addr`/
 `result_data`, or the logits) and compares every value with the golden model's output of
-that stage. One Verilator build per stage, then all images in one simulation.
+that stage. One Verilator build per stage, then all images in one simulation; the stages
+run in parallel (local processes or Ray tasks, e3ne.backend.shards).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pathlib import Path
 import numpy as np
 from xdsl.dialects.builtin import ModuleOp
 
+from e3ne.backend.shards import Engine
 from e3ne.errors import E3NEError
 from e3ne.transforms.common import network_function
 from e3ne.transforms.snn.slice_layer import slice_function
@@ -146,6 +148,72 @@ def _mismatches(rtl: np.ndarray, golden: np.ndarray, limit: int = 5) -> list[dic
     ]
 
 
+@dataclass(frozen=True)
+class LayerTask:
+    """One stage's check, self-contained so it can run in another process or on another
+    machine: the one-stage network as MLIR text, its build settings, and the golden values."""
+
+    name: str
+    kind: str
+    slice_text: str
+    parallelism: str | None
+    fuse_pooling: bool
+    memory: dict
+    cycles_scheduled: int
+    inputs: np.ndarray
+    expected: np.ndarray
+    directory: str | None  # None: a temporary directory of the worker
+
+
+def check_layer(_shared: object, task: LayerTask) -> LayerCheck:
+    """Build the one-stage accelerator, simulate it on every image, compare with the golden model."""
+    import tempfile
+
+    from e3ne.backend.build import build_hardware
+    from e3ne.backend.shards import LocalEngine
+    from e3ne.backend.simulate import build_simulator, run_rtl
+    from e3ne.ir import parse_text
+
+    with tempfile.TemporaryDirectory(prefix=f"e3ne-{task.name}-") as scratch:
+        directory = Path(task.directory or scratch)
+        seconds: dict[str, float] = {}
+        began = time.monotonic()
+        manifest = build_hardware(
+            parse_text(task.slice_text, f"slice {task.name}"), directory, parallelism=task.parallelism,
+            fuse_pooling=task.fuse_pooling, progress=lambda _: None, **task.memory,
+        )  # fmt: skip
+        seconds["build"] = time.monotonic() - began
+        if manifest["cycles_expected"] != task.cycles_scheduled:
+            raise E3NEError(
+                f"the one-layer accelerator is scheduled for {manifest['cycles_expected']} cycles, "
+                f"the whole build's stage for {task.cycles_scheduled}; it is not the same unit",
+                location=str(directory),
+            )
+        began = time.monotonic()
+        build_simulator(directory, progress=lambda _: None)
+        seconds["verilator"] = time.monotonic() - began
+        began = time.monotonic()
+        values, cycles = run_rtl(directory, task.inputs, progress=lambda _: None, engine=LocalEngine(1))
+        seconds["run"] = time.monotonic() - began
+    expected = task.expected
+    if values.shape != expected.shape:
+        raise E3NEError(
+            f"the RTL returned {values.shape[1]} values per image, the golden model "
+            f"{expected.shape[1]}",
+            location=str(directory),
+        )
+    return LayerCheck(
+        layer=task.name,
+        kind=task.kind,
+        values=int(expected.size),
+        mismatches=int(np.count_nonzero(values != expected)),
+        cycles_measured=int(cycles.max()) if len(cycles) else 0,
+        cycles_scheduled=task.cycles_scheduled,
+        first_mismatches=_mismatches(values, expected),
+        seconds={key: round(value, 2) for key, value in seconds.items()},
+    )
+
+
 def verify_layers(
     quant_module: ModuleOp,
     x: np.ndarray,
@@ -156,6 +224,11 @@ def verify_layers(
     golden: list[GoldenLayer] | None = None,
     progress: Callable[[str], None] = print,
     axi: dict | None = None,
+    jobs: int | None = None,
+    ray: bool = False,
+    cluster: str | None = None,
+    shared_filesystem: bool = False,
+    engine: Engine | None = None,
 ) -> list[LayerCheck]:
     """Check every stage (or the stages named in `only`) of the network bit-exactly in RTL.
 
@@ -164,9 +237,14 @@ def verify_layers(
     reuse or alter the reference values. Each stage is built under `work_dir/<stage>`.
     A layer whose weights are off-chip in the build (`layers[*]["weights"]`) streams them in
     its slice too, under the build's memory model `axi` (hardware.json "axi").
+
+    The stages are independent and run in parallel: `engine`, or `jobs` local processes
+    (None: every core), or Ray (`ray`, `cluster`). On Ray a stage is built in the worker's
+    temporary directory unless `shared_filesystem` (then under `work_dir` as locally).
     """
-    from e3ne.backend.build import build_hardware
-    from e3ne.backend.simulate import build_simulator, run_rtl
+    from e3ne.backend.shards import RayEngine
+    from e3ne.backend.shards import engine as choose_engine
+    from e3ne.ir import module_text
 
     work_dir = Path(work_dir)
     x = np.asarray(x)
@@ -180,58 +258,35 @@ def verify_layers(
     if golden is None:
         progress(f"golden model on {len(x)} images")
         golden = golden_layers(quant_module, x, fuse)
+    if engine is None:
+        engine = choose_engine(jobs, ray, cluster, progress=progress)
+    local = not isinstance(engine, RayEngine) or shared_filesystem
     function = network_function(quant_module)
-    checks: list[LayerCheck] = []
+    tasks: list[LayerTask] = []
     for index, (stage, layer, reference) in enumerate(zip(stages, layers, golden)):
         if only and stage.name not in only:
             continue
-        progress(f"{stage.name}: one-layer accelerator, Verilator build, {len(x)} images")
-        seconds: dict[str, float] = {}
-        began = time.monotonic()
         sliced = ModuleOp([slice_function(function, stage, _row_width(index, stage, layers))])
-        directory = work_dir / stage.name
-        manifest = build_hardware(
-            sliced, directory, parallelism=slice_parallelism(stage, layer) or None, fuse_pooling=fuse,
-            progress=lambda _: None, **slice_memory(stage, layer, axi),
-        )
-        seconds["build"] = time.monotonic() - began
-        if manifest["cycles_expected"] != layer["cycles"]:
-            raise E3NEError(
-                f"layer {stage.name}: the one-layer accelerator is scheduled for {manifest['cycles_expected']} cycles, "
-                f"the whole build's stage for {layer['cycles']}; it is not the same unit",
-                location=str(directory),
+        tasks.append(
+            LayerTask(
+                name=stage.name, kind=layer["kind"], slice_text=module_text(sliced),
+                parallelism=slice_parallelism(stage, layer) or None, fuse_pooling=fuse,
+                memory=slice_memory(stage, layer, axi), cycles_scheduled=int(layer["cycles"]),
+                inputs=reference.inputs, expected=reference.outputs.reshape(len(x), -1),
+                directory=str((work_dir / stage.name).resolve()) if local else None,
             )
-        began = time.monotonic()
-        build_simulator(directory, progress=lambda _: None)
-        seconds["verilator"] = time.monotonic() - began
-        began = time.monotonic()
-        values, cycles = run_rtl(directory, reference.inputs, progress=lambda _: None)
-        seconds["run"] = time.monotonic() - began
-        expected = reference.outputs.reshape(len(x), -1)
-        if values.shape != expected.shape:
-            raise E3NEError(
-                f"layer {stage.name}: the RTL returned {values.shape[1]} values per image, the golden model "
-                f"{expected.shape[1]}",
-                location=str(directory),
-            )
-        wrong = int(np.count_nonzero(values != expected))
-        check = LayerCheck(
-            layer=stage.name,
-            kind=layer["kind"],
-            values=int(expected.size),
-            mismatches=wrong,
-            cycles_measured=int(cycles.max()) if len(cycles) else 0,
-            cycles_scheduled=int(layer["cycles"]),
-            first_mismatches=_mismatches(values, expected),
-            seconds={key: round(value, 2) for key, value in seconds.items()},
-        )
+        )  # fmt: skip
+    progress(f"{len(tasks)} one-layer accelerators, {len(x)} images each, on {engine.describe()}")
+
+    def report(_index: int, check: LayerCheck) -> None:
+        seconds = check.seconds
         progress(
-            f"{stage.name}: {check.values} values, {wrong} mismatches, {check.cycles_measured}/"
+            f"{check.layer}: {check.values} values, {check.mismatches} mismatches, {check.cycles_measured}/"
             f"{check.cycles_scheduled} cycles (build {seconds['build']:.1f} s, verilator {seconds['verilator']:.1f} s, "
             f"run {seconds['run']:.1f} s)"
         )
-        checks.append(check)
-    return checks
+
+    return engine.map(check_layer, tasks, labels=[f"layer {t.name}" for t in tasks], on_result=report, processes=True)
 
 
 def table(checks: list[LayerCheck]) -> str:

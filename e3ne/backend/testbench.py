@@ -41,12 +41,10 @@ def input_words(encoded: np.ndarray, layout: dict) -> np.ndarray:
     return words.reshape(n, -1)
 
 
-def write_input_file(path, words: np.ndarray, word_width: int) -> None:
+def input_text(words: np.ndarray, word_width: int) -> list[str]:
+    """The input file's lines (with their newlines): every word of every image, in hex."""
     digits = max(1, -(-word_width // 4))
-    with open(path, "w") as handle:
-        for row in words:
-            handle.write("\n".join(f"{int(word):0{digits}x}" for word in row))
-            handle.write("\n")
+    return [f"{int(word):0{digits}x}\n" for row in words for word in row]
 
 
 def axi_slave(axi: dict) -> str:

@@ -59,14 +59,20 @@ class Build:
         per_layer: bool = False,
         layers: list[str] | str | None = None,
         progress: Progress | Say | None = None,
+        jobs: int | None = None,
+        ray: bool = False,
+        cluster: str | None = None,
+        shared_filesystem: bool = False,
     ):
         """Float and golden models and (unless `golden_only`) the RTL on `data` (an .npz path,
         an `(x, y)` pair or images x); writes sim/outputs.npz and sim/summary.json and returns
         a `Simulation`. `per_layer`: check each layer on its own in RTL (returns `LayerChecks`;
-        `layers` picks some)."""
+        `layers` picks some). RTL runs shard over `jobs` local workers (default: every core),
+        or over Ray with `ray`/`cluster` (docs/scaleout.md); results equal a one-process run."""
         from e3ne.driver.simulate import simulate
 
-        return simulate(self.path, data, limit, golden_only, per_layer, layers, progress)
+        engine = {"jobs": jobs, "ray": ray, "cluster": cluster, "shared_filesystem": shared_filesystem}
+        return simulate(self.path, data, limit, golden_only, per_layer, layers, progress, engine)
 
     def synth(self, target: str | None = None, progress: Progress | Say | None = None) -> dict:
         """Yosys synthesis for `target` (default: the compile's target); writes and returns

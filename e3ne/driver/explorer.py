@@ -35,6 +35,7 @@ class ExploreResult:
     options: CompileOptions
     output: Path
     source: dict | None = None
+    quant_module: object = field(default=None, repr=False)
 
     @property
     def fits(self) -> bool:
@@ -107,6 +108,29 @@ class ExploreResult:
             )
         return source
 
+    def synthesize(
+        self,
+        count: int,
+        jobs: int | None = None,
+        ray: bool = False,
+        cluster: str | None = None,
+        progress: Progress | Say | None = None,
+    ) -> list[dict]:
+        """Build and synthesize (Yosys, in parallel: `jobs` local workers or Ray) the `count`
+        fastest Pareto designs within budget; their counts go beside the estimates in
+        explore.json ("synthesized") and are returned, one dict per design."""
+        from e3ne.backend.synth_designs import add_to_explore_json, synthesize_designs
+
+        steps = progress_of(progress, 1)
+        steps.step(f"synthesizing the {count} fastest designs within budget (Yosys)")
+        synthesized = synthesize_designs(
+            self.exploration, self.quant_module, self.part, self.budget, self.output, count, self.options.axi_width,
+            self.options.memory_latency, progress=steps.say, jobs=jobs, ray=ray, cluster=cluster,
+        )  # fmt: skip
+        add_to_explore_json(self.output / "explore.json", synthesized)
+        steps.done()
+        return synthesized
+
     def compile(self, output: str | Path, progress: Progress | Say | None = None) -> Build:
         """Compile the chosen design into `output` (needs the model, not only a build)."""
         from e3ne.driver.compiler import compile
@@ -158,7 +182,7 @@ def explore(
     steps.step("writing the Pareto front")
     write_outputs(exploration, part, budget, chosen, out_dir)
     steps.done(f"wrote {out_dir / 'explore.png'} and {out_dir / 'explore.json'}")
-    return ExploreResult(exploration, part, budget, chosen, options, out_dir, source)
+    return ExploreResult(exploration, part, budget, chosen, options, out_dir, source, quant_module)
 
 
 def _quantized(model, input_shape, calibration, weights, options: CompileOptions):

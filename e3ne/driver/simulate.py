@@ -88,6 +88,7 @@ def simulate(
     per_layer: bool = False,
     layers: list[str] | str | None = None,
     progress: Progress | Say | None = None,
+    engine: dict | None = None,
 ) -> Simulation | LayerChecks:
     from e3ne.interpreters.float_model import run_float
     from e3ne.interpreters.golden import run_golden
@@ -108,7 +109,7 @@ def simulate(
         x, y = x[:limit], (None if y is None else y[:limit])
     rtl = not golden_only
     if per_layer:
-        return simulate_layers(build, quant_module, x, golden_only, layers, progress)
+        return simulate_layers(build, quant_module, x, golden_only, layers, progress, engine)
     if rtl and not (build / "hardware.json").is_file():
         raise E3NEError(
             "no hardware in this build (compiled with --emit snn); use --golden-only or recompile",
@@ -133,7 +134,7 @@ def simulate(
         from e3ne.backend.simulate import run_rtl
 
         steps.step("RTL simulation (Verilator)")
-        rtl_logits, cycles = run_rtl(build, encoded_inputs(quant_module, x), progress=steps.say)
+        rtl_logits, cycles = run_rtl(build, encoded_inputs(quant_module, x), progress=steps.say, **(engine or {}))
         steps.done()
         manifest = json.loads((build / "hardware.json").read_text())
         mismatched = np.flatnonzero(np.any(rtl_logits != golden, axis=1))
@@ -146,15 +147,20 @@ def simulate(
             cycles_min=int(cycles.min()),
             cycles_expected=int(manifest["cycles_expected"]),
         )
-    sim_dir = build / "sim"
-    sim_dir.mkdir(exist_ok=True)
-    np.savez(sim_dir / "outputs.npz", **outputs)
-    (sim_dir / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    from e3ne.backend.simulate import write_outputs  # atomic, byte-stable outputs.npz
+
+    write_outputs(build / "sim", outputs, summary)
     return Simulation(summary, outputs)
 
 
 def simulate_layers(
-    build: Path, quant_module, x: np.ndarray, golden_only: bool, layers, progress: Progress | Say | None
+    build: Path,
+    quant_module,
+    x: np.ndarray,
+    golden_only: bool,
+    layers,
+    progress: Progress | Say | None,
+    engine: dict | None = None,
 ) -> LayerChecks:
     """One one-stage accelerator per layer, each checked bit-exactly in RTL."""
     from e3ne.backend.layerwise import verify_layers, write_report
@@ -173,7 +179,8 @@ def simulate_layers(
     sim_dir = build / "sim"
     sim_dir.mkdir(exist_ok=True)
     checks = verify_layers(
-        quant_module, x, sim_dir / "layers", layers=all_layers, only=only, progress=steps.say, axi=hardware.get("axi")
+        quant_module, x, sim_dir / "layers", layers=all_layers, only=only, progress=steps.say, axi=hardware.get("axi"),
+        **(engine or {}),
     )
     steps.done(f"wrote {sim_dir / 'layers.json'}")
     summary = write_report(checks, sim_dir / "layers.json", len(x))

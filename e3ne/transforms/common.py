@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 from xdsl.dialects import func
 from xdsl.dialects.builtin import FunctionType, ModuleOp
 from xdsl.ir import Operation
 
 from e3ne.errors import E3NEError
+
+if TYPE_CHECKING:
+    from e3ne.dialects import snn
 
 
 def describe(op: Operation) -> str:

@@ -30,7 +30,6 @@ def build_linear_unit(unit: snnhw.LinearUnitOp, module_name: str):
     inputs, outputs = unit_ports(unit)
     b = ModuleBuilder(module_name, inputs, outputs)
     source = unit.input_buffer()
-    in_features = unit.in_features.value.data
     p = unit.parallelism.value.data
     time_steps = unit.time_steps.value.data
     weight_bits = unit.weight_bits.value.data
