@@ -241,7 +241,7 @@ def test_outputs_are_atomic_and_byte_stable(tmp_path):
 
 
 def encoded(build: Path, root: Path) -> np.ndarray:
-    from e3ne.cli import encoded_inputs
+    from e3ne.driver.inputs import encoded_inputs
     from e3ne.ir import parse_module
 
     return encoded_inputs(parse_module(build / "snn.quant.mlir"), np.load(root / "data.npz")["x"])
