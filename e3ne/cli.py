@@ -105,6 +105,8 @@ def cmd_bitstream(args: argparse.Namespace) -> int:
 def cmd_explore(args: argparse.Namespace) -> int:
     from e3ne.driver import explore
 
+    if args.choose_verified and not args.synthesize:
+        raise E3NEError("--choose-verified chooses among synthesized designs; add --synthesize K")
     progress = Progress(3 + args.compile, _say(args))
     result = explore(
         args.model, input_shape=args.input_shape, calibration=args.calibration, weights=args.weights,
@@ -116,7 +118,9 @@ def cmd_explore(args: argparse.Namespace) -> int:
     if args.synthesize:
         from e3ne.backend.synth_designs import table
 
-        synthesized = result.synthesize(args.synthesize, args.jobs, args.ray, args.cluster, progress=_say(args))
+        synthesized = result.synthesize(
+            args.synthesize, args.jobs, args.ray, args.cluster, progress=_say(args), choose_verified=args.choose_verified
+        )
         print(f"Yosys synth_xilinx of the {len(synthesized)} fastest designs within budget (estimate/yosys):")
         print(table(synthesized))
     if not result.fits:
@@ -240,6 +244,10 @@ def build_parser() -> argparse.ArgumentParser:
     add_offchip_arguments(explore)
     explore.add_argument("--compile", action="store_true", help="compile the chosen design into -o")
     explore.add_argument("--synthesize", type=int, default=0, metavar="K", help="Yosys on the K fastest designs that fit")
+    explore.add_argument(
+        "--choose-verified", action="store_true",
+        help="with --synthesize: choose the fastest synthesized design whose Yosys counts fit the budget",
+    )
     explore.add_argument("--jobs", type=int, default=None, help="with --synthesize: local workers (default: every core)")
     explore.add_argument("--ray", action="store_true", help="with --synthesize: Yosys runs as Ray tasks")
     explore.add_argument("--cluster", default=None, metavar="ADDRESS", help="with --synthesize: on this Ray cluster")

@@ -121,11 +121,14 @@ def synthesize_designs(
     ]
 
 
-def add_to_explore_json(path: Path, synthesized: list[dict]) -> None:
-    """Put the synthesized designs beside the estimates in explore.json ("synthesized")."""
+def add_to_explore_json(path: Path, synthesized: list[dict], chosen: dict | None = None) -> None:
+    """Put the synthesized designs beside the estimates in explore.json ("synthesized"); with
+    `chosen`, the design chosen from Yosys's counts replaces the estimate's choice."""
     path = Path(path)
     summary = json.loads(path.read_text())
     summary["synthesized"] = synthesized
+    if chosen is not None:
+        summary["chosen"] = {**(summary.get("chosen") or {}), **chosen}
     path.write_text(json.dumps(summary, indent=2, default=_plain) + "\n")
 
 

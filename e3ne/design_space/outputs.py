@@ -35,7 +35,16 @@ def front_table(exploration: Exploration, part: Part, chosen: int | None, limit:
     return "\n".join(lines)
 
 
-def plot(exploration: Exploration, part: Part, budget: dict[str, float], chosen: int | None, path) -> None:
+def plot(
+    exploration: Exploration,
+    part: Part,
+    budget: dict[str, float],
+    chosen: int | None,
+    path,
+    synthesized: list[tuple[int, float]] | None = None,
+) -> None:
+    """explore.png: every design (a sample above 20,000), the Pareto front, the LUT budget, the
+    chosen design, and `synthesized` = [(point, Yosys LUTs)] beside their estimates."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -54,6 +63,11 @@ def plot(exploration: Exploration, part: Part, budget: dict[str, float], chosen:
     ax.axhline(budget["lut"], color="C3", linestyle="--", label=f"LUT budget ({part.name})")
     if chosen is not None:
         ax.scatter([latency[chosen]], [exploration.resources["lut"][chosen]], s=120, marker="*", color="C1", label="chosen")
+    if synthesized:
+        points = [point for point, _ in synthesized]
+        ax.scatter(
+            latency[points], [luts for _, luts in synthesized], s=60, marker="x", color="C2", label="Yosys (synthesized)"
+        )
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel(f"latency per image (µs at {part.clock_mhz:g} MHz)")

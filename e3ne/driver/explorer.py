@@ -115,11 +115,15 @@ class ExploreResult:
         ray: bool = False,
         cluster: str | None = None,
         progress: Progress | Say | None = None,
+        choose_verified: bool = False,
     ) -> list[dict]:
         """Build and synthesize (Yosys, in parallel: `jobs` local workers or Ray) the `count`
         fastest Pareto designs within budget; their counts go beside the estimates in
-        explore.json ("synthesized") and are returned, one dict per design."""
-        from e3ne.backend.synth_designs import add_to_explore_json, synthesize_designs
+        explore.json ("synthesized") and as crosses in explore.png, and are returned, one dict
+        per design. `choose_verified`: the chosen design becomes the fastest of them whose
+        Yosys counts fit the budget (explore.json "chosen" says `chosen_by: yosys`)."""
+        from e3ne.backend.synth_designs import add_to_explore_json, best_designs, synthesize_designs
+        from e3ne.design_space import plot
 
         steps = progress_of(progress, 1)
         steps.step(f"synthesizing the {count} fastest designs within budget (Yosys)")
@@ -127,9 +131,34 @@ class ExploreResult:
             self.exploration, self.quant_module, self.part, self.budget, self.output, count, self.options.axi_width,
             self.options.memory_latency, progress=steps.say, jobs=jobs, ray=ray, cluster=cluster,
         )  # fmt: skip
-        add_to_explore_json(self.output / "explore.json", synthesized)
+        points = best_designs(self.exploration, self.budget, count)  # the same designs, in the same order
+        if choose_verified:
+            fitting = [
+                point for point, row in zip(points, synthesized)
+                if all(row[key]["yosys"] <= limit for key, limit in self.budget.items() if key in row)
+            ]  # fmt: skip
+            if not fitting:
+                raise E3NEError(
+                    f"none of the {len(points)} synthesized designs fits {self.part.name}'s budget in Yosys's counts",
+                    hint="synthesize more designs (--synthesize K) or lower --max-utilization",
+                )
+            self.chosen = fitting[0]  # the front is fastest first
+        add_to_explore_json(self.output / "explore.json", synthesized, self._point(self.chosen) if choose_verified else None)
+        plot(
+            self.exploration, self.part, self.budget, self.chosen, self.output / "explore.png",
+            [(point, row["lut"]["yosys"]) for point, row in zip(points, synthesized)],
+        )  # fmt: skip
         steps.done()
         return synthesized
+
+    def _point(self, index: int) -> dict:
+        exploration = self.exploration
+        return {
+            "parallelism": exploration.parallelism_text(index),
+            "offchip": exploration.offchip_layers(index),
+            "cycles": int(exploration.cycles[index]),
+            "chosen_by": "yosys",
+        }
 
     def compile(self, output: str | Path, progress: Progress | Say | None = None) -> Build:
         """Compile the chosen design into `output` (needs the model, not only a build)."""

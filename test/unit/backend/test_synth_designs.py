@@ -39,6 +39,32 @@ def test_explore_synthesize_puts_counts_beside_estimates(tiny_build, tmp_path, m
     assert "Yosys synth_xilinx of the 3 fastest designs within budget (estimate/yosys):" in table
 
 
+def test_choose_verified_takes_the_fastest_design_whose_yosys_counts_fit(tiny_build, tmp_path, monkeypatch):
+    import e3ne.backend.synth as synth
+
+    def yosys_too_big_for_the_fastest(rtl_dir, sources, part, top, log_path, progress=print):
+        result = fake_yosys(rtl_dir, sources, part, top, log_path)
+        # the fastest design overflows xc7z020's LUT budget (42,560 at 80%) in "Yosys", the second fits
+        result["counts"]["lut"] = 10**7 if Path(rtl_dir).parent.name == "design1" else 1_000
+        return result
+
+    monkeypatch.setattr(synth, "run_yosys", yosys_too_big_for_the_fastest)
+    _, build = tiny_build
+    out = tmp_path / "explore"
+    assert cli.main(["-q", "explore", str(build), "--synthesize", "2", "--choose-verified", "-o", str(out)]) == 0
+    summary = json.loads((out / "explore.json").read_text())
+    second = summary["pareto_front"][1]
+    assert summary["chosen"]["parallelism"] == second["parallelism"]
+    assert summary["chosen"]["cycles"] == second["cycles"] and summary["chosen"]["chosen_by"] == "yosys"
+    assert (out / "explore.png").stat().st_size > 0
+
+
+def test_choose_verified_needs_synthesize(tiny_build, tmp_path, capsys):
+    _, build = tiny_build
+    assert cli.main(["-q", "explore", str(build), "--choose-verified", "-o", str(tmp_path)]) == 1
+    assert "--choose-verified chooses among synthesized designs; add --synthesize K" in capsys.readouterr().err
+
+
 def test_nothing_fits_is_an_error(tiny_build, tmp_path, capsys):
     _, build = tiny_build
     status = cli.main(["-q", "explore", str(build), "--synthesize", "2", "--max-luts", "1", "-o", str(tmp_path)])
