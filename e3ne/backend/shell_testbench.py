@@ -140,6 +140,8 @@ module tb;
       begin : source
         for (i = 0; i < beats; i++) begin
           if (i == soft_reset_at) begin
+            @(negedge aclk);  // the previous beat was taken at the rising edge before this
+            s_axis_tvalid = 1'b0;
             while (frames_seen < reset_after) @(negedge aclk);
             axil_write(8'h00, 32'h7);  // RUN | SOFT_RESET | IRQ_ENABLE
           end
