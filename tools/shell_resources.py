@@ -24,9 +24,10 @@ def main() -> None:
     parser.add_argument("--family", default="xc7")
     args = parser.parse_args()
     build = Path(args.build)
-    wrapper = next((build / "rtl").glob("*_axi.sv"), None)
-    if wrapper is None:
-        raise SystemExit(f"{build}: no rtl/*_axi.sv; compile with --shell axi")
+    shell = json.loads((build / "hardware.json").read_text()).get("shell")
+    if shell is None:
+        raise SystemExit(f"{build}: no AXI shell; compile with --shell axi")
+    wrapper = build / "rtl" / f"{shell['top']}.sv"
     parameters = re.findall(r"\.([A-Z_]+)\(([^()]+)\)", wrapper.read_text().split("e3ne_shell_axi #(")[1].split(") shell")[0])
     sets = " ".join(f"-set {name} {value}" for name, value in parameters)
     with tempfile.TemporaryDirectory() as folder:

@@ -19,7 +19,12 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from e3ne.backend.simulate import VERILATOR, VERILATOR_FLAGS, _runtime_cache, _seed_runtime
+from e3ne.backend.simulate import (
+    VERILATOR,
+    VERILATOR_FLAGS,
+    _runtime_cache,
+    _seed_runtime,
+)
 from e3ne.errors import E3NEError
 
 REGISTER_COUNT = 15
@@ -202,7 +207,7 @@ def build_shell_simulator(build_dir: Path, top: str) -> Path:
     obj_dir.mkdir(parents=True)
     keep = _seed_runtime(_runtime_cache(verilator), obj_dir)
     command = [verilator, *VERILATOR_FLAGS, *keep, "-j", "2", "--Mdir", str(obj_dir), *map(str, sources)]
-    result = subprocess.run(command, capture_output=True, text=True)
+    result = subprocess.run(command, check=False, capture_output=True, text=True)
     if result.returncode != 0 or not executable.is_file():
         (obj_dir / "verilator.log").write_text(result.stdout + result.stderr)
         tail = (result.stderr or result.stdout).strip().splitlines()
@@ -241,7 +246,7 @@ def run_shell_rtl(
         f"+frames={frames}", f"+gaps={gaps}", f"+verilator+seed+{seed}", f"+timeout={timeout}",
         f"+reset_after={reset_after}", *([f"+soft_reset_at={soft_reset_at}"] if soft_reset_at is not None else []),
     ]  # fmt: skip
-    result = subprocess.run(command, cwd=build_dir / "rtl", capture_output=True, text=True)
+    result = subprocess.run(command, check=False, cwd=build_dir / "rtl", capture_output=True, text=True)
     if result.returncode != 0 or not registers.is_file():
         tail = (result.stdout + result.stderr).strip().splitlines()[-3:]
         raise E3NEError("the AXI shell simulation failed: " + " | ".join(tail), location=str(executable))

@@ -22,7 +22,6 @@ from e3ne.backend.testbench import input_words
 from e3ne.datasets import mnist
 from e3ne.driver.inputs import encoded_inputs, input_scale
 from e3ne.driver.options import CompileOptions
-from e3ne.errors import E3NEError
 from e3ne.interpreters.golden import run_golden
 from e3ne.ir import parse_module
 
@@ -73,11 +72,6 @@ def test_unpack_results_sign_extends_and_flags_bad_frames(mlp):
     assert classes.tolist() == [0, -1]
     with pytest.raises(ValueError, match="not whole frames of 11"):
         driver.unpack_results(good[:-1])
-
-
-def test_shell_option_is_checked():
-    with pytest.raises(E3NEError, match="--shell must be one of none, axi, got 'pcie'"):
-        CompileOptions(shell="pcie")
 
 
 @needs_verilator
