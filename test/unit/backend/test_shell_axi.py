@@ -97,6 +97,18 @@ def test_mlp_back_to_back_with_random_gaps_is_bit_exact(mlp):
     assert period <= 1.02 * max(build.manifest["cycles_expected"], constants["depth"])
 
 
+@needs_verilator
+def test_long_stalls_on_both_streams_only_wait(mlp):
+    build, driver, quant, x, _ = mlp
+    x = x[60:63]
+    result = run_frames(build, frames_of(driver, x), 3, gaps=90, seed=2)  # TVALID gaps before 90% of the beats, TREADY low 90% of the cycles
+    logits, classes = driver.unpack_results(result["words"])
+    golden = run_golden(quant, x)
+    np.testing.assert_array_equal(logits, golden)
+    np.testing.assert_array_equal(classes, np.argmax(golden, axis=1))
+    assert result["registers"][ERROR] == 0 and result["registers"][IMAGES] == 3
+
+
 def run_frames(build, frames, expected_frames, **kwargs):
     result = run_shell_rtl(build.path, [beat for frame in frames for beat in frame], frames=expected_frames, **kwargs)
     assert not result["timeout"]
@@ -104,7 +116,9 @@ def run_frames(build, frames, expected_frames, **kwargs):
 
 
 @needs_verilator
-@pytest.mark.parametrize("case", ["tlast_early", "tlast_late", "tlast_missing", "soft_reset", "soft_reset_busy"])
+@pytest.mark.parametrize(
+    "case", ["tlast_early", "tlast_late", "tlast_missing", "beats_after_tlast", "soft_reset", "soft_reset_busy"]
+)
 def test_malformed_stream_sets_error_and_next_image_is_right(mlp, case):
     build, driver, quant, x, _ = mlp
     x = x[50:54]
@@ -123,6 +137,9 @@ def test_malformed_stream_sets_error_and_next_image_is_right(mlp, case):
     elif case == "tlast_missing":  # no TLAST on image 1: it runs into image 2, both are lost
         frames[1] = [(v, False) for v, _ in frames[1]]
         good = [0, 3]
+        cause = driver.ERROR_TLAST_LATE
+    elif case == "beats_after_tlast":  # 3 stray beats after image 0's TLAST run into image 1: it is lost
+        frames[0] = frames[0] + [(0xABC, False)] * 3
         cause = driver.ERROR_TLAST_LATE
     elif case == "soft_reset":  # soft reset half way through image 1 (after image 0's results): the rest is a short frame
         kwargs.update(soft_reset_at=depth + depth // 2, reset_after=1)
