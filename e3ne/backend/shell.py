@@ -44,6 +44,11 @@ def build_id(build_dir: Path, manifest: dict) -> int:
     return int(digest.hexdigest()[:8], 16)
 
 
+def input_bytes(word_width: int) -> int:
+    """Bytes of an image beat: the word rounded up to a power-of-two number of bytes (what an AXI DMA streams)."""
+    return 1 << max(0, (-(-word_width // 8) - 1).bit_length())
+
+
 def shell_constants(manifest: dict, input_scale: int, identity: int) -> dict:
     layout, logits = manifest["input"], manifest["logits"]
     return {
@@ -55,7 +60,7 @@ def shell_constants(manifest: dict, input_scale: int, identity: int) -> dict:
         "word_width": layout["word_width"],
         "words_per_step": layout["words_per_step"],
         "depth": layout["depth"],
-        "input_bytes": -(-layout["word_width"] // 8),
+        "input_bytes": input_bytes(layout["word_width"]),
         "classes": logits["count"],
         "logit_width": logits["width"],
         "cycles_expected": manifest["cycles_expected"],

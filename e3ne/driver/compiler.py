@@ -122,6 +122,10 @@ def compile_hardware(quant_module, calibration_x, options: CompileOptions, build
 
     shell = {"shell": options.shell, "input_scale": input_scale(quant_module)} if options.shell != "none" else {}
     manifest = emit_hardware(ctx, module, accelerator, build, progress=steps.say, **shell)
+    if options.shell == "axi":
+        from e3ne.backend.vivado import emit_vivado
+
+        emit_vivado(build, manifest, part)
     steps.done(f"{manifest.get('cycles_expected', '?')} cycles per image; RTL in {build / 'rtl'}")
     steps.step(f"estimating resources, speed and energy for {part.name}")
     report = report_design(build, design, quant_module, calibration_x, part, settings, decision)

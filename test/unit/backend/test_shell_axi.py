@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 import e3ne
-from e3ne.backend.shell import load_driver
+from e3ne.backend.shell import input_bytes, load_driver
 from e3ne.backend.shell_testbench import run_shell_rtl
 from e3ne.backend.testbench import input_words
 from e3ne.datasets import mnist
@@ -72,6 +72,20 @@ def test_unpack_results_sign_extends_and_flags_bad_frames(mlp):
     assert classes.tolist() == [0, -1]
     with pytest.raises(ValueError, match="not whole frames of 11"):
         driver.unpack_results(good[:-1])
+
+
+def test_image_beats_are_a_power_of_two_of_bytes():
+    assert [input_bytes(w) for w in (1, 8, 9, 17, 28, 32, 33, 65)] == [1, 1, 2, 4, 4, 4, 8, 16]
+
+
+def test_vivado_handoff_names_the_part_the_top_and_the_stream_width(mlp):
+    build, _, _, _, _ = mlp
+    top = build.manifest["shell"]["top"]
+    tcl = (build.path / "vivado" / "create_project.tcl").read_text()
+    assert "-part xc7z020clg400-1" in tcl and f"set_property top {top} [current_fileset]" in tcl
+    assert f"e3ne.org:e3ne:{top}:1.0 e3ne_0" in tcl and "CONFIG.c_m_axis_mm2s_tdata_width {32}" in tcl
+    assert "processing_system7" in tcl and "*/tb*" in tcl
+    assert "-period 10.000 [get_ports aclk]" in (build.path / "vivado" / "e3ne.xdc").read_text()
 
 
 @needs_verilator
