@@ -18,11 +18,11 @@ import os
 import sys
 import traceback
 
-from e3ne.driver.options import EMIT_LEVELS, CompileOptions
-from e3ne.parallelism import Parallelism
+from e3ne.driver.options import EMIT_LEVELS, SHELLS, CompileOptions
 from e3ne.driver.progress import Progress, to_stderr
 from e3ne.errors import E3NEError
 from e3ne.model.memory import DEFAULT_AXI_DATA_WIDTH, DEFAULT_MEMORY_LATENCY
+from e3ne.parallelism import Parallelism
 
 
 def _say(args: argparse.Namespace):
@@ -45,6 +45,7 @@ def _options(args: argparse.Namespace) -> CompileOptions:
         max_utilization=args.max_utilization,
         max_luts=args.max_luts,
         emit=getattr(args, "emit", "verilog"),
+        shell=getattr(args, "shell", "none"),
     )
 
 
@@ -189,6 +190,11 @@ def build_parser() -> argparse.ArgumentParser:
     compile_.add_argument(
         "--emit", choices=EMIT_LEVELS, default="verilog", help="stop after this level (default: verilog)"
     )
+    compile_.add_argument(
+        "--shell", choices=SHELLS, default="none",
+        help="axi: AXI4-Lite registers and AXI4-Stream image/result ports around the core, and a host "
+        "driver in BUILD/driver/ (docs/interface.md); none: the core's own ports (default)",
+    )  # fmt: skip
     compile_.add_argument("-o", "--output", required=True, help="build directory")
     compile_.set_defaults(run=cmd_compile)
 

@@ -212,10 +212,13 @@ def emit_hardware(
     accelerator: snnhw.AcceleratorOp,
     build_dir: Path,
     progress: Callable[[str], None] = print,
+    shell: str = "none",
+    input_scale: int = 0,
 ) -> dict:
     """Write snnhw.mlir, lower `module` (from `lower_to_snnhw`) on to CIRCT in place, emit
     the RTL and write hardware.json; returns the manifest. `module` is consumed: estimate
-    `accelerator` before calling this."""
+    `accelerator` before calling this. `shell="axi"` also writes the AXI shell and the host
+    driver (e3ne.backend.shell; `input_scale` is the snn.encode scale the driver encodes with)."""
     build_dir = Path(build_dir)
     rtl = build_dir / "rtl"
     rtl.mkdir(parents=True, exist_ok=True)
@@ -247,6 +250,11 @@ def emit_hardware(
         "memories": [f"rtl/{p.name}" for p in hex_files],
         **({"weight_image": "rtl/weights.hex"} if image else {}),
     }
+    if shell == "axi":
+        from e3ne.backend.shell import emit_axi_shell
+
+        manifest["shell"] = emit_axi_shell(build_dir, manifest, input_scale)
+        progress(f"AXI shell: rtl/{manifest['shell']['top']}.sv, host driver in {build_dir / 'driver'}")
     (build_dir / "hardware.json").write_text(json.dumps(manifest, indent=2) + "\n")
     progress(f"RTL: {rtl / (top + '.sv')}, {len(hex_files)} memory files; {manifest['cycles_expected']} cycles/image")
     return manifest

@@ -78,6 +78,7 @@ def compile(  # noqa: A001 (e3ne.compile, like re.compile)
         "offchip_weights": options.offchip_weights,
         "axi_width": options.axi_width,
         "memory_latency": options.memory_latency,
+        **({"shell": options.shell} if options.shell != "none" else {}),
     }
     if options.hardware:
         compile_hardware(quant_module, calibration_x, options, build, settings, steps)
@@ -116,7 +117,14 @@ def compile_hardware(quant_module, calibration_x, options: CompileOptions, build
     design = estimate_accelerator(accelerator, axi_width=decision.axi_width, memory_latency=decision.memory_latency)
 
     steps.step("generating hardware (snnhw, hw, SystemVerilog)")
-    manifest = emit_hardware(ctx, module, accelerator, build, progress=steps.say)
+    from e3ne.driver.inputs import input_scale
+
+    shell = {"shell": options.shell, "input_scale": input_scale(quant_module)} if options.shell != "none" else {}
+    manifest = emit_hardware(ctx, module, accelerator, build, progress=steps.say, **shell)
+    if options.shell == "axi":
+        from e3ne.backend.vivado import emit_vivado
+
+        emit_vivado(build, manifest, part)
     steps.done(f"{manifest.get('cycles_expected', '?')} cycles per image; RTL in {build / 'rtl'}")
     steps.step(f"estimating resources, speed and energy for {part.name}")
     report = report_design(build, design, quant_module, calibration_x, part, settings, decision)

@@ -101,3 +101,13 @@ def encoded_inputs(quant_module, x: np.ndarray) -> np.ndarray:
         if isinstance(op, EncodeOp):
             return encode_input(x, op.scale.value.data, op.time_steps.value.data)
     raise E3NEError("the quantized module has no snn.encode op")
+
+
+def input_scale(quant_module) -> int:
+    """The scale s of the module's snn.encode (a0 = clip(round(x * 2^s), 0, 2^T - 1))."""
+    from e3ne.dialects.snn import EncodeOp
+
+    for op in quant_module.walk():
+        if isinstance(op, EncodeOp):
+            return op.scale.value.data
+    raise E3NEError("the quantized module has no snn.encode op")

@@ -19,6 +19,7 @@ from e3ne.model.memory import (
 from e3ne.parallelism import Parallelism
 
 EMIT_LEVELS = ("snn", "verilog")
+SHELLS = ("none", "axi")  # the top around the core (docs/interface.md "AXI shell")
 DEFAULT_TARGET = "xc7z020"
 DEFAULT_MAX_UTILIZATION = 0.8  # leave room for estimate error and place-and-route
 
@@ -29,7 +30,9 @@ class CompileOptions:
     parallelism: a `Parallelism` or its text (`auto` explores); target: part preset;
     offchip_weights: `auto`, `none`, `all` or layer names (`fc1,fc2`); axi_width,
     memory_latency: the external weight memory; max_utilization, max_luts: the budget of
-    `auto`; emit: `verilog` (hardware) or `snn` (stop after quantizing)."""
+    `auto`; emit: `verilog` (hardware) or `snn` (stop after quantizing); shell: `none` (the
+    core's own ports) or `axi` (AXI4-Lite registers + AXI4-Stream images/results around it,
+    and the host driver in BUILD/driver/)."""
 
     time_steps: int = 4
     weight_bits: int = 4
@@ -42,6 +45,7 @@ class CompileOptions:
     max_utilization: float = DEFAULT_MAX_UTILIZATION
     max_luts: int | None = None
     emit: str = "verilog"
+    shell: str = "none"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "parallelism", Parallelism.of(self.parallelism))
@@ -62,6 +66,8 @@ class CompileOptions:
             raise E3NEError(f"--max-luts must be >= 1, got {self.max_luts}")
         if self.emit not in EMIT_LEVELS:
             raise E3NEError(f"--emit must be one of {', '.join(EMIT_LEVELS)}, got '{self.emit}'")
+        if self.shell not in SHELLS:
+            raise E3NEError(f"--shell must be one of {', '.join(SHELLS)}, got '{self.shell}'")
 
     @property
     def hardware(self) -> bool:

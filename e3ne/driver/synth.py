@@ -21,10 +21,10 @@ def synth(build: Path, target: str, progress: Progress | Say | None = None) -> d
     manifest = json.loads(manifest_path.read_text())
     part = get_part(target)
     rtl = build / "rtl"
-    sources = sorted(p.name for p in rtl.glob("*.sv") if p.name != manifest.get("testbench", "tb.sv"))
+    sources = sorted(p.name for p in rtl.glob("*.sv") if not p.name.startswith("tb"))  # not tb.sv, tb_axi.sv
     if not sources:
         raise E3NEError("no SystemVerilog sources", location=str(rtl))
-    top = manifest.get("top", "e3ne_top")
+    top = manifest.get("shell", {}).get("top") or manifest.get("top", "e3ne_top")  # the shell's top includes the core
     steps = progress_of(progress, 1)
     steps.step(f"Yosys synth_xilinx -family {part.family} on {len(sources)} files (top {top})")
     result = run_yosys(rtl, sources, part, top, build / "synth.log", progress=steps.say)
@@ -34,6 +34,7 @@ def synth(build: Path, target: str, progress: Progress | Say | None = None) -> d
         estimate = json.loads((build / "report.json").read_text()).get("totals")
     synth = {
         "target": part.name,
+        "top": top,
         **compare(result["counts"], estimate),
         "ramb36": result["counts"]["ramb36"],
         "ramb18": result["counts"]["ramb18"],

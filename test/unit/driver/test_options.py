@@ -20,6 +20,7 @@ from e3ne.errors import E3NEError
         ({"max_utilization": 0}, "--max-utilization must be in (0, 1], got 0"),
         ({"max_luts": 0}, "--max-luts must be >= 1, got 0"),
         ({"emit": "hw"}, "--emit must be one of snn, verilog, got 'hw'"),
+        ({"shell": "pcie"}, "--shell must be one of none, axi, got 'pcie'"),
         ({"parallelism": "fc1.R=3"}, "bad parallelism item 'fc1.R=3': expected [layer.]key=value"),
         ({"parallelism": "P=0"}, "bad parallelism item 'P=0': value must be >= 1"),
     ],
@@ -36,7 +37,7 @@ def test_compile_options_defaults_are_the_cli_defaults():
     assert (options.target, options.offchip_weights, options.axi_width, options.memory_latency) == (
         "xc7z020", "auto", 128, 16,
     )  # fmt: skip
-    assert (options.max_utilization, options.max_luts, options.emit) == (0.8, None, "verilog")
+    assert (options.max_utilization, options.max_luts, options.emit, options.shell) == (0.8, None, "verilog", "none")
     assert options.parallelism == Parallelism() and options.parallelism.text() == ""
     assert options.hardware and not CompileOptions(emit="snn").hardware
 
@@ -102,3 +103,11 @@ def test_import_e3ne_is_light():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_cli_shell_flag_reaches_the_options():
+    from e3ne.cli import _options, build_parser
+
+    common = ["compile", "m.py:M", "--input-shape", "1,28,28", "--calibration", "c.npz", "-o", "out"]
+    assert _options(build_parser().parse_args(common)).shell == "none"
+    assert _options(build_parser().parse_args([*common, "--shell", "axi"])).shell == "axi"
