@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from e3ne.errors import E3NEError
 from e3ne.model.memory import (
     DEFAULT_AXI_DATA_WIDTH,
@@ -29,7 +31,10 @@ class CompileOptions:
     parallelism: a `Parallelism` or its text (`auto` explores); target: part preset;
     offchip_weights: `auto`, `none`, `all` or layer names (`fc1,fc2`); axi_width,
     memory_latency: the external weight memory; max_utilization, max_luts: the budget of
-    `auto`; emit: `verilog` (hardware) or `snn` (stop after quantizing)."""
+    `auto`; emit: `verilog` (hardware) or `snn` (stop after quantizing); input_mean,
+    input_std: the normalisation `(x - mean) / std` the model was trained with (one value, or
+    one per input channel, as numbers or text `0.485,0.456,0.406`), folded into the first
+    layer so the hardware takes raw non-negative pixels (docs/inputs.md)."""
 
     time_steps: int = 4
     weight_bits: int = 4
@@ -42,8 +47,12 @@ class CompileOptions:
     max_utilization: float = DEFAULT_MAX_UTILIZATION
     max_luts: int | None = None
     emit: str = "verilog"
+    input_mean: tuple[float, ...] | None = None
+    input_std: tuple[float, ...] | None = None
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "input_mean", _values(self.input_mean, "--input-mean"))
+        object.__setattr__(self, "input_std", _values(self.input_std, "--input-std"))
         object.__setattr__(self, "parallelism", Parallelism.of(self.parallelism))
         object.__setattr__(self, "offchip_weights", (self.offchip_weights or "none").strip())
         self.validate()
@@ -62,6 +71,19 @@ class CompileOptions:
             raise E3NEError(f"--max-luts must be >= 1, got {self.max_luts}")
         if self.emit not in EMIT_LEVELS:
             raise E3NEError(f"--emit must be one of {', '.join(EMIT_LEVELS)}, got '{self.emit}'")
+        if (self.input_mean is None) != (self.input_std is None):
+            given, missing = ("--input-mean", "--input-std") if self.input_std is None else ("--input-std", "--input-mean")
+            raise E3NEError(
+                f"{given} needs {missing} as well (the normalisation is (x - mean) / std)",
+                hint="for a model trained on x / std only, give --input-mean 0",
+            )
+        if self.input_std is not None and min(self.input_std) <= 0:
+            raise E3NEError(f"--input-std must be positive, got {','.join(f'{v:g}' for v in self.input_std)}")
+
+    @property
+    def normalization(self) -> bool:
+        """Whether the model was trained on normalised inputs (input_mean/input_std given)."""
+        return self.input_mean is not None
 
     @property
     def hardware(self) -> bool:
@@ -70,3 +92,19 @@ class CompileOptions:
 
     def quantization_text(self) -> str:
         return f"time steps T={self.time_steps}, weight bits b={self.weight_bits}, sigma r={self.sigma}"
+
+
+def _values(value, flag: str) -> tuple[float, ...] | None:
+    """`value` (None, a number, a sequence or text `0.1,0.2`) as a tuple of finite floats."""
+    if value is None:
+        return None
+    parts = value.split(",") if isinstance(value, str) else value if isinstance(value, list | tuple) else [value]
+    try:
+        values = tuple(float(part) for part in parts)
+    except (TypeError, ValueError):
+        raise E3NEError(
+            f"{flag} must be a number or comma-separated numbers (one per input channel), got '{value}'"
+        ) from None
+    if not values or not all(np.isfinite(values)):
+        raise E3NEError(f"{flag} must be finite numbers, got '{value}'")
+    return values
