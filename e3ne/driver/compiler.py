@@ -23,6 +23,9 @@ from e3ne.driver.options import CompileOptions
 from e3ne.driver.progress import Progress, Say, progress_of
 from e3ne.parallelism import Parallelism
 
+# What a compile with hardware writes besides the snn IR (explore.* only with parallelism auto).
+HARDWARE_OUTPUTS = {"snnhw.mlir", "hw.mlir", "hardware.json", "report.md", "report.json", "rtl"}
+
 
 def compile(  # noqa: A001 (e3ne.compile, like re.compile)
     model,
@@ -50,8 +53,10 @@ def compile(  # noqa: A001 (e3ne.compile, like re.compile)
     input_shape = shape_of(input_shape)
     auto = options.hardware and options.parallelism.auto
     steps = progress_of(progress, (5 + auto) if options.hardware else 3)
-    if removed:
-        steps.say(f"removed the outputs of an earlier compile in {build}: {', '.join(removed)}")
+    rewritten = {"snn.mlir", "snn.quant.mlir", "compile.json"} | (HARDWARE_OUTPUTS if options.hardware else set())
+    if set(removed) - rewritten:
+        stale = [name for name in removed if name not in rewritten]
+        steps.say(f"removed the outputs of an earlier compile in {build}: {', '.join(stale)}")
 
     steps.step(f"importing {model_text(model)} (input shape {'x'.join(map(str, input_shape))})")
     float_module = import_model(model_of(model, weights), input_shape)
