@@ -62,8 +62,8 @@ class CompileOptions:
             raise E3NEError(f"--time-steps must be in [1, 16], got {self.time_steps}")
         if not 2 <= self.weight_bits <= 16:
             raise E3NEError(f"--weight-bits must be in [2, 16], got {self.weight_bits}")
-        if self.sigma <= 0:
-            raise E3NEError(f"--sigma must be positive, got {self.sigma}")
+        if not 0 < self.sigma < float("inf"):  # also NaN
+            raise E3NEError(f"--sigma must be a positive finite number, got {self.sigma}")
         check_memory_model(self.axi_width, self.memory_latency)
         if not 0 < self.max_utilization <= 1:
             raise E3NEError(f"--max-utilization must be in (0, 1], got {self.max_utilization}")
