@@ -24,7 +24,8 @@ accelerator carries the memory model, e.g.
 
 A parallelism value given for a layer by name (`fc1.P=64`, `conv1.channels=8`) must fit
 that layer (an error names the layer and its limit); the unnamed defaults (`P=64`) and
-option `linear-parallelism` apply to every linear layer and are clamped to each.
+option `linear-parallelism` apply to every linear layer and are clamped to each. `Q` is
+clamped to the width of the layer's input words.
 
 Option `linear-parallelism`: P for every layer (clamped to out_features), or a
 comma-separated list with one P per linear layer, e.g. `{linear-parallelism=16,8,1}`.
@@ -253,9 +254,10 @@ def lower_function(
             settings.update(parallelism.for_layer(name, "linear"))
             p, q = settings["P"], settings.get("Q", 1)
             word = source.word_width.value.data
-            # A value given for this layer by name must fit it (as conv's); the defaults and
-            # --linear-parallelism apply to every layer and are clamped to each.
-            _check_options(parallelism.layers.get(name, {}), name, {"P": out_features, "Q": word})
+            # P given for this layer by name must fit it (as conv's settings); the defaults and
+            # --linear-parallelism apply to every layer and are clamped to each. Q is clamped to
+            # the input buffer's word width (a property of the layer before, not of this one).
+            _check_options(parallelism.layers.get(name, {}), name, {"P": out_features})
             q = min(q, word)
             if p < 1:
                 raise E3NEError(f"linear-parallelism must be >= 1, got {p}")
