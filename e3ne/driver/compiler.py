@@ -40,9 +40,9 @@ def compile(  # noqa: A001 (e3ne.compile, like re.compile)
     """Compile `model` (an nn.Module or `"path/model.py:Class"` with `weights`) for inputs of
     `input_shape` (without batch), calibrated on `calibration` (images (N, *input_shape) or
     an .npz path with key x), into the build directory `output`."""
+    from e3ne.build_checks import prepare_output_dir, remove_stale_outputs
     from e3ne.frontend import import_model
     from e3ne.ir import write_module
-    from e3ne.build_checks import prepare_output_dir, remove_stale_outputs
     from e3ne.transforms.snn.quantize_pipeline import quantize_and_check
 
     options = options or CompileOptions()

@@ -180,7 +180,6 @@ def simulate_layers(
 ) -> LayerChecks:
     """One one-stage accelerator per layer, each checked bit-exactly in RTL."""
     from e3ne.backend.layerwise import verify_layers, write_report
-
     from e3ne.build_checks import read_manifest
 
     if golden_only:

@@ -215,7 +215,7 @@ def test_recompiling_with_other_layers_leaves_no_stale_memory_images(tmp_path, c
 
 def test_missing_and_cut_off_memory_images_are_named(tmp_path, hardware_build, test_set):
     copy = _copy(hardware_build, tmp_path)
-    hex_file = sorted((copy / "rtl").glob("*.hex"))[0]
+    hex_file = min((copy / "rtl").glob("*.hex"))
     words = hex_file.read_text().split()
     hex_file.write_text("\n".join(words[: len(words) // 2]) + "\n")
     with pytest.raises(E3NEError, match=f"has {len(words) // 2} words, the memory holds {len(words)} \\(the file is cut off\\)") as error:
