@@ -46,6 +46,8 @@ def _options(args: argparse.Namespace) -> CompileOptions:
         max_luts=args.max_luts,
         emit=getattr(args, "emit", "verilog"),
         shell=getattr(args, "shell", "none"),
+        input_mean=args.input_mean,
+        input_std=args.input_std,
     )
 
 
@@ -157,9 +159,25 @@ def add_offchip_arguments(parser: argparse.ArgumentParser) -> None:
     )  # fmt: skip
 
 
+def add_normalization_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--input-mean", default=None,
+        help="the model was trained on (x - mean) / std: the mean, one value or one per channel (0.485,0.456,0.406); "
+        "folded into the first layer, so --calibration and simulate --data are raw pixels (docs/inputs.md)",
+    )  # fmt: skip
+    parser.add_argument("--input-std", default=None, help="with --input-mean: the std, one value or one per channel")
+
+
+def add_global_arguments(parser: argparse.ArgumentParser, top: bool) -> None:
+    """-q on the command and on each subcommand (`e3ne -q compile ...` or `e3ne compile ... -q`)."""
+    parser.add_argument(
+        "-q", "--quiet", action="store_true", default=False if top else argparse.SUPPRESS, help="no progress output"
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="e3ne", description=__doc__.split("\n")[0])
-    parser.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+    add_global_arguments(parser, top=True)
     commands = parser.add_subparsers(dest="command", required=True)
 
     compile_ = commands.add_parser("compile", help="compile a PyTorch model to an SNN accelerator")
@@ -187,6 +205,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="use at most this share of each resource for --parallelism auto and --offchip-weights auto (default 0.8)",
     )  # fmt: skip
     add_offchip_arguments(compile_)
+    add_normalization_arguments(compile_)
     compile_.add_argument(
         "--emit", choices=EMIT_LEVELS, default="verilog", help="stop after this level (default: verilog)"
     )
@@ -196,6 +215,7 @@ def build_parser() -> argparse.ArgumentParser:
         "driver in BUILD/driver/ (docs/interface.md); none: the core's own ports (default)",
     )  # fmt: skip
     compile_.add_argument("-o", "--output", required=True, help="build directory")
+    add_global_arguments(compile_, top=False)
     compile_.set_defaults(run=cmd_compile)
 
     simulate = commands.add_parser("simulate", help="golden model and RTL co-simulation of a build")
@@ -215,11 +235,13 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument(
         "--shared-filesystem", action="store_true", help="Ray workers see this build directory (no file transfer)"
     )
+    add_global_arguments(simulate, top=False)
     simulate.set_defaults(run=cmd_simulate)
 
     synth = commands.add_parser("synth", help="synthesize a build with Yosys and compare with the estimates")
     synth.add_argument("build", help="build directory written by `e3ne compile`")
     synth.add_argument("--target", default="xc7z020", help="part preset: xc7z020, xczu9eg, xcvu13p")
+    add_global_arguments(synth, top=False)
     synth.set_defaults(run=cmd_synth)
 
     bitstream = commands.add_parser("bitstream", help="open flow to an ECP5 bitstream: yosys, nextpnr-ecp5, ecppack")
@@ -248,6 +270,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--max-utilization", type=float, default=0.8, help="use at most this share of each resource (default 0.8)"
     )
     add_offchip_arguments(explore)
+    add_normalization_arguments(explore)
     explore.add_argument("--compile", action="store_true", help="compile the chosen design into -o")
     explore.add_argument("--synthesize", type=int, default=0, metavar="K", help="Yosys on the K fastest designs that fit")
     explore.add_argument(
@@ -258,6 +281,7 @@ def build_parser() -> argparse.ArgumentParser:
     explore.add_argument("--ray", action="store_true", help="with --synthesize: Yosys runs as Ray tasks")
     explore.add_argument("--cluster", default=None, metavar="ADDRESS", help="with --synthesize: on this Ray cluster")
     explore.add_argument("-o", "--output", default=None, help="where to write explore.png/json (and the build)")
+    add_global_arguments(explore, top=False)
     explore.set_defaults(run=cmd_explore)
     return parser
 

@@ -389,10 +389,16 @@ def offchip_markdown(report: dict) -> list[str]:
     return lines
 
 
-def write_report(build: Path, report: dict) -> None:
+def write_report(build: Path, report: dict, health=None) -> None:
+    """report.json and report.md; with `health` (the quantization's HealthReport, e3ne.transforms.snn.health)
+    its table is the last section of report.md and report.json's "health"."""
     build = Path(build)
+    markdown = render_markdown(report)
+    if health is not None:
+        report = {**report, "health": health.to_json()}
+        markdown = markdown.rstrip("\n") + "\n\n" + health.to_markdown()
     (build / "report.json").write_text(json.dumps(report, indent=2) + "\n")
-    (build / "report.md").write_text(render_markdown(report))
+    (build / "report.md").write_text(markdown)
 
 
 def summary_lines(report: dict) -> list[str]:
@@ -445,12 +451,14 @@ def report_design(
     part: Part,
     settings: dict,
     decision=None,
+    health=None,
 ) -> dict:
     """`report_build` for a design already estimated (the driver estimates the accelerator
-    it lowered, before emitting it): spike activity, BUILD/report.json and report.md."""
+    it lowered, before emitting it): spike activity, BUILD/report.json and report.md (with
+    `health`, the quantization health check's section)."""
     activity = None
     if calibration_x is not None and len(calibration_x):
         activity = spike_activity(quant_module, calibration_x[:64])
     report = build_report(design, part, settings, activity, decision)
-    write_report(build, report)
+    write_report(build, report, health)
     return report

@@ -3,7 +3,9 @@
     build = e3ne.compile("examples/mlp/model.py:MLP", weights="examples/mlp/weights.pt",
                          input_shape=(1, 28, 28), calibration="calib.npz", output="build/mlp")
 
-Steps: import (snn.mlir), read the calibration set, quantize (snn.quant.mlir); then, unless
+Steps: import (snn.mlir; with `input_mean/input_std` the normalisation folded into the first
+layer, so it takes raw pixels), read and check the calibration set, quantize and check the
+quantization's health (snn.quant.mlir); then, unless
 `emit="snn"`: explore (only for parallelism `auto`), lower to snnhw once, decide which
 layers stream their weights (e3ne.offchip.decide on that lowering) and move them off
 chip, emit the RTL (snnhw.mlir, hw.mlir, rtl/, hardware.json), estimate and report
@@ -21,6 +23,9 @@ from e3ne.driver.options import CompileOptions
 from e3ne.driver.progress import Progress, Say, progress_of
 from e3ne.parallelism import Parallelism
 
+# What a compile with hardware writes besides the snn IR (explore.* only with parallelism auto).
+HARDWARE_OUTPUTS = {"snnhw.mlir", "hw.mlir", "hardware.json", "report.md", "report.json", "rtl"}
+
 
 def compile(  # noqa: A001 (e3ne.compile, like re.compile)
     model,
@@ -35,34 +40,49 @@ def compile(  # noqa: A001 (e3ne.compile, like re.compile)
     """Compile `model` (an nn.Module or `"path/model.py:Class"` with `weights`) for inputs of
     `input_shape` (without batch), calibrated on `calibration` (images (N, *input_shape) or
     an .npz path with key x), into the build directory `output`."""
+    from e3ne.build_checks import prepare_output_dir, remove_stale_outputs
     from e3ne.frontend import import_model
     from e3ne.ir import write_module
-    from e3ne.transforms.snn.quantize_pipeline import quantize_module
+    from e3ne.transforms.snn.quantize_pipeline import quantize_and_check
 
     options = options or CompileOptions()
-    build = Path(output)
-    build.mkdir(parents=True, exist_ok=True)
+    build = prepare_output_dir(output)
+    # An earlier compile's outputs go first (its rtl/*.hex of other layers, or hardware.json after
+    # --emit snn, would otherwise be simulated as this build's); explore --compile's own stay.
+    removed = remove_stale_outputs(build, keep={"explore.json", "explore.png"} if options.hardware else set())
     input_shape = shape_of(input_shape)
     auto = options.hardware and options.parallelism.auto
     steps = progress_of(progress, (5 + auto) if options.hardware else 3)
+    rewritten = {"snn.mlir", "snn.quant.mlir", "compile.json"} | (HARDWARE_OUTPUTS if options.hardware else set())
+    if set(removed) - rewritten:
+        stale = [name for name in removed if name not in rewritten]
+        steps.say(f"removed the outputs of an earlier compile in {build}: {', '.join(stale)}")
 
     steps.step(f"importing {model_text(model)} (input shape {'x'.join(map(str, input_shape))})")
     float_module = import_model(model_of(model, weights), input_shape)
+    if options.normalization:
+        from e3ne.transforms.snn.fold_normalization import fold_normalization
+
+        float_module = fold_normalization(float_module.clone(), options.input_mean, options.input_std)
     write_module(float_module, build / "snn.mlir")
     steps.done(f"wrote {build / 'snn.mlir'}")
 
     from_file = isinstance(calibration, str | Path)
     steps.step(f"reading calibration set {calibration if from_file else '(array)'}")
     if from_file:
-        calibration_x, _ = load_npz(str(calibration), input_shape, need_labels=False)
+        calibration_x, _ = load_npz(str(calibration), input_shape, False, role="calibration", say=steps.say)
     else:
-        calibration_x = check_images(calibration, input_shape)
+        calibration_x = check_images(calibration, input_shape, role="calibration", say=steps.say)
     steps.done(f"{len(calibration_x)} images")
 
     steps.step(f"quantizing ({options.quantization_text()})")
-    quant_module = quantize_module(float_module, calibration_x, options.time_steps, options.weight_bits, options.sigma)
+    quant_module, health = quantize_and_check(
+        float_module, calibration_x, options.time_steps, options.weight_bits, options.sigma
+    )
     write_module(quant_module, build / "snn.quant.mlir")
     steps.done(f"wrote {build / 'snn.quant.mlir'}")
+    for warning in health.warnings:
+        steps.say(f"warning: {warning}")
 
     settings = {
         "model": str(model) if isinstance(model, str | Path) else None,
@@ -72,6 +92,8 @@ def compile(  # noqa: A001 (e3ne.compile, like re.compile)
         "time_steps": options.time_steps,
         "weight_bits": options.weight_bits,
         "sigma": options.sigma,
+        "input_mean": None if options.input_mean is None else list(options.input_mean),
+        "input_std": None if options.input_std is None else list(options.input_std),
         "emit": options.emit,
         "parallelism": options.parallelism.text() or None,
         "target": options.target,
@@ -81,12 +103,14 @@ def compile(  # noqa: A001 (e3ne.compile, like re.compile)
         **({"shell": options.shell} if options.shell != "none" else {}),
     }
     if options.hardware:
-        compile_hardware(quant_module, calibration_x, options, build, settings, steps)
+        compile_hardware(quant_module, calibration_x, options, build, settings, steps, health)
     (build / "compile.json").write_text(json.dumps(settings, indent=2) + "\n")
     return Build(build)
 
 
-def compile_hardware(quant_module, calibration_x, options: CompileOptions, build: Path, settings: dict, steps: Progress):
+def compile_hardware(
+    quant_module, calibration_x, options: CompileOptions, build: Path, settings: dict, steps: Progress, health=None
+):
     """snnhw (lowered once), the off-chip decision, RTL and the report of an integer module."""
     from e3ne.backend.build import emit_hardware, lower_to_snnhw
     from e3ne.backend.report import report_design, summary_lines
@@ -127,7 +151,7 @@ def compile_hardware(quant_module, calibration_x, options: CompileOptions, build
         emit_vivado(build, manifest, part)
     steps.done(f"{manifest.get('cycles_expected', '?')} cycles per image; RTL in {build / 'rtl'}")
     steps.step(f"estimating resources, speed and energy for {part.name}")
-    report = report_design(build, design, quant_module, calibration_x, part, settings, decision)
+    report = report_design(build, design, quant_module, calibration_x, part, settings, decision, health=health)
     steps.done(f"wrote {build / 'report.md'} and report.json")
     for line in summary_lines(report):
         steps.say(line)

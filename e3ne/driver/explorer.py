@@ -90,6 +90,8 @@ class ExploreResult:
             time_steps=source.get("time_steps", self.options.time_steps),
             weight_bits=source.get("weight_bits", self.options.weight_bits),
             sigma=source.get("sigma", self.options.sigma),
+            input_mean=source.get("input_mean", self.options.input_mean),
+            input_std=source.get("input_std", self.options.input_std),
             parallelism=self.parallelism,
             target=self.part.name,
             offchip_weights=",".join(self.offchip) or "none",
@@ -194,7 +196,7 @@ def explore(
     part = get_part(options.target)
     steps = progress_of(progress, 3)
     steps.step(f"loading {model.path if isinstance(model, Build) else model_text(model)}")
-    quant_module, source, default_output = _quantized(model, input_shape, calibration, weights, options)
+    quant_module, source, default_output = _quantized(model, input_shape, calibration, weights, options, steps.say)
     out_dir = Path(output) if output else default_output
     steps.done()
 
@@ -214,7 +216,7 @@ def explore(
     return ExploreResult(exploration, part, budget, chosen, options, out_dir, source, quant_module)
 
 
-def _quantized(model, input_shape, calibration, weights, options: CompileOptions):
+def _quantized(model, input_shape, calibration, weights, options: CompileOptions, say: Say | None = None):
     """(integer snn module, recompile source or None, default output directory)."""
     from e3ne.ir import parse_module
 
@@ -232,11 +234,16 @@ def _quantized(model, input_shape, calibration, weights, options: CompileOptions
     shape = shape_of(input_shape)
     from_file = isinstance(calibration, str | Path)
     if from_file:
-        calibration_x, _ = load_npz(str(calibration), shape, need_labels=False)
+        calibration_x, _ = load_npz(str(calibration), shape, False, role="calibration", say=say)
     else:
-        calibration_x = check_images(calibration, shape)
+        calibration_x = check_images(calibration, shape, role="calibration", say=say)
+    float_module = import_model(model_of(model, weights), shape)
+    if options.normalization:
+        from e3ne.transforms.snn.fold_normalization import fold_normalization
+
+        float_module = fold_normalization(float_module.clone(), options.input_mean, options.input_std)
     quant_module = quantize_module(
-        import_model(model_of(model, weights), shape), calibration_x, options.time_steps, options.weight_bits, options.sigma
+        float_module, calibration_x, options.time_steps, options.weight_bits, options.sigma
     )
     source = {
         "model": str(model) if isinstance(model, str | Path) else None,
@@ -246,5 +253,7 @@ def _quantized(model, input_shape, calibration, weights, options: CompileOptions
         "time_steps": options.time_steps,
         "weight_bits": options.weight_bits,
         "sigma": options.sigma,
+        "input_mean": None if options.input_mean is None else list(options.input_mean),
+        "input_std": None if options.input_std is None else list(options.input_std),
     }
     return quant_module, source, Path(".")

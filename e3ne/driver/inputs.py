@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
+from e3ne.driver.progress import Say
 from e3ne.errors import E3NEError
 
 
@@ -26,52 +27,96 @@ def shape_of(shape: str | tuple[int, ...] | list[int]) -> tuple[int, ...]:
     return parse_shape(",".join(str(int(n)) for n in shape))
 
 
-def load_npz(path: str, input_shape: tuple[int, ...] | None, need_labels: bool) -> tuple[np.ndarray, np.ndarray | None]:
-    """Read `x` (N, *input_shape) float32 and optionally `y` (N,) from an .npz file."""
+def load_npz(
+    path: str,
+    input_shape: tuple[int, ...] | None,
+    need_labels: bool,
+    role: str = "test",
+    say: Say | None = None,
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Read `x` (N, *input_shape) float32 and optionally `y` (N,) from an .npz file.
+
+    `role` ("calibration" or "test") selects the data checks (e3ne.data_checks); their
+    warnings go to `say`."""
     if not Path(path).is_file():
         raise E3NEError("file not found", location=str(path))
     try:
         data = np.load(path)
     except Exception as error:  # numpy raises several types for bad files
         raise E3NEError(f"not a readable .npz file ({error})", location=str(path)) from None
+    if not isinstance(data, np.lib.npyio.NpzFile):
+        raise E3NEError(
+            f"a single array ({'.npy' if isinstance(data, np.ndarray) else type(data).__name__}), "
+            "not an .npz archive with key 'x'",
+            location=str(path),
+            hint="save the images as an .npz: np.savez(path, x=images) (add y=labels for accuracy)",
+        )
     if "x" not in data:
         raise E3NEError(f"missing key 'x' (found: {', '.join(data.files) or 'nothing'})", location=str(path))
-    x = check_images(data["x"], input_shape, str(path))
+    x = check_images(_array(data, "x", path), input_shape, str(path), role=role, say=say)
     y = None
     if "y" in data:
-        y = np.asarray(data["y"]).astype(np.int64).reshape(-1)
-        if len(y) != len(x):
-            raise E3NEError(f"'y' has {len(y)} labels for {len(x)} images", location=str(path))
+        y = _array(data, "y", path)  # checked against the network's classes by simulate (check_labels)
     elif need_labels:
         raise E3NEError("missing key 'y' (labels)", location=str(path))
     return x, y
 
 
-def check_images(x, input_shape: tuple[int, ...] | None, location: str | None = None) -> np.ndarray:
-    """`x` as float32 (N, *input_shape), or an E3NEError naming what is wrong."""
-    x = np.asarray(x)
-    if not np.issubdtype(x.dtype, np.number):
-        raise E3NEError(f"'x' must be numeric, got {x.dtype}", location=location)
+def _array(data, key: str, path) -> np.ndarray:
+    """`data[key]` of an .npz; object arrays (pickled Python values) are refused, not unpickled."""
+    try:
+        return data[key]
+    except ValueError as error:
+        if "allow_pickle" not in str(error):
+            raise E3NEError(f"cannot read '{key}' ({error})", location=str(path)) from None
+        raise E3NEError(
+            f"'{key}' is an object array (mixed or nested Python values), not numbers",
+            location=str(path),
+            hint=f"save it as a numeric array, e.g. np.savez(path, {key}=np.asarray({key}, dtype=np.float32))",
+        ) from None
+    except Exception as error:  # a damaged archive member
+        raise E3NEError(f"cannot read '{key}' ({error})", location=str(path)) from None
+
+
+def check_images(
+    x, input_shape: tuple[int, ...] | None, location: str | None = None, role: str = "test", say: Say | None = None
+) -> np.ndarray:
+    """`x` as float32 (N, *input_shape), or an E3NEError naming what is wrong; the content
+    checks of e3ne.data_checks for `role` ("calibration" or "test"), warnings to `say`."""
+    from e3ne import data_checks
+
+    raw = x
+    try:
+        x = np.asarray(raw)
+    except Exception:  # ragged nested lists and the like: data_checks names it
+        x = None
+    if x is None or x.dtype == object or x.dtype == bool or not np.issubdtype(x.dtype, np.number):
+        data_checks.check_images(raw, role=role, path=location)  # raises, naming what is wrong
+        raise E3NEError("'x' must be numeric", location=location)
     if input_shape is not None and tuple(x.shape[1:]) != tuple(input_shape):
         raise E3NEError(
             f"'x' has shape {x.shape}, expected (N, {', '.join(map(str, input_shape))})", location=location
         )
     if len(x) == 0:
         raise E3NEError("'x' holds no images", location=location)
-    return x.astype(np.float32)
+    x, warnings = data_checks.check_images(x, role=role, path=location)
+    for warning in warnings:
+        if say is not None:
+            say(warning)
+    return x
 
 
-def images(data, input_shape: tuple[int, ...] | None = None) -> tuple[np.ndarray, np.ndarray | None]:
-    """(x, y) from an .npz path, an `(x, y)` pair, or an array `x` alone (no labels)."""
+def images(
+    data, input_shape: tuple[int, ...] | None = None, role: str = "test", say: Say | None = None
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """(x, y) from an .npz path, an `(x, y)` pair, or an array `x` alone (no labels).
+    `y` is as given (checked against the classes by the caller: data_checks.check_labels)."""
     if isinstance(data, str | Path):
-        return load_npz(str(data), input_shape, need_labels=False)
+        return load_npz(str(data), input_shape, need_labels=False, role=role, say=say)
     if isinstance(data, tuple) and len(data) == 2:
-        x = check_images(data[0], input_shape)
-        y = None if data[1] is None else np.asarray(data[1]).astype(np.int64).reshape(-1)
-        if y is not None and len(y) != len(x):
-            raise E3NEError(f"'y' has {len(y)} labels for {len(x)} images")
-        return x, y
-    return check_images(data, input_shape), None
+        x = check_images(data[0], input_shape, role=role, say=say)
+        return x, None if data[1] is None else np.asarray(data[1])
+    return check_images(data, input_shape, role=role, say=say), None
 
 
 def model_of(model, weights: str | None):

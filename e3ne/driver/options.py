@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from e3ne.errors import E3NEError
 from e3ne.model.memory import (
     DEFAULT_AXI_DATA_WIDTH,
@@ -30,7 +32,10 @@ class CompileOptions:
     parallelism: a `Parallelism` or its text (`auto` explores); target: part preset;
     offchip_weights: `auto`, `none`, `all` or layer names (`fc1,fc2`); axi_width,
     memory_latency: the external weight memory; max_utilization, max_luts: the budget of
-    `auto`; emit: `verilog` (hardware) or `snn` (stop after quantizing); shell: `none` (the
+    `auto`; emit: `verilog` (hardware) or `snn` (stop after quantizing); input_mean,
+    input_std: the normalisation `(x - mean) / std` the model was trained with (one value, or
+    one per input channel, as numbers or text `0.485,0.456,0.406`), folded into the first
+    layer so the hardware takes raw non-negative pixels (docs/inputs.md); shell: `none` (the
     core's own ports) or `axi` (AXI4-Lite registers + AXI4-Stream images/results around it,
     and the host driver in BUILD/driver/)."""
 
@@ -46,8 +51,12 @@ class CompileOptions:
     max_luts: int | None = None
     emit: str = "verilog"
     shell: str = "none"
+    input_mean: tuple[float, ...] | None = None
+    input_std: tuple[float, ...] | None = None
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "input_mean", _values(self.input_mean, "--input-mean"))
+        object.__setattr__(self, "input_std", _values(self.input_std, "--input-std"))
         object.__setattr__(self, "parallelism", Parallelism.of(self.parallelism))
         object.__setattr__(self, "offchip_weights", (self.offchip_weights or "none").strip())
         self.validate()
@@ -57,8 +66,8 @@ class CompileOptions:
             raise E3NEError(f"--time-steps must be in [1, 16], got {self.time_steps}")
         if not 2 <= self.weight_bits <= 16:
             raise E3NEError(f"--weight-bits must be in [2, 16], got {self.weight_bits}")
-        if self.sigma <= 0:
-            raise E3NEError(f"--sigma must be positive, got {self.sigma}")
+        if not 0 < self.sigma < float("inf"):  # also NaN
+            raise E3NEError(f"--sigma must be a positive finite number, got {self.sigma}")
         check_memory_model(self.axi_width, self.memory_latency)
         if not 0 < self.max_utilization <= 1:
             raise E3NEError(f"--max-utilization must be in (0, 1], got {self.max_utilization}")
@@ -68,6 +77,19 @@ class CompileOptions:
             raise E3NEError(f"--emit must be one of {', '.join(EMIT_LEVELS)}, got '{self.emit}'")
         if self.shell not in SHELLS:
             raise E3NEError(f"--shell must be one of {', '.join(SHELLS)}, got '{self.shell}'")
+        if (self.input_mean is None) != (self.input_std is None):
+            given, missing = ("--input-mean", "--input-std") if self.input_std is None else ("--input-std", "--input-mean")
+            raise E3NEError(
+                f"{given} needs {missing} as well (the normalisation is (x - mean) / std)",
+                hint="for a model trained on x / std only, give --input-mean 0",
+            )
+        if self.input_std is not None and min(self.input_std) <= 0:
+            raise E3NEError(f"--input-std must be positive, got {','.join(f'{v:g}' for v in self.input_std)}")
+
+    @property
+    def normalization(self) -> bool:
+        """Whether the model was trained on normalised inputs (input_mean/input_std given)."""
+        return self.input_mean is not None
 
     @property
     def hardware(self) -> bool:
@@ -76,3 +98,19 @@ class CompileOptions:
 
     def quantization_text(self) -> str:
         return f"time steps T={self.time_steps}, weight bits b={self.weight_bits}, sigma r={self.sigma}"
+
+
+def _values(value, flag: str) -> tuple[float, ...] | None:
+    """`value` (None, a number, a sequence or text `0.1,0.2`) as a tuple of finite floats."""
+    if value is None:
+        return None
+    parts = value.split(",") if isinstance(value, str) else value if isinstance(value, list | tuple) else [value]
+    try:
+        values = tuple(float(part) for part in parts)
+    except (TypeError, ValueError):
+        raise E3NEError(
+            f"{flag} must be a number or comma-separated numbers (one per input channel), got '{value}'"
+        ) from None
+    if not values or not all(np.isfinite(values)):
+        raise E3NEError(f"{flag} must be finite numbers, got '{value}'")
+    return values

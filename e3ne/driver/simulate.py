@@ -90,6 +90,8 @@ def simulate(
     progress: Progress | Say | None = None,
     engine: dict | None = None,
 ) -> Simulation | LayerChecks:
+    from e3ne import data_checks
+    from e3ne.build_checks import check_cycles, check_memory_files, read_manifest
     from e3ne.interpreters.float_model import run_float
     from e3ne.interpreters.golden import run_golden
     from e3ne.ir import parse_module
@@ -104,18 +106,23 @@ def simulate(
             raise E3NEError(f"{name} not found; run `e3ne compile ... -o {build}` first", location=str(build))
     float_module = parse_module(build / "snn.mlir")
     quant_module = parse_module(build / "snn.quant.mlir")
-    x, y = images(data)
+    steps = progress_of(progress, 1 if per_layer else 3 if not golden_only else 2)
+    path = str(data) if isinstance(data, str | Path) else None
+    x, y = images(data, role="test", say=steps.say)
+    if y is not None:
+        y = data_checks.check_labels(y, _classes(quant_module), path=path, images=len(x))
     if limit is not None:
         x, y = x[:limit], (None if y is None else y[:limit])
+    warnings = data_checks.check_input_range(x, quant_module, path=path)
+    for warning in warnings:
+        steps.say(warning)
     rtl = not golden_only
     if per_layer:
-        return simulate_layers(build, quant_module, x, golden_only, layers, progress, engine)
-    if rtl and not (build / "hardware.json").is_file():
-        raise E3NEError(
-            "no hardware in this build (compiled with --emit snn); use --golden-only or recompile",
-            location=str(build),
-        )
-    steps = progress_of(progress, 3 if rtl else 2)
+        return simulate_layers(build, quant_module, x, golden_only, layers, steps, engine)
+    manifest = None
+    if rtl:
+        manifest = read_manifest(build)
+        check_memory_files(build / "rtl", manifest)
 
     steps.step(f"float model on {len(x)} images")
     float_logits = run_float(float_module, x)
@@ -136,7 +143,6 @@ def simulate(
         steps.step("RTL simulation (Verilator)")
         rtl_logits, cycles = run_rtl(build, encoded_inputs(quant_module, x), progress=steps.say, **(engine or {}))
         steps.done()
-        manifest = json.loads((build / "hardware.json").read_text())
         mismatched = np.flatnonzero(np.any(rtl_logits != golden, axis=1))
         outputs["rtl"] = rtl_logits.astype(np.int64)
         summary.update(
@@ -147,10 +153,26 @@ def simulate(
             cycles_min=int(cycles.min()),
             cycles_expected=int(manifest["cycles_expected"]),
         )
+    if warnings:
+        summary["warnings"] = warnings
     from e3ne.backend.simulate import write_outputs  # atomic, byte-stable outputs.npz
 
     write_outputs(build / "sim", outputs, summary)
+    if rtl:
+        # The testbench runs without +axi_throttle here, so off-chip builds too take exactly
+        # the static schedule's cycles (throttled runs take more by design: test_hw_offchip).
+        expected = summary["cycles_expected"]
+        measured = summary["cycles_per_image"] if summary["cycles_per_image"] != expected else summary["cycles_min"]
+        check_cycles(measured, expected, location=str(build / "hardware.json"))
     return Simulation(summary, outputs)
+
+
+def _classes(quant_module) -> int:
+    """The network's logit count (the last dimension of its result)."""
+    from e3ne.transforms.common import network_function
+
+    (result,) = network_function(quant_module).function_type.outputs.data
+    return int(result.get_shape()[-1])
 
 
 def simulate_layers(
@@ -164,12 +186,11 @@ def simulate_layers(
 ) -> LayerChecks:
     """One one-stage accelerator per layer, each checked bit-exactly in RTL."""
     from e3ne.backend.layerwise import verify_layers, write_report
+    from e3ne.build_checks import read_manifest
 
     if golden_only:
         raise E3NEError("--per-layer simulates RTL; it cannot be combined with --golden-only")
-    if not (build / "hardware.json").is_file():
-        raise E3NEError("no hardware in this build (compiled with --emit snn); recompile", location=str(build))
-    hardware = json.loads((build / "hardware.json").read_text())
+    hardware = read_manifest(build)
     all_layers = hardware["layers"]
     if isinstance(layers, str):
         layers = layers.split(",")

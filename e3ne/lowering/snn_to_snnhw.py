@@ -22,6 +22,11 @@ Options `offchip-weights` (`none`, `all` or a comma list of layer names, see
 accelerator carries the memory model, e.g.
 `{offchip-weights="fc1,fc2" axi-data-width=128 memory-latency=16}`.
 
+A parallelism value given for a layer by name (`fc1.P=64`, `conv1.channels=8`) must fit
+that layer (an error names the layer and its limit); the unnamed defaults (`P=64`) and
+option `linear-parallelism` apply to every linear layer and are clamped to each. `Q` is
+clamped to the width of the layer's input words.
+
 Option `linear-parallelism`: P for every layer (clamped to out_features), or a
 comma-separated list with one P per linear layer, e.g. `{linear-parallelism=16,8,1}`.
 Without it, P = min(out_features, DEFAULT_PARALLELISM).
@@ -248,13 +253,25 @@ def lower_function(
                 settings["P"] = linear_list[0 if len(linear_list) == 1 else index]
             settings.update(parallelism.for_layer(name, "linear"))
             p, q = settings["P"], settings.get("Q", 1)
-            q = min(q, source.word_width.value.data)
+            word = source.word_width.value.data
+            # P given for this layer by name must fit it (as conv's settings); the defaults and
+            # --linear-parallelism apply to every layer and are clamped to each. Q is clamped to
+            # the input buffer's word width (a property of the layer before, not of this one).
+            _check_options(parallelism.layers.get(name, {}), name, {"P": out_features})
+            q = min(q, word)
             if p < 1:
                 raise E3NEError(f"linear-parallelism must be >= 1, got {p}")
             p = min(p, out_features)
             if neuron is None:
                 # the P logits drain while the next group accumulates
-                p = min(p, chunk_count(in_features, source.word_width.value.data, q) * time_steps)
+                drain = chunk_count(in_features, word, q) * time_steps
+                if parallelism.layers.get(name, {}).get("P", 0) > drain:
+                    raise E3NEError(
+                        f"parallelism {name}.P={parallelism.layers[name]['P']} exceeds {drain} for layer '{name}': the output layer's P logits "
+                        f"drain while the next group accumulates ({drain} cycles with Q={q})",
+                        hint=f"use {name}.P={drain} or less",
+                    )
+                p = min(p, drain)
             weight_type = op.weight.get_element_type()
             rom = _rom(f"{name}_weights", pack_weights(weights, p, q, source.word_width.value.data), weight_type)
             accumulator_width = snn.width_of(op.output)
