@@ -6,7 +6,6 @@ each layer as its own one-stage accelerator and returns `LayerChecks` (sim/layer
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
