@@ -5,4 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/setup.sh
 . .venv/bin/activate
+# The scale-out tests also run on Ray (the optional `cluster` extra; without it they are skipped).
+python -c "import ray" 2>/dev/null || python -m pip install -q -e '.[test,cluster]'
 exec python -m pytest -q "$@"
