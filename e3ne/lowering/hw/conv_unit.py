@@ -35,6 +35,7 @@ from e3ne.lowering.hw.constructs import (
 )
 from e3ne.lowering.hw.constructs import unit_ports as stage_ports
 from e3ne.lowering.hw.hwbuilder import ModuleBuilder, Port, Register, Value, bits_for, width
+from e3ne.model.units import MEMORY_READ_LATENCY as READ
 
 
 def unit_ports(unit: snnhw.ConvUnitOp) -> tuple[list[Port], list[Port]]:
@@ -125,14 +126,14 @@ def build_conv_unit(unit: snnhw.ConvUnitOp, module_name: str):
     first_block = b.and_(first_step, b.eq(t, 0))
 
     # ---- stage 1: spike-gated accumulation
-    valid1 = b.delay(active, "valid1")
-    first_step1 = b.delay(first_step, "first_step1")
-    first_block1 = b.delay(first_block, "first_block1")
-    in_range1 = b.delay(reader.in_range, "in_range1")
-    block_end1 = b.delay(t_wrap, "block_end1")
-    row_end1 = b.delay(row_end, "row_end1")
-    layer_end1 = b.delay(layer_end, "layer_end1")
-    xb1 = b.delay(xb, "column_block1")
+    valid1 = b.delay_by(active, "valid1", READ)
+    first_step1 = b.delay_by(first_step, "first_step1", READ)
+    first_block1 = b.delay_by(first_block, "first_block1", READ)
+    in_range1 = b.delay_by(reader.in_range, "in_range1", READ)
+    block_end1 = b.delay_by(t_wrap, "block_end1", READ)
+    row_end1 = b.delay_by(row_end, "row_end1", READ)
+    layer_end1 = b.delay_by(layer_end, "layer_end1", READ)
+    xb1 = b.delay_by(xb, "column_block1", READ)
     row = b.mux(in_range1, b.inputs["act_rdata"], b.const(0, iw))
     zero_bit = b.const(0, 1)
 
