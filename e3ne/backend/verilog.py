@@ -66,8 +66,7 @@ def rom_banks(op: hw.HWModuleExternOp) -> int:
 
 
 def bank_file(init_file: str, bank: int) -> str:
-    stem = init_file[: -len(".hex")] if init_file.endswith(".hex") else init_file
-    return f"{stem}_bank{bank}.hex"
+    return f"{init_file.removesuffix('.hex')}_bank{bank}.hex"
 
 
 def _banked_body(op: hw.HWModuleExternOp, banks: int) -> str:
@@ -89,8 +88,10 @@ def _banked_body(op: hw.HWModuleExternOp, banks: int) -> str:
     lines += [
         f"  logic [{select - 1}:0] select1, select2;",
         f"  always_ff @(posedge clk) begin select1 <= addr[{addr - 1}:{low}]; select2 <= select1; end",
-        f"  e3ne_read_stage #(.WIDTH({width}), .LATENCY({latency - 1})) out_reg "
-        "(.clk(clk), .d(bank_data[select2]), .q(data));",
+        (
+            f"  e3ne_read_stage #(.WIDTH({width}), .LATENCY({latency - 1})) out_reg "
+            "(.clk(clk), .d(bank_data[select2]), .q(data));"
+        ),
     ]
     return "\n".join(lines) + "\n"
 
