@@ -7,15 +7,15 @@ Pipeline (docs/architecture.md "Convolution unit"):
   ky (kernel row), ic (input channel), t (time step), xb (column block) drive the buffer
   address `iy + H*(ic + C*t)`, `iy = oy*stride + ky - pad`, and the weight ROM address
   `(g*IC + ic)*KH + ky`;
-* stage 1 (c+1): the row arrives (zero when iy is outside the image); each of the
+* stage 1 (c+R, R = MEMORY_READ_LATENCY): the row arrives (zero when iy is outside the image); each of the
   lanes x columns accumulators adds a kernel_w-input adder tree of spike-gated weights,
   doubling on the first (ic, ky) of each step;
-* stage 2 (c+2, end of a column block): `+ Bq`, the radix neuron; the row's T-bit values
+* stage 2 (c+R+1, end of a column block): `+ Bq`, the radix neuron; the row's T-bit values
   collect in an assembly bank (several column blocks) and load a shadow bank at the end
   of the row, which drains lanes*T bit-plane words (lane by lane, MSB plane first) while
   the next row accumulates.
 
-Stage length: groups*OH*row_cycles + 2 + lanes*T (`ConvUnitOp.cycles`).
+Stage length: groups*OH*row_cycles + R + 1 + lanes*T (`ConvUnitOp.cycles`).
 """
 
 from __future__ import annotations

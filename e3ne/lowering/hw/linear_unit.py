@@ -5,13 +5,13 @@ P outputs in parallel; Q = 1 is one spike per cycle):
 
 * issue (cycle c): counters i (input), b (bit in word), t (time step), g (group) drive
   the buffer read address and the weight ROM address `g*in + i`;
-* stage 1 (c+1): the memories answer; each lane does
+* stage 1 (c+R, R = MEMORY_READ_LATENCY): the memories answer; each lane does
   `acc <- (first input of the group ? 0 : first input of step t ? 2*acc : acc) + (spike ? W : 0)`;
-* stage 2 (c+2, last input of a group): `V = acc + Bq`, then the radix neuron (hidden layer)
+* stage 2 (c+R+1, last input of a group): `V = acc + Bq`, then the radix neuron (hidden layer)
   loads a shadow bank, which drains while the next group accumulates: T bit-plane
   words of P bits (hidden), or P logits one a cycle (output layer).
 
-Stage length: groups*in*T issue cycles + 2 (pipeline) + drain length (`LinearUnitOp.cycles`).
+Stage length: groups*in*T issue cycles + R + 1 (pipeline) + drain length (`LinearUnitOp.cycles`).
 """
 
 from __future__ import annotations

@@ -3,13 +3,13 @@ bit-planes (docs/numerics.md §7), in the builder's nouns.
 
 * issue (cycle c): counters t (time step), ky (window row), oy (output row), c (channel)
   drive the buffer address `iy + H*(c + C*t)`, `iy = oy*stride + ky - pad`;
-* stage 1 (c+1): each input column shifts its spike into a T-bit value; after the last
+* stage 1 (c+R, R = MEMORY_READ_LATENCY): each input column shifts its spike into a T-bit value; after the last
   plane of a window row the value is combined (max or sum) into the row's running value;
-* stage 2 (c+2, end of an output row): the kernel_w columns of each window are combined
+* stage 2 (c+R+1, end of an output row): the kernel_w columns of each window are combined
   (average: `floor((sum + floor(n/2)) / n)` by a constant reciprocal, no divider) and a
   shadow bank drains the T bit-planes of the pooled row while the next row is read.
 
-Stage length: C*OH*kernel_h*T + 2 + T (`PoolUnitOp.cycles`).
+Stage length: C*OH*kernel_h*T + R + 1 + T (`PoolUnitOp.cycles`).
 """
 
 from __future__ import annotations
