@@ -49,6 +49,53 @@ def _circt_text(module: ModuleOp) -> str:
     return text.getvalue()
 
 
+ROM_BANK_DEPTH = 512  # words of one bank of a deep block ROM: one block RAM deep at 36 bits (DP16KD, RAMB18)
+
+
+def rom_banks(op: hw.HWModuleExternOp) -> int:
+    """How many banks the wrapper splits a block ROM into (1: not split). A block ROM deeper
+    than ROM_BANK_DEPTH with READ_LATENCY >= 3 becomes banks of ROM_BANK_DEPTH words, each
+    read through two registers, then the bank multiplexer and the remaining registers:
+    no path runs from a block RAM output through the multiplexer the tools would build."""
+    parameters = op.attributes["e3ne.parameters"].data
+    latency = parameters["READ_LATENCY"].value.data if "READ_LATENCY" in parameters else 1
+    depth = parameters["DEPTH"].value.data if "DEPTH" in parameters else 0
+    if op.attributes["e3ne.primitive"].data != "e3ne_rom_block" or latency < 3 or depth <= ROM_BANK_DEPTH:
+        return 1
+    return -(-depth // ROM_BANK_DEPTH)
+
+
+def bank_file(init_file: str, bank: int) -> str:
+    return f"{init_file.removesuffix('.hex')}_bank{bank}.hex"
+
+
+def _banked_body(op: hw.HWModuleExternOp, banks: int) -> str:
+    parameters = op.attributes["e3ne.parameters"].data
+    width = parameters["WIDTH"].value.data
+    addr = parameters["ADDR_WIDTH"].value.data
+    latency = parameters["READ_LATENCY"].value.data
+    init = parameters["INIT_FILE"].data
+    low = (ROM_BANK_DEPTH - 1).bit_length()
+    select = addr - low
+    lines = [f"  logic [{width - 1}:0] bank_data [0:{banks - 1}];"]
+    for k in range(banks):
+        depth = min(ROM_BANK_DEPTH, parameters["DEPTH"].value.data - k * ROM_BANK_DEPTH)
+        lines.append(
+            f"  e3ne_rom_block #(.WIDTH({width}), .DEPTH({depth}), .ADDR_WIDTH({low}), "
+            f'.INIT_FILE("{bank_file(init, k)}"), .READ_LATENCY(2)) bank{k} '
+            f"(.clk(clk), .addr(addr[{low - 1}:0]), .data(bank_data[{k}]));"
+        )
+    lines += [
+        f"  logic [{select - 1}:0] select1, select2;",
+        f"  always_ff @(posedge clk) begin select1 <= addr[{addr - 1}:{low}]; select2 <= select1; end",
+        (
+            f"  e3ne_read_stage #(.WIDTH({width}), .LATENCY({latency - 1})) out_reg "
+            "(.clk(clk), .d(bank_data[select2]), .q(data));"
+        ),
+    ]
+    return "\n".join(lines) + "\n"
+
+
 def _wrapper(op: hw.HWModuleExternOp) -> str:
     primitive = op.attributes["e3ne.primitive"]
     parameters = op.attributes["e3ne.parameters"]
@@ -63,11 +110,9 @@ def _wrapper(op: hw.HWModuleExternOp) -> str:
     for name, value in parameters.data.items():
         text = f'"{value.data}"' if isinstance(value, StringAttr) else str(value.value.data)
         values.append(f".{name}({text})")
-    return (
-        f"module {op.sym_name.data} (\n" + ",\n".join(ports) + "\n);\n"
-        f"  {primitive.data} #({', '.join(values)}) memory (.*);\n"
-        "endmodule\n"
-    )
+    banks = rom_banks(op)
+    body = _banked_body(op, banks) if banks > 1 else f"  {primitive.data} #({', '.join(values)}) memory (.*);\n"
+    return f"module {op.sym_name.data} (\n" + ",\n".join(ports) + "\n);\n" + body + "endmodule\n"
 
 
 def emit_verilog(module: ModuleOp) -> str:
@@ -156,8 +201,16 @@ def write_memory_files(module: ModuleOp, directory: Path) -> list[Path]:
         parameters = op.attributes["e3ne.parameters"]
         name = parameters.data["INIT_FILE"].data
         bits = init.get_element_type().width.data
+        words = dense_to_numpy(init)
+        banks = rom_banks(op)
+        if banks > 1:  # one file per bank (see `rom_banks`)
+            for k in range(banks):
+                path = directory / bank_file(name, k)
+                path.write_text(hex_text(words[k * ROM_BANK_DEPTH : (k + 1) * ROM_BANK_DEPTH], bits))
+                written.append(path)
+            continue
         path = directory / name
-        path.write_text(hex_text(dense_to_numpy(init), bits))
+        path.write_text(hex_text(words, bits))
         written.append(path)
     return written
 

@@ -174,7 +174,7 @@ class StageModel:
         logic = linear_cost(shape, self.bias)
         weights = self._rom(shape, lambda: pack_weights(self.weights(), p, q, word))
         if shape.output_layer:
-            output, out_buffer = cost.ram(shape.accumulator_width, shape.output_depth), None
+            output, out_buffer = cost.ram(shape.accumulator_width, shape.output_depth, read_latency=1), None
         else:
             output, out_buffer = cost.ram(p, shape.output_depth), (p, shape.output_depth)
         parallelism = {"P": p, **({"Q": q} if q > 1 else {})}

@@ -10,6 +10,10 @@ Produces, per accelerator `@net`:
 
   in  clk, rst, start, in_we, in_addr, in_data   (host writes input bit-plane words)
   in  logit_addr                                (host reads logits, one cycle latency)
+
+Every memory a unit reads (buffers, weight and bias ROMs, off-chip weight buffers) has
+`READ_LATENCY = MEMORY_READ_LATENCY` (an output register after the read register, see
+`e3ne.model.units`); the last buffer's read port, which only the host reads, keeps one cycle.
   out done, logit_data
   AXI4 read master m_axi_ar* / m_axi_r*         (only with off-chip weights)
 
@@ -43,6 +47,7 @@ from e3ne.lowering.hw.linear_unit import build_linear_unit, unit_ports
 from e3ne.lowering.hw.pool_unit import build_pool_unit
 from e3ne.lowering.hw.pool_unit import unit_ports as pool_ports
 from e3ne.model.memory import AXI_ADDRESS_BITS
+from e3ne.model.units import MEMORY_READ_LATENCY
 
 RAM_PRIMITIVE = "e3ne_ram_sdp"
 # Stage kind -> (module builder, port list). Convolution and pooling units add entries here;
@@ -80,18 +85,19 @@ def _weight_buffer(name: str, unit, rom: snnhw.RomOp, axi_data_width: int) -> hw
             "AXI_DATA_WIDTH": axi_data_width,
             "AXI_ADDR_WIDTH": AXI_ADDRESS_WIDTH,
             "BASE_ADDRESS": rom.base_address.value.data,
+            "READ_LATENCY": MEMORY_READ_LATENCY,
         },
     )
 
 
-def _ram(name: str, width: int, depth: int) -> hw.HWModuleExternOp:
+def _ram(name: str, width: int, depth: int, read_latency: int) -> hw.HWModuleExternOp:
     addr = bits_for(depth)
     return extern_memory(
         name,
         {"we": 1, "waddr": addr, "wdata": width, "raddr": addr},
         {"rdata": width},
         RAM_PRIMITIVE,
-        {"WIDTH": width, "DEPTH": depth, "ADDR_WIDTH": addr},
+        {"WIDTH": width, "DEPTH": depth, "ADDR_WIDTH": addr, "READ_LATENCY": read_latency},
     )
 
 
@@ -102,7 +108,13 @@ def _rom(name: str, data, kind: str, width: int, depth: int) -> hw.HWModuleExter
         {"addr": addr},
         {"data": width},
         ROM_PRIMITIVES[kind],
-        {"WIDTH": width, "DEPTH": depth, "ADDR_WIDTH": addr, "INIT_FILE": f"{name}.hex"},
+        {
+            "WIDTH": width,
+            "DEPTH": depth,
+            "ADDR_WIDTH": addr,
+            "INIT_FILE": f"{name}.hex",
+            "READ_LATENCY": MEMORY_READ_LATENCY,
+        },
     )
     op.attributes["e3ne.init"] = data
     return op
@@ -145,10 +157,12 @@ def lower_accelerator(accelerator: snnhw.AcceleratorOp) -> list:
     buffers = {}
     offchip = bool(accelerator.offchip_roms())
     axi_width = accelerator.memory_model()[0] if offchip else 0
+    read_by_units = {stage.input.root_reference.data for stage in stages}
     for op in accelerator.body.ops:
         if isinstance(op, snnhw.BufferOp | snnhw.LogitBufferOp):
             buffers[op.symbol] = op
-            ops.append(_ram(f"{net}_{op.symbol}", op.word_width.value.data, op.depth.value.data))
+            latency = MEMORY_READ_LATENCY if op.symbol in read_by_units else 1
+            ops.append(_ram(f"{net}_{op.symbol}", op.word_width.value.data, op.depth.value.data, latency))
         elif isinstance(op, snnhw.RomOp) and not op.is_offchip():
             ops.append(_rom(f"{net}_{op.symbol}", op.data, op.kind.data, op.word_width.value.data, op.depth.value.data))
     for stage in stages:

@@ -34,7 +34,7 @@ import numpy as np
 from e3ne.model.arith import bits_for, ceil_div
 from e3ne.model.kinds import RomKind
 from e3ne.model.memory import AXI_ADDRESS_BITS, beats_per_word
-from e3ne.model.units import LinearShape
+from e3ne.model.units import MEMORY_READ_LATENCY, LinearShape
 
 RESOURCES = ("lut", "ff", "carry", "bram18", "bram36", "dsp")
 
@@ -53,6 +53,8 @@ HIDDEN_LANE_LUT_PER_ACC_BIT = 1.9  # accumulator (doubling + gating muxes) + bia
 HIDDEN_LANE_LUT_PER_STEP = 2.0  # shadow bank shift mux, saturation
 HIDDEN_LANE_LUT_FIXED = 16.0
 OUTPUT_LANE_LUT_PER_ACC_BIT = 4.0  # accumulator + bias adder + logit shadow mux
+READ_STAGE_FLAGS_CONV = 9  # valid, first_step, first_block, in_range, block/row/layer end, column block (~2)
+READ_STAGE_FLAGS_POOL = 6  # valid, last_plane, first_row, in_range, row_end, layer_end
 CONTROL_LUT_PER_FF = 1.05  # counters/address registers: one LUT per bit (+ compare)
 
 
@@ -161,13 +163,14 @@ def lutram(width: int, depth: int) -> tuple[int, float]:
     return best[1], best[2]
 
 
-def ram(width: int, depth: int) -> Cost:
+def ram(width: int, depth: int, read_latency: int = MEMORY_READ_LATENCY) -> Cost:
     """`e3ne_ram_sdp` (activation buffers, logits): LUTRAM or block RAM, whichever Yosys
-    finds cheaper. LUTRAM reads through a `width`-bit output register; block RAM absorbs it."""
+    finds cheaper. LUTRAM reads through `read_latency` `width`-bit registers (1 for the
+    logits, which only the host reads); block RAM absorbs them."""
     units, mux = lutram(width, depth)
     bram18, bram36, _ = block_ram(width, depth)
     if units * LUTRAM_UNIT_COST + mux <= bram18 * RAMB18_COST + bram36 * RAMB36_COST:
-        return Cost(lut=units * LUTRAM_UNIT_LUTS + mux, ff=width)
+        return Cost(lut=units * LUTRAM_UNIT_LUTS + mux, ff=read_latency * width)
     return block_ram_cost(width, depth)
 
 
@@ -197,7 +200,7 @@ def rom(width: int, depth: int, kind: RomKind | str, stored: int | None = None) 
     varying = width if stored is None else stored
     if depth <= 1:
         return Cost()  # a single word is a constant: Yosys folds it away
-    return Cost(lut=varying * ceil_div(depth, 64), ff=varying)
+    return Cost(lut=varying * ceil_div(depth, 64), ff=MEMORY_READ_LATENCY * varying)
 
 
 # --------------------------------------------------------------------------- units
@@ -208,7 +211,7 @@ def linear_input_side(word_width: int, depth: int) -> Cost:
     its pipeline copy, the buffer address register, the spike select."""
     return (
         counter(word_width)
-        + register(bits_for(word_width))
+        + register(MEMORY_READ_LATENCY * bits_for(word_width))
         + address_register(bits_for(depth))
         + Cost(lut=ceil_div(word_width, 4))
     )
@@ -224,7 +227,7 @@ def linear_control(shape: LinearShape) -> Cost:
         counter(shape.groups),
         address_register(bits_for(shape.rom_depth)),  # weight_base
         adder(bits_for(shape.rom_depth)),  # weight address = base + i
-        register(5),  # valid1, first_step1, first_group1, end_group1, end_layer1
+        register(5 * MEMORY_READ_LATENCY),  # valid1, first_step1, first_group1, end_group1, end_layer1
         register(2 + 1 + 1),  # load_shadow, load_last, draining, finishing
         counter(shape.drain_cycles),
     ]
@@ -295,6 +298,7 @@ def conv_unit(
     pooling = lanes * computed_width * pool_value_bits if pool_rows > 1 else 0
     shadow = lanes * written_width * time_steps
     control = Cost(lut=17 * address_bits, ff=6 * address_bits, carry=ceil_div(6 * address_bits, 4))
+    control += register(READ_STAGE_FLAGS_CONV * (MEMORY_READ_LATENCY - 1))  # stage-1 flags, per read stage
     return control + Cost(
         lut=2.2 * accumulators * (acc + kernel_w * weight_bits)
         + 0.4 * lanes * computed_width * time_steps
@@ -310,7 +314,7 @@ def pool_unit(*, width: int, time_steps: int, kernel_h: int, kernel_w: int, addr
     row = width * time_steps
     return Cost(
         lut=row * (2 + kernel_w) + 6 * address_bits,
-        ff=2 * row + 6 * address_bits,
+        ff=2 * row + 6 * address_bits + READ_STAGE_FLAGS_POOL * (MEMORY_READ_LATENCY - 1),
         carry=ceil_div(row, 4) + ceil_div(6 * address_bits, 4),
     )
 

@@ -1,8 +1,9 @@
 """The schedule of each unit kind: the one definition of its groups, drain and cycles.
 
 Every stage runs in three parts: issue cycles (reading inputs and weights, one group of
-output lanes after another), a fixed `PIPELINE_LATENCY` (memory read register +
-accumulator register, before the neuron) and the drain of the last group's results:
+output lanes after another), a fixed `PIPELINE_LATENCY` (`MEMORY_READ_LATENCY` memory
+read registers + the accumulator register, before the neuron) and the drain of the last
+group's results:
 
     cycles = issue_cycles + PIPELINE_LATENCY + drain_cycles
     issue_cycles = groups * group_cycles            (weights on chip, and pooling units)
@@ -23,7 +24,13 @@ from e3ne.model.arith import bits_for, ceil_div
 from e3ne.model.kinds import PoolMode
 from e3ne.model.memory import MemoryModel, Streaming
 
-PIPELINE_LATENCY = 2  # memory read register + accumulator register, before the neuron
+# Cycles from a unit's read address (buffer, weight ROM, bias ROM) to its data: the memory's
+# read register, an output register (so that no path starts at a block RAM's slow
+# clock-to-out and runs through logic) and one after the bank multiplexer of a deep ROM
+# (its banks are registered before it; docs/timing-pipelining.md). The host's read port of
+# the last buffer keeps one cycle (docs/interface.md).
+MEMORY_READ_LATENCY = 3
+PIPELINE_LATENCY = MEMORY_READ_LATENCY + 1  # memory read registers + accumulator register, before the neuron
 
 
 def chunk_count(features: int, word: int, q: int) -> int:

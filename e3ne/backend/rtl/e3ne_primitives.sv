@@ -2,13 +2,20 @@
 // The generated design instantiates them through one thin wrapper per memory, which fixes
 // the parameters; ROM contents come from $readmemh files written next to the RTL.
 
+// Read latency: READ_LATENCY = 1 gives the word the cycle after the address (the memory's
+// read register); each further cycle adds an output register (no reset, no enable), so a
+// read path never carries the block RAM's slow clock-to-out into logic. A deep block ROM
+// is split into banks by its wrapper (e3ne/backend/verilog.py): each bank's word is
+// registered before the bank multiplexer, and once more after it.
+
 // Simple dual-port RAM: one synchronous write port, one registered read port
-// (read data appears the cycle after the address; a read of the address written in
-// the same cycle returns the old word).
+// (read data appears READ_LATENCY cycles after the address; a read of the address written
+// in the same cycle returns the old word).
 module e3ne_ram_sdp #(
   parameter int WIDTH = 8,
   parameter int DEPTH = 16,
-  parameter int ADDR_WIDTH = 4
+  parameter int ADDR_WIDTH = 4,
+  parameter int READ_LATENCY = 1
 ) (
   input  logic                  clk,
   input  logic                  we,
@@ -18,10 +25,34 @@ module e3ne_ram_sdp #(
   output logic [WIDTH-1:0]      rdata
 );
   logic [WIDTH-1:0] mem [0:DEPTH-1];
+  logic [WIDTH-1:0] read_word;
   always_ff @(posedge clk) begin
     if (we) mem[waddr] <= wdata;
-    rdata <= mem[raddr];
+    read_word <= mem[raddr];
   end
+  e3ne_read_stage #(.WIDTH(WIDTH), .LATENCY(READ_LATENCY)) out_reg (.clk(clk), .d(read_word), .q(rdata));
+endmodule
+
+// The read port's output registers after the memory's own read register: LATENCY - 1 of them.
+module e3ne_read_stage #(
+  parameter int WIDTH = 8,
+  parameter int LATENCY = 1
+) (
+  input  logic             clk,
+  input  logic [WIDTH-1:0] d,
+  output logic [WIDTH-1:0] q
+);
+  generate
+    if (LATENCY <= 1) begin : direct
+      assign q = d;
+    end else if (LATENCY == 2) begin : registered
+      always_ff @(posedge clk) q <= d;
+    end else begin : chain
+      logic [(LATENCY-1)*WIDTH-1:0] stages;
+      always_ff @(posedge clk) stages <= {stages[(LATENCY-2)*WIDTH-1:0], d};
+      assign q = stages[(LATENCY-1)*WIDTH-1:(LATENCY-2)*WIDTH];
+    end
+  endgenerate
 endmodule
 
 // Single-port ROM in block RAM, registered read, initialised from INIT_FILE (hex words).
@@ -29,7 +60,8 @@ module e3ne_rom_block #(
   parameter int WIDTH = 8,
   parameter int DEPTH = 16,
   parameter int ADDR_WIDTH = 4,
-  parameter INIT_FILE = ""
+  parameter INIT_FILE = "",
+  parameter int READ_LATENCY = 1
 ) (
   input  logic                  clk,
   input  logic [ADDR_WIDTH-1:0] addr,
@@ -41,7 +73,9 @@ module e3ne_rom_block #(
       initial $readmemh(INIT_FILE, mem);
     end
   endgenerate
-  always_ff @(posedge clk) data <= mem[addr];
+  logic [WIDTH-1:0] read_word;
+  always_ff @(posedge clk) read_word <= mem[addr];
+  e3ne_read_stage #(.WIDTH(WIDTH), .LATENCY(READ_LATENCY)) out_reg (.clk(clk), .d(read_word), .q(data));
 endmodule
 
 // Single-port ROM in LUTs (small ROMs), registered read, initialised from INIT_FILE.
@@ -49,7 +83,8 @@ module e3ne_rom_distributed #(
   parameter int WIDTH = 8,
   parameter int DEPTH = 16,
   parameter int ADDR_WIDTH = 4,
-  parameter INIT_FILE = ""
+  parameter INIT_FILE = "",
+  parameter int READ_LATENCY = 1
 ) (
   input  logic                  clk,
   input  logic [ADDR_WIDTH-1:0] addr,
@@ -63,14 +98,16 @@ module e3ne_rom_distributed #(
       initial $readmemh(INIT_FILE, mem);
     end
   endgenerate
-  always_ff @(posedge clk) data <= mem[addr];
+  logic [WIDTH-1:0] read_word;
+  always_ff @(posedge clk) read_word <= mem[addr];
+  e3ne_read_stage #(.WIDTH(WIDTH), .LATENCY(READ_LATENCY)) out_reg (.clk(clk), .d(read_word), .q(data));
 endmodule
 
 // Off-chip weight buffer: the weight ROM of one unit, streamed from external memory
 // through an AXI4 read master into two banks of GROUP_WORDS words (ping-pong).
 //
 // The unit reads words of group g (addresses g*GROUP_WORDS .. +GROUP_WORDS-1, any order,
-// any number of times) through `addr` -> `data` (registered read, as a ROM) while `ready`
+// any number of times) through `addr` -> `data` (READ_LATENCY, as a ROM) while `ready`
 // is high, and pulses `group_end` in its last read cycle of the group. `start` (the stage's
 // start) begins the fetch of group 0; group g+1 is fetched while group g is read, into
 // the bank freed when group g-1 ends. Fetching is one group at a time: all bursts of the
@@ -89,7 +126,8 @@ module e3ne_axi_weight_buffer #(
   parameter int ADDR_WIDTH = 4,
   parameter int AXI_DATA_WIDTH = 128,
   parameter int AXI_ADDR_WIDTH = 32,
-  parameter [63:0] BASE_ADDRESS = 64'd0
+  parameter [63:0] BASE_ADDRESS = 64'd0,
+  parameter int READ_LATENCY = 1
 ) (
   input  logic                      clk,
   input  logic                      rst,
@@ -135,7 +173,9 @@ module e3ne_axi_weight_buffer #(
   logic [1:0] filled;                   // bank holds a complete group not yet read to its end
   wire [ADDR_WIDTH-1:0] local_addr = addr - consume_base;
   wire [BANK_ADDR-1:0] read_index = (consume_bank ? BANK_ADDR'(GROUP_WORDS) : BANK_ADDR'(0)) + BANK_ADDR'(local_addr);
-  always_ff @(posedge clk) data <= mem[read_index];
+  logic [WIDTH-1:0] read_word;
+  always_ff @(posedge clk) read_word <= mem[read_index];
+  e3ne_read_stage #(.WIDTH(WIDTH), .LATENCY(READ_LATENCY)) out_reg (.clk(clk), .d(read_word), .q(data));
   assign ready = active && filled[consume_bank];
 
   // ---- the fetch engine: one group at a time

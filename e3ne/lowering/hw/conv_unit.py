@@ -7,15 +7,15 @@ Pipeline (docs/architecture.md "Convolution unit"):
   ky (kernel row), ic (input channel), t (time step), xb (column block) drive the buffer
   address `iy + H*(ic + C*t)`, `iy = oy*stride + ky - pad`, and the weight ROM address
   `(g*IC + ic)*KH + ky`;
-* stage 1 (c+1): the row arrives (zero when iy is outside the image); each of the
+* stage 1 (c+R, R = MEMORY_READ_LATENCY): the row arrives (zero when iy is outside the image); each of the
   lanes x columns accumulators adds a kernel_w-input adder tree of spike-gated weights,
   doubling on the first (ic, ky) of each step;
-* stage 2 (c+2, end of a column block): `+ Bq`, the radix neuron; the row's T-bit values
+* stage 2 (c+R+1, end of a column block): `+ Bq`, the radix neuron; the row's T-bit values
   collect in an assembly bank (several column blocks) and load a shadow bank at the end
   of the row, which drains lanes*T bit-plane words (lane by lane, MSB plane first) while
   the next row accumulates.
 
-Stage length: groups*OH*row_cycles + 2 + lanes*T (`ConvUnitOp.cycles`).
+Stage length: groups*OH*row_cycles + R + 1 + lanes*T (`ConvUnitOp.cycles`).
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from e3ne.lowering.hw.constructs import (
 )
 from e3ne.lowering.hw.constructs import unit_ports as stage_ports
 from e3ne.lowering.hw.hwbuilder import ModuleBuilder, Port, Register, Value, bits_for, width
+from e3ne.model.units import MEMORY_READ_LATENCY as READ
 
 
 def unit_ports(unit: snnhw.ConvUnitOp) -> tuple[list[Port], list[Port]]:
@@ -125,14 +126,14 @@ def build_conv_unit(unit: snnhw.ConvUnitOp, module_name: str):
     first_block = b.and_(first_step, b.eq(t, 0))
 
     # ---- stage 1: spike-gated accumulation
-    valid1 = b.delay(active, "valid1")
-    first_step1 = b.delay(first_step, "first_step1")
-    first_block1 = b.delay(first_block, "first_block1")
-    in_range1 = b.delay(reader.in_range, "in_range1")
-    block_end1 = b.delay(t_wrap, "block_end1")
-    row_end1 = b.delay(row_end, "row_end1")
-    layer_end1 = b.delay(layer_end, "layer_end1")
-    xb1 = b.delay(xb, "column_block1")
+    valid1 = b.delay_by(active, "valid1", READ)
+    first_step1 = b.delay_by(first_step, "first_step1", READ)
+    first_block1 = b.delay_by(first_block, "first_block1", READ)
+    in_range1 = b.delay_by(reader.in_range, "in_range1", READ)
+    block_end1 = b.delay_by(t_wrap, "block_end1", READ)
+    row_end1 = b.delay_by(row_end, "row_end1", READ)
+    layer_end1 = b.delay_by(layer_end, "layer_end1", READ)
+    xb1 = b.delay_by(xb, "column_block1", READ)
     row = b.mux(in_range1, b.inputs["act_rdata"], b.const(0, iw))
     zero_bit = b.const(0, 1)
 

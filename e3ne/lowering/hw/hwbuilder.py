@@ -207,6 +207,12 @@ class ModuleBuilder:
         reg.drive(value, enable)
         return reg.value
 
+    def delay_by(self, value: Value, name: str, cycles: int) -> Value:
+        """`value` `cycles` cycles later (a chain of pipeline registers, the last one `name`)."""
+        for k in range(1, cycles):
+            value = self.delay(value, f"{name}_d{k}")
+        return self.delay(value, name) if cycles else value
+
     def flag(self, name: str, set_: Value, clear: Value) -> Value:
         """A set/reset flip-flop; `set_` wins."""
         reg = self.register(name, 1)
@@ -283,7 +289,7 @@ class ModuleBuilder:
         return Memory(self, self.last_instance, data)
 
     def rom(self, name: str, module: str, addr_bits: int, width: int) -> Memory:
-        """A registered-read ROM: `data` is the word at the address of the previous cycle."""
+        """A registered-read ROM: `data` is the word at the address of READ_LATENCY cycles before."""
         return self.memory(name, module, {"addr": addr_bits}, ("data", width))
 
     def ram(self, name: str, module: str, addr_bits: int, width: int) -> Memory:

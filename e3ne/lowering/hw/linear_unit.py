@@ -5,13 +5,13 @@ P outputs in parallel; Q = 1 is one spike per cycle):
 
 * issue (cycle c): counters i (input), b (bit in word), t (time step), g (group) drive
   the buffer read address and the weight ROM address `g*in + i`;
-* stage 1 (c+1): the memories answer; each lane does
+* stage 1 (c+R, R = MEMORY_READ_LATENCY): the memories answer; each lane does
   `acc <- (first input of the group ? 0 : first input of step t ? 2*acc : acc) + (spike ? W : 0)`;
-* stage 2 (c+2, last input of a group): `V = acc + Bq`, then the radix neuron (hidden layer)
+* stage 2 (c+R+1, last input of a group): `V = acc + Bq`, then the radix neuron (hidden layer)
   loads a shadow bank, which drains while the next group accumulates: T bit-plane
   words of P bits (hidden), or P logits one a cycle (output layer).
 
-Stage length: groups*in*T issue cycles + 2 (pipeline) + drain length (`LinearUnitOp.cycles`).
+Stage length: groups*in*T issue cycles + R + 1 (pipeline) + drain length (`LinearUnitOp.cycles`).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from e3ne.dialects import snnhw
 from e3ne.lowering.hw.constructs import StepIssue, done_pulse, doubling_base, narrow_sum, radix_neuron
 from e3ne.lowering.hw.constructs import unit_ports as stage_ports
 from e3ne.lowering.hw.hwbuilder import ModuleBuilder, Port, bits_for, width
+from e3ne.model.units import MEMORY_READ_LATENCY as READ
 
 
 def unit_ports(unit: snnhw.LinearUnitOp) -> tuple[list[Port], list[Port]]:
@@ -65,12 +66,12 @@ def build_linear_unit(unit: snnhw.LinearUnitOp, module_name: str):
     first_of_group = b.and_(first_input, b.eq(t, 0))
 
     # ---- stage 1: spike-gated accumulation (no multipliers)
-    valid1 = b.delay(issue, "valid1")
-    first_step1 = b.delay(first_input, "first_step1")
-    first_group1 = b.delay(first_of_group, "first_group1")
-    end_group1 = b.delay(end_of_group, "end_group1")
-    end_layer1 = b.delay(end_of_layer, "end_layer1")
-    bit1 = b.delay(bit_reg.value, "bit1")
+    valid1 = b.delay_by(issue, "valid1", READ)
+    first_step1 = b.delay_by(first_input, "first_step1", READ)
+    first_group1 = b.delay_by(first_of_group, "first_group1", READ)
+    end_group1 = b.delay_by(end_of_group, "end_group1", READ)
+    end_layer1 = b.delay_by(end_of_layer, "end_layer1", READ)
+    bit1 = b.delay_by(bit_reg.value, "bit1", READ)
     row = b.inputs["act_rdata"]
     zero_bit = b.const(0, 1)
     spikes = []

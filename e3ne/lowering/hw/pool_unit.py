@@ -3,13 +3,13 @@ bit-planes (docs/numerics.md §7), in the builder's nouns.
 
 * issue (cycle c): counters t (time step), ky (window row), oy (output row), c (channel)
   drive the buffer address `iy + H*(c + C*t)`, `iy = oy*stride + ky - pad`;
-* stage 1 (c+1): each input column shifts its spike into a T-bit value; after the last
+* stage 1 (c+R, R = MEMORY_READ_LATENCY): each input column shifts its spike into a T-bit value; after the last
   plane of a window row the value is combined (max or sum) into the row's running value;
-* stage 2 (c+2, end of an output row): the kernel_w columns of each window are combined
+* stage 2 (c+R+1, end of an output row): the kernel_w columns of each window are combined
   (average: `floor((sum + floor(n/2)) / n)` by a constant reciprocal, no divider) and a
   shadow bank drains the T bit-planes of the pooled row while the next row is read.
 
-Stage length: C*OH*kernel_h*T + 2 + T (`PoolUnitOp.cycles`).
+Stage length: C*OH*kernel_h*T + R + 1 + T (`PoolUnitOp.cycles`).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from e3ne.dialects import snnhw
 from e3ne.lowering.hw.constructs import PlaneDrain, RowReader, StepIssue, average_bound, done_pulse, larger_or_sum, pool_window
 from e3ne.lowering.hw.constructs import unit_ports as stage_ports
 from e3ne.lowering.hw.hwbuilder import ModuleBuilder, Port, bits_for
+from e3ne.model.units import MEMORY_READ_LATENCY as READ
 
 
 def unit_ports(unit: snnhw.PoolUnitOp) -> tuple[list[Port], list[Port]]:
@@ -52,12 +53,12 @@ def build_pool_unit(unit: snnhw.PoolUnitOp, module_name: str):
     act_addr = b.add(b.add(channel_base, plane_base), reader.address(addr_bits))
 
     # ---- stage 1: rebuild T-bit values, combine the window's rows
-    valid1 = b.delay(issue, "valid1")
-    last_plane1 = b.delay(b.eq(t, time_steps - 1), "last_plane1")
-    first_row1 = b.delay(b.eq(ky, 0), "first_row1")
-    in_range1 = b.delay(reader.in_range, "in_range1")
-    row_end1 = b.delay(row_end, "row_end1")
-    layer_end1 = b.delay(layer_end, "layer_end1")
+    valid1 = b.delay_by(issue, "valid1", READ)
+    last_plane1 = b.delay_by(b.eq(t, time_steps - 1), "last_plane1", READ)
+    first_row1 = b.delay_by(b.eq(ky, 0), "first_row1", READ)
+    in_range1 = b.delay_by(reader.in_range, "in_range1", READ)
+    row_end1 = b.delay_by(row_end, "row_end1", READ)
+    layer_end1 = b.delay_by(layer_end, "layer_end1", READ)
     row = b.mux(in_range1, b.inputs["act_rdata"], b.const(0, iw))
     sum_bits = bits_for(average_bound(kh * kw, time_steps) + 1)
     value_bits = time_steps if is_max else sum_bits

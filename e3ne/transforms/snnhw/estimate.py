@@ -119,7 +119,8 @@ def memory_cost(op: Operation) -> cost.Cost:
     if isinstance(op, snnhw.RomOp):
         return rom_cost(op)
     if isinstance(op, snnhw.BufferOp | snnhw.LogitBufferOp):
-        return cost.ram(_int(op.word_width), _int(op.depth))
+        host_read = isinstance(op, snnhw.LogitBufferOp)  # the host's one-cycle read port
+        return cost.ram(_int(op.word_width), _int(op.depth), *([1] if host_read else []))
     raise TypeError(op.name)
 
 

@@ -110,7 +110,7 @@ def test_lowering_single_layer_verifies_and_reaches_hw():
     accelerator = next(iter(module.body.ops))
     assert isinstance(accelerator, snnhw.AcceleratorOp)
     unit = accelerator.schedule().stage_ops()[0]
-    assert unit.cycles() == 2 * 16 * 2 + 2 + 2  # groups*in*T + pipeline + P logits
+    assert unit.cycles() == 2 * 16 * 2 + 4 + 2  # groups*in*T + pipeline (3 memory read registers + accumulator) + P logits
     LowerSnnhwToCirct().apply(Context(), module)
     module.verify()
 

@@ -1,0 +1,44 @@
+"""Deep block ROMs are split into registered banks by their Verilog wrapper (docs/timing-pipelining.md)."""
+
+from pathlib import Path
+
+import numpy as np
+from xdsl.dialects.builtin import IntegerType, ModuleOp, Signedness
+
+from e3ne.backend.verilog import _wrapper, rom_banks, write_memory_files
+from e3ne.dense import numpy_to_dense
+from e3ne.lowering.hw.hwbuilder import extern_memory
+
+
+def block_rom(depth: int, latency: int):
+    op = extern_memory(
+        "net_w",
+        {"addr": 11},
+        {"data": 8},
+        "e3ne_rom_block",
+        {"WIDTH": 8, "DEPTH": depth, "ADDR_WIDTH": 11, "INIT_FILE": "net_w.hex", "READ_LATENCY": latency},
+    )
+    words = (np.arange(depth * 2) % 7 - 3).reshape(depth, 2)
+    op.attributes["e3ne.init"] = numpy_to_dense(words, IntegerType(4, Signedness.SIGNED))
+    return op
+
+
+def test_deep_block_rom_is_banked_with_one_file_per_bank(tmp_path: Path):
+    op = block_rom(1100, 3)
+    assert rom_banks(op) == 3  # 512 + 512 + 76 words
+    text = _wrapper(op)
+    assert '.DEPTH(76), .ADDR_WIDTH(9), .INIT_FILE("net_w_bank2.hex"), .READ_LATENCY(2)) bank2' in text
+    assert "select1 <= addr[10:9]; select2 <= select1;" in text
+    assert ".LATENCY(2)) out_reg (.clk(clk), .d(bank_data[select2]), .q(data));" in text
+    written = write_memory_files(ModuleOp([op]), tmp_path)
+    assert [p.name for p in written] == ["net_w_bank0.hex", "net_w_bank1.hex", "net_w_bank2.hex"]
+    lines = [p.read_text().split() for p in written]
+    assert [len(x) for x in lines] == [512, 512, 76]
+    # word 512 (first of bank 1): lanes 1024 % 7 - 3 = -1 and 1025 % 7 - 3 = 0 -> 0x0f (lane 0 low)
+    assert lines[1][0] == "0f"
+
+
+def test_shallow_or_single_cycle_roms_are_not_banked():
+    assert rom_banks(block_rom(512, 3)) == 1
+    assert rom_banks(block_rom(1100, 1)) == 1
+    assert "e3ne_rom_block #(" in _wrapper(block_rom(512, 3))
