@@ -110,16 +110,22 @@ def read_manifest(build: str | Path) -> dict:
     return manifest
 
 
-_ROM = re.compile(r'#\(\.WIDTH\((\d+)\), \.DEPTH\((\d+)\), \.ADDR_WIDTH\(\d+\), \.INIT_FILE\("([^"]+)"\)\)')
+_INIT_FILE = re.compile(r'\.INIT_FILE\("([^"]+)"\)')
+_WIDTH = re.compile(r"\.WIDTH\((\d+)\)")
+_DEPTH = re.compile(r"\.DEPTH\((\d+)\)")
 _HEX_WORD = re.compile(r"[0-9A-Fa-f]+")
 
 
 def memory_files(rtl_dir: str | Path) -> list[tuple[str, int, int]]:
-    """`(file, width, depth)` of every ROM image the RTL in `rtl_dir` reads with $readmemh."""
+    """`(file, width, depth)` of every ROM image the RTL in `rtl_dir` reads with $readmemh:
+    each ROM instance (one line, `e3ne/backend/verilog.py`) names its WIDTH, DEPTH and INIT_FILE
+    among its parameters (banked deep ROMs: one instance per bank file)."""
     found = []
     for source in sorted(Path(rtl_dir).glob("*.sv")):
-        for width, depth, name in _ROM.findall(source.read_text()):
-            found.append((name, int(width), int(depth)))
+        for line in source.read_text().splitlines():
+            name, width, depth = _INIT_FILE.search(line), _WIDTH.search(line), _DEPTH.search(line)
+            if name and width and depth:
+                found.append((name.group(1), int(width.group(1)), int(depth.group(1))))
     return found
 
 
