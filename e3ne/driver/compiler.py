@@ -18,7 +18,7 @@ import json
 from pathlib import Path
 
 from e3ne.driver.build import Build
-from e3ne.driver.inputs import check_images, load_npz, model_of, model_text, shape_of
+from e3ne.driver.inputs import check_images, load_npz, model_of, model_source, model_text, shape_of
 from e3ne.driver.options import CompileOptions
 from e3ne.driver.progress import Progress, Say, progress_of
 from e3ne.parallelism import Parallelism
@@ -85,15 +85,7 @@ def compile(  # noqa: A001 (e3ne.compile, like re.compile)
         steps.say(f"warning: {warning}")
 
     settings = {
-        "model": str(model) if isinstance(model, str | Path) else None,
-        "weights": None if weights is None else str(weights),
-        "input_shape": list(input_shape),
-        "calibration": str(calibration) if from_file else None,
-        "time_steps": options.time_steps,
-        "weight_bits": options.weight_bits,
-        "sigma": options.sigma,
-        "input_mean": None if options.input_mean is None else list(options.input_mean),
-        "input_std": None if options.input_std is None else list(options.input_std),
+        **model_source(model, weights, input_shape, calibration, from_file, options),
         "emit": options.emit,
         "parallelism": options.parallelism.text() or None,
         "target": options.target,

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from e3ne.driver.build import Build
-from e3ne.driver.inputs import check_images, load_npz, model_of, model_text, shape_of
+from e3ne.driver.inputs import check_images, load_npz, model_of, model_source, model_text, shape_of
 from e3ne.driver.options import CompileOptions
 from e3ne.driver.progress import Progress, Say, progress_of
 from e3ne.errors import E3NEError
@@ -245,15 +245,4 @@ def _quantized(model, input_shape, calibration, weights, options: CompileOptions
     quant_module = quantize_module(
         float_module, calibration_x, options.time_steps, options.weight_bits, options.sigma
     )
-    source = {
-        "model": str(model) if isinstance(model, str | Path) else None,
-        "weights": None if weights is None else str(weights),
-        "input_shape": list(shape),
-        "calibration": str(calibration) if from_file else None,
-        "time_steps": options.time_steps,
-        "weight_bits": options.weight_bits,
-        "sigma": options.sigma,
-        "input_mean": None if options.input_mean is None else list(options.input_mean),
-        "input_std": None if options.input_std is None else list(options.input_std),
-    }
-    return quant_module, source, Path(".")
+    return quant_module, model_source(model, weights, shape, calibration, from_file, options), Path(".")

@@ -156,3 +156,19 @@ def input_scale(quant_module) -> int:
         if isinstance(op, EncodeOp):
             return op.scale.value.data
     raise E3NEError("the quantized module has no snn.encode op")
+
+
+def model_source(model, weights, input_shape, calibration, from_file: bool, options) -> dict:
+    """What a recompile of `model` needs (the first keys of compile.json; explore keeps it too):
+    model and weights paths, input shape, calibration file, quantization and normalisation."""
+    return {
+        "model": str(model) if isinstance(model, str | Path) else None,
+        "weights": None if weights is None else str(weights),
+        "input_shape": list(input_shape),
+        "calibration": str(calibration) if from_file else None,
+        "time_steps": options.time_steps,
+        "weight_bits": options.weight_bits,
+        "sigma": options.sigma,
+        "input_mean": None if options.input_mean is None else list(options.input_mean),
+        "input_std": None if options.input_std is None else list(options.input_std),
+    }
