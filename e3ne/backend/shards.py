@@ -172,11 +172,16 @@ class LocalEngine:
     @staticmethod
     def _stop(pool: futures.Executor, processes: bool) -> None:
         if processes:
-            for process in list(getattr(pool, "_processes", {}).values()):  # each leads its own group
-                try:
-                    os.killpg(process.pid, signal.SIGKILL)
-                except (ProcessLookupError, PermissionError):
-                    pass
+            for process in list((getattr(pool, "_processes", None) or {}).values()):
+                # Each worker leads its own group (its subprocesses too) once its initializer
+                # ran; one still starting has no group yet, so it is killed by pid as well.
+                # A worker left alive would wait forever on the call queue's lock, which a
+                # killed sibling may hold, and shutdown(wait=True) would hang on it.
+                for kill, target in ((os.killpg, process.pid), (os.kill, process.pid)):
+                    try:
+                        kill(target, signal.SIGKILL)
+                    except (ProcessLookupError, PermissionError):
+                        pass
         else:
             _kill_subprocesses()
         pool.shutdown(wait=True, cancel_futures=True)
