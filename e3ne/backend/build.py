@@ -19,6 +19,7 @@ from pathlib import Path
 from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp
 
+from e3ne.backend.dataflow_testbench import dataflow_testbench
 from e3ne.backend.testbench import testbench
 from e3ne.backend.verilog import PRIMITIVES, emit_verilog, write_memory_files
 from e3ne.backend.weight_image import image_layout, write_weight_image
@@ -131,6 +132,12 @@ def describe(accelerator: snnhw.AcceleratorOp) -> dict:
         },
         **axi,
     }
+    if schedule.is_dataflow():  # docs/dataflow.md: images stream back to back
+        manifest["cycles_expected"] = schedule.latency_cycles()
+        manifest["schedule"] = schedule.schedule_kind().value
+        manifest["interval_expected"] = schedule.interval_cycles()
+        manifest["ports"]["in"].insert(manifest["ports"]["in"].index("logit_addr") + 1, "ack")
+        manifest["ports"]["out"][2:2] = ["in_ready", "image_done"]
     if isinstance(logits, snnhw.LogitBufferOp):
         manifest["logits"] = {
             "count": logits.entries.value.data,
@@ -165,6 +172,7 @@ def lower_to_snnhw(
     offchip_weights: str = "none",
     axi_data_width: int = DEFAULT_AXI_DATA_WIDTH,
     memory_latency: int = DEFAULT_MEMORY_LATENCY,
+    schedule: str = "sequential",
 ) -> tuple[Context, ModuleOp, snnhw.AcceleratorOp]:
     """A copy of the integer snn module lowered to snnhw (widths inferred first if needed):
     (context, module, its accelerator). The arguments are `build_hardware`'s."""
@@ -179,6 +187,7 @@ def lower_to_snnhw(
         offchip_weights=offchip_weights or "none",
         axi_data_width=axi_data_width,
         memory_latency=memory_latency,
+        schedule=schedule,
     ).apply(ctx, module)
     accelerator = next(op for op in module.body.ops if isinstance(op, snnhw.AcceleratorOp))
     return ctx, module, accelerator
@@ -194,6 +203,7 @@ def build_hardware(
     offchip_weights: str = "none",
     axi_data_width: int = DEFAULT_AXI_DATA_WIDTH,
     memory_latency: int = DEFAULT_MEMORY_LATENCY,
+    schedule: str = "sequential",
 ) -> dict:
     """Lower, emit and describe. `parallelism` is an `e3ne.parallelism` setting
     (`[layer.]key=value,...`); `linear_parallelism` (P for every linear layer, or one per
@@ -201,7 +211,8 @@ def build_hardware(
     names, see `e3ne.offchip`) streams those layers' weights through the AXI port, from
     external memory holding rtl/weights.hex."""
     ctx, module, accelerator = lower_to_snnhw(
-        quant_module, linear_parallelism, parallelism, fuse_pooling, offchip_weights, axi_data_width, memory_latency
+        quant_module, linear_parallelism, parallelism, fuse_pooling, offchip_weights, axi_data_width, memory_latency,
+        schedule,
     )
     return emit_hardware(ctx, module, accelerator, build_dir, progress)
 
@@ -242,7 +253,7 @@ def emit_hardware(
     (rtl / f"{top}.sv").write_text(emit_verilog(module))
     shutil.copy(PRIMITIVES, rtl / PRIMITIVES.name)
     hex_files = write_memory_files(module, rtl)
-    (rtl / "tb.sv").write_text(testbench(manifest))
+    (rtl / "tb.sv").write_text(dataflow_testbench(manifest) if manifest.get("schedule") == "dataflow" else testbench(manifest))
     manifest["files"] = {
         "design": f"rtl/{top}.sv",
         "primitives": f"rtl/{PRIMITIVES.name}",

@@ -66,6 +66,9 @@ from e3ne.model.memory import (
     Streaming,
     image_bytes,
 )
+from e3ne.model.schedule import DATAFLOW_COPIES, ScheduleKind, schedule_kind
+from e3ne.model.schedule import interval as schedule_interval
+from e3ne.model.schedule import latency as schedule_latency
 from e3ne.model.units import ConvShape, LinearShape, PoolShape, StageShape, window_output
 from e3ne.numerics import accumulator_range, signed_width
 
@@ -242,13 +245,20 @@ class AcceleratorOp(IRDLOperation):
             previous = rom
 
 
+def _check_copies(op: IRDLOperation) -> None:
+    if op.copies is not None and _int(op.copies) not in (1, DATAFLOW_COPIES):
+        raise VerifyException(f"copies = {_int(op.copies)} must be 1 or {DATAFLOW_COPIES} (ping-pong halves)")
+
+
 @irdl_op_definition
 class BufferOp(SymbolOp):
     """Activation bit-planes: `time_steps` planes of channels x height x width spikes.
 
     A word is one row (`width` spikes, bit w = column w); the word of (channel, row, t)
     is at address `row + height * (channel + channels * t)`, so `depth = channels * height * T`.
-    `role` is "input" (written by the host) or "hidden" (written by a unit).
+    `role` is "input" (written by the host) or "hidden" (written by a unit). `copies = 2`
+    (dataflow schedule): two images' planes (ping-pong halves), one being written while the
+    other is read; `depth` is one image's.
     """
 
     name = "snnhw.buffer"
@@ -259,6 +269,7 @@ class BufferOp(SymbolOp):
     word_width = prop_def(IntegerAttr[I64])
     depth = prop_def(IntegerAttr[I64])
     role = prop_def(_one_of(BufferRole))
+    copies = opt_prop_def(IntegerAttr[I64])
 
     def __init__(self, name: str, channels: int, height: int, width: int, time_steps: int, role: BufferRole | str):
         super().__init__(
@@ -285,7 +296,12 @@ class BufferOp(SymbolOp):
         c, h, _, _ = self.shape()
         return c * h
 
+    def image_copies(self) -> int:
+        """Images the buffer holds: 1, or 2 (ping-pong halves, dataflow schedule)."""
+        return 1 if self.copies is None else _int(self.copies)
+
     def verify_(self) -> None:
+        _check_copies(self)
         c, h, w, t = self.shape()
         if min(c, h, w, t) < 1:
             raise VerifyException(f"buffer shape {c}x{h}x{w}x{t} must be positive")
@@ -305,6 +321,7 @@ class LogitBufferOp(SymbolOp):
     entries = prop_def(IntegerAttr[I64])
     depth = prop_def(IntegerAttr[I64])
     word_width = prop_def(IntegerAttr[I64])
+    copies = opt_prop_def(IntegerAttr[I64])
 
     def __init__(self, name: str, entries: int, depth: int, word_width: int):
         super().__init__(
@@ -316,7 +333,12 @@ class LogitBufferOp(SymbolOp):
             }
         )
 
+    def image_copies(self) -> int:
+        """Images the buffer holds: 1, or 2 (ping-pong halves, dataflow schedule)."""
+        return 1 if self.copies is None else _int(self.copies)
+
     def verify_(self) -> None:
+        _check_copies(self)
         if not 1 <= _int(self.entries) <= _int(self.depth):
             raise VerifyException(f"entries {_int(self.entries)} must be in [1, depth = {_int(self.depth)}]")
 
@@ -1034,36 +1056,81 @@ STAGE_KINDS = (LinearUnitOp, ConvUnitOp, PoolUnitOp)
 
 @irdl_op_definition
 class ScheduleOp(IRDLOperation):
-    """The static schedule: stages run one after another; `stage_cycles[i]` is stage i's
-    start-to-next-start count, of which `stage_overhead[i]` is fixed overhead beyond the
-    ideal one-spike-per-cycle count; `cycles` (start to done, per image) is their sum.
-    Only the last stage may be the output layer; a network slice (`snn-slice-layer`) may end
-    in a hidden stage, whose buffer the host reads."""
+    """The static schedule: `stage_cycles[i]` is stage i's start-to-next-start count, of
+    which `stage_overhead[i]` is fixed overhead beyond the ideal one-spike-per-cycle count;
+    `cycles` is their sum. Only the last stage may be the output layer; a network slice
+    (`snn-slice-layer`) may end in a hidden stage, whose buffer the host reads.
+
+    Without `kind` (or `kind = "sequential"`) the stages run one after another and `cycles`
+    is start to done, per image. `kind = "dataflow"`: every stage works on its own image
+    at once, every buffer holds `copies = 2` images, and the schedule carries `interval`
+    (II, the slowest stage) and `latency` (start to done of one image), both as
+    `e3ne.model.schedule` defines them."""
 
     name = "snnhw.schedule"
     stages = prop_def(ArrayAttr[SymbolRefAttr])
     stage_cycles = prop_def(DenseArrayBase)
     stage_overhead = prop_def(DenseArrayBase)
     cycles = prop_def(IntegerAttr[I64])
+    kind = opt_prop_def(_one_of(ScheduleKind))
+    interval = opt_prop_def(IntegerAttr[I64])
+    latency = opt_prop_def(IntegerAttr[I64])
     assembly_format = "$stages attr-dict"
     irdl_options = (ParsePropInAttrDict(),)
 
-    def __init__(self, stages: list[str], stage_cycles: list[int], stage_overhead: list[int]):
+    def __init__(
+        self,
+        stages: list[str],
+        stage_cycles: list[int],
+        stage_overhead: list[int],
+        kind: ScheduleKind | str | None = None,
+    ):
+        kind = schedule_kind(kind)
+        extra = {}
+        if kind == ScheduleKind.DATAFLOW:
+            extra = {
+                "kind": StringAttr(kind.value),
+                "interval": _i(schedule_interval(stage_cycles, kind)),
+                "latency": _i(schedule_latency(stage_cycles, kind)),
+            }
         super().__init__(
             properties={
                 "stages": ArrayAttr([FlatSymbolRefAttr(s) for s in stages]),
                 "stage_cycles": DenseArrayBase.from_list(i64, stage_cycles),
                 "stage_overhead": DenseArrayBase.from_list(i64, stage_overhead),
                 "cycles": _i(sum(stage_cycles)),
+                **extra,
             }
         )
 
     def stage_ops(self) -> list[StageOp]:
         return [_lookup(self, ref, STAGE_KINDS, "stage") for ref in self.stages.data]
 
+    def schedule_kind(self) -> ScheduleKind:
+        return schedule_kind(None if self.kind is None else self.kind.data)
+
+    def is_dataflow(self) -> bool:
+        return self.schedule_kind() == ScheduleKind.DATAFLOW
+
+    def counts(self) -> list[int]:
+        return [int(c) for c in self.stage_cycles.get_values()]
+
+    def latency_cycles(self) -> int:
+        """Start to done of one image (`e3ne.model.schedule.latency`)."""
+        return schedule_latency(self.counts(), self.schedule_kind())
+
+    def interval_cycles(self) -> int:
+        """Cycles between consecutive images' completions (`e3ne.model.schedule.interval`)."""
+        return schedule_interval(self.counts(), self.schedule_kind())
+
+    def buffers(self) -> list[BufferOp | LogitBufferOp]:
+        """The buffers the stages read and write, in order (input first)."""
+        stages = self.stage_ops()
+        return [stages[0].input_buffer(), *(stage.output_buffer() for stage in stages)]
+
     def verify_(self) -> None:
         stages = self.stage_ops()
-        counts = [int(c) for c in self.stage_cycles.get_values()]
+        counts = self.counts()
         if len(counts) != len(stages):
             raise VerifyException(f"{len(stages)} stages but {len(counts)} stage cycle counts")
         overheads = [int(c) for c in self.stage_overhead.get_values()]
@@ -1087,6 +1154,34 @@ class ScheduleOp(IRDLOperation):
             if producer.output != consumer.input:
                 raise VerifyException(
                     f"stage @{consumer.symbol} reads {consumer.input}, but the previous stage writes {producer.output}"
+                )
+        self._verify_kind(stages)
+
+    def _verify_kind(self, stages: list[StageOp]) -> None:
+        dataflow = self.is_dataflow()
+        for key in ("interval", "latency"):
+            if not dataflow and self.properties.get(key) is not None:
+                raise VerifyException(f"{key} is only for kind = \"dataflow\" (a sequential schedule's is `cycles`)")
+        if dataflow:
+            for key, expected in (("interval", self.interval_cycles()), ("latency", self.latency_cycles())):
+                value = self.properties.get(key)
+                if value is None:
+                    raise VerifyException(f"a dataflow schedule needs {key} = {expected}")
+                if _int(value) != expected:
+                    rule = "the slowest stage's cycles" if key == "interval" else "1 + the sum of stage cycles"
+                    raise VerifyException(f"{key} {_int(value)} must be {expected} ({rule})")
+            for stage in stages:
+                if stage.HAS_WEIGHTS and stage.weight_rom().is_offchip():
+                    raise VerifyException(
+                        f"stage @{stage.symbol} streams its weights off chip: a dataflow schedule needs every "
+                        "weight ROM on chip (the stages would share the one AXI port at once)"
+                    )
+        wanted = DATAFLOW_COPIES if dataflow else 1
+        for buffer in self.buffers():
+            if buffer.image_copies() != wanted:
+                raise VerifyException(
+                    f"buffer @{buffer.symbol} holds {buffer.image_copies()} image(s); a {self.schedule_kind().value} "
+                    f"schedule needs copies = {wanted}"
                 )
 
 

@@ -27,6 +27,10 @@ that layer (an error names the layer and its limit); the unnamed defaults (`P=64
 option `linear-parallelism` apply to every linear layer and are clamped to each. `Q` is
 clamped to the width of the layer's input words.
 
+Option `schedule` (`sequential`, the default, or `dataflow`): with `dataflow` every buffer
+holds two images and the stages run at once on successive images (`e3ne.model.schedule`,
+`e3ne.transforms.snnhw.schedule`), e.g. `{schedule=dataflow}`; off-chip weights are refused.
+
 Option `linear-parallelism`: P for every layer (clamped to out_features), or a
 comma-separated list with one P per linear layer, e.g. `{linear-parallelism=16,8,1}`.
 Without it, P = min(out_features, DEFAULT_PARALLELISM).
@@ -53,6 +57,7 @@ from e3ne.model.units import chunk_count
 from e3ne.offchip import assign_base_addresses, offchip_layers
 from e3ne.parallelism import Parallelism
 from e3ne.parallelism import parse_parallelism as parse_settings
+from e3ne.transforms.snnhw.schedule import set_schedule
 from e3ne.transforms.stages import network_input, network_stages
 
 DISTRIBUTED_ROM_BITS = 4096  # smaller weight ROMs go to LUTRAM, larger to block RAM
@@ -147,6 +152,7 @@ def lower_function(
     offchip_weights: str = "none",
     axi_data_width: int = DEFAULT_AXI_DATA_WIDTH,
     memory_latency: int = DEFAULT_MEMORY_LATENCY,
+    schedule: str = "sequential",
 ) -> snnhw.AcceleratorOp:
     """The accelerator of an integer snn network: conv/pool units, flatten, linear units."""
     parallelism = parallelism or Parallelism()
@@ -318,6 +324,7 @@ def lower_function(
             [s.symbol for s in units], [s.cycles() for s in units], [s.overhead_cycles() for s in units]
         )
     )
+    set_schedule(accelerator, schedule)
     return accelerator
 
 
@@ -339,6 +346,7 @@ class LowerSnnToSnnhw(ModulePass):
     offchip_weights: str = "none"
     axi_data_width: int = DEFAULT_AXI_DATA_WIDTH
     memory_latency: int = DEFAULT_MEMORY_LATENCY
+    schedule: str = "sequential"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         functions = [f for f in op.body.ops if isinstance(f, func.FuncOp)]
@@ -354,5 +362,6 @@ class LowerSnnToSnnhw(ModulePass):
             self.offchip_weights,
             self.axi_data_width,
             self.memory_latency,
+            self.schedule,
         )
         Rewriter.replace_op(functions[0], accelerator, [])

@@ -24,6 +24,12 @@ drives them, stages run one after another).
 
 A slice that ends in a hidden layer (`snn.layer_input` ... `snn.radix_neuron`) has
 `result_addr`/`result_data` instead: a read port of its last bit-plane buffer.
+
+A dataflow schedule (`kind = "dataflow"`, docs/dataflow.md) gives every buffer two halves
+(the half is the address's top bit: `DEPTH = 2^bits + depth`), the dataflow controller
+(`dataflow_controller.py`: a handshake per stage) instead of the sequential one, and the
+top `ack` in, `in_ready` and `image_done` out: the host writes an image when `in_ready`,
+pulses `start`, and reads a result when `done`, then pulses `ack`.
 """
 
 from __future__ import annotations
@@ -40,6 +46,7 @@ from xdsl.pattern_rewriter import PatternRewriter, PatternRewriteWalker, Rewrite
 from e3ne.dense import numpy_to_dense
 from e3ne.dialects import snnhw
 from e3ne.lowering.hw.controller import build_controller
+from e3ne.lowering.hw.dataflow_controller import build_dataflow_controller, controller_ports
 from e3ne.lowering.hw.hwbuilder import Memory, ModuleBuilder, Port, bits_for, extern_memory
 from e3ne.lowering.hw.conv_unit import build_conv_unit
 from e3ne.lowering.hw.conv_unit import unit_ports as conv_ports
@@ -90,14 +97,20 @@ def _weight_buffer(name: str, unit, rom: snnhw.RomOp, axi_data_width: int) -> hw
     )
 
 
-def _ram(name: str, width: int, depth: int, read_latency: int) -> hw.HWModuleExternOp:
-    addr = bits_for(depth)
+def ram_address_bits(depth: int, copies: int = 1) -> int:
+    """Address bits of a buffer RAM: one image's, plus the half bit on top with two copies."""
+    return bits_for(depth) + (copies > 1)
+
+
+def _ram(name: str, width: int, depth: int, read_latency: int, copies: int = 1) -> hw.HWModuleExternOp:
+    addr = ram_address_bits(depth, copies)
+    words = depth if copies == 1 else (1 << bits_for(depth)) + depth  # half 1 starts at 2^bits
     return extern_memory(
         name,
         {"we": 1, "waddr": addr, "wdata": width, "raddr": addr},
         {"rdata": width},
         RAM_PRIMITIVE,
-        {"WIDTH": width, "DEPTH": depth, "ADDR_WIDTH": addr, "READ_LATENCY": read_latency},
+        {"WIDTH": width, "DEPTH": words, "ADDR_WIDTH": addr, "READ_LATENCY": read_latency},
     )
 
 
@@ -162,7 +175,9 @@ def lower_accelerator(accelerator: snnhw.AcceleratorOp) -> list:
         if isinstance(op, snnhw.BufferOp | snnhw.LogitBufferOp):
             buffers[op.symbol] = op
             latency = MEMORY_READ_LATENCY if op.symbol in read_by_units else 1
-            ops.append(_ram(f"{net}_{op.symbol}", op.word_width.value.data, op.depth.value.data, latency))
+            ops.append(
+                _ram(f"{net}_{op.symbol}", op.word_width.value.data, op.depth.value.data, latency, op.image_copies())
+            )
         elif isinstance(op, snnhw.RomOp) and not op.is_offchip():
             ops.append(_rom(f"{net}_{op.symbol}", op.data, op.kind.data, op.word_width.value.data, op.depth.value.data))
     for stage in stages:
@@ -179,7 +194,8 @@ def lower_accelerator(accelerator: snnhw.AcceleratorOp) -> list:
         build_stage, _ = STAGE_LOWERINGS[type(stage)]
         ops.append(build_stage(stage, f"{net}_{stage.symbol}"))
     names = [s.symbol for s in stages]
-    ops.append(build_controller(f"{net}_controller", names))
+    dataflow = schedule.is_dataflow()
+    ops.append((build_dataflow_controller if dataflow else build_controller)(f"{net}_controller", names))
 
     source = stages[0].input_buffer()
     logits = stages[-1].output_buffer()
@@ -194,27 +210,48 @@ def lower_accelerator(accelerator: snnhw.AcceleratorOp) -> list:
             Port("in_addr", bits_for(source.depth.value.data)),
             Port("in_data", source.word_width.value.data),
             Port(f"{read}_addr", bits_for(logits.depth.value.data)),
+            *([Port("ack", 1)] if dataflow else []),
             *([Port(name, bits) for name, bits in axi_inputs(axi_width).items()] if offchip else []),
         ],
         [
             Port("done", 1),
             Port(f"{read}_data", logit_bits),
+            *([Port("in_ready", 1), Port("image_done", 1)] if dataflow else []),
             *([Port(name, bits) for name, bits in AXI_READ_OUTPUTS.items()] if offchip else []),
         ],
     )
     axi_drivers: dict[str, list] = {name: [] for name in AXI_READ_OUTPUTS}
     # memories first: their inputs are connected once the units exist
     memories = {
-        symbol: top.ram(f"{symbol}_mem", f"{net}_{symbol}", bits_for(b.depth.value.data), b.word_width.value.data)
+        symbol: top.ram(
+            f"{symbol}_mem",
+            f"{net}_{symbol}",
+            ram_address_bits(b.depth.value.data, b.image_copies()),
+            b.word_width.value.data,
+        )
         for symbol, b in buffers.items()
     }
-    controller = top.instance(
-        "controller",
-        f"{net}_controller",
-        {"rst": top.reset, "start": top.inputs["start"], **{f"{n}_done": top.const(0, 1) for n in names}},
-        {**{f"{n}_start": 1 for n in names}, "done": 1},
-    )
+    if dataflow:
+        controller_in, controller_out = controller_ports(names)
+        controller = top.instance(
+            "controller",
+            f"{net}_controller",
+            {"rst": top.reset, **{p.name: top.inputs.get(p.name, top.const(0, 1)) for p in controller_in}},
+            {p.name: p.width for p in controller_out},
+        )
+    else:
+        controller = top.instance(
+            "controller",
+            f"{net}_controller",
+            {"rst": top.reset, "start": top.inputs["start"], **{f"{n}_done": top.const(0, 1) for n in names}},
+            {**{f"{n}_start": 1 for n in names}, "done": 1},
+        )
     controller_op = top.last_instance
+
+    def half(address, select: str):
+        """A buffer address in the half `controller[select]` (dataflow), or as is."""
+        return top.concat(controller[select], address) if dataflow else address
+
     for stage in stages:
         inputs, outputs = STAGE_LOWERINGS[type(stage)][1](stage)
         source_mem = memories[stage.input.root_reference.data]
@@ -243,20 +280,25 @@ def lower_accelerator(accelerator: snnhw.AcceleratorOp) -> list:
             unit_inputs.update(weight_data=weights.data, bias_data=bias.data)
         unit_inputs = {"rst": unit_inputs["rst"], **{p.name: unit_inputs[p.name] for p in inputs}}  # port order
         unit = top.instance(stage.symbol, f"{net}_{stage.symbol}", unit_inputs, {p.name: p.width for p in outputs})
-        source_mem.connect(raddr=unit["act_raddr"])
+        source_mem.connect(raddr=half(unit["act_raddr"], f"{stage.symbol}_rsel"))
         if stage.HAS_WEIGHTS:
             weights.connect(addr=unit["weight_addr"])
             if stage.weight_rom().is_offchip():
                 weights.connect(group_end=unit["weight_group_end"])
             bias.connect(addr=unit["bias_addr"])
-        target_mem.connect(we=unit["out_we"], waddr=unit["out_waddr"], wdata=unit["out_wdata"])
+        target_mem.connect(
+            we=unit["out_we"], waddr=half(unit["out_waddr"], f"{stage.symbol}_wsel"), wdata=unit["out_wdata"]
+        )
         top.connect(controller_op, f"{stage.symbol}_done", unit["done"])
-    memories[source.symbol].connect(we=top.inputs["in_we"], waddr=top.inputs["in_addr"], wdata=top.inputs["in_data"])
+    memories[source.symbol].connect(
+        we=top.inputs["in_we"], waddr=half(top.inputs["in_addr"], "in_sel"), wdata=top.inputs["in_data"]
+    )
     logit_mem = memories[logits.symbol]
-    logit_mem.connect(raddr=top.inputs[f"{read}_addr"])
+    logit_mem.connect(raddr=half(top.inputs[f"{read}_addr"], "out_sel"))
     axi = {name: top.or_(*drivers) for name, drivers in axi_drivers.items() if drivers}
-    module = top.finish({"done": controller["done"], f"{read}_data": logit_mem.data, **axi})
-    module.attributes["e3ne.cycles"] = IntegerAttr(schedule.cycles.value.data, 64)
+    handshake = {"in_ready": controller["in_ready"], "image_done": controller["image_done"]} if dataflow else {}
+    module = top.finish({"done": controller["done"], f"{read}_data": logit_mem.data, **axi, **handshake})
+    module.attributes["e3ne.cycles"] = IntegerAttr(schedule.latency_cycles(), 64)
     module.attributes["e3ne.top"] = StringAttr(net)
     ops.append(module)
     return ops

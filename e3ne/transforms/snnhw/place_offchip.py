@@ -15,6 +15,7 @@ from xdsl.dialects.builtin import IntegerAttr, i64
 from e3ne.dialects import snnhw
 from e3ne.model.memory import check_memory_model
 from e3ne.offchip import assign_base_addresses
+from e3ne.transforms.snnhw.schedule import check_dataflow_weights, reschedule
 
 
 def place_weights_offchip(
@@ -26,13 +27,12 @@ def place_weights_offchip(
     check_memory_model(axi_data_width, memory_latency)
     schedule = accelerator.schedule()
     stages = schedule.stage_ops()
+    if schedule.is_dataflow():
+        check_dataflow_weights(accelerator, [s.symbol for s in stages if s.symbol in layers])
     roms = {op.symbol: op for op in accelerator.body.ops if isinstance(op, snnhw.RomOp)}
     chosen = [roms[stage.weights.root_reference.data] for stage in stages if stage.symbol in layers]
     assign_base_addresses(chosen, axi_data_width)
     accelerator.properties["axi_data_width"] = IntegerAttr(axi_data_width, i64)
     accelerator.properties["memory_latency"] = IntegerAttr(memory_latency, i64)
-    rescheduled = snnhw.ScheduleOp(
-        [s.symbol for s in stages], [s.cycles() for s in stages], [s.overhead_cycles() for s in stages]
-    )
-    accelerator.body.block.insert_op_after(rescheduled, schedule)
-    accelerator.body.block.erase_op(schedule)
+    reschedule(accelerator)
+
