@@ -163,12 +163,15 @@ def check_memory_files(rtl_dir: str | Path, manifest: dict | None = None) -> Non
                 )
 
 
-def check_cycles(measured: int, expected: int, *, location: str | None = None) -> None:
+def check_cycles(
+    measured: int, expected: int, *, location: str | None = None, what: str = "cycles per image (hardware.json cycles_expected)"
+) -> None:
     """E3NEError when the RTL's cycles per image (the slowest image) differ from the static schedule."""
     if measured != expected:
+        name, _, source = what.partition(" (")
+        took = f"took {measured:,} {name}" if name == "cycles per image" else f"has a {name} of {measured:,} cycles"
         raise E3NEError(
-            f"the RTL took {measured:,} cycles per image, the static schedule (hardware.json cycles_expected) "
-            f"says {expected:,}",
+            f"the RTL {took}, the static schedule ({source.rstrip(')')}) says {expected:,}",
             location=location,
             hint="the build is inconsistent (hardware.json edited or from another compile?): " + REBUILD_HINT,
         )

@@ -22,6 +22,7 @@ from e3ne.driver.options import EMIT_LEVELS, SHELLS, CompileOptions
 from e3ne.driver.progress import Progress, to_stderr
 from e3ne.errors import E3NEError
 from e3ne.model.memory import DEFAULT_AXI_DATA_WIDTH, DEFAULT_MEMORY_LATENCY
+from e3ne.model.schedule import SCHEDULE_KINDS
 from e3ne.parallelism import Parallelism
 
 
@@ -48,6 +49,7 @@ def _options(args: argparse.Namespace) -> CompileOptions:
         shell=getattr(args, "shell", "none"),
         input_mean=args.input_mean,
         input_std=args.input_std,
+        schedule=getattr(args, "schedule", "sequential"),
     )
 
 
@@ -213,6 +215,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--shell", choices=SHELLS, default="none",
         help="axi: AXI4-Lite registers and AXI4-Stream image/result ports around the core, and a host "
         "driver in BUILD/driver/ (docs/interface.md); none: the core's own ports (default)",
+    )  # fmt: skip
+    compile_.add_argument(
+        "--schedule", choices=SCHEDULE_KINDS, default="sequential",
+        help="sequential: one image at a time (default); dataflow: all layers at once on successive images, "
+        "double-buffered, initiation interval = the slowest layer (docs/dataflow.md)",
     )  # fmt: skip
     compile_.add_argument("-o", "--output", required=True, help="build directory")
     add_global_arguments(compile_, top=False)

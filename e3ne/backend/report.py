@@ -24,6 +24,7 @@ import numpy as np
 
 from e3ne.transforms.snnhw.estimate import DesignEstimate, fit
 from e3ne.model.parts import Part
+from e3ne.model.schedule import images_per_second
 
 ENERGY_SOURCE = (
     "M. Horowitz, 'Computing's energy problem (and what we can do about it)', ISSCC 2014, "
@@ -115,6 +116,8 @@ def build_report(
     goes into the report); the off-chip layers themselves are `design`'s."""
     totals = design.totals
     seconds = design.cycles / (part.clock_mhz * 1e6)
+    if design.dataflow:  # latency from start to done; a new image every `interval` cycles
+        seconds = design.latency / (part.clock_mhz * 1e6)
     fitting = fit(totals, part)
     overflowing = [key for key, entry in fitting.items() if entry["overflow"] > 0]
     return {
@@ -137,9 +140,10 @@ def build_report(
         ],
         "shared": {name: shared.as_dict() for name, shared in design.shared.items()},
         "totals": totals.as_dict(),
-        "cycles_per_image": design.cycles,
+        "cycles_per_image": design.latency,
         "latency_us": round(seconds * 1e6, 2),
         "throughput_images_per_s": round(1 / seconds, 1),
+        **(dataflow_summary(design, part) if design.dataflow else {}),
         "fit": fitting,
         "fits": not overflowing,
         "overflow": overflowing,
@@ -231,6 +235,18 @@ def suggestions(design: DesignEstimate, fitting: dict) -> list[str]:
     return tips
 
 
+def dataflow_summary(design: DesignEstimate, part: Part) -> dict:
+    """A dataflow build's schedule: II (the slowest stage), latency, and the throughput at II."""
+    slowest = max(design.layers, key=lambda layer: layer.cycles)
+    return {
+        "schedule": "dataflow",
+        "interval_cycles": design.interval,
+        "latency_cycles": design.latency,
+        "throughput_images_per_s": round(images_per_second(design.interval, part.clock_mhz), 1),
+        "bottleneck": slowest.name,
+    }
+
+
 def _parallelism_text(parallelism: dict[str, int]) -> str:
     return ", ".join(f"{key}={value}" for key, value in parallelism.items()) or "none"
 
@@ -240,6 +256,21 @@ def _parallelism_text(parallelism: dict[str, int]) -> str:
 
 def _pct(value: float) -> str:
     return f"{value * 100:.1f}%" if value < 0.1 else f"{value * 100:.0f}%"
+
+
+def _speed_line(report: dict) -> str:
+    if report.get("schedule") == "dataflow":
+        return (
+            f"- **Speed** (dataflow: all layers at once on successive images): a new image every "
+            f"{report['interval_cycles']:,} cycles (the initiation interval, set by {report['bottleneck']}), i.e. about "
+            f"{report['throughput_images_per_s']:,.0f} images per second; one image takes {report['latency_cycles']:,} "
+            f"cycles = {report['latency_us']:,g} µs from start to result."
+        )
+    return (
+        f"- **Speed**: one image takes {report['cycles_per_image']:,} clock cycles = "
+        f"{report['latency_us']:,g} µs, i.e. about {report['throughput_images_per_s']:,.0f} images per second "
+        "(one image at a time)."
+    )
 
 
 def render_markdown(report: dict) -> str:
@@ -261,9 +292,7 @@ def render_markdown(report: dict) -> str:
                 for k in report["overflow"]
             ) + ")."
         ),
-        f"- **Speed**: one image takes {report['cycles_per_image']:,} clock cycles = "
-        f"{report['latency_us']:,g} µs, i.e. about {report['throughput_images_per_s']:,.0f} images per second "
-        "(one image at a time).",
+        _speed_line(report),
     ]
     energy = report.get("energy")
     if energy:
@@ -343,7 +372,7 @@ def render_markdown(report: dict) -> str:
         "- Cycles come from the compiler's static schedule (RTL simulation measures exactly these).",
         "- LUT/FF/BRAM come from a cost model of the generated circuits (e3ne/model/cost.py), calibrated "
         "against Yosys; run `e3ne synth BUILD` for real counts (written to synth.json).",
-        "- Latency = cycles / clock; throughput = 1 / latency (the accelerator works on one image at a time).",
+        _throughput_rule(report),
         "",
     ]
     return "\n".join(lines)
@@ -401,13 +430,23 @@ def write_report(build: Path, report: dict, health=None) -> None:
     (build / "report.md").write_text(markdown)
 
 
+def _throughput_rule(report: dict) -> str:
+    if report.get("schedule") == "dataflow":
+        return (
+            "- Latency = cycles / clock; throughput = clock / interval (dataflow: every layer's unit works on its own "
+            "image, double-buffered; the interval is the slowest layer's cycles, docs/dataflow.md)."
+        )
+    return "- Latency = cycles / clock; throughput = 1 / latency (the accelerator works on one image at a time)."
+
+
 def summary_lines(report: dict) -> list[str]:
     """The 3-5 lines `e3ne compile` prints."""
     totals = report["totals"]
     target = report["target"]
     lines = [
         f"{report['cycles_per_image']:,} cycles/image = {report['latency_us']:,g} us at {target['clock_mhz']:g} MHz "
-        f"({report['throughput_images_per_s']:,.0f} images/s)",
+        + (f"(dataflow: a new image every {report['interval_cycles']:,} cycles, " if "interval_cycles" in report else "(")
+        + f"{report['throughput_images_per_s']:,.0f} images/s)",
         f"estimated {totals['lut']:,} LUT, {totals['ff']:,} FF, {totals['bram']:g} BRAM36, {totals['dsp']} DSP: "
         + ("fits" if report["fits"] else "does NOT fit")
         + f" {target['part']}"

@@ -253,6 +253,7 @@ def run_rtl(
     shared_filesystem: bool = False,
     engine: Engine | None = None,
     shards: int | None = None,
+    first_images: list[int] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Simulate every image; results in image order, the same however they are sharded.
 
@@ -261,7 +262,9 @@ def run_rtl(
     Where the shards run: `engine` (e3ne.backend.shards), or `jobs` local workers (None:
     every core), or Ray (`ray`, `cluster` address); on Ray the simulator and its data files
     travel with the tasks unless `shared_filesystem`. `shards`: how many (default: at least
-    4 per worker, at most 100 images each)."""
+    4 per worker, at most 100 images each). `first_images`, a list: the index of each
+    shard's first image is appended (a dataflow testbench reports that image's latency and
+    every other image's completion interval, docs/dataflow.md)."""
     build_dir = Path(build_dir).resolve()
     manifest = _manifest(build_dir)
     layout = manifest["input"]
@@ -289,6 +292,8 @@ def run_rtl(
     for size in sizes:
         tasks.append(Shard(first, size, "".join(text[first * depth : (first + size) * depth])))
         first += size
+    if first_images is not None:
+        first_images.extend(task.first for task in tasks)
     files = simulator_files(build_dir, executable, manifest, remote and not shared_filesystem, tuple(plusargs))
     progress(f"simulating {n} images in {len(tasks)} shard{'s' if len(tasks) != 1 else ''} on {engine.describe()}")
     counter = Counter(n, "simulated {done}/{total} images", progress)

@@ -93,6 +93,7 @@ def compile(  # noqa: A001 (e3ne.compile, like re.compile)
         "axi_width": options.axi_width,
         "memory_latency": options.memory_latency,
         **({"shell": options.shell} if options.shell != "none" else {}),
+        **({"schedule": options.schedule} if options.dataflow else {}),
     }
     if options.hardware:
         compile_hardware(quant_module, calibration_x, options, build, settings, steps, health)
@@ -120,9 +121,11 @@ def compile_hardware(
         settings["parallelism_chosen"] = chosen.text()
         parallelism = chosen
         steps.done(line)
-    ctx, module, accelerator = lower_to_snnhw(quant_module, parallelism=parallelism.text() or None)
-    decision = decide(
-        accelerator, part, options.offchip_weights, options.max_utilization, options.axi_width,
+    ctx, module, accelerator = lower_to_snnhw(
+        quant_module, parallelism=parallelism.text() or None, schedule=options.schedule
+    )
+    decision = decide(  # dataflow: weights on chip (options.py refuses anything but auto/none)
+        accelerator, part, "none" if options.dataflow else options.offchip_weights, options.max_utilization, options.axi_width,
         options.memory_latency,
         explored=tuple(explored) if explored is not None and options.offchip_weights == "auto" else None,
     )  # fmt: skip

@@ -18,6 +18,7 @@ from e3ne.model.memory import (
     DEFAULT_MEMORY_LATENCY,
     check_memory_model,
 )
+from e3ne.model.schedule import SCHEDULE_KINDS
 from e3ne.parallelism import Parallelism
 
 EMIT_LEVELS = ("snn", "verilog")
@@ -37,7 +38,9 @@ class CompileOptions:
     one per input channel, as numbers or text `0.485,0.456,0.406`), folded into the first
     layer so the hardware takes raw non-negative pixels (docs/inputs.md); shell: `none` (the
     core's own ports) or `axi` (AXI4-Lite registers + AXI4-Stream images/results around it,
-    and the host driver in BUILD/driver/)."""
+    and the host driver in BUILD/driver/); schedule: `sequential` (one image at a time) or
+    `dataflow` (layer-pipelined: all stages at once on successive images, docs/dataflow.md;
+    weights on chip, core ports only)."""
 
     time_steps: int = 4
     weight_bits: int = 4
@@ -53,6 +56,7 @@ class CompileOptions:
     shell: str = "none"
     input_mean: tuple[float, ...] | None = None
     input_std: tuple[float, ...] | None = None
+    schedule: str = "sequential"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "input_mean", _values(self.input_mean, "--input-mean"))
@@ -77,6 +81,7 @@ class CompileOptions:
             raise E3NEError(f"--emit must be one of {', '.join(EMIT_LEVELS)}, got '{self.emit}'")
         if self.shell not in SHELLS:
             raise E3NEError(f"--shell must be one of {', '.join(SHELLS)}, got '{self.shell}'")
+        self._validate_schedule()
         if (self.input_mean is None) != (self.input_std is None):
             given, missing = ("--input-mean", "--input-std") if self.input_std is None else ("--input-std", "--input-mean")
             raise E3NEError(
@@ -85,6 +90,28 @@ class CompileOptions:
             )
         if self.input_std is not None and min(self.input_std) <= 0:
             raise E3NEError(f"--input-std must be positive, got {','.join(f'{v:g}' for v in self.input_std)}")
+
+    def _validate_schedule(self) -> None:
+        if self.schedule not in SCHEDULE_KINDS:
+            raise E3NEError(f"--schedule must be one of {', '.join(SCHEDULE_KINDS)}, got '{self.schedule}'")
+        if not self.dataflow:
+            return
+        if self.offchip_weights not in ("auto", "none"):
+            raise E3NEError(
+                f"--schedule dataflow needs every weight ROM on chip, got --offchip-weights {self.offchip_weights} "
+                "(all stages run at once and would share the one AXI read port)",
+                hint="use --offchip-weights none (or auto, which then keeps the weights on chip)",
+            )
+        if self.shell != "none":
+            raise E3NEError(
+                f"--shell {self.shell} drives the core one image at a time; --schedule dataflow has only the core's ports",
+                hint="use --shell none with --schedule dataflow (docs/dataflow.md)",
+            )
+
+    @property
+    def dataflow(self) -> bool:
+        """Whether the stages are layer-pipelined (`schedule="dataflow"`)."""
+        return self.schedule == "dataflow"
 
     @property
     def normalization(self) -> bool:

@@ -140,7 +140,10 @@ def simulate(
         from e3ne.backend.simulate import run_rtl
 
         steps.step("RTL simulation (Verilator)")
-        rtl_logits, cycles = run_rtl(build, encoded_inputs(quant_module, x), progress=steps.say, **(engine or {}))
+        firsts: list[int] = []
+        rtl_logits, cycles = run_rtl(
+            build, encoded_inputs(quant_module, x), progress=steps.say, first_images=firsts, **(engine or {})
+        )
         steps.done()
         mismatched = np.flatnonzero(np.any(rtl_logits != golden, axis=1))
         outputs["rtl"] = rtl_logits.astype(np.int64)
@@ -152,6 +155,8 @@ def simulate(
             cycles_min=int(cycles.min()),
             cycles_expected=int(manifest["cycles_expected"]),
         )
+        if manifest.get("schedule") == "dataflow":
+            summary.update(dataflow_cycles(cycles, firsts, manifest))
     if warnings:
         summary["warnings"] = warnings
     from e3ne.backend.simulate import write_outputs  # atomic, byte-stable outputs.npz
@@ -161,9 +166,36 @@ def simulate(
         # The testbench runs without +axi_throttle here, so off-chip builds too take exactly
         # the static schedule's cycles (throttled runs take more by design: test_hw_offchip).
         expected = summary["cycles_expected"]
-        measured = summary["cycles_per_image"] if summary["cycles_per_image"] != expected else summary["cycles_min"]
-        check_cycles(measured, expected, location=str(build / "hardware.json"))
+        if "interval_expected" in summary:  # dataflow: first images' latency, the others' interval
+            check_cycles(summary["latency_measured"], expected, location=str(build / "hardware.json"))
+            check_cycles(
+                summary["interval_measured"], summary["interval_expected"], location=str(build / "hardware.json"),
+                what="completion interval (hardware.json interval_expected)",
+            )
+        else:
+            measured = summary["cycles_per_image"] if summary["cycles_per_image"] != expected else summary["cycles_min"]
+            check_cycles(measured, expected, location=str(build / "hardware.json"))
     return Simulation(summary, outputs)
+
+
+def dataflow_cycles(cycles: np.ndarray, firsts: list[int], manifest: dict) -> dict:
+    """A dataflow run's measured latency (each shard's first image) and completion interval
+    (every other image): the value that differs from the schedule if one does, else the schedule's."""
+    first = np.zeros(len(cycles), dtype=bool)
+    first[[i for i in firsts if i < len(cycles)]] = True
+    latency, interval = int(manifest["cycles_expected"]), int(manifest["interval_expected"])
+
+    def pick(values: np.ndarray, expected: int) -> int:
+        wrong = values[values != expected]
+        return int(wrong.max()) if wrong.size else expected
+
+    later = cycles[~first]
+    return {
+        "latency_measured": pick(cycles[first], latency),
+        "interval_measured": pick(later, interval) if later.size else interval,
+        "intervals_measured": int(later.size),
+        "interval_expected": interval,
+    }
 
 
 def _classes(quant_module) -> int:

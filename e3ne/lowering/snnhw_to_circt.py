@@ -54,6 +54,8 @@ from e3ne.lowering.hw.linear_unit import build_linear_unit, unit_ports
 from e3ne.lowering.hw.pool_unit import build_pool_unit
 from e3ne.lowering.hw.pool_unit import unit_ports as pool_ports
 from e3ne.model.memory import AXI_ADDRESS_BITS
+from e3ne.model.schedule import buffer_address_bits as ram_address_bits
+from e3ne.model.schedule import buffer_words
 from e3ne.model.units import MEMORY_READ_LATENCY
 
 RAM_PRIMITIVE = "e3ne_ram_sdp"
@@ -97,14 +99,8 @@ def _weight_buffer(name: str, unit, rom: snnhw.RomOp, axi_data_width: int) -> hw
     )
 
 
-def ram_address_bits(depth: int, copies: int = 1) -> int:
-    """Address bits of a buffer RAM: one image's, plus the half bit on top with two copies."""
-    return bits_for(depth) + (copies > 1)
-
-
 def _ram(name: str, width: int, depth: int, read_latency: int, copies: int = 1) -> hw.HWModuleExternOp:
-    addr = ram_address_bits(depth, copies)
-    words = depth if copies == 1 else (1 << bits_for(depth)) + depth  # half 1 starts at 2^bits
+    addr, words = ram_address_bits(depth, copies), buffer_words(depth, copies)
     return extern_memory(
         name,
         {"we": 1, "waddr": addr, "wdata": width, "raddr": addr},

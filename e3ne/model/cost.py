@@ -324,6 +324,14 @@ def controller(stages: int) -> Cost:
     return Cost(lut=stages + 1, ff=stages)
 
 
+def dataflow_controller(stages: int) -> Cost:
+    """`dataflow_controller.py`, counted (not fitted): per buffer (stages + 1) two 0..2
+    counters and two half toggles, per stage a busy flag, its go logic and start register,
+    and the image_done register."""
+    buffers = stages + 1
+    return Cost(lut=8 * buffers + 3 * stages, ff=6 * buffers + 2 * stages + 1)
+
+
 def log2_ceil(value: int) -> int:
     return max(0, math.ceil(math.log2(max(1, value))))
 

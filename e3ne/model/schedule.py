@@ -34,6 +34,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from enum import StrEnum
 
+from e3ne.model.arith import bits_for
+
 
 class ScheduleKind(StrEnum):
     SEQUENTIAL = "sequential"
@@ -73,6 +75,17 @@ def bottleneck(stage_cycles: Sequence[int]) -> int:
     """Index of the slowest stage (the first one when several tie)."""
     counts = [int(c) for c in stage_cycles]
     return counts.index(max(counts))
+
+
+def buffer_address_bits(depth: int, copies: int = 1) -> int:
+    """Address bits of an activation buffer RAM: one image's, plus the half bit on top."""
+    return bits_for(depth) + (copies > 1)
+
+
+def buffer_words(depth: int, copies: int = 1) -> int:
+    """Words of an activation buffer RAM holding `copies` images of `depth` words: the second
+    half starts at 2^bits_for(depth) (its address is the half bit above the image's address)."""
+    return depth if copies == 1 else (1 << bits_for(depth)) + depth
 
 
 def images_per_second(interval_cycles: int, clock_mhz: float) -> float:

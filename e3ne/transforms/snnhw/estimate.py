@@ -34,6 +34,9 @@ from e3ne.model import cost
 from e3ne.model.kinds import RomKind
 from e3ne.model.memory import DEFAULT_AXI_DATA_WIDTH, DEFAULT_MEMORY_LATENCY, MemoryModel, Streaming
 from e3ne.model.parts import DEFAULT_PART, Part, get_part
+from e3ne.model.schedule import ScheduleKind, buffer_words
+from e3ne.model.schedule import interval as schedule_interval
+from e3ne.model.schedule import latency as schedule_latency
 from e3ne.model.units import ConvShape, LinearShape, PoolShape
 
 
@@ -70,6 +73,21 @@ class DesignEstimate:
     cycles: int
     axi_width: int = DEFAULT_AXI_DATA_WIDTH
     memory_latency: int = DEFAULT_MEMORY_LATENCY
+    schedule: ScheduleKind = ScheduleKind.SEQUENTIAL
+
+    @property
+    def dataflow(self) -> bool:
+        return self.schedule == ScheduleKind.DATAFLOW
+
+    @property
+    def latency(self) -> int:
+        """Start to result of one image (`e3ne.model.schedule.latency`)."""
+        return schedule_latency([layer.cycles for layer in self.layers], self.schedule)
+
+    @property
+    def interval(self) -> int:
+        """Cycles between images streamed back to back (`e3ne.model.schedule.interval`)."""
+        return schedule_interval([layer.cycles for layer in self.layers], self.schedule)
 
     @property
     def offchip_layers(self) -> list[LayerEstimate]:
@@ -120,7 +138,8 @@ def memory_cost(op: Operation) -> cost.Cost:
         return rom_cost(op)
     if isinstance(op, snnhw.BufferOp | snnhw.LogitBufferOp):
         host_read = isinstance(op, snnhw.LogitBufferOp)  # the host's one-cycle read port
-        return cost.ram(_int(op.word_width), _int(op.depth), *([1] if host_read else []))
+        words = buffer_words(_int(op.depth), op.image_copies())  # two images in dataflow mode
+        return cost.ram(_int(op.word_width), words, *([1] if host_read else []))
     raise TypeError(op.name)
 
 
@@ -274,11 +293,13 @@ def estimate_accelerator(
                 streaming=streaming,
             )
         )
+    kind = accelerator.schedule().schedule_kind()
+    controller = cost.dataflow_controller if kind == ScheduleKind.DATAFLOW else cost.controller
     shared = {
         "input buffer": memory_cost(stages[0].input_buffer()),
-        "controller": cost.controller(len(stages)),
+        "controller": controller(len(stages)),
     }
-    return DesignEstimate(layers, shared, sum(layer.cycles for layer in layers), axi_width, memory_latency)
+    return DesignEstimate(layers, shared, sum(layer.cycles for layer in layers), axi_width, memory_latency, kind)
 
 
 # --------------------------------------------------------------------------- the pass
@@ -305,8 +326,9 @@ def annotate(accelerator: snnhw.AcceleratorOp, part: Part) -> DesignEstimate:
             op.attributes["estimate"] = estimate_attr(own, layer.cycles)
     totals = design.totals
     fits = all(entry["overflow"] == 0 for entry in fit(totals, part).values())
+    interval = {"interval": design.interval} if design.dataflow else {}
     accelerator.schedule().attributes["estimate"] = estimate_attr(
-        totals, design.cycles, target=part.name, fits=int(fits)
+        totals, design.cycles, target=part.name, fits=int(fits), **interval
     )
     return design
 
