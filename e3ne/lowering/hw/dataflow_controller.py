@@ -35,16 +35,13 @@ def controller_ports(stages: list[str]) -> tuple[list[Port], list[Port]]:
     return inputs, outputs
 
 
-class _Count:
-    """A 0..2 counter: `next_value(up, down)` is combinational, `close(...)` drives the register."""
-
-    def __init__(self, b: ModuleBuilder, name: str):
-        self.b = b
-        self.reg = b.register(name, COUNT_BITS)
-
-    def step(self, value: Value, up: Value, down: Value) -> Value:
-        b = self.b
-        return b.mux(up, b.mux(down, value, b.add(value, 1)), b.mux(down, b.sub(value, 1), value))
+def _step(b: ModuleBuilder, value: Value, up: Value | None, down: Value | None) -> Value:
+    """A 0..2 count after an `up` and/or a `down` event this cycle (None: no such event)."""
+    if up is None:
+        return b.mux(down, b.sub(value, 1), value)
+    if down is None:
+        return b.mux(up, b.add(value, 1), value)
+    return b.mux(up, b.mux(down, value, b.add(value, 1)), b.mux(down, b.sub(value, 1), value))
 
 
 def build_dataflow_controller(module_name: str, stages: list[str]):
@@ -55,13 +52,12 @@ def build_dataflow_controller(module_name: str, stages: list[str]):
     # the event that fills buffer k (its producer's done) and the one that frees it (its consumer's done)
     filled = [b.inputs["start"], *dones]
     freed = [*dones, b.inputs["ack"]]
-    avail = [_Count(b, f"avail{k}") for k in range(count + 1)]
-    occ = [_Count(b, f"occupied{k}") for k in range(count + 1)]
+    avail = [b.register(f"avail{k}", COUNT_BITS) for k in range(count + 1)]
+    occ = [b.register(f"occupied{k}", COUNT_BITS) for k in range(count + 1)]
     busy = [b.register(f"{s}_busy", 1) for s in stages]
-    zero = b.const(0, 1)
     # next values without this cycle's go
-    avail_next = [a.step(a.reg.value, filled[k], zero) for k, a in enumerate(avail)]
-    occ_next = [o.step(o.reg.value, zero, freed[k]) for k, o in enumerate(occ)]
+    avail_next = [_step(b, a.value, filled[k], None) for k, a in enumerate(avail)]
+    occ_next = [_step(b, o.value, None, freed[k]) for k, o in enumerate(occ)]
     idle_next = [b.not_(b.and_(r.value, b.not_(d))) for r, d in zip(busy, dones)]
     go = [
         b.named(
@@ -77,8 +73,8 @@ def build_dataflow_controller(module_name: str, stages: list[str]):
     taken = [*go, b.inputs["ack"]]
     claimed = [b.inputs["start"], *go]
     for k in range(count + 1):
-        avail[k].reg.drive(avail[k].step(avail[k].reg.value, filled[k], taken[k]))
-        occ[k].reg.drive(occ[k].step(occ[k].reg.value, claimed[k], freed[k]))
+        avail[k].drive(_step(b, avail[k].value, filled[k], taken[k]))
+        occ[k].drive(_step(b, occ[k].value, claimed[k], freed[k]))
     wsel = [_toggle(b, f"wsel{k}", filled[k]) for k in range(count + 1)]
     rsel = [_toggle(b, f"rsel{k}", freed[k]) for k in range(count + 1)]
     result = {f"{s}_start": b.delay(go[k], f"{s}_go_q") for k, s in enumerate(stages)}
@@ -88,8 +84,8 @@ def build_dataflow_controller(module_name: str, stages: list[str]):
     result.update(
         in_sel=wsel[0],
         out_sel=rsel[count],
-        in_ready=b.compare("ult", occ[0].reg.value, 2),
-        done=b.compare("ne", avail[count].reg.value, 0),
+        in_ready=b.compare("ult", occ[0].value, 2),
+        done=b.compare("ne", avail[count].value, 0),
         image_done=b.delay(dones[-1], "image_done_q"),
     )
     return b.finish(result)

@@ -1,0 +1,63 @@
+// RUN: e3ne-opt %s --split-input-file --verify-diagnostics | filecheck %s
+// The dataflow schedule's verifier states each rule.
+
+snnhw.accelerator @tiny {time_steps = 2} {
+  snnhw.buffer @input {channels = 1, height = 2, width = 3, time_steps = 2, word_width = 3, depth = 4, role = "input", copies = 2}
+  snnhw.rom @fc1_weights {data = dense<[[1, 2], [-2, 2], [3, -1], [0, 1], [1, 0], [-1, 1], [-3, 0], [1, 0], [1, 0], [1, 0], [1, 0], [1, 0]]> : tensor<12x2xsi3>, word_width = 6, depth = 12, kind = "distributed"}
+  snnhw.linear_unit @fc1 {in_features = 6, out_features = 3, parallelism = 2, time_steps = 2, weight_bits = 3, accumulator_width = 7, shift = 1, output_layer = 0, bias = dense<[1, -2, 3]> : tensor<3xsi32>, input = @input, weights = @fc1_weights, output = @fc1_out}
+  snnhw.buffer @fc1_out {channels = 2, height = 1, width = 2, time_steps = 2, word_width = 2, depth = 4, role = "hidden", copies = 2}
+  snnhw.rom @fc2_weights {data = dense<[[1, -2], [-1, 1], [2, 1]]> : tensor<3x2xsi3>, word_width = 6, depth = 3, kind = "distributed"}
+  snnhw.linear_unit @fc2 {in_features = 3, out_features = 2, parallelism = 2, time_steps = 2, weight_bits = 3, accumulator_width = 9, shift = 0, output_layer = 1, bias = dense<[0, 5]> : tensor<2xsi32>, input = @fc1_out, weights = @fc2_weights, output = @logits}
+  snnhw.logit_buffer @logits {entries = 2, depth = 2, word_width = 9, copies = 2}
+  snnhw.schedule [@fc1, @fc2] {stage_cycles = array<i64: 30, 12>, stage_overhead = array<i64: 6, 6>, cycles = 42, kind = "dataflow", interval = 42, latency = 43}
+}
+// CHECK: interval 42 must be 30 (the slowest stage's cycles)
+
+// -----
+
+snnhw.accelerator @tiny {time_steps = 2} {
+  snnhw.buffer @input {channels = 1, height = 2, width = 3, time_steps = 2, word_width = 3, depth = 4, role = "input", copies = 2}
+  snnhw.rom @fc1_weights {data = dense<[[1, 2], [-2, 2], [3, -1], [0, 1], [1, 0], [-1, 1], [-3, 0], [1, 0], [1, 0], [1, 0], [1, 0], [1, 0]]> : tensor<12x2xsi3>, word_width = 6, depth = 12, kind = "distributed"}
+  snnhw.linear_unit @fc1 {in_features = 6, out_features = 3, parallelism = 2, time_steps = 2, weight_bits = 3, accumulator_width = 7, shift = 1, output_layer = 0, bias = dense<[1, -2, 3]> : tensor<3xsi32>, input = @input, weights = @fc1_weights, output = @fc1_out}
+  snnhw.buffer @fc1_out {channels = 2, height = 1, width = 2, time_steps = 2, word_width = 2, depth = 4, role = "hidden", copies = 2}
+  snnhw.rom @fc2_weights {data = dense<[[1, -2], [-1, 1], [2, 1]]> : tensor<3x2xsi3>, word_width = 6, depth = 3, kind = "distributed"}
+  snnhw.linear_unit @fc2 {in_features = 3, out_features = 2, parallelism = 2, time_steps = 2, weight_bits = 3, accumulator_width = 9, shift = 0, output_layer = 1, bias = dense<[0, 5]> : tensor<2xsi32>, input = @fc1_out, weights = @fc2_weights, output = @logits}
+  snnhw.logit_buffer @logits {entries = 2, depth = 2, word_width = 9, copies = 2}
+  snnhw.schedule [@fc1, @fc2] {stage_cycles = array<i64: 30, 12>, stage_overhead = array<i64: 6, 6>, cycles = 42, kind = "dataflow", interval = 30, latency = 42}
+}
+// CHECK: latency 42 must be 43 (1 + the sum of stage cycles)
+
+// -----
+
+snnhw.accelerator @tiny {time_steps = 2} {
+  snnhw.buffer @input {channels = 1, height = 2, width = 3, time_steps = 2, word_width = 3, depth = 4, role = "input", copies = 2}
+  snnhw.rom @fc1_weights {data = dense<[[1, 2], [-2, 2], [3, -1], [0, 1], [1, 0], [-1, 1], [-3, 0], [1, 0], [1, 0], [1, 0], [1, 0], [1, 0]]> : tensor<12x2xsi3>, word_width = 6, depth = 12, kind = "distributed"}
+  snnhw.linear_unit @fc1 {in_features = 6, out_features = 3, parallelism = 2, time_steps = 2, weight_bits = 3, accumulator_width = 7, shift = 1, output_layer = 0, bias = dense<[1, -2, 3]> : tensor<3xsi32>, input = @input, weights = @fc1_weights, output = @fc1_out}
+  snnhw.buffer @fc1_out {channels = 2, height = 1, width = 2, time_steps = 2, word_width = 2, depth = 4, role = "hidden"}
+  snnhw.rom @fc2_weights {data = dense<[[1, -2], [-1, 1], [2, 1]]> : tensor<3x2xsi3>, word_width = 6, depth = 3, kind = "distributed"}
+  snnhw.linear_unit @fc2 {in_features = 3, out_features = 2, parallelism = 2, time_steps = 2, weight_bits = 3, accumulator_width = 9, shift = 0, output_layer = 1, bias = dense<[0, 5]> : tensor<2xsi32>, input = @fc1_out, weights = @fc2_weights, output = @logits}
+  snnhw.logit_buffer @logits {entries = 2, depth = 2, word_width = 9, copies = 2}
+  snnhw.schedule [@fc1, @fc2] {stage_cycles = array<i64: 30, 12>, stage_overhead = array<i64: 6, 6>, cycles = 42, kind = "dataflow", interval = 30, latency = 43}
+}
+// CHECK: buffer @fc1_out holds 1 image(s); a dataflow schedule needs copies = 2
+
+// -----
+
+snnhw.accelerator @tiny {time_steps = 2} {
+  snnhw.buffer @input {channels = 1, height = 2, width = 3, time_steps = 2, word_width = 3, depth = 4, role = "input", copies = 2}
+  snnhw.rom @fc1_weights {data = dense<[[1, 2], [-2, 2], [3, -1], [0, 1], [1, 0], [-1, 1], [-3, 0], [1, 0], [1, 0], [1, 0], [1, 0], [1, 0]]> : tensor<12x2xsi3>, word_width = 6, depth = 12, kind = "distributed"}
+  snnhw.linear_unit @fc1 {in_features = 6, out_features = 3, parallelism = 2, time_steps = 2, weight_bits = 3, accumulator_width = 7, shift = 1, output_layer = 0, bias = dense<[1, -2, 3]> : tensor<3xsi32>, input = @input, weights = @fc1_weights, output = @fc1_out}
+  snnhw.buffer @fc1_out {channels = 2, height = 1, width = 2, time_steps = 2, word_width = 2, depth = 4, role = "hidden", copies = 2}
+  snnhw.rom @fc2_weights {data = dense<[[1, -2], [-1, 1], [2, 1]]> : tensor<3x2xsi3>, word_width = 6, depth = 3, kind = "distributed"}
+  snnhw.linear_unit @fc2 {in_features = 3, out_features = 2, parallelism = 2, time_steps = 2, weight_bits = 3, accumulator_width = 9, shift = 0, output_layer = 1, bias = dense<[0, 5]> : tensor<2xsi32>, input = @fc1_out, weights = @fc2_weights, output = @logits}
+  snnhw.logit_buffer @logits {entries = 2, depth = 2, word_width = 9, copies = 2}
+  snnhw.schedule [@fc1, @fc2] {stage_cycles = array<i64: 30, 12>, stage_overhead = array<i64: 6, 6>, cycles = 42, interval = 30}
+}
+// CHECK: interval is only for kind = "dataflow" (a sequential schedule's is `cycles`)
+
+// -----
+
+snnhw.accelerator @tiny {time_steps = 2} {
+  snnhw.buffer @input {channels = 1, height = 2, width = 3, time_steps = 2, word_width = 3, depth = 4, role = "input", copies = 3}
+}
+// CHECK: copies = 3 must be 1 or 2 (ping-pong halves)
