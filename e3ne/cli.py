@@ -146,6 +146,14 @@ def cmd_explore(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------- main
 
 
+def add_schedule_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--schedule", choices=SCHEDULE_KINDS, default="sequential",
+        help="sequential: one image at a time (default); dataflow: all layers at once on successive images, "
+        "double-buffered, initiation interval = the slowest layer; explore then minimises the interval (docs/dataflow.md)",
+    )  # fmt: skip
+
+
 def add_offchip_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--offchip-weights", default="auto",
@@ -216,11 +224,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="axi: AXI4-Lite registers and AXI4-Stream image/result ports around the core, and a host "
         "driver in BUILD/driver/ (docs/interface.md); none: the core's own ports (default)",
     )  # fmt: skip
-    compile_.add_argument(
-        "--schedule", choices=SCHEDULE_KINDS, default="sequential",
-        help="sequential: one image at a time (default); dataflow: all layers at once on successive images, "
-        "double-buffered, initiation interval = the slowest layer (docs/dataflow.md)",
-    )  # fmt: skip
+    add_schedule_argument(compile_)
     compile_.add_argument("-o", "--output", required=True, help="build directory")
     add_global_arguments(compile_, top=False)
     compile_.set_defaults(run=cmd_compile)
@@ -277,6 +281,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--max-utilization", type=float, default=0.8, help="use at most this share of each resource (default 0.8)"
     )
     add_offchip_arguments(explore)
+    add_schedule_argument(explore)
     add_normalization_arguments(explore)
     explore.add_argument("--compile", action="store_true", help="compile the chosen design into -o")
     explore.add_argument("--synthesize", type=int, default=0, metavar="K", help="Yosys on the K fastest designs that fit")

@@ -22,6 +22,7 @@ from e3ne.model.memory import (
     MemoryModel,
     Streaming,
 )
+from e3ne.model.schedule import buffer_words
 from e3ne.model.units import ConvShape, LinearShape
 from e3ne.parallelism import KEYS_BY_KIND
 from e3ne.transforms.snnhw.estimate import (
@@ -54,11 +55,11 @@ class LayerOptions:
     candidates: list[Candidate] = field(default_factory=list)
 
 
-def lower(quant_module, parallelism: str) -> snnhw.AcceleratorOp:
+def lower(quant_module, parallelism: str, schedule: str = "sequential") -> snnhw.AcceleratorOp:
     from e3ne.lowering.snn_to_snnhw import LowerSnnToSnnhw
 
     module = quant_module.clone()
-    LowerSnnToSnnhw(parallelism=parallelism).apply(Context(), module)
+    LowerSnnToSnnhw(parallelism=parallelism, schedule=schedule).apply(Context(), module)
     return next(op for op in module.walk() if isinstance(op, snnhw.AcceleratorOp))
 
 
@@ -122,6 +123,7 @@ class StageModel:
         self.kind = unit.KIND
         self.default = unit.shape()
         self.output = memory_cost(unit.output_buffer())
+        self.copies = unit.output_buffer().image_copies()  # 2 with the dataflow schedule
         self.bias = dense_to_numpy(unit.bias) if unit.HAS_WEIGHTS else None
         self._weights = None
 
@@ -173,10 +175,11 @@ class StageModel:
             return None
         logic = linear_cost(shape, self.bias)
         weights = self._rom(shape, lambda: pack_weights(self.weights(), p, q, word))
+        words = buffer_words(shape.output_depth, self.copies)
         if shape.output_layer:
-            output, out_buffer = cost.ram(shape.accumulator_width, shape.output_depth, read_latency=1), None
+            output, out_buffer = cost.ram(shape.accumulator_width, words, read_latency=1), None
         else:
-            output, out_buffer = cost.ram(p, shape.output_depth), (p, shape.output_depth)
+            output, out_buffer = cost.ram(p, words), (p, shape.output_depth)
         parallelism = {"P": p, **({"Q": q} if q > 1 else {})}
         return Evaluated(parallelism, shape.cycles(), logic, weights, output, out_buffer, shape.streaming(self.memory))
 
@@ -219,16 +222,23 @@ def plan(
     axi_width: int = DEFAULT_AXI_DATA_WIDTH,
     memory_latency: int = DEFAULT_MEMORY_LATENCY,
     bram_budget: float | None = None,
+    schedule: str = "sequential",
 ) -> tuple[list[LayerOptions], cost.Cost]:
     """Per stage, every distinct candidate with its cycles and cost; plus the shared cost.
 
     `offchip` (`none`, `all`, `auto` or layer names): which layers may stream their weights;
     under `auto` a layer gets off-chip candidates only if no all-on-chip design fits
-    `bram_budget` (BRAM36) and its on-chip weights would be in block RAM."""
+    `bram_budget` (BRAM36) and its on-chip weights would be in block RAM. `schedule`:
+    `dataflow` costs every buffer twice (two images) and the dataflow controller, and
+    allows no off-chip weights."""
     from e3ne.offchip import request_text
 
     offchip = request_text(offchip)
-    default = lower(quant_module, "")
+    if schedule == "dataflow" and offchip not in ("none", "auto"):
+        raise E3NEError("explore: the dataflow schedule needs every weight ROM on chip", hint="--offchip-weights none")
+    if schedule == "dataflow":
+        offchip = "none"
+    default = lower(quant_module, "", schedule)
     stages = default.schedule().stage_ops()
     design = estimate_accelerator(default, offchip=())
     models = [StageModel(stage, axi_width, memory_latency) for stage in stages]

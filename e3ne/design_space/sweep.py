@@ -30,6 +30,7 @@ class Exploration:
     seconds: float
     space: int = 0  # designs in the whole space (= points when exhaustive)
     exhaustive: bool = True
+    schedule: str = "sequential"  # dataflow: `cycles` is the initiation interval (the slowest layer)
 
     def settings(self, point: int) -> dict[str, dict[str, int]]:
         return {layer.name: layer.candidates[i].settings for layer, i in zip(self.layers, self.index[point])}
@@ -47,13 +48,16 @@ class Exploration:
         return {key: float(values[point]) for key, values in self.resources.items()}
 
 
-def _evaluate_points(layers: list[LayerOptions], shared: cost.Cost, grids: np.ndarray):
+def _evaluate_points(layers: list[LayerOptions], shared: cost.Cost, grids: np.ndarray, schedule: str = "sequential"):
+    """Per point: cycles (sequential: the sum over layers, the latency; dataflow: the largest,
+    the initiation interval, `e3ne.model.schedule`) and each resource's total."""
     count = len(grids)
     cycles = np.zeros(count, dtype=np.int64)
     resources = {key: np.full(count, float(getattr(shared, key)), dtype=np.float64) for key in RESOURCE_KEYS}
+    combine = np.maximum if schedule == "dataflow" else np.add
     for column, layer in enumerate(layers):
         chosen = grids[:, column]
-        cycles += np.array([c.cycles for c in layer.candidates], dtype=np.int64)[chosen]
+        cycles = combine(cycles, np.array([c.cycles for c in layer.candidates], dtype=np.int64)[chosen])
         for key in RESOURCE_KEYS:
             resources[key] += np.array([getattr(c.cost, key) for c in layer.candidates], dtype=np.float64)[chosen]
     return cycles, resources
@@ -81,8 +85,13 @@ def sweep(
     budget: dict[str, float] | None = None,
     axi_width: int = DEFAULT_AXI_DATA_WIDTH,
     memory_latency: int = DEFAULT_MEMORY_LATENCY,
+    schedule: str = "sequential",
 ) -> Exploration:
     """Every combination of the layers' candidates (numpy sums), and the Pareto front.
+
+    `schedule="dataflow"`: the objective is the initiation interval (the slowest layer's
+    cycles) of the double-buffered design; a space too large to enumerate is walked by
+    `balance` (exact for one resource).
 
     `offchip`: which layers may stream their weights (`none`, `all`, `auto`, names; see
     `plan`). A space over `max_points` designs is first cut to each layer's non-dominated
@@ -90,7 +99,7 @@ def sweep(
     exhaustive: the fastest design it finds, usually the optimum or close)."""
     started = time.perf_counter()
     bram_budget = None if budget is None else budget.get("bram")
-    layers, shared = plan(quant_module, offchip, axi_width, memory_latency, bram_budget)
+    layers, shared = plan(quant_module, offchip, axi_width, memory_latency, bram_budget, schedule)
     space = int(np.prod([len(layer.candidates) for layer in layers], dtype=object))
     exhaustive = True
     if space > max_points:
@@ -102,13 +111,40 @@ def sweep(
     else:
         if budget is None:
             raise E3NEError(f"design space of {space:,} points is too large to sweep (limit {max_points:,})")
-        grids = search(layers, shared, budget)
+        grids = balance(layers, shared, budget) if schedule == "dataflow" else search(layers, shared, budget)
         exhaustive = False
-    cycles, resources = _evaluate_points(layers, shared, grids)
+    cycles, resources = _evaluate_points(layers, shared, grids, schedule)
     front = pareto_front(cycles, resources["lut"])
     return Exploration(
-        layers, shared, grids, cycles, resources, front, time.perf_counter() - started, space, exhaustive
+        layers, shared, grids, cycles, resources, front, time.perf_counter() - started, space, exhaustive, schedule
     )
+
+
+def balance(layers: list[LayerOptions], shared: cost.Cost, budget: dict[str, float]) -> np.ndarray:
+    """Dataflow designs (candidate indices, points x layers) that balance the stages: for
+    every interval `t` (each candidate's cycles), each layer takes its cheapest candidate
+    (resources as shares of `budget`, summed) no slower than `t`. Lowering `t` moves
+    parallelism (resources) to the slowest layers and takes it from the fast ones; the
+    fastest such design within the budget is the smallest interval that fits. Exact when
+    one resource binds."""
+    keys = [key for key in SEARCH_KEYS if budget.get(key)]
+    cycles = [np.array([c.cycles for c in layer.candidates], dtype=np.int64) for layer in layers]
+    price = [
+        np.array([sum(getattr(c.cost, key) / budget[key] for key in keys) for c in layer.candidates]) for layer in layers
+    ]
+    points = set()
+    for t in sorted({int(value) for c in cycles for value in c}):
+        point = []
+        for c, p in zip(cycles, price):
+            allowed = np.flatnonzero(c <= t)
+            if not allowed.size:
+                break
+            point.append(int(allowed[np.lexsort((c[allowed], p[allowed]))[0]]))
+        else:
+            points.add(tuple(point))
+    if not points:
+        points.add(tuple(int(np.argmin(c)) for c in cycles))
+    return np.array(sorted(points), dtype=np.int64)
 
 
 SEARCH_KEYS = ("lut", "ff", "bram")

@@ -167,7 +167,7 @@ def explore_and_choose_design(quant_module, part, out_dir, options: CompileOptio
     budget = budget_of(part, options.max_utilization, options.max_luts)
     exploration = sweep(
         quant_module, offchip=options.offchip_weights, budget=budget, axi_width=options.axi_width,
-        memory_latency=options.memory_latency,
+        memory_latency=options.memory_latency, **({"schedule": options.schedule} if options.dataflow else {}),
     )  # fmt: skip
     chosen = choose(exploration, budget)
     if chosen is None:

@@ -73,11 +73,16 @@ class ExploreResult:
         totals = self.exploration.totals(self.chosen)
         cycles = self.cycles
         offchip = ",".join(self.offchip) or "none"
+        dataflow = self.exploration.schedule == "dataflow"
+        speed = (
+            f"  interval {cycles:,} cycles = {part.clock_mhz * 1e6 / cycles:,.0f} images/s at {part.clock_mhz:g} MHz; "
+            if dataflow
+            else f"  {cycles:,} cycles = {cycles / part.clock_mhz:,.1f} us at {part.clock_mhz:g} MHz; "
+        )
         return [
             f"fastest design within budget: --parallelism {self.exploration.parallelism_text(self.chosen)} "
-            f"--offchip-weights {offchip}",
-            f"  {cycles:,} cycles = {cycles / part.clock_mhz:,.1f} us at {part.clock_mhz:g} MHz; "
-            f"~{totals['lut']:,.0f} LUT, {totals['ff']:,.0f} FF, {totals['bram']:g} BRAM36 of {part.name}'s "
+            f"--offchip-weights {offchip}" + (" --schedule dataflow" if dataflow else ""),
+            speed + f"~{totals['lut']:,.0f} LUT, {totals['ff']:,.0f} FF, {totals['bram']:g} BRAM36 of {part.name}'s "
             f"{part.lut:,} / {part.ff:,} / {part.bram36:,}",
         ]
 
@@ -98,6 +103,7 @@ class ExploreResult:
             axi_width=self.options.axi_width,
             memory_latency=self.options.memory_latency,
             max_utilization=self.options.max_utilization,
+            schedule=self.options.schedule,
         )
 
     def recompile_source(self) -> dict:
@@ -204,7 +210,7 @@ def explore(
     budget = budget_of(part, options.max_utilization, options.max_luts)
     exploration = sweep(
         quant_module, offchip=options.offchip_weights, budget=budget, axi_width=options.axi_width,
-        memory_latency=options.memory_latency,
+        memory_latency=options.memory_latency, **({"schedule": options.schedule} if options.dataflow else {}),
     )  # fmt: skip
     chosen = choose(exploration, budget)
     steps.done(
