@@ -1,0 +1,42 @@
+"""`CompileOptions(schedule=...)` and `--schedule`: checked when the options are made."""
+
+from __future__ import annotations
+
+import pytest
+
+from e3ne.driver.options import CompileOptions
+from e3ne.errors import E3NEError
+
+
+def test_sequential_is_the_default():
+    options = CompileOptions()
+    assert options.schedule == "sequential" and not options.dataflow
+
+
+def test_dataflow_keeps_auto_and_none_offchip():
+    assert CompileOptions(schedule="dataflow").dataflow
+    assert CompileOptions(schedule="dataflow", offchip_weights="none").dataflow
+
+
+def test_unknown_schedule_is_refused():
+    with pytest.raises(E3NEError, match="--schedule must be one of sequential, dataflow, got 'pipelined'"):
+        CompileOptions(schedule="pipelined")
+
+
+def test_dataflow_refuses_offchip_weights():
+    with pytest.raises(E3NEError, match="--schedule dataflow needs every weight ROM on chip, got --offchip-weights fc1"):
+        CompileOptions(schedule="dataflow", offchip_weights="fc1")
+
+
+def test_dataflow_refuses_the_axi_shell():
+    with pytest.raises(E3NEError, match="--shell axi drives the core one image at a time"):
+        CompileOptions(schedule="dataflow", shell="axi")
+
+
+def test_cli_passes_schedule():
+    from e3ne.cli import _options, build_parser
+
+    args = build_parser().parse_args(
+        ["compile", "m.py:M", "--input-shape", "1,8,8", "--calibration", "c.npz", "--schedule", "dataflow", "-o", "b"]
+    )
+    assert _options(args).schedule == "dataflow"
