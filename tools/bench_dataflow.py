@@ -7,6 +7,7 @@ completion interval), compares every logit with the golden model, and synthesise
 design with Yosys (synth_xilinx -family xc7 -flatten, as `e3ne synth`).
 
     python tools/bench_dataflow.py [--images 20] [--only mlp|fang] [--no-synth] [--out build/bench_dataflow]
+        [--parallelism NETWORK=SPEC ...]   # other parallelism (e.g. explore's dataflow pick), named NETWORK-custom
 """
 
 from __future__ import annotations
@@ -50,14 +51,19 @@ def main() -> None:
     parser.add_argument("--only", choices=sorted(NETWORKS), default=None)
     parser.add_argument("--no-synth", action="store_true")
     parser.add_argument("--out", default="build/bench_dataflow")
+    parser.add_argument("--parallelism", action="append", default=[], metavar="NETWORK=SPEC")
     args = parser.parse_args()
+    networks = dict(NETWORKS)
+    for item in args.parallelism:
+        network, _, spec = item.partition("=")
+        networks[f"{network}-custom"] = (*NETWORKS[network][:2], spec)
     calibration, _ = mnist("calibration")
     test_x, _ = mnist("test")
     test_x = test_x[: args.images]
     quiet = lambda _: None  # noqa: E731
     rows = []
-    for name, (model_text, weights, parallelism) in NETWORKS.items():
-        if args.only and name != args.only:
+    for name, (model_text, weights, parallelism) in networks.items():
+        if args.only and name.partition("-")[0] != args.only or args.parallelism and not name.endswith("-custom"):
             continue
         model_path, _, cls = model_text.partition(":")
         model = load_model(f"{ROOT / model_path}:{cls}", str(ROOT / weights))
