@@ -40,3 +40,17 @@ def test_cli_passes_schedule():
         ["compile", "m.py:M", "--input-shape", "1,8,8", "--calibration", "c.npz", "--schedule", "dataflow", "-o", "b"]
     )
     assert _options(args).schedule == "dataflow"
+
+
+def test_dataflow_cycles_reports_the_value_that_differs():
+    import numpy as np
+
+    from e3ne.driver.simulate import dataflow_cycles
+
+    manifest = {"cycles_expected": 43, "interval_expected": 30}
+    exact = dataflow_cycles(np.array([43, 30, 30, 43, 30]), [0, 3], manifest)
+    assert exact == {"latency_measured": 43, "interval_measured": 30, "intervals_measured": 3, "interval_expected": 30}
+    slow = dataflow_cycles(np.array([43, 30, 31, 44, 30]), [0, 3], manifest)
+    assert (slow["latency_measured"], slow["interval_measured"]) == (44, 31)
+    one = dataflow_cycles(np.array([43]), [0], manifest)
+    assert (one["interval_measured"], one["intervals_measured"]) == (30, 0)
