@@ -267,5 +267,6 @@ def emit_hardware(
         manifest["shell"] = emit_axi_shell(build_dir, manifest, input_scale)
         progress(f"AXI shell: rtl/{manifest['shell']['top']}.sv, host driver in {build_dir / 'driver'}")
     (build_dir / "hardware.json").write_text(json.dumps(manifest, indent=2) + "\n")
-    progress(f"RTL: {rtl / (top + '.sv')}, {len(hex_files)} memory files; {manifest['cycles_expected']} cycles/image")
+    interval = f", a new image every {manifest['interval_expected']}" if "interval_expected" in manifest else ""
+    progress(f"RTL: {rtl / (top + '.sv')}, {len(hex_files)} memory files; {manifest['cycles_expected']} cycles/image{interval}")
     return manifest
