@@ -19,6 +19,8 @@ def front_table(exploration: Exploration, part: Part, chosen: int | None, limit:
     if chosen is not None and chosen not in front:  # fastest within budget, but not on the LUT front
         front.append(chosen)
     header = f"{'cycles':>11} {'latency us':>10} {'images/s':>9} {'LUT':>9} {'FF':>9} {'BRAM36':>7}  parallelism"
+    if exploration.schedule == "dataflow":  # cycles = the initiation interval (the slowest layer)
+        header = f"{'interval':>11} {'II us':>10} {'images/s':>9} {'LUT':>9} {'FF':>9} {'BRAM36':>7}  parallelism"
     lines = [header, "-" * len(header)]
     for point in front:
         cycles = int(exploration.cycles[point])
@@ -70,7 +72,8 @@ def plot(
         )
     ax.set_xscale("log")
     ax.set_yscale("log")
-    ax.set_xlabel(f"latency per image (µs at {part.clock_mhz:g} MHz)")
+    what = "initiation interval (dataflow)" if exploration.schedule == "dataflow" else "latency per image"
+    ax.set_xlabel(f"{what} (µs at {part.clock_mhz:g} MHz)")
     ax.set_ylabel("estimated LUTs")
     ax.set_title(f"e3ne design space: {count:,} designs")
     ax.legend(loc="upper right")
@@ -136,6 +139,7 @@ def write_outputs(exploration: Exploration, part: Part, budget: dict, chosen: in
         "space": exploration.space,
         "exhaustive": exploration.exhaustive,
         "seconds": round(exploration.seconds, 2),
+        **({"schedule": "dataflow", "cycles": "initiation interval"} if exploration.schedule == "dataflow" else {}),
         "candidates": {
             layer.name: [{**c.settings, **({"offchip": 1} if c.offchip else {})} for c in layer.candidates]
             for layer in exploration.layers
