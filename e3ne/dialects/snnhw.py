@@ -35,6 +35,7 @@ from xdsl.dialects.builtin import (
     Signedness,
     StringAttr,
     SymbolRefAttr,
+    UnitAttr,
     i64,
 )
 from xdsl.ir import Attribute, Dialect, Operation, Region
@@ -527,6 +528,7 @@ class LinearUnitOp(WeightedStageOp):
     weights = prop_def(SymbolRefAttr)
     output = prop_def(SymbolRefAttr)
     input_parallelism = opt_prop_def(IntegerAttr[I64])
+    skip_zeros = opt_prop_def(UnitAttr)  # skip all-zero input chunks (e3ne.model.skipping)
 
     def __init__(
         self,
@@ -581,7 +583,12 @@ class LinearUnitOp(WeightedStageOp):
             input_word_width=_int(source.word_width),
             input_depth=_int(source.depth),
             input_parallelism=self.q(),
+            skip_zeros=self.skips_zeros(),
         )
+
+    def skips_zeros(self) -> bool:
+        """The unit skips all-zero chunks of its input bit-planes after the first group."""
+        return self.skip_zeros is not None
 
     def q(self) -> int:
         """Input parallelism Q: input spikes (of one buffer word) taken per cycle (default 1)."""
@@ -633,6 +640,16 @@ class LinearUnitOp(WeightedStageOp):
             )
         chunks = self.chunks()
         rom = self.weight_rom()
+        if self.skips_zeros() and rom.is_offchip():
+            raise VerifyException(
+                "skip_zeros needs on-chip weights (a streamed group's weights arrive at the dense rate); "
+                "drop skip_zeros or keep the weights on chip"
+            )
+        if self.skips_zeros() and self.groups() < 2:
+            raise VerifyException(
+                f"skip_zeros skips in the groups after the first (it records the zero chunks while the first "
+                f"runs), but P = {p} gives one group; lower P or drop skip_zeros"
+            )
         if rom.lanes() != p * q:
             raise VerifyException(f"weight ROM has {rom.lanes()} lanes, P*Q is {p * q}")
         if rom.element_bits() != bits:
