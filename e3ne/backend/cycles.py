@@ -57,3 +57,45 @@ def image_cycles(accelerator: snnhw.AcceleratorOp, quant_module, x: np.ndarray) 
     """(N,) cycles from start to done for each image."""
     per_stage = stage_image_cycles(accelerator, quant_module, x)
     return np.sum(list(per_stage.values()), axis=0).astype(np.int64)
+
+
+def cycle_activity(accelerator: snnhw.AcceleratorOp, quant_module, x: np.ndarray) -> dict:
+    """Per stage and in total, on images `x` (the calibration set): the worst case (the static
+    schedule), the expected (average) cycles and the accumulator utilisation = spike-gated
+    additions / (adder inputs x cycles), for both (report.json `cycles`)."""
+    inputs = stage_inputs(accelerator, quant_module, x)
+    per_stage = stage_image_cycles(accelerator, quant_module, x, inputs)
+    layers = []
+    for stage in accelerator.schedule().stage_ops():
+        shape = stage.shape()
+        additions = float(skipping.dense_additions(shape, inputs[stage.symbol]).mean())
+        worst, expected = stage.cycles(), float(per_stage[stage.symbol].mean())
+        dense_util = skipping.utilisation(additions, shape, worst)
+        layers.append(
+            {
+                "name": stage.symbol,
+                "skip_zeros": bool(getattr(shape, "skip_zeros", False)),
+                "worst_cycles": worst,
+                "expected_cycles": round(expected, 1),
+                "additions": round(additions),
+                "adder_inputs": skipping.adder_inputs(shape),
+                "utilisation_worst": None if dense_util is None else round(dense_util, 4),
+                "utilisation_expected": None
+                if dense_util is None
+                else round(skipping.utilisation(additions, shape, expected), 4),
+            }
+        )
+    worst = sum(layer["worst_cycles"] for layer in layers)
+    expected = float(np.sum([per_stage[name].mean() for name in per_stage]))
+    additions = sum(layer["additions"] for layer in layers)
+    capacity = sum(layer["adder_inputs"] for layer in layers)
+    return {
+        "images": int(len(x)),
+        "worst_cycles": worst,
+        "expected_cycles": round(expected, 1),
+        "additions": additions,
+        "adder_inputs": capacity,
+        "utilisation_worst": round(additions / max(1, capacity * worst), 4),
+        "utilisation_expected": round(additions / max(1.0, capacity * expected), 4),
+        "layers": layers,
+    }

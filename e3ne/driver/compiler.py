@@ -93,6 +93,7 @@ def compile(  # noqa: A001 (e3ne.compile, like re.compile)
         "axi_width": options.axi_width,
         "memory_latency": options.memory_latency,
         **({"shell": options.shell} if options.shell != "none" else {}),
+        **({"skip_zeros": True} if options.skip_zeros else {}),
     }
     if options.hardware:
         compile_hardware(quant_module, calibration_x, options, build, settings, steps, health)
@@ -130,6 +131,14 @@ def compile_hardware(
     if decision.layers:
         steps.say(decision.reason)
     place_weights_offchip(accelerator, decision.layers, options.axi_width, options.memory_latency)
+    if options.skip_zeros:
+        from e3ne.transforms.snnhw.skip_zeros import mark_skip_zeros, skip_reason
+
+        marked = mark_skip_zeros(accelerator)
+        settings["skip_zeros_layers"] = marked
+        for stage in accelerator.schedule().stage_ops():
+            if stage.symbol not in marked and stage.HAS_WEIGHTS:
+                steps.say(f"--skip-zeros: {stage.symbol} stays dense: {skip_reason(stage)}")
     design = estimate_accelerator(accelerator, axi_width=decision.axi_width, memory_latency=decision.memory_latency)
 
     steps.step("generating hardware (snnhw, hw, SystemVerilog)")

@@ -37,7 +37,8 @@ class CompileOptions:
     one per input channel, as numbers or text `0.485,0.456,0.406`), folded into the first
     layer so the hardware takes raw non-negative pixels (docs/inputs.md); shell: `none` (the
     core's own ports) or `axi` (AXI4-Lite registers + AXI4-Stream images/results around it,
-    and the host driver in BUILD/driver/)."""
+    and the host driver in BUILD/driver/); skip_zeros: eligible linear units skip all-zero
+    input chunks (e3ne.transforms.snnhw.skip_zeros)."""
 
     time_steps: int = 4
     weight_bits: int = 4
@@ -53,6 +54,7 @@ class CompileOptions:
     shell: str = "none"
     input_mean: tuple[float, ...] | None = None
     input_std: tuple[float, ...] | None = None
+    skip_zeros: bool = False  # linear units skip all-zero input chunks (docs/zero-skipping.md)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "input_mean", _values(self.input_mean, "--input-mean"))

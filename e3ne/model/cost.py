@@ -265,7 +265,29 @@ def linear_lanes(shape: LinearShape, bias_bits: int | None = None) -> Cost:
 
 
 def linear_unit(shape: LinearShape, bias_bits: int | None = None) -> Cost:
-    return linear_control(shape) + linear_lanes(shape, bias_bits)
+    dense = linear_control(shape) + linear_lanes(shape, bias_bits)
+    return dense + skip_issue(shape) if shape.skip_zeros else dense
+
+
+def skip_issue(shape: LinearShape) -> Cost:
+    """What zero skipping adds to a linear unit (skip_list.py): the skip list RAM (an entry
+    per chunk of every plane), its write/read/entry counters and the count compare, the gap
+    counter, the delayed entry, and the issue multiplexers (dense or list)."""
+    per_word = ceil_div(shape.input_word_width, shape.input_parallelism)
+    entry = bits_for(shape.chunks) + bits_for(shape.input_depth) + bits_for(per_word)
+    depth = shape.chunks * shape.time_steps
+    count = bits_for(depth + 1)
+    return total(
+        [
+            ram(entry, depth, read_latency=2),
+            *(address_register(count) for _ in range(3)),  # written, read and issued entry
+            adder(count),  # written - 1
+            Cost(lut=2 * ceil_div(count, 3)),  # the two last-entry compares
+            counter(5),  # the gap
+            register(entry * MEMORY_READ_LATENCY + MEMORY_READ_LATENCY + 3),  # entry1, record1, phases
+            Cost(lut=entry + 4),  # dense/list multiplexers, keep
+        ]
+    )
 
 
 def conv_unit(
