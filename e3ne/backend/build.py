@@ -75,6 +75,7 @@ def _layer(stage) -> dict:
             "units": stage.units.value.data,
             "pool": None if stage.pool_mode is None else [stage.pool_mode.data, *stage.pool_size()],
             "accumulator_width": stage.accumulator_width.value.data,
+            **({"skip_zeros": True} if stage.skips_zeros() else {}),
         }
     return {
         **common,

@@ -771,8 +771,13 @@ class ConvUnitOp(WeightedStageOp):
     output = prop_def(SymbolRefAttr)
     pool_mode = opt_prop_def(_one_of(PoolMode))
     pool_kernel = opt_prop_def(DenseArrayBase)
+    skip_zeros = opt_prop_def(UnitAttr)  # skip all-zero input rows (e3ne.model.skipping)
 
     KIND: ClassVar[str] = "conv"
+
+    def skips_zeros(self) -> bool:
+        """The unit skips the reads of all-zero input rows after the first group."""
+        return self.skip_zeros is not None
 
     def __init__(
         self,
@@ -864,6 +869,7 @@ class ConvUnitOp(WeightedStageOp):
             accumulator_width=_int(self.accumulator_width),
             pool_mode=None if self.pool_mode is None else PoolMode(self.pool_mode.data),
             pool_kernel=None if self.pool_kernel is None else _pair(self.pool_kernel),
+            skip_zeros=self.skips_zeros(),
         )
 
     def pool_size(self) -> tuple[int, int]:
@@ -895,6 +901,23 @@ class ConvUnitOp(WeightedStageOp):
         return unpacked.reshape(self.groups() * lanes, ic, kh, kw)[: _int(self.out_channels)]
 
     def verify_(self) -> None:
+        if self.skips_zeros():
+            shape = self.shape()
+            if self.weight_rom().is_offchip():
+                raise VerifyException(
+                    "skip_zeros needs on-chip weights (a streamed group's weights arrive at the dense rate); "
+                    "drop skip_zeros or keep the weights on chip"
+                )
+            if shape.groups < 2:
+                raise VerifyException(
+                    "skip_zeros skips in the groups after the first (it records the zero rows while the first runs), "
+                    "but channels*units covers every output channel in one group; lower them or drop skip_zeros"
+                )
+            if shape.row_cycles != shape.blocks * shape.block_cycles:
+                raise VerifyException(
+                    f"skip_zeros needs rows that read at least as long as they drain ({shape.blocks * shape.block_cycles} "
+                    f"reads, {shape.row_cycles} cycles); drop skip_zeros"
+                )
         ic, ih, iw = self.in_shape()
         oc, oh, ow = self.out_shape()
         kh, kw = self.kernel_size()

@@ -63,9 +63,36 @@ def linear_kept_chunks(shape: LinearShape, values: np.ndarray) -> np.ndarray:
     return busy.reshape(len(planes), -1).sum(axis=1)
 
 
-def image_issue_cycles(shape: LinearShape, values: np.ndarray) -> np.ndarray:
-    """Issue cycles per image of a skipping linear unit (module docstring)."""
-    kept = linear_kept_chunks(shape, values)
+def conv_kept_reads(shape: ConvShape, values: np.ndarray) -> np.ndarray:
+    """K per image: the row reads a skipping convolution unit issues in each group after the
+    first. A read (output row oy, column block, step t, input channel ic, kernel row ky; in
+    that order, ky fastest) is kept if its input row iy = oy*stride + ky - pad lies in the
+    image and has a spike in plane t, or ic == ky == 0 (it doubles the accumulators), or it
+    ends the column block (t, ic, ky all last: the neuron's load), or it is among the row's
+    first `min_row_reads` (a row lasts at least its share of the drain)."""
+    c, h, w = shape.in_shape
+    t_steps, (kh, _), (sh, _), (ph, _) = shape.time_steps, shape.kernel, shape.stride, shape.padding
+    images = len(values)
+    rows_nonzero = spike_planes(values, t_steps).reshape(images, t_steps, c, h, w).any(axis=4)
+    total = np.zeros(images, dtype=np.int64)
+    for oy in range(shape.computed_size[0]):
+        keep = np.zeros((images, shape.blocks, t_steps, c, kh), dtype=bool)
+        for ky in range(kh):
+            iy = oy * sh + ky - ph
+            if 0 <= iy < h:
+                keep[:, :, :, :, ky] = rows_nonzero[:, None, :, :, iy]
+        keep[:, :, :, 0, 0] = True
+        keep[:, :, t_steps - 1, c - 1, kh - 1] = True
+        flat = keep.reshape(images, -1)
+        flat[:, : shape.min_row_reads] = True
+        total += flat.sum(axis=1)
+    return total
+
+
+def image_issue_cycles(shape: LinearShape | ConvShape, values: np.ndarray) -> np.ndarray:
+    """Issue cycles per image of a skipping unit: its dense first group, SKIP_GAP, and the
+    kept chunks (linear) or row reads (conv) of every further group."""
+    kept = linear_kept_chunks(shape, values) if isinstance(shape, LinearShape) else conv_kept_reads(shape, values)
     return shape.group_cycles + SKIP_GAP + (shape.groups - 1) * kept
 
 

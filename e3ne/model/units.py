@@ -190,8 +190,23 @@ class ConvShape(_WeightedStage):
     accumulator_width: int
     pool_mode: PoolMode | None = None
     pool_kernel: tuple[int, int] | None = None  # the fused pooling window (= its stride)
+    skip_zeros: bool = False  # skips all-zero input rows after the first group (e3ne.model.skipping)
 
     KIND: ClassVar[str] = "conv"
+
+    def issue_cycles(self, memory: MemoryModel | None = None) -> int:
+        """The worst case (dense) with zero skipping: every row read, plus SKIP_GAP."""
+        dense = super().issue_cycles(memory)
+        return dense + SKIP_GAP if self.skip_zeros else dense
+
+    def stall_cycles(self, memory: MemoryModel | None = None) -> int:
+        return super().stall_cycles(memory) - (SKIP_GAP if self.skip_zeros else 0)
+
+    @property
+    def min_row_reads(self) -> int:
+        """Reads a row must last with zero skipping: the written row's drain spread over the
+        pooling window's rows (the first this many reads of every row are always kept)."""
+        return ceil_div(self.drain_cycles, self.pool_size[0])
 
     @property
     def pool_size(self) -> tuple[int, int]:

@@ -41,6 +41,67 @@ def list_module(module_name: str) -> str:
     return f"{module_name}_skip_list"
 
 
+class SkipList:
+    """The list phase shared by skipping units: after the dense first group (`dense` high),
+    SKIP_GAP idle cycles, then one list entry issued a cycle (`list_issue`, `entry`), the
+    list read SKIP_LIST_READ_LATENCY cycles ahead; `entry_first`/`entry_last` mark a group's
+    first and last entry. `record(we, wdata)` appends an entry (stage 1 of the first group);
+    `finish(end_of_layer)` closes the phase."""
+
+    def __init__(self, b: ModuleBuilder, issuing: StepIssue, dense: Value, depth: int, bits: int, module_name: str):
+        self.b = b
+        start = b.inputs["start"]
+        self.start = start
+        self.listing = b.register("list_phase", 1)
+        self.waiting = b.and_(issuing.running.value, b.not_(dense), b.not_(self.listing.value))
+        gap, self.gap_last = b.counter("skip_gap", SKIP_GAP, self.waiting)
+        self.list_issue = b.and_(issuing.issue, self.listing.value)
+        self.count_bits = bits_for(depth + 1)
+        self.written = b.register("skip_count", self.count_bits)
+        last_entry = b.sub(self.written.value, 1)
+        entry_index = b.register("skip_entry", self.count_bits)
+        self.entry_last = b.eq(entry_index.value, last_entry)
+        self.entry_first = b.eq(entry_index.value, 0)
+        entry_next = b.select(self.entry_last, 0, b.add(entry_index.value, 1), self.count_bits)
+        entry_index.drive(b.mux(start, b.const(0, self.count_bits), entry_next), b.or_(start, self.list_issue))
+        reading = b.or_(
+            b.and_(self.waiting, b.compare("uge", gap, SKIP_GAP - SKIP_LIST_READ_LATENCY)), self.listing.value
+        )
+        read_index = b.register("skip_read", self.count_bits)
+        read_last = b.eq(read_index.value, last_entry)
+        read_next = b.select(read_last, 0, b.add(read_index.value, 1), self.count_bits)
+        read_index.drive(b.mux(start, b.const(0, self.count_bits), read_next), b.or_(start, reading))
+        self.read_index = read_index.value
+        self.addr_bits = bits_for(depth)
+        self.ram = b.ram("skip_list", list_module(module_name), self.addr_bits, bits)
+        self.entry = self.ram.data
+
+    def fields(self, widths: list[int]) -> list[Value]:
+        """The entry cut into fields of `widths` (the first field in the highest bits)."""
+        values, low = [], 0
+        for bits in reversed(widths):
+            values.append(self.b.extract(self.entry, low, bits))
+            low += bits
+        return list(reversed(values))
+
+    def finish(self, end_of_layer: Value) -> None:
+        b = self.b
+        listing = self.listing
+        listing.drive(b.or_(b.and_(self.waiting, self.gap_last), b.and_(listing.value, b.not_(end_of_layer))))
+
+    def record(self, we: Value, wdata: Value) -> None:
+        b = self.b
+        written = self.written
+        bumped = b.mux(we, b.add(written.value, 1), written.value)
+        written.drive(b.mux(self.start, b.const(0, self.count_bits), bumped))
+        self.ram.connect(
+            we=we,
+            waddr=b.extract(written.value, 0, self.addr_bits),
+            wdata=wdata,
+            raddr=b.extract(self.read_index, 0, self.addr_bits),
+        )
+
+
 class SkipIssue:
     """Drives what the dense unit's step sequencer drives: `valid` (issue), the chunk
     index `i`, `act_addr`, `chunk` (of the word), `first_input`, `first_of_group`,
@@ -53,7 +114,6 @@ class SkipIssue:
         source = unit.input_buffer()
         start = b.inputs["start"]
         issue = issuing.issue
-        self.start = start
 
         # ---- the first group: every chunk, as the dense unit
         dense_reg = b.register("dense_phase", 1)
@@ -78,49 +138,25 @@ class SkipIssue:
             position.drive(b.mux(self.early, b.add(now, 1), now), dense_issue)
 
         # ---- the gap, then the list phase
-        listing = b.register("list_phase", 1)
-        waiting = b.and_(issuing.running.value, b.not_(dense), b.not_(listing.value))
-        gap, gap_last = b.counter("skip_gap", SKIP_GAP, waiting)
-        list_issue = b.and_(issue, listing.value)
-        depth = list_depth(unit)
-        self.count_bits = bits_for(depth + 1)
-        self.written = b.register("skip_count", self.count_bits)
-        last_entry = b.sub(self.written.value, 1)
-        entry_index = b.register("skip_entry", self.count_bits)
-        entry_last = b.eq(entry_index.value, last_entry)
-        entry_next = b.select(entry_last, 0, b.add(entry_index.value, 1), self.count_bits)
-        entry_index.drive(b.mux(start, b.const(0, self.count_bits), entry_next), b.or_(start, list_issue))
-        reading = b.or_(
-            b.and_(waiting, b.compare("uge", gap, SKIP_GAP - SKIP_LIST_READ_LATENCY)), listing.value
-        )
-        read_index = b.register("skip_read", self.count_bits)
-        read_last = b.eq(read_index.value, last_entry)
-        read_next = b.select(read_last, 0, b.add(read_index.value, 1), self.count_bits)
-        read_index.drive(b.mux(start, b.const(0, self.count_bits), read_next), b.or_(start, reading))
-        self.read_index = read_index.value
-        self.addr_bits = bits_for(depth)
-        self.ram = b.ram("skip_list", list_module(module_name), self.addr_bits, entry_bits(unit))
-        entry = self.ram.data
-        bit_bits, addr_bits = width(bit_reg.value), width(act_addr.value)
-        e_bit = b.extract(entry, 0, bit_bits)
-        e_addr = b.extract(entry, bit_bits, addr_bits)
-        e_i = b.extract(entry, bit_bits + addr_bits, width(i))
+        self.list = SkipList(b, issuing, dense, list_depth(unit), entry_bits(unit), module_name)
+        list_issue = self.list.list_issue
+        e_i, e_addr, e_bit = self.list.fields([width(i), width(act_addr.value), width(bit_reg.value)])
 
         # ---- what the unit issues
         self.valid = b.or_(dense_issue, list_issue)
         self.i = b.mux(dense, i, e_i)
         self.act_addr = b.mux(dense, act_addr.value, e_addr)
         self.chunk = b.mux(dense, bit_reg.value, e_bit)
-        list_end = b.and_(list_issue, entry_last)
+        list_end = b.and_(list_issue, self.list.entry_last)
         self.end_of_group = b.named(b.or_(dense_end, list_end), "end_of_group")
         self.g, last_g = b.counter("group", groups, self.end_of_group)
         self.end_of_layer = b.and_(self.end_of_group, last_g)
-        listing.drive(b.or_(b.and_(waiting, gap_last), b.and_(listing.value, b.not_(self.end_of_layer))))
+        self.list.finish(self.end_of_layer)
         issuing.stop_after(self.end_of_layer)
         rom_base = b.stepping_base("weight_base", bits_for(groups * chunks), chunks, self.end_of_group, last_g)
         self.weight_addr = b.add(rom_base, b.zext(self.i, width(rom_base)))
         self.first_input = b.eq(self.i, 0)
-        first_entry = b.mux(dense, b.eq(t, 0), b.eq(entry_index.value, 0))
+        first_entry = b.mux(dense, b.eq(t, 0), self.list.entry_first)
         self.first_of_group = b.and_(self.first_input, first_entry)
 
     def record(self, spikes: list[Value], first_step1: Value) -> None:
@@ -131,13 +167,4 @@ class SkipIssue:
         keep = b.or_(first_step1, *spikes)
         if self.early is not None:
             keep = b.or_(keep, b.delay_by(self.early, "early1", READ))
-        we = b.and_(recording, keep)
-        written = self.written
-        bumped = b.mux(we, b.add(written.value, 1), written.value)
-        written.drive(b.mux(self.start, b.const(0, self.count_bits), bumped))
-        self.ram.connect(
-            we=we,
-            waddr=b.extract(written.value, 0, self.addr_bits),
-            wdata=entry1,
-            raddr=b.extract(self.read_index, 0, self.addr_bits),
-        )
+        self.list.record(b.and_(recording, keep), entry1)

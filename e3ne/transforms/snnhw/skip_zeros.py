@@ -1,13 +1,15 @@
-"""`snnhw-skip-zeros`: mark linear units that skip all-zero input chunks.
+"""`snnhw-skip-zeros`: mark linear and convolution units that skip all-zero inputs.
 
-A marked `snnhw.linear_unit` gets the unit attribute `skip_zeros` (e3ne.model.skipping,
-docs/zero-skipping.md): after its first group of output lanes it issues only the chunks of
-each bit-plane that hold a spike, so its cycles depend on the image. The schedule is
+A marked `snnhw.linear_unit` / `snnhw.conv_unit` gets the unit attribute `skip_zeros`
+(e3ne.model.skipping, docs/zero-skipping.md): after its first group of output lanes it
+issues only the chunks (linear) or input rows (conv) of each bit-plane that hold a spike,
+so its cycles depend on the image. The schedule is
 recomputed with each marked unit's worst case (dense + SKIP_GAP).
 
 A unit is marked when its weights are on chip and it has at least two groups (the first
-group records the skip list); `layers` limits the marking to those stage names. Other
-units (conv, pooling, off-chip or single-group linear units) stay dense.
+group records the skip list), and (conv) rows that read at least as long as they drain;
+`layers` limits the marking to those stage names. Other units (pooling, off-chip,
+single-group) stay dense.
 """
 
 from __future__ import annotations
@@ -23,12 +25,17 @@ from e3ne.dialects import snnhw
 
 def skip_reason(stage: snnhw.StageOp) -> str | None:
     """Why `stage` cannot skip zeros (None: it can)."""
-    if not isinstance(stage, snnhw.LinearUnitOp):
-        return "only linear units skip zeros"
+    if not isinstance(stage, snnhw.LinearUnitOp | snnhw.ConvUnitOp):
+        return "only linear and convolution units skip zeros"
     if stage.is_offchip():
         return "its weights stream from external memory"
     if stage.groups() < 2:
-        return "it has one group of outputs (P = out_features)"
+        return "it has one group of outputs (" + (
+            "P = out_features)" if isinstance(stage, snnhw.LinearUnitOp) else "channels*units = out_channels)"
+        )
+    shape = stage.shape()
+    if isinstance(stage, snnhw.ConvUnitOp) and shape.row_cycles != shape.blocks * shape.block_cycles:
+        return "its rows read for fewer cycles than they drain"
     return None
 
 
