@@ -81,16 +81,18 @@ def sweep(
     budget: dict[str, float] | None = None,
     axi_width: int = DEFAULT_AXI_DATA_WIDTH,
     memory_latency: int = DEFAULT_MEMORY_LATENCY,
+    skip_inputs: dict | None = None,
 ) -> Exploration:
     """Every combination of the layers' candidates (numpy sums), and the Pareto front.
 
     `offchip`: which layers may stream their weights (`none`, `all`, `auto`, names; see
     `plan`). A space over `max_points` designs is first cut to each layer's non-dominated
     candidates (exact); if still too large, `search` walks it within `budget` (not
-    exhaustive: the fastest design it finds, usually the optimum or close)."""
+    exhaustive: the fastest design it finds, usually the optimum or close). `skip_inputs`:
+    explore with zero skipping on, ranking by expected cycles (see `plan`)."""
     started = time.perf_counter()
     bram_budget = None if budget is None else budget.get("bram")
-    layers, shared = plan(quant_module, offchip, axi_width, memory_latency, bram_budget)
+    layers, shared = plan(quant_module, offchip, axi_width, memory_latency, bram_budget, skip_inputs)
     space = int(np.prod([len(layer.candidates) for layer in layers], dtype=object))
     exhaustive = True
     if space > max_points:

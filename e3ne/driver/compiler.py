@@ -117,7 +117,7 @@ def compile_hardware(
     explored = None
     if parallelism.auto:
         steps.step(f"exploring parallelism for {part.name}")
-        chosen, explored, line = explore_and_choose_design(quant_module, part, build, options)
+        chosen, explored, line = explore_and_choose_design(quant_module, part, build, options, calibration_x)
         settings["parallelism_chosen"] = chosen.text()
         parallelism = chosen
         steps.done(line)
@@ -158,9 +158,22 @@ def compile_hardware(
         steps.say(line)
 
 
-def explore_and_choose_design(quant_module, part, out_dir, options: CompileOptions) -> tuple[Parallelism, list[str], str]:
+def _skip_inputs(quant_module, options: CompileOptions, calibration_x) -> dict | None:
+    """{stage name: calibration activations at its input} for explore with zero skipping."""
+    if not options.skip_zeros or calibration_x is None or not len(calibration_x):
+        return None
+    from e3ne.backend.layerwise import golden_layers
+
+    return {layer.stage.name: layer.inputs for layer in golden_layers(quant_module, calibration_x[:64])}
+
+
+def explore_and_choose_design(
+    quant_module, part, out_dir, options: CompileOptions, calibration_x=None
+) -> tuple[Parallelism, list[str], str]:
     """Parallelism `auto`: the fastest design within the budget; writes explore.png and
-    explore.json to `out_dir`. Returns (its parallelism, its off-chip layers, one-line summary)."""
+    explore.json to `out_dir`. Returns (its parallelism, its off-chip layers, one-line summary).
+    With `options.skip_zeros`, designs are ranked by their expected cycles on (64 of)
+    `calibration_x` with zero skipping."""
     from e3ne.design_space import (
         budget_of,
         choose,
@@ -173,7 +186,7 @@ def explore_and_choose_design(quant_module, part, out_dir, options: CompileOptio
     budget = budget_of(part, options.max_utilization, options.max_luts)
     exploration = sweep(
         quant_module, offchip=options.offchip_weights, budget=budget, axi_width=options.axi_width,
-        memory_latency=options.memory_latency,
+        memory_latency=options.memory_latency, skip_inputs=_skip_inputs(quant_module, options, calibration_x),
     )  # fmt: skip
     chosen = choose(exploration, budget)
     if chosen is None:

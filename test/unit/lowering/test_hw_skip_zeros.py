@@ -113,3 +113,48 @@ def test_pass_leaves_ineligible_units_dense():
     assert skip_reason(fc1) == "its weights stream from external memory"
     assert skip_reason(fc3) == "it has one group of outputs (P = out_features)"
     accelerator.verify()
+
+
+_cnn_spec = importlib.util.spec_from_file_location("hw_cnn", Path(__file__).with_name("test_hw_cnn.py"))
+hw_cnn = importlib.util.module_from_spec(_cnn_spec)
+_cnn_spec.loader.exec_module(hw_cnn)
+
+
+@verilator
+def test_cnn_skipping_is_bit_exact_and_cycles_are_predicted(tmp_path):
+    """Small CNN (conv pad 1 + fused max pool, conv stride 2, conv 5x5 pad 2, avg pool, two
+    linear layers): every conv and linear unit skips; real MNIST crops plus an all-zero and an
+    all-ones image; logits equal the golden model's, cycles the prediction, image by image."""
+    from e3ne.backend.build import build_hardware, lower_to_snnhw
+    from e3ne.backend.cycles import image_cycles, stage_image_cycles
+    from e3ne.backend.simulate import run_rtl
+    from e3ne.dialects.snn import EncodeOp
+    from e3ne.frontend import import_model
+    from e3ne.interpreters.golden import run_golden
+    from e3ne.numerics import encode_input
+    from e3ne.transforms.snn.quantize_pipeline import quantize_module
+
+    setting = "conv1.columns=5,conv1.channels=2,conv2.columns=2,conv2.channels=2,conv3.channels=2,P=3,Q=2"
+    quant = quantize_module(
+        import_model(hw_cnn.small_cnn(), (1, 12, 12)), hw_cnn.images(12, 64, "calibration"), time_steps=4, weight_bits=4
+    )
+    manifest = build_hardware(quant, tmp_path, parallelism=setting, skip_zeros=True, progress=lambda _: None)
+    assert [layer.get("skip_zeros", False) for layer in manifest["layers"]] == [True, True, True, False, True, True]
+    x = hw_cnn.images(12, 12)
+    x[0], x[1] = 0.0, 1.0
+    encode = next(op for op in quant.walk() if isinstance(op, EncodeOp))
+    logits, cycles = run_rtl(tmp_path, encode_input(x, encode.scale.value.data, 4), progress=lambda _: None)
+    np.testing.assert_array_equal(logits, run_golden(quant, x))
+    _, _, accelerator = lower_to_snnhw(quant, parallelism=setting, skip_zeros=True)
+    np.testing.assert_array_equal(cycles, image_cycles(accelerator, quant, x))
+    conv1 = stage_image_cycles(accelerator, quant, x)["conv1"]
+    # all ones: conv1 reads every in-image row (only its padding rows are skipped), the most of any image
+    assert conv1[1] == conv1.max() < manifest["layers"][0]["cycles"]
+    assert cycles[0] == cycles.min() and cycles.max() < manifest["cycles_expected"]
+
+
+def test_layer_slices_skip_when_the_build_does():
+    from e3ne.backend.layerwise import slice_memory
+
+    assert slice_memory(None, {"kind": "linear", "weights": "block", "skip_zeros": True}, None) == {"skip_zeros": True}
+    assert slice_memory(None, {"kind": "linear", "weights": "block"}, None) == {}
