@@ -45,6 +45,7 @@ class Candidate:
     cycles: int
     cost: cost.Cost
     offchip: bool = False  # the layer's weights stream from external memory
+    skip: bool = False  # the unit skips zeros (cycles: expected on the calibration set)
 
 
 @dataclass
@@ -106,6 +107,7 @@ class Evaluated:
     output_word_depth: tuple[int, int] | None  # (word, depth) of a hidden output buffer
     streaming: Streaming | None  # the timing if the weights were off-chip
     dense_logic: cost.Cost | None = None  # with zero skipping: the logic without it (off-chip: dense)
+    dense_cycles: int | None = None  # with zero skipping: the cycles without it
 
     def offchip_cost(self) -> cost.Cost:
         logic = self.logic if self.dense_logic is None else self.dense_logic
@@ -189,7 +191,7 @@ class StageModel:
         if skipping is not None:
             dense_logic, logic = logic, linear_cost(skipping, self.bias)
         return Evaluated(
-            parallelism, cycles, logic, weights, output, out_buffer, shape.streaming(self.memory), dense_logic
+            parallelism, cycles, logic, weights, output, out_buffer, shape.streaming(self.memory), dense_logic, shape.cycles()
         )
 
     def _skipping(self, shape):
@@ -221,7 +223,7 @@ class StageModel:
         if skipping is not None:
             dense_logic, logic = logic, conv_cost(skipping, self.bias)
         return Evaluated(
-            parallelism, cycles, logic, weights, self.output, None, shape.streaming(self.memory), dense_logic
+            parallelism, cycles, logic, weights, self.output, None, shape.streaming(self.memory), dense_logic, shape.cycles()
         )
 
 
@@ -312,6 +314,11 @@ def plan(
                     options.candidates.append(
                         Candidate(dict(result.parallelism), result.streaming.cycles, result.offchip_cost() + adjust, True)
                     )
+                elif result.dense_logic is not None:  # zero skipping: the unit may skip, or not
+                    dense = result.dense_logic + result.weights + result.output + adjust
+                    options.candidates.append(Candidate(dict(result.parallelism), result.dense_cycles, dense))
+                    on_chip = result.logic + result.weights + result.output + adjust
+                    options.candidates.append(Candidate(dict(result.parallelism), result.cycles, on_chip, skip=True))
                 else:
                     on_chip = result.logic + result.weights + result.output + adjust
                     options.candidates.append(Candidate(dict(result.parallelism), result.cycles, on_chip))

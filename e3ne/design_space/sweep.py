@@ -43,6 +43,10 @@ class Exploration:
         """The layers of design `point` whose weights stream from external memory."""
         return [layer.name for layer, i in zip(self.layers, self.index[point]) if layer.candidates[i].offchip]
 
+    def skip_layers(self, point: int) -> list[str]:
+        """The layers of design `point` whose units skip zeros."""
+        return [layer.name for layer, i in zip(self.layers, self.index[point]) if layer.candidates[i].skip]
+
     def totals(self, point: int) -> dict[str, float]:
         return {key: float(values[point]) for key, values in self.resources.items()}
 

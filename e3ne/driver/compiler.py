@@ -114,10 +114,13 @@ def compile_hardware(
 
     part = get_part(options.target)
     parallelism = options.parallelism
+    parallelism_auto = parallelism.auto
     explored = None
     if parallelism.auto:
         steps.step(f"exploring parallelism for {part.name}")
-        chosen, explored, line = explore_and_choose_design(quant_module, part, build, options, calibration_x)
+        chosen, explored, line = explore_and_choose_design(
+            quant_module, part, build, options, calibration_x, skip_chosen := []
+        )
         settings["parallelism_chosen"] = chosen.text()
         parallelism = chosen
         steps.done(line)
@@ -134,11 +137,12 @@ def compile_hardware(
     if options.skip_zeros:
         from e3ne.transforms.snnhw.skip_zeros import mark_skip_zeros, skip_reason
 
-        marked = mark_skip_zeros(accelerator)
+        marked = mark_skip_zeros(accelerator, tuple(skip_chosen) if parallelism_auto else None)
         settings["skip_zeros_layers"] = marked
         for stage in accelerator.schedule().stage_ops():
             if stage.symbol not in marked and stage.HAS_WEIGHTS:
-                steps.say(f"--skip-zeros: {stage.symbol} stays dense: {skip_reason(stage)}")
+                reason = skip_reason(stage) or "explore found it faster within the budget without"
+                steps.say(f"--skip-zeros: {stage.symbol} stays dense: {reason}")
     design = estimate_accelerator(accelerator, axi_width=decision.axi_width, memory_latency=decision.memory_latency)
 
     steps.step("generating hardware (snnhw, hw, SystemVerilog)")
@@ -168,12 +172,13 @@ def _skip_inputs(quant_module, options: CompileOptions, calibration_x) -> dict |
 
 
 def explore_and_choose_design(
-    quant_module, part, out_dir, options: CompileOptions, calibration_x=None
+    quant_module, part, out_dir, options: CompileOptions, calibration_x=None, skip_chosen: list | None = None
 ) -> tuple[Parallelism, list[str], str]:
     """Parallelism `auto`: the fastest design within the budget; writes explore.png and
     explore.json to `out_dir`. Returns (its parallelism, its off-chip layers, one-line summary).
     With `options.skip_zeros`, designs are ranked by their expected cycles on (64 of)
-    `calibration_x` with zero skipping."""
+    `calibration_x` with zero skipping, each unit skipping or not (those that do are
+    appended to `skip_chosen`)."""
     from e3ne.design_space import (
         budget_of,
         choose,
@@ -194,6 +199,8 @@ def explore_and_choose_design(
     write_outputs(exploration, part, budget, chosen, out_dir)
     totals = exploration.totals(chosen)
     offchip_layers = exploration.offchip_layers(chosen)
+    if skip_chosen is not None:
+        skip_chosen.extend(exploration.skip_layers(chosen))
     text = exploration.parallelism_text(chosen)
     line = (
         f"{designs_text(exploration)} in {exploration.seconds:.1f} s; chose "
