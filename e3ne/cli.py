@@ -50,6 +50,7 @@ def _options(args: argparse.Namespace) -> CompileOptions:
         input_mean=args.input_mean,
         input_std=args.input_std,
         schedule=getattr(args, "schedule", "sequential"),
+        skip_zeros=getattr(args, "skip_zeros", False),
     )
 
 
@@ -169,6 +170,14 @@ def add_offchip_arguments(parser: argparse.ArgumentParser) -> None:
     )  # fmt: skip
 
 
+def add_skip_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--skip-zeros", action="store_true",
+        help="linear units skip the all-zero input chunks of each bit-plane after their first group of "
+        "outputs: fewer cycles, data-dependent (docs/zero-skipping.md); off by default",
+    )  # fmt: skip
+
+
 def add_normalization_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--input-mean", default=None,
@@ -215,6 +224,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="use at most this share of each resource for --parallelism auto and --offchip-weights auto (default 0.8)",
     )  # fmt: skip
     add_offchip_arguments(compile_)
+    add_skip_arguments(compile_)
     add_normalization_arguments(compile_)
     compile_.add_argument(
         "--emit", choices=EMIT_LEVELS, default="verilog", help="stop after this level (default: verilog)"

@@ -26,6 +26,7 @@ PASSES: dict[str, str] = {
     # hardware path (snn -> snnhw -> hw)
     "lower-snn-to-snnhw": "e3ne.lowering.snn_to_snnhw:LowerSnnToSnnhw",
     "snnhw-estimate": "e3ne.transforms.snnhw.estimate:EstimatePass",
+    "snnhw-skip-zeros": "e3ne.transforms.snnhw.skip_zeros:SkipZerosPass",
     "lower-snnhw-to-circt": "e3ne.lowering.snnhw_to_circt:LowerSnnhwToCirct",
     "lower-snn-to-hw": "e3ne.lowering.snn_to_hw:LowerSnnToHw",
 }

@@ -60,6 +60,7 @@ def _layer(stage) -> dict:
             "parallelism": stage.parallelism.value.data,
             "input_parallelism": stage.q(),
             "accumulator_width": stage.accumulator_width.value.data,
+            **({"skip_zeros": True} if stage.skips_zeros() else {}),
         }
     if isinstance(stage, snnhw.ConvUnitOp):
         return {
@@ -75,6 +76,7 @@ def _layer(stage) -> dict:
             "units": stage.units.value.data,
             "pool": None if stage.pool_mode is None else [stage.pool_mode.data, *stage.pool_size()],
             "accumulator_width": stage.accumulator_width.value.data,
+            **({"skip_zeros": True} if stage.skips_zeros() else {}),
         }
     return {
         **common,
@@ -173,6 +175,7 @@ def lower_to_snnhw(
     axi_data_width: int = DEFAULT_AXI_DATA_WIDTH,
     memory_latency: int = DEFAULT_MEMORY_LATENCY,
     schedule: str = "sequential",
+    skip_zeros: bool = False,
 ) -> tuple[Context, ModuleOp, snnhw.AcceleratorOp]:
     """A copy of the integer snn module lowered to snnhw (widths inferred first if needed):
     (context, module, its accelerator). The arguments are `build_hardware`'s."""
@@ -190,6 +193,10 @@ def lower_to_snnhw(
         schedule=schedule,
     ).apply(ctx, module)
     accelerator = next(op for op in module.body.ops if isinstance(op, snnhw.AcceleratorOp))
+    if skip_zeros:
+        from e3ne.transforms.snnhw.skip_zeros import mark_skip_zeros
+
+        mark_skip_zeros(accelerator)
     return ctx, module, accelerator
 
 
@@ -204,15 +211,18 @@ def build_hardware(
     axi_data_width: int = DEFAULT_AXI_DATA_WIDTH,
     memory_latency: int = DEFAULT_MEMORY_LATENCY,
     schedule: str = "sequential",
+    skip_zeros: bool = False,
 ) -> dict:
     """Lower, emit and describe. `parallelism` is an `e3ne.parallelism` setting
     (`[layer.]key=value,...`); `linear_parallelism` (P for every linear layer, or one per
     layer) is the older spelling of `P=`. `offchip_weights` (`none`, `all`, or layer
     names, see `e3ne.offchip`) streams those layers' weights through the AXI port, from
-    external memory holding rtl/weights.hex."""
+    external memory holding rtl/weights.hex. `skip_zeros` marks the eligible linear units
+    to skip all-zero input chunks (`snnhw-skip-zeros`)."""
     ctx, module, accelerator = lower_to_snnhw(
         quant_module, linear_parallelism, parallelism, fuse_pooling, offchip_weights, axi_data_width, memory_latency,
         schedule,
+        skip_zeros,
     )
     return emit_hardware(ctx, module, accelerator, build_dir, progress)
 

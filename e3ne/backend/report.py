@@ -294,6 +294,12 @@ def render_markdown(report: dict) -> str:
         ),
         _speed_line(report),
     ]
+    cycles = report.get("cycles")
+    if cycles and any(layer["skip_zeros"] for layer in cycles["layers"]):
+        lines.append(
+            f"- **Zero skipping**: {cycles['expected_cycles']:,.1f} cycles per image expected (average over "
+            f"{cycles['images']} calibration images; {cycles['worst_cycles']:,} in the worst case above)."
+        )
     energy = report.get("energy")
     if energy:
         lines.append(
@@ -365,17 +371,91 @@ def render_markdown(report: dict) -> str:
                 f"{layer['additions']:,} | {layer['additions_nj']:,.3f} | {layer['memory_nj']:,.3f} | "
                 f"{layer.get('external_memory_nj', 0):,.3f} | {layer['energy_nj']:,.3f} |"
             )
+    lines += cycles_markdown(report.get("cycles"))
     lines += [
         "",
         "## How these numbers are made",
         "",
-        "- Cycles come from the compiler's static schedule (RTL simulation measures exactly these).",
+        "- Cycles come from the compiler's static schedule (RTL simulation measures exactly these); "
+        "a unit that skips zeros takes fewer, data-dependent cycles: the schedule gives its worst case, "
+        "e3ne/model/skipping.py the exact count per image.",
         "- LUT/FF/BRAM come from a cost model of the generated circuits (e3ne/model/cost.py), calibrated "
         "against Yosys; run `e3ne synth BUILD` for real counts (written to synth.json).",
         _throughput_rule(report),
         "",
     ]
     return "\n".join(lines)
+
+
+CYCLES_HEADING = "## Cycles and utilisation"
+
+
+def _util(value: float | None) -> str:
+    return "-" if value is None else _pct(value)
+
+
+def cycles_markdown(cycles: dict | None) -> list[str]:
+    """The "Cycles and utilisation" section: worst case, expected and measured cycles, and
+    how busy the adders are (report.json `cycles`, e3ne.backend.cycles.cycle_activity)."""
+    if not cycles:
+        return []
+    lines = [
+        "",
+        CYCLES_HEADING,
+        "",
+        f"*Worst case* is the static schedule (every chunk or row read); *expected* is the average over "
+        f"{cycles['images']} calibration images (equal to the worst case unless the unit skips zeros). "
+        "*Utilisation* = spike-gated additions performed / (adder inputs x cycles): the share of the "
+        "adders' capacity that does useful work (the total counts every unit over the whole image, "
+        "so it also shows the units idling while other layers run).",
+        "",
+        "| layer | skips zeros | worst case cycles | expected cycles | additions per image | adder inputs | "
+        "utilisation (worst case) | utilisation (expected) |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for layer in cycles["layers"]:
+        lines.append(
+            f"| {layer['name']} | {'yes' if layer['skip_zeros'] else 'no'} | {layer['worst_cycles']:,} | "
+            f"{layer['expected_cycles']:,.1f} | {layer['additions']:,} | {layer['adder_inputs']:,} | "
+            f"{_util(layer['utilisation_worst'])} | {_util(layer['utilisation_expected'])} |"
+        )
+    lines.append(
+        f"| **total** | | **{cycles['worst_cycles']:,}** | **{cycles['expected_cycles']:,.1f}** | "
+        f"**{cycles['additions']:,}** | **{cycles['adder_inputs']:,}** | **{_util(cycles['utilisation_worst'])}** | "
+        f"**{_util(cycles['utilisation_expected'])}** |"
+    )
+    measured = cycles.get("measured")
+    if measured:
+        lines += [
+            "",
+            f"Measured by `e3ne simulate` (RTL) on {measured['images']:,} images: {measured['average']:,.1f} cycles "
+            f"per image on average (min {measured['min']:,}, max {measured['max']:,}); "
+            f"{measured['predicted_equal']:,} of {measured['images']:,} images took exactly the predicted count.",
+        ]
+    return lines
+
+
+def record_measured(build: Path, measured: dict) -> None:
+    """Put `e3ne simulate`'s measured cycles into report.json's `cycles` and report.md's section."""
+    build = Path(build)
+    path = build / "report.json"
+    if not path.is_file():
+        return
+    report = json.loads(path.read_text())
+    if not report.get("cycles"):
+        return
+    report["cycles"]["measured"] = measured
+    path.write_text(json.dumps(report, indent=2) + "\n")
+    md = build / "report.md"
+    if not md.is_file():
+        return
+    text = md.read_text()
+    start = text.find("\n" + CYCLES_HEADING)
+    if start < 0:
+        return
+    end = text.find("\n## ", start + 1)
+    section = "\n".join(cycles_markdown(report["cycles"]))
+    md.write_text(text[:start] + section + (text[end:] if end >= 0 else "\n"))
 
 
 def _megabytes(count: int) -> str:
@@ -482,6 +562,17 @@ def report_build(
     return report_design(build, design, quant_module, calibration_x, part, settings, decision)
 
 
+def _cycle_activity(snnhw_file: Path, quant_module, x: np.ndarray) -> dict | None:
+    """`e3ne.backend.cycles.cycle_activity` of the build's snnhw on `x`."""
+    from e3ne.backend.cycles import cycle_activity
+    from e3ne.dialects import snnhw
+    from e3ne.ir import parse_module
+
+    module = parse_module(snnhw_file)
+    accelerator = next((op for op in module.walk() if isinstance(op, snnhw.AcceleratorOp)), None)
+    return None if accelerator is None else cycle_activity(accelerator, quant_module, x)
+
+
 def report_design(
     build: Path,
     design: DesignEstimate,
@@ -499,5 +590,7 @@ def report_design(
     if calibration_x is not None and len(calibration_x):
         activity = spike_activity(quant_module, calibration_x[:64])
     report = build_report(design, part, settings, activity, decision)
+    if calibration_x is not None and len(calibration_x) and (Path(build) / "snnhw.mlir").is_file():
+        report["cycles"] = _cycle_activity(Path(build) / "snnhw.mlir", quant_module, calibration_x[:64])
     write_report(build, report, health)
     return report

@@ -46,6 +46,7 @@ class Candidate:
     cycles: int
     cost: cost.Cost
     offchip: bool = False  # the layer's weights stream from external memory
+    skip: bool = False  # the unit skips zeros (cycles: expected on the calibration set)
 
 
 @dataclass
@@ -106,9 +107,12 @@ class Evaluated:
     output: cost.Cost  # the buffer it writes
     output_word_depth: tuple[int, int] | None  # (word, depth) of a hidden output buffer
     streaming: Streaming | None  # the timing if the weights were off-chip
+    dense_logic: cost.Cost | None = None  # with zero skipping: the logic without it (off-chip: dense)
+    dense_cycles: int | None = None  # with zero skipping: the cycles without it
 
     def offchip_cost(self) -> cost.Cost:
-        return self.logic + cost.total(offchip_parts(self.streaming).values()) + self.output
+        logic = self.logic if self.dense_logic is None else self.dense_logic
+        return logic + cost.total(offchip_parts(self.streaming).values()) + self.output
 
 
 class StageModel:
@@ -116,9 +120,13 @@ class StageModel:
     shape (`e3ne.model.units`) with the settings replaced gives its cycles and streaming
     timing, the estimator's cost functions its resources."""
 
-    def __init__(self, unit, axi_width: int = DEFAULT_AXI_DATA_WIDTH, memory_latency: int = DEFAULT_MEMORY_LATENCY):
+    def __init__(
+        self, unit, axi_width: int = DEFAULT_AXI_DATA_WIDTH, memory_latency: int = DEFAULT_MEMORY_LATENCY,
+        skip_values=None,
+    ):
         from e3ne.dense import dense_to_numpy
         self.unit = unit
+        self.skip_values = skip_values  # calibration activations at the input: explore with zero skipping
         self.memory = MemoryModel(axi_width, memory_latency)
         self.kind = unit.KIND
         self.default = unit.shape()
@@ -181,7 +189,25 @@ class StageModel:
         else:
             output, out_buffer = cost.ram(p, words), (p, shape.output_depth)
         parallelism = {"P": p, **({"Q": q} if q > 1 else {})}
-        return Evaluated(parallelism, shape.cycles(), logic, weights, output, out_buffer, shape.streaming(self.memory))
+        cycles, skipping = self._skipping(shape)
+        dense_logic = None
+        if skipping is not None:
+            dense_logic, logic = logic, linear_cost(skipping, self.bias)
+        return Evaluated(
+            parallelism, cycles, logic, weights, output, out_buffer, shape.streaming(self.memory), dense_logic, shape.cycles()
+        )
+
+    def _skipping(self, shape):
+        """(cycles, the skipping shape or None): with calibration activations and a unit that
+        can skip, the expected (average) cycles of the skipping unit (e3ne.model.skipping)."""
+        if self.skip_values is None or shape.groups < 2:
+            return shape.cycles(), None
+        if isinstance(shape, ConvShape) and shape.row_cycles != shape.blocks * shape.block_cycles:
+            return shape.cycles(), None
+        from e3ne.model.skipping import image_cycles
+
+        skipping = replace(shape, skip_zeros=True)
+        return int(round(float(image_cycles(skipping, self.skip_values).mean()))), skipping
 
     def _conv(self, settings: dict[str, int]) -> Evaluated | None:
         from e3ne.lowering.snn_to_snnhw import pack_conv_weights
@@ -195,7 +221,13 @@ class StageModel:
         logic = conv_cost(shape, self.bias)
         weights = self._rom(shape, lambda: pack_conv_weights(self.weights(), shape.lanes))
         parallelism = {"columns": columns, "channels": channels, "units": units}
-        return Evaluated(parallelism, shape.cycles(), logic, weights, self.output, None, shape.streaming(self.memory))
+        cycles, skipping = self._skipping(shape)
+        dense_logic = None
+        if skipping is not None:
+            dense_logic, logic = logic, conv_cost(skipping, self.bias)
+        return Evaluated(
+            parallelism, cycles, logic, weights, self.output, None, shape.streaming(self.memory), dense_logic, shape.cycles()
+        )
 
 
 def resolve_offchip(request, layer_names: list[str], weight_names: list[str]) -> dict[str, tuple[bool, ...]]:
@@ -223,6 +255,7 @@ def plan(
     memory_latency: int = DEFAULT_MEMORY_LATENCY,
     bram_budget: float | None = None,
     schedule: str = "sequential",
+    skip_inputs: dict | None = None,
 ) -> tuple[list[LayerOptions], cost.Cost]:
     """Per stage, every distinct candidate with its cycles and cost; plus the shared cost.
 
@@ -231,6 +264,9 @@ def plan(
     `bram_budget` (BRAM36) and its on-chip weights would be in block RAM. `schedule`:
     `dataflow` costs every buffer twice (two images) and the dataflow controller, and
     allows no off-chip weights."""
+    `bram_budget` (BRAM36) and its on-chip weights would be in block RAM. `skip_inputs`
+    ({stage name: calibration activations at its input}): the on-chip candidates of units
+    that can skip zeros do, with their expected cycles (off-chip ones stay dense)."""
     from e3ne.offchip import request_text
 
     offchip = request_text(offchip)
@@ -241,7 +277,11 @@ def plan(
     default = lower(quant_module, "", schedule)
     stages = default.schedule().stage_ops()
     design = estimate_accelerator(default, offchip=())
-    models = [StageModel(stage, axi_width, memory_latency) for stage in stages]
+    skip_inputs = skip_inputs or {}
+    models = [
+        StageModel(stage, axi_width, memory_latency, skip_inputs.get(stage.symbol) if skip_inputs else None)
+        for stage in stages
+    ]
     weight_names = [stage.symbol for stage in stages if stage.HAS_WEIGHTS]
     placements = resolve_offchip(offchip, [stage.symbol for stage in stages], weight_names)
     evaluated = []
@@ -285,6 +325,11 @@ def plan(
                     options.candidates.append(
                         Candidate(dict(result.parallelism), result.streaming.cycles, result.offchip_cost() + adjust, True)
                     )
+                elif result.dense_logic is not None:  # zero skipping: the unit may skip, or not
+                    dense = result.dense_logic + result.weights + result.output + adjust
+                    options.candidates.append(Candidate(dict(result.parallelism), result.dense_cycles, dense))
+                    on_chip = result.logic + result.weights + result.output + adjust
+                    options.candidates.append(Candidate(dict(result.parallelism), result.cycles, on_chip, skip=True))
                 else:
                     on_chip = result.logic + result.weights + result.output + adjust
                     options.candidates.append(Candidate(dict(result.parallelism), result.cycles, on_chip))

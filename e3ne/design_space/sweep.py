@@ -44,6 +44,10 @@ class Exploration:
         """The layers of design `point` whose weights stream from external memory."""
         return [layer.name for layer, i in zip(self.layers, self.index[point]) if layer.candidates[i].offchip]
 
+    def skip_layers(self, point: int) -> list[str]:
+        """The layers of design `point` whose units skip zeros."""
+        return [layer.name for layer, i in zip(self.layers, self.index[point]) if layer.candidates[i].skip]
+
     def totals(self, point: int) -> dict[str, float]:
         return {key: float(values[point]) for key, values in self.resources.items()}
 
@@ -86,6 +90,7 @@ def sweep(
     axi_width: int = DEFAULT_AXI_DATA_WIDTH,
     memory_latency: int = DEFAULT_MEMORY_LATENCY,
     schedule: str = "sequential",
+    skip_inputs: dict | None = None,
 ) -> Exploration:
     """Every combination of the layers' candidates (numpy sums), and the Pareto front.
 
@@ -96,10 +101,11 @@ def sweep(
     `offchip`: which layers may stream their weights (`none`, `all`, `auto`, names; see
     `plan`). A space over `max_points` designs is first cut to each layer's non-dominated
     candidates (exact); if still too large, `search` walks it within `budget` (not
-    exhaustive: the fastest design it finds, usually the optimum or close)."""
+    exhaustive: the fastest design it finds, usually the optimum or close). `skip_inputs`:
+    explore with zero skipping on, ranking by expected cycles (see `plan`)."""
     started = time.perf_counter()
     bram_budget = None if budget is None else budget.get("bram")
-    layers, shared = plan(quant_module, offchip, axi_width, memory_latency, bram_budget, schedule)
+    layers, shared = plan(quant_module, offchip, axi_width, memory_latency, bram_budget, schedule, skip_inputs)
     space = int(np.prod([len(layer.candidates) for layer in layers], dtype=object))
     exhaustive = True
     if space > max_points:

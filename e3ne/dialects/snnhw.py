@@ -35,6 +35,7 @@ from xdsl.dialects.builtin import (
     Signedness,
     StringAttr,
     SymbolRefAttr,
+    UnitAttr,
     i64,
 )
 from xdsl.ir import Attribute, Dialect, Operation, Region
@@ -549,6 +550,7 @@ class LinearUnitOp(WeightedStageOp):
     weights = prop_def(SymbolRefAttr)
     output = prop_def(SymbolRefAttr)
     input_parallelism = opt_prop_def(IntegerAttr[I64])
+    skip_zeros = opt_prop_def(UnitAttr)  # skip all-zero input chunks (e3ne.model.skipping)
 
     def __init__(
         self,
@@ -603,7 +605,12 @@ class LinearUnitOp(WeightedStageOp):
             input_word_width=_int(source.word_width),
             input_depth=_int(source.depth),
             input_parallelism=self.q(),
+            skip_zeros=self.skips_zeros(),
         )
+
+    def skips_zeros(self) -> bool:
+        """The unit skips all-zero chunks of its input bit-planes after the first group."""
+        return self.skip_zeros is not None
 
     def q(self) -> int:
         """Input parallelism Q: input spikes (of one buffer word) taken per cycle (default 1)."""
@@ -655,6 +662,16 @@ class LinearUnitOp(WeightedStageOp):
             )
         chunks = self.chunks()
         rom = self.weight_rom()
+        if self.skips_zeros() and rom.is_offchip():
+            raise VerifyException(
+                "skip_zeros needs on-chip weights (a streamed group's weights arrive at the dense rate); "
+                "drop skip_zeros or keep the weights on chip"
+            )
+        if self.skips_zeros() and self.groups() < 2:
+            raise VerifyException(
+                f"skip_zeros skips in the groups after the first (it records the zero chunks while the first "
+                f"runs), but P = {p} gives one group; lower P or drop skip_zeros"
+            )
         if rom.lanes() != p * q:
             raise VerifyException(f"weight ROM has {rom.lanes()} lanes, P*Q is {p * q}")
         if rom.element_bits() != bits:
@@ -776,8 +793,13 @@ class ConvUnitOp(WeightedStageOp):
     output = prop_def(SymbolRefAttr)
     pool_mode = opt_prop_def(_one_of(PoolMode))
     pool_kernel = opt_prop_def(DenseArrayBase)
+    skip_zeros = opt_prop_def(UnitAttr)  # skip all-zero input rows (e3ne.model.skipping)
 
     KIND: ClassVar[str] = "conv"
+
+    def skips_zeros(self) -> bool:
+        """The unit skips the reads of all-zero input rows after the first group."""
+        return self.skip_zeros is not None
 
     def __init__(
         self,
@@ -869,6 +891,7 @@ class ConvUnitOp(WeightedStageOp):
             accumulator_width=_int(self.accumulator_width),
             pool_mode=None if self.pool_mode is None else PoolMode(self.pool_mode.data),
             pool_kernel=None if self.pool_kernel is None else _pair(self.pool_kernel),
+            skip_zeros=self.skips_zeros(),
         )
 
     def pool_size(self) -> tuple[int, int]:
@@ -900,6 +923,23 @@ class ConvUnitOp(WeightedStageOp):
         return unpacked.reshape(self.groups() * lanes, ic, kh, kw)[: _int(self.out_channels)]
 
     def verify_(self) -> None:
+        if self.skips_zeros():
+            shape = self.shape()
+            if self.weight_rom().is_offchip():
+                raise VerifyException(
+                    "skip_zeros needs on-chip weights (a streamed group's weights arrive at the dense rate); "
+                    "drop skip_zeros or keep the weights on chip"
+                )
+            if shape.groups < 2:
+                raise VerifyException(
+                    "skip_zeros skips in the groups after the first (it records the zero rows while the first runs), "
+                    "but channels*units covers every output channel in one group; lower them or drop skip_zeros"
+                )
+            if shape.row_cycles != shape.blocks * shape.block_cycles:
+                raise VerifyException(
+                    f"skip_zeros needs rows that read at least as long as they drain ({shape.blocks * shape.block_cycles} "
+                    f"reads, {shape.row_cycles} cycles); drop skip_zeros"
+                )
         ic, ih, iw = self.in_shape()
         oc, oh, ow = self.out_shape()
         kh, kw = self.kernel_size()

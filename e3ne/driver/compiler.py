@@ -94,6 +94,7 @@ def compile(  # noqa: A001 (e3ne.compile, like re.compile)
         "memory_latency": options.memory_latency,
         **({"shell": options.shell} if options.shell != "none" else {}),
         **({"schedule": options.schedule} if options.dataflow else {}),
+        **({"skip_zeros": True} if options.skip_zeros else {}),
     }
     if options.hardware:
         compile_hardware(quant_module, calibration_x, options, build, settings, steps, health)
@@ -114,10 +115,13 @@ def compile_hardware(
 
     part = get_part(options.target)
     parallelism = options.parallelism
+    parallelism_auto = parallelism.auto
     explored = None
     if parallelism.auto:
         steps.step(f"exploring parallelism for {part.name}")
-        chosen, explored, line = explore_and_choose_design(quant_module, part, build, options)
+        chosen, explored, line = explore_and_choose_design(
+            quant_module, part, build, options, calibration_x, skip_chosen := []
+        )
         settings["parallelism_chosen"] = chosen.text()
         parallelism = chosen
         steps.done(line)
@@ -133,6 +137,15 @@ def compile_hardware(
     if decision.layers:
         steps.say(decision.reason)
     place_weights_offchip(accelerator, decision.layers, options.axi_width, options.memory_latency)
+    if options.skip_zeros:
+        from e3ne.transforms.snnhw.skip_zeros import mark_skip_zeros, skip_reason
+
+        marked = mark_skip_zeros(accelerator, tuple(skip_chosen) if parallelism_auto else None)
+        settings["skip_zeros_layers"] = marked
+        for stage in accelerator.schedule().stage_ops():
+            if stage.symbol not in marked and stage.HAS_WEIGHTS:
+                reason = skip_reason(stage) or "explore found it faster within the budget without"
+                steps.say(f"--skip-zeros: {stage.symbol} stays dense: {reason}")
     design = estimate_accelerator(accelerator, axi_width=decision.axi_width, memory_latency=decision.memory_latency)
 
     steps.step("generating hardware (snnhw, hw, SystemVerilog)")
@@ -152,9 +165,23 @@ def compile_hardware(
         steps.say(line)
 
 
-def explore_and_choose_design(quant_module, part, out_dir, options: CompileOptions) -> tuple[Parallelism, list[str], str]:
+def _skip_inputs(quant_module, options: CompileOptions, calibration_x) -> dict | None:
+    """{stage name: calibration activations at its input} for explore with zero skipping."""
+    if not options.skip_zeros or calibration_x is None or not len(calibration_x):
+        return None
+    from e3ne.backend.layerwise import golden_layers
+
+    return {layer.stage.name: layer.inputs for layer in golden_layers(quant_module, calibration_x[:64])}
+
+
+def explore_and_choose_design(
+    quant_module, part, out_dir, options: CompileOptions, calibration_x=None, skip_chosen: list | None = None
+) -> tuple[Parallelism, list[str], str]:
     """Parallelism `auto`: the fastest design within the budget; writes explore.png and
-    explore.json to `out_dir`. Returns (its parallelism, its off-chip layers, one-line summary)."""
+    explore.json to `out_dir`. Returns (its parallelism, its off-chip layers, one-line summary).
+    With `options.skip_zeros`, designs are ranked by their expected cycles on (64 of)
+    `calibration_x` with zero skipping, each unit skipping or not (those that do are
+    appended to `skip_chosen`)."""
     from e3ne.design_space import (
         budget_of,
         choose,
@@ -168,6 +195,7 @@ def explore_and_choose_design(quant_module, part, out_dir, options: CompileOptio
     exploration = sweep(
         quant_module, offchip=options.offchip_weights, budget=budget, axi_width=options.axi_width,
         memory_latency=options.memory_latency, **({"schedule": options.schedule} if options.dataflow else {}),
+        skip_inputs=_skip_inputs(quant_module, options, calibration_x),
     )  # fmt: skip
     chosen = choose(exploration, budget)
     if chosen is None:
@@ -175,6 +203,8 @@ def explore_and_choose_design(quant_module, part, out_dir, options: CompileOptio
     write_outputs(exploration, part, budget, chosen, out_dir)
     totals = exploration.totals(chosen)
     offchip_layers = exploration.offchip_layers(chosen)
+    if skip_chosen is not None:
+        skip_chosen.extend(exploration.skip_layers(chosen))
     text = exploration.parallelism_text(chosen)
     line = (
         f"{designs_text(exploration)} in {exploration.seconds:.1f} s; chose "

@@ -40,7 +40,8 @@ class CompileOptions:
     core's own ports) or `axi` (AXI4-Lite registers + AXI4-Stream images/results around it,
     and the host driver in BUILD/driver/); schedule: `sequential` (one image at a time) or
     `dataflow` (layer-pipelined: all stages at once on successive images, docs/dataflow.md;
-    weights on chip, core ports only)."""
+    weights on chip, core ports only); skip_zeros: eligible linear units skip all-zero
+    input chunks (e3ne.transforms.snnhw.skip_zeros)."""
 
     time_steps: int = 4
     weight_bits: int = 4
@@ -57,6 +58,7 @@ class CompileOptions:
     input_mean: tuple[float, ...] | None = None
     input_std: tuple[float, ...] | None = None
     schedule: str = "sequential"
+    skip_zeros: bool = False  # linear units skip all-zero input chunks (docs/zero-skipping.md)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "input_mean", _values(self.input_mean, "--input-mean"))
@@ -101,6 +103,12 @@ class CompileOptions:
                 f"--schedule dataflow needs every weight ROM on chip, got --offchip-weights {self.offchip_weights} "
                 "(all stages run at once and would share the one AXI read port)",
                 hint="use --offchip-weights none (or auto, which then keeps the weights on chip)",
+            )
+        if self.skip_zeros:
+            raise E3NEError(
+                "--skip-zeros makes each layer's cycles depend on the image; --schedule dataflow has a fixed interval "
+                "and does not take data-dependent stages yet",
+                hint="use one of --skip-zeros or --schedule dataflow (docs/dataflow.md)",
             )
         if self.shell != "none":
             raise E3NEError(

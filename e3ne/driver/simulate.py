@@ -157,12 +157,46 @@ def simulate(
         )
         if manifest.get("schedule") == "dataflow":
             summary.update(dataflow_cycles(cycles, firsts, manifest))
+    predicted = None
+    if rtl:
+        predicted = _predicted_cycles(build, quant_module, x)
+        if predicted is not None:  # zero skipping: data-dependent cycles, predicted image by image
+            wrong = np.flatnonzero(predicted != cycles)
+            summary.update(
+                cycles_average=round(float(cycles.mean()), 1),
+                cycles_predicted_average=round(float(predicted.mean()), 1),
+                cycle_mismatches=int(len(wrong)),
+                first_cycle_mismatches=[
+                    {"image": int(i), "measured": int(cycles[i]), "predicted": int(predicted[i])} for i in wrong[:10]
+                ],
+            )
+            from e3ne.backend.report import record_measured
+
+            record_measured(
+                build,
+                {
+                    "images": int(len(x)),
+                    "average": round(float(cycles.mean()), 1),
+                    "min": int(cycles.min()),
+                    "max": int(cycles.max()),
+                    "predicted_equal": int(len(x) - len(wrong)),
+                },
+            )
     if warnings:
         summary["warnings"] = warnings
     from e3ne.backend.simulate import write_outputs  # atomic, byte-stable outputs.npz
 
     write_outputs(build / "sim", outputs, summary)
-    if rtl:
+    if predicted is not None:
+        if summary["cycle_mismatches"]:
+            first = summary["first_cycle_mismatches"][0]
+            raise E3NEError(
+                f"the RTL's cycles differ from the zero-skipping prediction (e3ne.model.skipping) on "
+                f"{summary['cycle_mismatches']} of {len(x)} images (first: image {first['image']}, measured "
+                f"{first['measured']:,}, predicted {first['predicted']:,})",
+                location=str(build / "sim" / "summary.json"),
+            )
+    elif rtl:
         # The testbench runs without +axi_throttle here, so off-chip builds too take exactly
         # the static schedule's cycles (throttled runs take more by design: test_hw_offchip).
         expected = summary["cycles_expected"]
@@ -196,6 +230,17 @@ def dataflow_cycles(cycles: np.ndarray, firsts: list[int], manifest: dict) -> di
         "intervals_measured": int(later.size),
         "interval_expected": interval,
     }
+def _predicted_cycles(build: Path, quant_module, x: np.ndarray) -> np.ndarray | None:
+    """Per-image cycles predicted for a build with zero skipping (None: a static schedule)."""
+    from e3ne.backend.cycles import image_cycles, skips_zeros
+    from e3ne.dialects import snnhw
+    from e3ne.ir import parse_module
+
+    path = build / "snnhw.mlir"
+    if not path.is_file() or "skip_zeros" not in path.read_text():
+        return None
+    accelerator = next(op for op in parse_module(path).walk() if isinstance(op, snnhw.AcceleratorOp))
+    return image_cycles(accelerator, quant_module, x) if skips_zeros(accelerator) else None
 
 
 def _classes(quant_module) -> int:

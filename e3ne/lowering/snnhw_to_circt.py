@@ -57,6 +57,9 @@ from e3ne.model.memory import AXI_ADDRESS_BITS
 from e3ne.model.schedule import buffer_address_bits as ram_address_bits
 from e3ne.model.schedule import buffer_words
 from e3ne.model.units import MEMORY_READ_LATENCY
+from e3ne.lowering.hw.conv_skip import conv_list_shape
+from e3ne.lowering.hw.skip_list import entry_bits, list_depth, list_module
+from e3ne.model.units import MEMORY_READ_LATENCY, SKIP_LIST_READ_LATENCY
 
 RAM_PRIMITIVE = "e3ne_ram_sdp"
 # Stage kind -> (module builder, port list). Convolution and pooling units add entries here;
@@ -187,6 +190,11 @@ def lower_accelerator(accelerator: snnhw.AcceleratorOp) -> list:
             ops.append(
                 _rom(f"{net}_{stage.symbol}_bias", bias, "distributed", p * stage.bias_bits(), groups)
             )
+        if isinstance(stage, snnhw.LinearUnitOp | snnhw.ConvUnitOp) and stage.skips_zeros():
+            bits, depth = (
+                conv_list_shape(stage) if isinstance(stage, snnhw.ConvUnitOp) else (entry_bits(stage), list_depth(stage))
+            )
+            ops.append(_ram(list_module(f"{net}_{stage.symbol}"), bits, depth, SKIP_LIST_READ_LATENCY))
         build_stage, _ = STAGE_LOWERINGS[type(stage)]
         ops.append(build_stage(stage, f"{net}_{stage.symbol}"))
     names = [s.symbol for s in stages]

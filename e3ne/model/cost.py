@@ -265,7 +265,44 @@ def linear_lanes(shape: LinearShape, bias_bits: int | None = None) -> Cost:
 
 
 def linear_unit(shape: LinearShape, bias_bits: int | None = None) -> Cost:
-    return linear_control(shape) + linear_lanes(shape, bias_bits)
+    dense = linear_control(shape) + linear_lanes(shape, bias_bits)
+    return dense + skip_issue(shape) if shape.skip_zeros else dense
+
+
+def skip_issue(shape: LinearShape) -> Cost:
+    """What zero skipping adds to a linear unit (skip_list.py): the skip list and the issue
+    multiplexers (dense or list) of its (input index, address, chunk) entry."""
+    per_word = ceil_div(shape.input_word_width, shape.input_parallelism)
+    entry = bits_for(shape.chunks) + bits_for(shape.input_depth) + bits_for(per_word)
+    return skip_list(entry, shape.chunks * shape.time_steps)
+
+
+def conv_skip_issue(shape) -> Cost:
+    """What zero skipping adds to a convolution unit (conv_skip.py): the skip list of its
+    (address, in range, weight offset, column block, 4 flags) entries, the weight-address
+    adder and the row-position counter."""
+    ic, kh = shape.in_shape[0], shape.kernel[0]
+    entry = bits_for(shape.input_depth) + 1 + bits_for(ic * kh) + bits_for(shape.blocks) + 4
+    depth = shape.computed_size[0] * shape.blocks * shape.block_cycles
+    return skip_list(entry, depth) + adder(bits_for(shape.rom_depth)) + counter(shape.min_row_reads + 1)
+
+
+def skip_list(entry: int, depth: int) -> Cost:
+    """The skip list RAM (`depth` entries of `entry` bits, read latency 2), its write/read/
+    issued-entry counters and last-entry compares, the gap counter, the delayed entry and the
+    issue multiplexers."""
+    count = bits_for(depth + 1)
+    return total(
+        [
+            ram(entry, depth, read_latency=2),
+            *(address_register(count) for _ in range(3)),  # written, read and issued entry
+            adder(count),  # written - 1
+            Cost(lut=2 * ceil_div(count, 3)),  # the two last-entry compares
+            counter(5),  # the gap
+            register(entry * MEMORY_READ_LATENCY + MEMORY_READ_LATENCY + 3),  # entry1, record1, phases
+            Cost(lut=entry + 4),  # dense/list multiplexers, keep
+        ]
+    )
 
 
 def conv_unit(

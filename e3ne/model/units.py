@@ -31,6 +31,10 @@ from e3ne.model.memory import MemoryModel, Streaming
 # the last buffer keeps one cycle (docs/interface.md).
 MEMORY_READ_LATENCY = 3
 PIPELINE_LATENCY = MEMORY_READ_LATENCY + 1  # memory read registers + accumulator register, before the neuron
+# Zero skipping (e3ne.model.skipping): a skipping linear unit reads its skip list this many
+# cycles ahead, and waits SKIP_GAP cycles after its first (dense, recording) group.
+SKIP_LIST_READ_LATENCY = 2
+SKIP_GAP = MEMORY_READ_LATENCY + SKIP_LIST_READ_LATENCY
 
 
 def chunk_count(features: int, word: int, q: int) -> int:
@@ -100,8 +104,17 @@ class LinearShape(_WeightedStage):
     input_word_width: int  # the input buffer's word (a row of spikes)
     input_depth: int  # the input buffer's words
     input_parallelism: int = 1  # Q
+    skip_zeros: bool = False  # skips all-zero chunks after the first group (e3ne.model.skipping)
 
     KIND: ClassVar[str] = "linear"
+
+    def issue_cycles(self, memory: MemoryModel | None = None) -> int:
+        """The worst case (dense) with zero skipping: every chunk kept, plus SKIP_GAP."""
+        dense = super().issue_cycles(memory)
+        return dense + SKIP_GAP if self.skip_zeros else dense
+
+    def stall_cycles(self, memory: MemoryModel | None = None) -> int:
+        return super().stall_cycles(memory) - (SKIP_GAP if self.skip_zeros else 0)
 
     @property
     def groups(self) -> int:
@@ -177,8 +190,23 @@ class ConvShape(_WeightedStage):
     accumulator_width: int
     pool_mode: PoolMode | None = None
     pool_kernel: tuple[int, int] | None = None  # the fused pooling window (= its stride)
+    skip_zeros: bool = False  # skips all-zero input rows after the first group (e3ne.model.skipping)
 
     KIND: ClassVar[str] = "conv"
+
+    def issue_cycles(self, memory: MemoryModel | None = None) -> int:
+        """The worst case (dense) with zero skipping: every row read, plus SKIP_GAP."""
+        dense = super().issue_cycles(memory)
+        return dense + SKIP_GAP if self.skip_zeros else dense
+
+    def stall_cycles(self, memory: MemoryModel | None = None) -> int:
+        return super().stall_cycles(memory) - (SKIP_GAP if self.skip_zeros else 0)
+
+    @property
+    def min_row_reads(self) -> int:
+        """Reads a row must last with zero skipping: the written row's drain spread over the
+        pooling window's rows (the first this many reads of every row are always kept)."""
+        return ceil_div(self.drain_cycles, self.pool_size[0])
 
     @property
     def pool_size(self) -> tuple[int, int]:

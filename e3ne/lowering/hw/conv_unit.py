@@ -34,6 +34,7 @@ from e3ne.lowering.hw.constructs import (
     rounded_radix_neuron,
 )
 from e3ne.lowering.hw.constructs import unit_ports as stage_ports
+from e3ne.lowering.hw.conv_skip import ConvSkipIssue
 from e3ne.lowering.hw.hwbuilder import ModuleBuilder, Port, Register, Value, bits_for, width
 from e3ne.model.units import MEMORY_READ_LATENCY as READ
 
@@ -99,42 +100,52 @@ def build_conv_unit(unit: snnhw.ConvUnitOp, module_name: str):
     # off-chip weights: wait (only ever at the start of a group) until its bank is filled
     issuing = StepIssue(b, b.inputs["weights_ready"] if offchip else None)
     issue = issuing.issue
-    step, last_step = b.counter("row_step", row_cycles, issue)
-    active = b.and_(issue, b.compare("uge", step, idle)) if idle else issue
-    (ky, ky_wrap), (ic, ic_wrap), (t, t_wrap), (xb, row_end) = b.sequencer(
-        active, [("kernel_row", kh), ("in_channel", ic_count), ("time_step", time_steps), ("column_block", blocks)]
-    )
-    row_done = b.and_(issue, last_step)
-    (oy, group_end), (g, layer_end) = b.sequencer(row_done, [("out_row", oh), ("group", groups)])
-    issuing.stop_after(layer_end)
+    skipper = None
+    if unit.skips_zeros():  # the issue of a unit that skips all-zero input rows (conv_skip.py)
+        skipper = ConvSkipIssue(b, unit, issuing, module_name)
+        active, act_addr, in_range, weight_address = skipper.active, skipper.act_addr, skipper.in_range, skipper.weight_addr
+        first_step, first_block, t_wrap, row_end = skipper.first_step, skipper.first_block, skipper.block_end, skipper.row_end
+        xb, g, group_end, layer_end = skipper.xb, skipper.g, skipper.group_end, skipper.layer_end
+    else:
+        step, last_step = b.counter("row_step", row_cycles, issue)
+        active = b.and_(issue, b.compare("uge", step, idle)) if idle else issue
+        (ky, ky_wrap), (ic, ic_wrap), (t, t_wrap), (xb, row_end) = b.sequencer(
+            active, [("kernel_row", kh), ("in_channel", ic_count), ("time_step", time_steps), ("column_block", blocks)]
+        )
+        row_done = b.and_(issue, last_step)
+        (oy, group_end), (g, layer_end) = b.sequencer(row_done, [("out_row", oh), ("group", groups)])
+        issuing.stop_after(layer_end)
 
-    # input row address: iy = row_base + ky, row_base = oy*sh - ph; plane base = H*(ic + C*t)
-    reader = RowReader(b, ky, row_done, group_end, ih, oh, kh, sh, ph)
-    addr_bits = bits_for(source.depth.value.data)
-    plane_base = b.stepping_base("plane_base", addr_bits, ih, ky_wrap, t_wrap)
-    act_addr = b.add(plane_base, reader.address(addr_bits))
+        # input row address: iy = row_base + ky, row_base = oy*sh - ph; plane base = H*(ic + C*t)
+        reader = RowReader(b, ky, row_done, group_end, ih, oh, kh, sh, ph)
+        addr_bits = bits_for(source.depth.value.data)
+        plane_base = b.stepping_base("plane_base", addr_bits, ih, ky_wrap, t_wrap)
+        act_addr = b.add(plane_base, reader.address(addr_bits))
 
-    # weight address: (g*IC + ic)*KH + ky, restarting at the group's base every time step
-    rom_bits = bits_for(unit.weight_rom().depth.value.data)
-    group_base = b.register("weight_group_base", rom_bits)
-    next_base = b.mux(group_end, b.select(layer_end, 0, b.add(group_base.value, ic_count * kh), rom_bits), group_base.value)
-    group_base.drive(next_base)
-    weight_addr = b.register("weight_addr", rom_bits)
-    weight_addr.drive(b.mux(ic_wrap, next_base, b.add(weight_addr.value, 1)), active)
+        # weight address: (g*IC + ic)*KH + ky, restarting at the group's base every time step
+        rom_bits = bits_for(unit.weight_rom().depth.value.data)
+        group_base = b.register("weight_group_base", rom_bits)
+        next_base = b.mux(group_end, b.select(layer_end, 0, b.add(group_base.value, ic_count * kh), rom_bits), group_base.value)
+        group_base.drive(next_base)
+        weight_addr = b.register("weight_addr", rom_bits)
+        weight_addr.drive(b.mux(ic_wrap, next_base, b.add(weight_addr.value, 1)), active)
 
-    first_step = b.and_(b.eq(ky, 0), b.eq(ic, 0))
-    first_block = b.and_(first_step, b.eq(t, 0))
+        first_step = b.and_(b.eq(ky, 0), b.eq(ic, 0))
+        first_block = b.and_(first_step, b.eq(t, 0))
+        in_range, weight_address = reader.in_range, weight_addr.value
 
     # ---- stage 1: spike-gated accumulation
     valid1 = b.delay_by(active, "valid1", READ)
     first_step1 = b.delay_by(first_step, "first_step1", READ)
     first_block1 = b.delay_by(first_block, "first_block1", READ)
-    in_range1 = b.delay_by(reader.in_range, "in_range1", READ)
+    in_range1 = b.delay_by(in_range, "in_range1", READ)
     block_end1 = b.delay_by(t_wrap, "block_end1", READ)
     row_end1 = b.delay_by(row_end, "row_end1", READ)
     layer_end1 = b.delay_by(layer_end, "layer_end1", READ)
     xb1 = b.delay_by(xb, "column_block1", READ)
     row = b.mux(in_range1, b.inputs["act_rdata"], b.const(0, iw))
+    if skipper is not None:
+        skipper.record(row)
     zero_bit = b.const(0, 1)
 
     def spike(column: int, kx: int) -> Value:
@@ -235,7 +246,7 @@ def build_conv_unit(unit: snnhw.ConvUnitOp, module_name: str):
     return b.finish(
         {
             "act_raddr": act_addr,
-            "weight_addr": weight_addr.value,
+            "weight_addr": weight_address,
             "bias_addr": g,
             "out_we": write,
             "out_waddr": waddr.value,

@@ -20,6 +20,7 @@ from e3ne.dialects import snnhw
 from e3ne.lowering.hw.constructs import StepIssue, done_pulse, doubling_base, narrow_sum, radix_neuron
 from e3ne.lowering.hw.constructs import unit_ports as stage_ports
 from e3ne.lowering.hw.hwbuilder import ModuleBuilder, Port, bits_for, width
+from e3ne.lowering.hw.skip_list import SkipIssue
 from e3ne.model.units import MEMORY_READ_LATENCY as READ
 
 
@@ -46,24 +47,32 @@ def build_linear_unit(unit: snnhw.LinearUnitOp, module_name: str):
     chunks = unit.chunks()
     q = unit.q()
     per_word = -(-word_bits // q)  # chunks of up to Q spikes in one word
-    (i, end_of_step), (t, end_of_group), (g, end_of_layer) = b.sequencer(
-        issue, [("input_index", chunks), ("time_step", time_steps), ("group", groups)]
-    )
-    b.named(end_of_group, "end_of_group")
-    last_g = b.eq(g, groups - 1)
-    bit_reg = b.register("chunk_index", bits_for(per_word))
-    word_end = b.or_(end_of_step, b.eq(bit_reg.value, per_word - 1))
-    bit_reg.drive(b.select(word_end, 0, b.add(bit_reg.value, 1), width(bit_reg.value)), issue)
-    issuing.stop_after(end_of_layer)
+    skipper = None
+    if unit.skips_zeros():  # the issue of a unit that skips all-zero chunks (skip_list.py)
+        skipper = SkipIssue(b, unit, issuing, module_name, chunks, per_word)
+        issue, g, act_raddr, chunk_index = skipper.valid, skipper.g, skipper.act_addr, skipper.chunk
+        end_of_group, end_of_layer, weight_addr = skipper.end_of_group, skipper.end_of_layer, skipper.weight_addr
+        first_input, first_of_group = skipper.first_input, skipper.first_of_group
+    else:
+        (i, end_of_step), (t, end_of_group), (g, end_of_layer) = b.sequencer(
+            issue, [("input_index", chunks), ("time_step", time_steps), ("group", groups)]
+        )
+        b.named(end_of_group, "end_of_group")
+        last_g = b.eq(g, groups - 1)
+        bit_reg = b.register("chunk_index", bits_for(per_word))
+        word_end = b.or_(end_of_step, b.eq(bit_reg.value, per_word - 1))
+        bit_reg.drive(b.select(word_end, 0, b.add(bit_reg.value, 1), width(bit_reg.value)), issue)
+        issuing.stop_after(end_of_layer)
 
-    act_addr = b.register("act_addr", bits_for(source.depth.value.data))
-    act_next = b.select(word_end, b.add(act_addr.value, 1), act_addr.value, width(act_addr.value))
-    act_addr.drive(b.select(end_of_group, 0, act_next, width(act_addr.value)), issue)
-    rom_base = b.stepping_base("weight_base", bits_for(groups * chunks), chunks, end_of_group, last_g)
-    weight_addr = b.add(rom_base, b.zext(i, width(rom_base)))
+        act_addr = b.register("act_addr", bits_for(source.depth.value.data))
+        act_next = b.select(word_end, b.add(act_addr.value, 1), act_addr.value, width(act_addr.value))
+        act_addr.drive(b.select(end_of_group, 0, act_next, width(act_addr.value)), issue)
+        rom_base = b.stepping_base("weight_base", bits_for(groups * chunks), chunks, end_of_group, last_g)
+        weight_addr = b.add(rom_base, b.zext(i, width(rom_base)))
 
-    first_input = b.eq(i, 0)
-    first_of_group = b.and_(first_input, b.eq(t, 0))
+        first_input = b.eq(i, 0)
+        first_of_group = b.and_(first_input, b.eq(t, 0))
+        act_raddr, chunk_index = act_addr.value, bit_reg.value
 
     # ---- stage 1: spike-gated accumulation (no multipliers)
     valid1 = b.delay_by(issue, "valid1", READ)
@@ -71,7 +80,7 @@ def build_linear_unit(unit: snnhw.LinearUnitOp, module_name: str):
     first_group1 = b.delay_by(first_of_group, "first_group1", READ)
     end_group1 = b.delay_by(end_of_group, "end_group1", READ)
     end_layer1 = b.delay_by(end_of_layer, "end_layer1", READ)
-    bit1 = b.delay_by(bit_reg.value, "bit1", READ)
+    bit1 = b.delay_by(chunk_index, "bit1", READ)
     row = b.inputs["act_rdata"]
     zero_bit = b.const(0, 1)
     spikes = []
@@ -81,6 +90,8 @@ def build_linear_unit(unit: snnhw.LinearUnitOp, module_name: str):
             break
         choices = [b.bit(row, c * q + lane) if c * q + lane < word_bits else zero_bit for c in range(per_word)]
         spikes.append(b.named(b.select_bit(b.concat(*reversed(choices)), bit1), f"spike{lane}"))
+    if skipper is not None:
+        skipper.record(spikes, first_step1)
     zero = b.const(0, acc_bits)
     accumulators = b.accumulator("acc", p, acc_bits)
     for k, acc in enumerate(accumulators):
@@ -120,7 +131,7 @@ def build_linear_unit(unit: snnhw.LinearUnitOp, module_name: str):
     done = done_pulse(b, load_last, draining.value, last_d)
     return b.finish(
         {
-            "act_raddr": act_addr.value,
+            "act_raddr": act_raddr,
             "weight_addr": weight_addr,
             "bias_addr": g,
             "out_we": draining.value,

@@ -179,6 +179,8 @@ def conv_cost(shape: ConvShape, bias: np.ndarray) -> cost.Cost:
         pool_rows=shape.pool_size[0],
         pool_value_bits=shape.pool_value_bits,
     )
+    if shape.skip_zeros:
+        logic = logic + cost.conv_skip_issue(shape)
     return logic + rom
 
 

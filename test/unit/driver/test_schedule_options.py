@@ -28,6 +28,11 @@ def test_dataflow_refuses_offchip_weights():
         CompileOptions(schedule="dataflow", offchip_weights="fc1")
 
 
+def test_dataflow_refuses_zero_skipping():
+    with pytest.raises(E3NEError, match="--skip-zeros makes each layer's cycles depend on the image"):
+        CompileOptions(schedule="dataflow", skip_zeros=True)
+
+
 def test_dataflow_refuses_the_axi_shell():
     with pytest.raises(E3NEError, match="--shell axi drives the core one image at a time"):
         CompileOptions(schedule="dataflow", shell="axi")
