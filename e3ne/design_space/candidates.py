@@ -263,8 +263,7 @@ def plan(
     under `auto` a layer gets off-chip candidates only if no all-on-chip design fits
     `bram_budget` (BRAM36) and its on-chip weights would be in block RAM. `schedule`:
     `dataflow` costs every buffer twice (two images) and the dataflow controller, and
-    allows no off-chip weights."""
-    `bram_budget` (BRAM36) and its on-chip weights would be in block RAM. `skip_inputs`
+    allows no off-chip weights. `skip_inputs`
     ({stage name: calibration activations at its input}): the on-chip candidates of units
     that can skip zeros do, with their expected cycles (off-chip ones stay dense)."""
     from e3ne.offchip import request_text
