@@ -56,7 +56,7 @@ def run(tmp_path, parallelism: str, seed: int):
     "parallelism",
     [
         "fc1.P=2,fc1.Q=3,fc2.P=2,fc3.P=2,fc3.Q=2",  # Q not dividing the 4-spike word; output P = 2
-        "fc1.P=3,fc2.P=1,fc2.Q=3,fc3.P=1",  # P = 1 hidden and output units
+        pytest.param("fc1.P=3,fc2.P=1,fc2.Q=3,fc3.P=1", marks=pytest.mark.slow),  # P = 1 hidden and output units
     ],
 )
 def test_skipping_is_bit_exact_and_cycles_are_predicted(tmp_path, parallelism):
