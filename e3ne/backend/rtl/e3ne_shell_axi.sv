@@ -22,7 +22,8 @@ module e3ne_shell_axi #(
   parameter int FEATURES = 784,
   parameter int TIME_STEPS = 4,
   parameter int CYCLES_EXPECTED = 0,
-  parameter logic [31:0] BUILD_ID = 32'h0
+  parameter logic [31:0] BUILD_ID = 32'h0,
+  parameter bit RUN_AT_RESET = 1'b0     // CTRL.RUN after aresetn (the UART shell has no register write at start)
 ) (
   input  logic aclk,
   input  logic aresetn,
@@ -249,7 +250,7 @@ module e3ne_shell_axi #(
 
   always_ff @(posedge aclk) begin
     if (!aresetn) begin
-      run_enable <= 1'b0;
+      run_enable <= RUN_AT_RESET;
       irq_enable <= 1'b0;
       soft_reset <= 1'b0;
       done_flag <= 1'b0;
