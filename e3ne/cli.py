@@ -48,6 +48,8 @@ def _options(args: argparse.Namespace) -> CompileOptions:
         shell=getattr(args, "shell", "none"),
         input_mean=args.input_mean,
         input_std=args.input_std,
+        baud=getattr(args, "baud", 115_200),
+        uart_clock_mhz=getattr(args, "uart_clock", 25.0),
     )
 
 
@@ -212,7 +214,14 @@ def build_parser() -> argparse.ArgumentParser:
     compile_.add_argument(
         "--shell", choices=SHELLS, default="none",
         help="axi: AXI4-Lite registers and AXI4-Stream image/result ports around the core, and a host "
-        "driver in BUILD/driver/ (docs/interface.md); none: the core's own ports (default)",
+        "driver in BUILD/driver/ (docs/interface.md); uart: a UART with a framed protocol (for open boards, "
+        "`e3ne run --port`); none: the core's own ports (default)",
+    )  # fmt: skip
+    compile_.add_argument("--baud", type=int, default=115_200, help="--shell uart: baud rate (default 115200)")
+    compile_.add_argument(
+        "--uart-clock", type=float, default=25.0,
+        help="--shell uart: the clock in MHz the baud divider assumes (default 25, the ULX3S oscillator; "
+        "e3ne bitstream sets it for the clock it builds)",
     )  # fmt: skip
     compile_.add_argument("-o", "--output", required=True, help="build directory")
     add_global_arguments(compile_, top=False)

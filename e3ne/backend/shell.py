@@ -18,7 +18,7 @@ from pathlib import Path
 from e3ne.backend.shell_testbench import axi_testbench
 from e3ne.errors import E3NEError
 
-SHELLS = ("none", "axi")
+SHELLS = ("none", "axi", "uart")
 SHELL_RTL = Path(__file__).parent / "rtl" / "e3ne_shell_axi.sv"
 HOST_DRIVER = Path(__file__).parent / "host" / "e3ne_axi.py"
 MAX_LOGIT_WIDTH = 32  # result beats are 32 bits
@@ -38,7 +38,7 @@ def build_id(build_dir: Path, manifest: dict) -> int:
     digest = hashlib.sha256(json.dumps({k: v for k, v in manifest.items() if k != "files"}, sort_keys=True).encode())
     rtl = Path(build_dir) / "rtl"
     for path in sorted(rtl.glob("*")):
-        if path.suffix in (".sv", ".hex") and not path.name.startswith(("tb", "e3ne_shell")) and "_axi" not in path.name:
+        if path.suffix in (".sv", ".hex") and not path.name.startswith(("tb", "e3ne_shell")) and "_axi" not in path.name and "_uart" not in path.name:
             digest.update(path.name.encode())
             digest.update(path.read_bytes())
     return int(digest.hexdigest()[:8], 16)
