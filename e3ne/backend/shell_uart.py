@@ -58,16 +58,16 @@ def check_divider(clock_mhz: float, baud: int, where: str) -> tuple[int, float]:
     clks, error = divider(clock_mhz, baud)
     if clks < MIN_CLKS_PER_BIT:
         raise E3NEError(
-            f"{where}: {baud} baud from {clock_mhz:g} MHz is {clks} clocks per bit; the UART needs at least {MIN_CLKS_PER_BIT}",
+            f"{where}: --baud {baud} from a {clock_mhz:g} MHz clock is {clks} clocks per bit; the UART needs at least {MIN_CLKS_PER_BIT}",
             hint="lower --baud or raise the clock",
         )
     if abs(error) > MAX_BAUD_ERROR:
         good = [c for c in (12, 24, 25, 36, 48, 50, 60, 72, 75, 96, 100) if abs(divider(c, baud)[1]) <= 0.005]
         raise E3NEError(
-            f"{where}: {baud} baud from {clock_mhz:g} MHz needs a divider of {clock_mhz * 1e6 / baud:.2f}; "
+            f"{where}: --baud {baud} from a {clock_mhz:g} MHz clock needs a divider of {clock_mhz * 1e6 / baud:.2f}; "
             f"{clks} gives {clock_mhz * 1e6 / clks:.0f} baud, {100 * error:+.2f}% off (more than {100 * MAX_BAUD_ERROR:g}%)",
             hint=("clocks that divide it within 0.5%: " + ", ".join(f"{c} MHz" for c in good) if good else "pick another baud")
-            + " (e3ne bitstream --pll --clock MHZ makes one from the ULX3S's 25 MHz)",
+            + " (compile with --uart-clock MHZ; e3ne bitstream --pll --clock MHZ makes it from the ULX3S's 25 MHz)",
         )
     return clks, error
 

@@ -1,0 +1,175 @@
+"""The UART shell (`--shell uart`) in Verilator through its serial line: the testbench is the
+host's serial port (8N1 at a small clocks-per-bit), the host bytes are the build's own driver's
+frames (BUILD/driver: image_frames, read_frame) and the device bytes are decoded by it
+(FrameDecoder, collect).
+
+The example MLP (trained weights) and a tiny MLP: every logit and class equals the golden model;
+each malformed input (bytes between frames, a bad checksum, a short frame, a bad length or type)
+gives the error it should, and the next image is right.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import e3ne
+from e3ne.backend.host.e3ne_uart import PROTOCOL, FrameDecoder, crc8, frame
+from e3ne.backend.shell import load_driver
+from e3ne.backend.shell_uart import check_divider, divider
+from e3ne.backend.shell_uart_testbench import run_uart_rtl
+from e3ne.datasets import mnist
+from e3ne.driver.options import CompileOptions
+from e3ne.errors import E3NEError
+from e3ne.interpreters.golden import run_golden
+from e3ne.ir import parse_module
+
+EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
+needs_verilator = pytest.mark.skipif(shutil.which("verilator-cli") is None, reason="verilator-cli is not installed")
+TIMEOUT = 400  # the simulated shell's TIMEOUT_CYCLES (100 bit times at 4 clocks per bit)
+IMAGES_REGISTER = 0x0C
+
+
+# --------------------------------------------------------------------------- protocol (no simulator)
+
+
+def test_crc8_is_the_standard_poly_07_check_value():
+    assert crc8(b"123456789") == 0xF4  # CRC-8 (poly 0x07, init 0, no reflection): its catalogue check value
+    assert crc8(b"") == 0
+
+
+def test_frame_layout():
+    data = frame(PROTOCOL["T_READ"], bytes([0x14]))
+    assert data == bytes([0xE3, 0x4E, 0x02, 0x01, 0x00, 0x14, crc8(bytes([0x02, 0x01, 0x00, 0x14]))])
+
+
+def test_decoder_skips_garbage_and_bad_frames():
+    good = frame(PROTOCOL["T_ERROR"], bytes([PROTOCOL["E_MAGIC"]]))
+    bad = bytearray(frame(PROTOCOL["T_REGISTER"], bytes(5)))
+    bad[-1] ^= 1
+    decoder = FrameDecoder()
+    stream = b"\x00\xe3\x11" + bytes(bad) + good
+    frames = [f for k in range(len(stream)) for f in decoder.feed(stream[k : k + 1])]  # one byte at a time
+    assert [(f.kind, f.payload) for f in frames] == [(PROTOCOL["T_ERROR"], bytes([1]))]
+    assert decoder.dropped > 0
+
+
+def test_baud_divider_and_its_error():
+    assert divider(25.0, 115_200) == (217, pytest.approx(25e6 / 217 / 115_200 - 1))
+    assert abs(divider(25.0, 115_200)[1]) < 1e-4
+    assert divider(48.0, 3_000_000) == (16, 0.0)
+    with pytest.raises(E3NEError, match=r"--baud 3000000 from a 25 MHz clock needs a divider of 8.33; 8 gives 3125000 baud, \+4.17%"):
+        check_divider(25.0, 3_000_000, "--shell uart")
+    with pytest.raises(E3NEError, match="at least 4"):
+        check_divider(10.0, 3_000_000, "--shell uart")
+    with pytest.raises(E3NEError, match="--baud 3000000 from a 25 MHz clock"):
+        CompileOptions(shell="uart", baud=3_000_000)  # 25 MHz default clock
+
+
+# --------------------------------------------------------------------------- RTL
+
+
+@pytest.fixture(scope="module")
+def mlp(tmp_path_factory):
+    calibration, _ = mnist("calibration")
+    build = e3ne.compile(
+        f"{EXAMPLES / 'mlp' / 'model.py'}:MLP", weights=str(EXAMPLES / "mlp" / "weights.pt"), input_shape=(1, 28, 28),
+        calibration=calibration[:64], options=CompileOptions(shell="uart", parallelism="P=32"),
+        output=tmp_path_factory.mktemp("mlp-uart"), progress=lambda *_: None,
+    )  # fmt: skip
+    x, y = mnist("test")
+    quant = parse_module(build.path / "snn.quant.mlir")
+    return build, load_driver(build.path), quant, x, y
+
+
+def play(build, driver, commands, images, **kwargs):
+    result = run_uart_rtl(build.path, commands, timeout_cycles=TIMEOUT, **kwargs)
+    assert not result["timeout"]
+    decoder = driver.FrameDecoder()
+    frames = decoder.feed(result["bytes"])
+    assert decoder.dropped == 0  # the device sends only well-formed frames
+    return driver.collect(frames, images), frames, result
+
+
+def test_uart_build_files_and_constants(mlp):
+    build, driver, _, _, _ = mlp
+    shell = build.manifest["shell"]
+    assert shell["kind"] == "uart" and shell["top"] == build.manifest["top"] + "_uart"
+    assert (shell["baud"], shell["clks_per_bit"]) == (115_200, 217)
+    wrapper = (build.path / "rtl" / f"{shell['top']}.sv").read_text()
+    assert ".MAGIC0(8'hE3), .MAGIC1(8'h4E)" in wrapper and "parameter int CLKS_PER_BIT = 217" in wrapper
+    assert driver.CONSTANTS["baud"] == 115_200 and driver.CONSTANTS["timeout_cycles"] == 250_000
+
+
+@needs_verilator
+def test_mlp_through_the_framed_protocol_is_bit_exact(mlp):
+    build, driver, quant, x, y = mlp
+    x, y = x[:20], y[:20]
+    commands = [("I", f) for f in driver.image_frames(x)] + [("W", None), ("B", driver.read_frame("IMAGES"))]
+    out, frames, result = play(build, driver, commands, 20, gaps=20, seed=3)
+    golden = run_golden(quant, x)
+    np.testing.assert_array_equal(out["logits"], golden)
+    np.testing.assert_array_equal(out["classes"], np.argmax(golden, axis=1))
+    assert out["errors"] == [] and out["results"] == 20 and (out["classes"] == y).mean() > 0.85
+    assert out["registers"] == {IMAGES_REGISTER: 20}
+    assert [f.kind for f in frames] == [PROTOCOL["T_RESULT"]] * 20 + [PROTOCOL["T_REGISTER"]]
+
+
+def corrupt(case: str, frames: list[bytes]) -> tuple[list, str, bool]:
+    """Commands for images 0-2 with image 1's frame (or the gap before it) broken; the expected
+    error cause, and whether it is an in-order result (True) or an ERROR frame (False)."""
+    f0, f1, f2 = frames
+    length = len(f1) - 6
+    if case == "garbage":  # bytes between frames (with a lone magic byte among them)
+        return [("I", f0), ("B", b"\x00\x17\xe3\x99\xff"), ("I", f1), ("I", f2)], "magic", False
+    if case == "checksum":  # the held last beat is dropped: beat DEPTH without TLAST, then a TLAST beat
+        return [("I", f0), ("I", f1[:-1] + bytes([f1[-1] ^ 0x5A])), ("I", f2)], "checksum", True
+    if case == "short":  # the frame stops half way: the line goes quiet, an early TLAST
+        return [("I", f0), ("I", f1[: 5 + length // 2]), ("P", 3 * TIMEOUT), ("I", f2)], "timeout", True
+    if case == "short_last_beat":  # only the last beat missing
+        cut = 5 + length - 2  # 2 bytes of the last beat and the checksum missing
+        return [("I", f0), ("I", f1[:cut]), ("P", 3 * TIMEOUT), ("I", f2)], "timeout", True
+    if case == "short_header":
+        return [("I", f0), ("B", f1[:3]), ("P", 3 * TIMEOUT), ("I", f1), ("I", f2)], "timeout", False
+    if case == "length":  # an IMAGE header with the wrong length: its payload is skipped
+        bad = frame(PROTOCOL["T_IMAGE"], f1[5:-2])
+        return [("I", f0), ("B", bad), ("I", f1), ("I", f2)], "length", False
+    assert case == "type"
+    bad = frame(0x55, b"\x01\x02\x03")
+    return [("I", f0), ("B", bad), ("I", f1), ("I", f2)], "type", False
+
+
+@needs_verilator
+@pytest.mark.parametrize("case", ["garbage", "checksum", "short", "short_last_beat", "short_header", "length", "type"])
+def test_malformed_frames_give_an_error_and_the_next_image_is_right(mlp, case):
+    build, driver, quant, x, _ = mlp
+    x = x[30:33]
+    golden = run_golden(quant, x)
+    commands, cause, in_order = corrupt(case, driver.image_frames(x))
+    out, _, _ = play(build, driver, commands, 3, gaps=10, seed=5)
+    errors = out["errors"]
+    assert out["results"] == 3
+    if in_order:  # image 1's answer is an error result, in its place; 0 and 2 right
+        assert errors == [(1, cause)]
+        assert out["classes"][1] == -1 and out["logits"][1].tolist() == [0] * 10
+        np.testing.assert_array_equal(out["logits"][[0, 2]], golden[[0, 2]])
+        np.testing.assert_array_equal(out["classes"][[0, 2]], np.argmax(golden[[0, 2]], axis=1))
+    else:  # one ERROR frame out of band; the three images all right
+        assert errors == [(None, cause)]
+        np.testing.assert_array_equal(out["logits"], golden)
+        np.testing.assert_array_equal(out["classes"], np.argmax(golden, axis=1))
+
+
+@needs_verilator
+def test_soft_reset_by_a_write_frame_is_acknowledged(mlp):
+    build, driver, quant, x, _ = mlp
+    x = x[40:42]
+    reset = driver.write_frame("CTRL", driver.CTRL_RUN | driver.CTRL_SOFT_RESET)
+    commands = [("I", driver.image_frames(x[:1])[0]), ("W", None), ("B", reset), ("P", 200),
+                ("I", driver.image_frames(x[1:])[0]), ("W", None), ("B", driver.read_frame("IMAGES"))]  # fmt: skip
+    out, frames, _ = play(build, driver, commands, 2)
+    np.testing.assert_array_equal(out["logits"], run_golden(quant, x))
+    assert out["registers"] == {0x00: 3, IMAGES_REGISTER: 2}  # the WRITE's echo, then the counter (not reset)
