@@ -173,3 +173,70 @@ def test_soft_reset_by_a_write_frame_is_acknowledged(mlp):
     out, frames, _ = play(build, driver, commands, 2)
     np.testing.assert_array_equal(out["logits"], run_golden(quant, x))
     assert out["registers"] == {0x00: 3, IMAGES_REGISTER: 2}  # the WRITE's echo, then the counter (not reset)
+
+
+class ReplayedPort:
+    """A serial port whose device answers are bytes the simulated shell sent (pyserial's API subset)."""
+
+    def __init__(self, answers: bytes):
+        self.answers, self.written = bytearray(answers), bytearray()
+
+    def write(self, data):
+        self.written += data
+
+    @property
+    def in_waiting(self):
+        return min(len(self.answers), 7)  # answers arrive in small pieces
+
+    def read(self, n):
+        data = bytes(self.answers[:n])
+        del self.answers[:n]
+        return data
+
+    def reset_input_buffer(self):
+        pass
+
+    def close(self):
+        pass
+
+
+@needs_verilator
+def test_serial_host_path_reads_the_simulated_device(mlp, monkeypatch):
+    """UartAccelerator (reset, build check, two images in flight) on the bytes the RTL answered
+    to the same frames: the serial path writes exactly those frames and decodes bit-exact logits."""
+    build, driver, quant, x, _ = mlp
+    x = x[70:75]
+    sent = [driver.write_frame("CTRL", driver.CTRL_RUN | driver.CTRL_SOFT_RESET), driver.read_frame("BUILD_ID")]
+    frames = driver.image_frames(x)
+    result = run_uart_rtl(build.path, [("B", sent[0]), ("W", None), ("B", sent[1]), ("P", 400)] + [("I", f) for f in frames])
+    port = ReplayedPort(result["bytes"])
+    serial = pytest.importorskip("serial")
+    monkeypatch.setattr(serial, "Serial", lambda *args, **kwargs: port)
+    with driver.UartAccelerator("/dev/null") as board:
+        board.reset()
+        board.check_build()
+        logits, classes = board.infer(x)
+    np.testing.assert_array_equal(logits, run_golden(quant, x))
+    assert bytes(port.written) == b"".join(sent + frames)
+
+
+@needs_verilator
+def test_e3ne_run_on_the_simulated_port(mlp, tmp_path, capsys):
+    import json
+
+    from e3ne.cli import main
+
+    build, _, quant, x, y = mlp
+    np.savez(tmp_path / "test.npz", x=x[:6], y=y[:6])
+    accuracy = float((np.argmax(run_golden(quant, x[:6]), axis=1) == np.asarray(y[:6])).mean())
+    assert main(["-q", "run", str(build.path), "--port", "sim", "--data", str(tmp_path / "test.npz"), "--check"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["images"] == 6 and result["mismatches"] == 0 and result["accuracy"] == pytest.approx(accuracy, abs=1e-4)
+
+
+def test_e3ne_run_refuses_a_build_without_the_uart_shell(tiny_build, capsys):
+    from e3ne.cli import main
+
+    root, build = tiny_build
+    assert main(["run", str(build), "--port", "sim", "--data", str(root / "data.npz")]) == 1
+    assert "e3ne run needs a build compiled with --shell uart" in capsys.readouterr().err
