@@ -31,6 +31,14 @@ EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 needs_verilator = pytest.mark.skipif(shutil.which("verilator-cli") is None, reason="verilator-cli is not installed")
 TIMEOUT = 400  # the simulated shell's TIMEOUT_CYCLES (100 bit times at 4 clocks per bit)
 IMAGES_REGISTER = 0x0C
+MLP = """
+from torch import nn
+
+
+class TinyMLP(nn.Sequential):
+    def __init__(self):
+        super().__init__(nn.Flatten(), nn.Linear(40, 10), nn.ReLU(), nn.Linear(10, 6), nn.ReLU(), nn.Linear(6, 3))
+"""
 
 
 # --------------------------------------------------------------------------- protocol (no simulator)
@@ -240,3 +248,29 @@ def test_e3ne_run_refuses_a_build_without_the_uart_shell(tiny_build, capsys):
     root, build = tiny_build
     assert main(["run", str(build), "--port", "sim", "--data", str(root / "data.npz")]) == 1
     assert "e3ne run needs a build compiled with --shell uart" in capsys.readouterr().err
+
+
+@needs_verilator
+def test_tiny_mlp_through_the_uart_is_bit_exact(tmp_path):
+    """Another shape: 40 features in one 40-bit word (8-byte beats), 4 beats an image, 3 logits."""
+    torch = pytest.importorskip("torch")
+    namespace: dict = {}
+    exec(MLP, namespace)
+    torch.manual_seed(0)
+    (tmp_path / "mlp.py").write_text(MLP)
+    torch.save(namespace["TinyMLP"]().state_dict(), tmp_path / "mlp.pt")
+    rng = np.random.default_rng(4)
+    build = e3ne.compile(
+        f"{tmp_path / 'mlp.py'}:TinyMLP", weights=str(tmp_path / "mlp.pt"), input_shape=(1, 5, 8),
+        calibration=rng.random((32, 1, 5, 8), dtype=np.float32), output=tmp_path / "build", progress=lambda *_: None,
+        options=CompileOptions(shell="uart", parallelism="P=4,fc3.Q=2", baud=3_000_000, uart_clock_mhz=48),
+    )  # fmt: skip
+    driver = load_driver(build.path)
+    assert (driver.CONSTANTS["clks_per_bit"], driver.CONSTANTS["baud_error"]) == (16, 0.0)
+    x = rng.random((12, 1, 5, 8), dtype=np.float32)
+    frames = driver.image_frames(x)
+    commands = [("I", f) for f in frames[:6]] + [("B", b"\x4e\x4e\xe3")] + [("I", f) for f in frames[6:]]
+    out, _, _ = play(build, driver, commands, 12, gaps=30, seed=9)
+    golden = run_golden(parse_module(build.path / "snn.quant.mlir"), x)
+    np.testing.assert_array_equal(out["logits"], golden)
+    assert out["errors"] == [(None, "magic")]
