@@ -44,6 +44,13 @@ def build_id(build_dir: Path, manifest: dict) -> int:
     return int(digest.hexdigest()[:8], 16)
 
 
+def register_parameters() -> str:
+    """The register offsets and MAGIC of the host driver's table as e3ne_shell_axi parameters."""
+    from e3ne.backend.host.e3ne_axi import MAGIC, REGISTERS
+
+    return ", ".join(f".REG_{name}(8'h{offset:02X})" for name, offset in REGISTERS.items()) + f", .MAGIC_VALUE(32'h{MAGIC:08X})"
+
+
 def input_bytes(word_width: int) -> int:
     """Bytes of an image beat: the word rounded up to a power-of-two number of bytes (what an AXI DMA streams)."""
     return 1 << max(0, (-(-word_width // 8) - 1).bit_length())
@@ -134,7 +141,8 @@ module {top}_axi (
     .WORD({layout['word_width']}), .DEPTH({layout['depth']}), .ADDR({layout['address_width']}), .IN_BITS({in_bits}),
     .CLASSES({logits['count']}), .LOGIT({logits['width']}), .LOGIT_ADDR({logits['address_width']}),
     .FEATURES({layout['features']}), .TIME_STEPS({layout['time_steps']}), .CYCLES_EXPECTED({manifest['cycles_expected']}),
-    .BUILD_ID(32'h{constants['build_id']:08x})
+    .BUILD_ID(32'h{constants['build_id']:08x}),
+    {register_parameters()}
   ) shell (
       {connections}
   );

@@ -22,6 +22,7 @@ from e3ne.backend.shell import (
     MAX_LOGIT_WIDTH,
     SHELL_RTL,
     build_id,
+    register_parameters,
     shell_constants,
 )
 from e3ne.errors import E3NEError
@@ -104,7 +105,8 @@ module {top}_uart #(
     .CLASSES({logits['count']}), .LOGIT({logits['width']}), .LOGIT_ADDR({logits['address_width']}),
     .FEATURES({layout['features']}), .TIME_STEPS({layout['time_steps']}), .CYCLES_EXPECTED({manifest['cycles_expected']}),
     .BUILD_ID(32'h{constants['build_id']:08x}), .CLKS_PER_BIT(CLKS_PER_BIT), .TIMEOUT_CYCLES(TIMEOUT_CYCLES),
-    {protocol_parameters()}
+    {protocol_parameters()},
+    {register_parameters()}
   ) shell ({connections});
 
   {top} core (.clk(clk), .rst(core_rst), .start(core_start), .in_we(core_in_we), .in_addr(core_in_addr),

@@ -132,7 +132,12 @@ module e3ne_shell_uart #(
   parameter logic [7:0] T_IMAGE = 8'h0, T_READ = 8'h0, T_WRITE = 8'h0,
   parameter logic [7:0] T_RESULT = 8'h0, T_REGISTER = 8'h0, T_ERROR = 8'h0,
   parameter logic [7:0] E_MAGIC = 8'h0, E_TYPE = 8'h0, E_LENGTH = 8'h0, E_CHECKSUM = 8'h0,
-  parameter logic [7:0] E_TIMEOUT = 8'h0, E_OVERRUN = 8'h0
+  parameter logic [7:0] E_TIMEOUT = 8'h0, E_OVERRUN = 8'h0,
+  // the AXI shell's register offsets and MAGIC (e3ne_axi.py REGISTERS), passed on to it
+  parameter logic [7:0] REG_CTRL = 8'hFF, REG_STATUS = 8'hFF, REG_ERROR = 8'hFF, REG_IMAGES = 8'hFF, REG_CYCLES = 8'hFF,
+  parameter logic [7:0] REG_BUILD_ID = 8'hFF, REG_MAGIC = 8'hFF, REG_BAD_FRAMES = 8'hFF, REG_DEPTH = 8'hFF, REG_WORD_WIDTH = 8'hFF,
+  parameter logic [7:0] REG_TIME_STEPS = 8'hFF, REG_FEATURES = 8'hFF, REG_CLASSES = 8'hFF, REG_LOGIT_WIDTH = 8'hFF, REG_CYCLES_EXPECTED = 8'hFF,
+  parameter logic [31:0] MAGIC_VALUE = 32'h0
 ) (
   input  logic clk,
   input  logic rst,
@@ -175,7 +180,11 @@ module e3ne_shell_uart #(
   e3ne_shell_axi #(
     .WORD(WORD), .DEPTH(DEPTH), .ADDR(ADDR), .IN_BITS(IN_BITS), .CLASSES(CLASSES), .LOGIT(LOGIT),
     .LOGIT_ADDR(LOGIT_ADDR), .FEATURES(FEATURES), .TIME_STEPS(TIME_STEPS), .CYCLES_EXPECTED(CYCLES_EXPECTED),
-    .BUILD_ID(BUILD_ID), .RUN_AT_RESET(1)
+    .BUILD_ID(BUILD_ID), .RUN_AT_RESET(1),
+    .REG_CTRL(REG_CTRL), .REG_STATUS(REG_STATUS), .REG_ERROR(REG_ERROR), .REG_IMAGES(REG_IMAGES), .REG_CYCLES(REG_CYCLES),
+    .REG_BUILD_ID(REG_BUILD_ID), .REG_MAGIC(REG_MAGIC), .REG_BAD_FRAMES(REG_BAD_FRAMES), .REG_DEPTH(REG_DEPTH),
+    .REG_WORD_WIDTH(REG_WORD_WIDTH), .REG_TIME_STEPS(REG_TIME_STEPS), .REG_FEATURES(REG_FEATURES), .REG_CLASSES(REG_CLASSES),
+    .REG_LOGIT_WIDTH(REG_LOGIT_WIDTH), .REG_CYCLES_EXPECTED(REG_CYCLES_EXPECTED), .MAGIC_VALUE(MAGIC_VALUE)
   ) axi (
     .aclk(clk), .aresetn(!rst),
     .s_axil_awaddr(l_addr), .s_axil_awvalid(l_awvalid), .s_axil_awready(l_awready), .s_axil_wdata(l_wdata),
@@ -222,7 +231,7 @@ module e3ne_shell_uart #(
   wire [IN_BITS-1:0] beat_next = (IN_BITS'(rx_data) << (IN_BITS - 8)) | (beat >> 8);
   wire [15:0] length = {rx_data, len_lo};
   wire [15:0] expected = ftype == T_IMAGE ? LEN_IMAGE : ftype == T_READ ? 16'd1 : 16'd5;
-  wire soft_reset = l_awvalid && l_awready && l_addr[7:2] == 6'h00 && l_wdata[1];
+  wire soft_reset = l_awvalid && l_awready && {l_addr[7:2], 2'b00} == REG_CTRL && l_wdata[1];
   wire result_status = m_tvalid && m_tlast;
   logic pop_cause;
   // transmitter side (declared here: the parser clears the pending flags it takes)
