@@ -274,3 +274,19 @@ def test_tiny_mlp_through_the_uart_is_bit_exact(tmp_path):
     golden = run_golden(parse_module(build.path / "snn.quant.mlir"), x)
     np.testing.assert_array_equal(out["logits"], golden)
     assert out["errors"] == [(None, "magic")]
+
+
+def test_ulx3s_board_top_puts_the_uart_on_the_ftdi_pins(tmp_path):
+    from e3ne.backend.board_top import write_uart_board_top
+    from e3ne.backend.boards import get_board
+
+    top, lpf = write_uart_board_top(tmp_path, "net_uart", get_board("ulx3s-85f"), 217, 250_000, pll=False)
+    constraints, verilog = (tmp_path / lpf).read_text(), (tmp_path / top).read_text()
+    # emard/ulx3s doc/constraints/ulx3s_v20.lpf: ftdi_txd M1 (FPGA receives), ftdi_rxd L4 (FPGA transmits)
+    for line in ('LOCATE COMP "clk_25mhz" SITE "G2";', 'FREQUENCY PORT "clk_25mhz" 25 MHZ;',
+                 'LOCATE COMP "ftdi_txd" SITE "M1";', 'LOCATE COMP "ftdi_rxd" SITE "L4";'):  # fmt: skip
+        assert line in constraints
+    assert "net_uart #(.CLKS_PER_BIT(217), .TIMEOUT_CYCLES(250000))" in verilog
+    assert ".uart_rx(ftdi_txd), .uart_tx(ftdi_rxd)" in verilog and "wire clk = clk_25mhz;" in verilog
+    with pytest.raises(E3NEError, match="no known serial pins"):
+        write_uart_board_top(tmp_path, "net_uart", get_board("lfe5u-85f"), 217, 250_000, pll=False)
