@@ -34,6 +34,9 @@ DEFAULT_UART_CLOCK_MHZ = 25.0  # the ULX3S oscillator
 MAX_BAUD_ERROR = 0.02  # our half of 8N1's ~4-5% budget (half a bit over the 9.5 bits to the stop bit)
 TIMEOUT_SECONDS = 0.01  # silence inside a frame that ends it (a short frame)
 MIN_CLKS_PER_BIT = 4
+# clocks to suggest: common oscillators and what the ECP5 PLL makes exactly from 25 MHz (ecppll
+# prints the clock it really makes: 48 MHz comes out as 46.875)
+CANDIDATE_CLOCKS_MHZ = (12, 24, 25, 36, 37.5, 48, 50, 60, 62.5, 72, 75, 96, 100)
 
 DRIVER_INIT = '''"""Host driver of the e3ne build `{top}` behind the UART shell (generated; needs numpy, and pyserial on a board)."""
 
@@ -63,11 +66,11 @@ def check_divider(clock_mhz: float, baud: int, where: str) -> tuple[int, float]:
             hint="lower --baud or raise the clock",
         )
     if abs(error) > MAX_BAUD_ERROR:
-        good = [c for c in (12, 24, 25, 36, 48, 50, 60, 72, 75, 96, 100) if abs(divider(c, baud)[1]) <= 0.005]
+        good = [c for c in CANDIDATE_CLOCKS_MHZ if abs(divider(c, baud)[1]) <= 0.005]
         raise E3NEError(
             f"{where}: --baud {baud} from a {clock_mhz:g} MHz clock needs a divider of {clock_mhz * 1e6 / baud:.2f}; "
             f"{clks} gives {clock_mhz * 1e6 / clks:.0f} baud, {100 * error:+.2f}% off (more than {100 * MAX_BAUD_ERROR:g}%)",
-            hint=("clocks that divide it within 0.5%: " + ", ".join(f"{c} MHz" for c in good) if good else "pick another baud")
+            hint=("clocks that divide it within 0.5%: " + ", ".join(f"{c:g} MHz" for c in good) if good else "pick another baud")
             + " (compile with --uart-clock MHZ; e3ne bitstream --pll --clock MHZ makes it from the ULX3S's 25 MHz)",
         )
     return clks, error
