@@ -4,6 +4,7 @@
     e3ne simulate build/ --data test.npz [--limit N] [--golden-only | --per-layer [--layers conv1,fc2]]
     e3ne synth build/ [--target xc7z020]
     e3ne bitstream build/ [--board ulx3s-85f] [--clock 100] [--seed 1] [--pll] [--require-timing]
+    e3ne run build/ --port /dev/ttyUSB0 --data test.npz [--baud 115200] [--check]   (--shell uart builds; --port sim)
     e3ne explore model.py:Net --weights net.pt --input-shape 1,28,28 --calibration calib.npz [--target xc7z020]
 
 Every user error is an E3NEError printed as one or two plain lines; an unexpected
@@ -51,6 +52,8 @@ def _options(args: argparse.Namespace) -> CompileOptions:
         input_std=args.input_std,
         schedule=getattr(args, "schedule", "sequential"),
         skip_zeros=getattr(args, "skip_zeros", False),
+        baud=getattr(args, "baud", 115_200),
+        uart_clock_mhz=getattr(args, "uart_clock", 25.0),
     )
 
 
@@ -103,6 +106,19 @@ def cmd_bitstream(args: argparse.Namespace) -> int:
     print(json.dumps({key: result[key] for key in keys}, indent=2))
     print(f"e3ne: {timing_message(result)}", file=sys.stderr)
     return 1 if args.require_timing and not result["met"] else 0
+
+
+# --------------------------------------------------------------------------- run (UART shell)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from e3ne.driver import Build
+
+    result = Build.open(args.build).run(
+        args.data, args.port, baud=args.baud, check=args.check, limit=args.limit, progress=_say(args)
+    )
+    print(json.dumps(result, indent=2))
+    return 1 if args.check and result.get("mismatches") else 0
 
 
 # --------------------------------------------------------------------------- explore
@@ -232,7 +248,14 @@ def build_parser() -> argparse.ArgumentParser:
     compile_.add_argument(
         "--shell", choices=SHELLS, default="none",
         help="axi: AXI4-Lite registers and AXI4-Stream image/result ports around the core, and a host "
-        "driver in BUILD/driver/ (docs/interface.md); none: the core's own ports (default)",
+        "driver in BUILD/driver/ (docs/interface.md); uart: a UART with a framed protocol (for open boards, "
+        "`e3ne run --port`); none: the core's own ports (default)",
+    )  # fmt: skip
+    compile_.add_argument("--baud", type=int, default=115_200, help="--shell uart: baud rate (default 115200)")
+    compile_.add_argument(
+        "--uart-clock", type=float, default=25.0,
+        help="--shell uart: the clock in MHz the baud divider assumes (default 25, the ULX3S oscillator; "
+        "e3ne bitstream sets it for the clock it builds)",
     )  # fmt: skip
     add_schedule_argument(compile_)
     compile_.add_argument("-o", "--output", required=True, help="build directory")
@@ -276,6 +299,16 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     bitstream.add_argument("--require-timing", action="store_true", help="exit non-zero when Fmax < --clock")
     bitstream.set_defaults(run=cmd_bitstream)
+
+    run = commands.add_parser("run", help="run a --shell uart build on a board over a serial port (or `--port sim`)")
+    run.add_argument("build", help="build directory written by `e3ne compile --shell uart`")
+    run.add_argument("--port", required=True, help="serial port (/dev/ttyUSB0, COM3), or `sim`: the RTL in Verilator")
+    run.add_argument("--data", required=True, help=".npz with x (N,C,H,W) and optionally y (labels)")
+    run.add_argument("--baud", type=int, default=None, help="baud rate (default: the build's, driver/constants.json)")
+    run.add_argument("--limit", type=int, default=None, help="only the first N images")
+    run.add_argument("--check", action="store_true", help="compare every logit with the golden model (exit 1 if any differ)")
+    add_global_arguments(run, top=False)
+    run.set_defaults(run=cmd_run)
 
     explore = commands.add_parser("explore", help="sweep parallelism, print the latency-resource Pareto front")
     explore.add_argument("model", help="MODEL.py:ClassName, or a build directory holding snn.quant.mlir")

@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from e3ne.backend.board_top import BOARD_TOP, PLL_MODULE, write_board_top, write_pll
+from e3ne.backend.board_top import BOARD_TOP, PLL_MODULE, write_board_top, write_pll, write_uart_board_top
 from e3ne.backend.boards import Board
 from e3ne.errors import E3NEError
 
@@ -86,7 +86,7 @@ def copy_sources(build: Path, fpga_dir: Path) -> tuple[list[str], str]:
     manifest = json.loads(manifest_path.read_text())
     rtl = build / "rtl"
     testbench = Path(manifest.get("files", {}).get("testbench", "rtl/tb.sv")).name
-    sources = sorted(p.name for p in rtl.glob("*.sv") if p.name != testbench)
+    sources = sorted(p.name for p in rtl.glob("*.sv") if p.name != testbench and not p.name.startswith("tb_"))
     if not sources:
         raise E3NEError("no SystemVerilog sources", location=str(rtl))
     memories = manifest.get("files", {}).get("memories")
@@ -243,6 +243,30 @@ def run_bitstream(
     sources, top = copy_sources(build, fpga_dir)
     seconds: dict[str, float] = {}
     accelerator, lpf, pll_mhz = top, [], None
+    shell = json.loads((build / "hardware.json").read_text()).get("shell") or {}
+    uart = None
+    if shell.get("kind") == "uart":
+        top = accelerator = shell["top"]
+    if shell.get("kind") == "uart" and board.oscillator_mhz is not None:
+        from e3ne.backend.shell_uart import TIMEOUT_SECONDS, check_divider
+
+        if pll:
+            clock_mhz = write_pll(fpga_dir, board, clock_mhz, tool("yowasp-ecppll"))
+            progress(f"ecppll: {board.oscillator_mhz:g} MHz oscillator -> EHXPLLL -> {clock_mhz:g} MHz")
+            sources = [*sources, f"{PLL_MODULE}.v"]
+            pll_mhz = clock_mhz
+        else:
+            clock_mhz = board.oscillator_mhz
+            progress(f"UART shell: clocked by the {board.oscillator_mhz:g} MHz oscillator (--pll --clock MHZ for another clock)")
+        clks, error = check_divider(clock_mhz, shell["baud"], "e3ne bitstream")
+        uart = {"baud": shell["baud"], "clock_mhz": clock_mhz, "clks_per_bit": clks, "baud_error": round(error, 6),
+                "pins": {"uart_rx": board.uart_rx_pin, "uart_tx": board.uart_tx_pin, "clock": board.oscillator_pin}}  # fmt: skip
+        progress(f"UART shell: {shell['baud']} baud = {clks} clocks per bit at {clock_mhz:g} MHz ({100 * error:+.3f}%)")
+        wrapper, lpf_file = write_uart_board_top(
+            fpga_dir, shell["top"], board, clks, round(clock_mhz * 1e6 * TIMEOUT_SECONDS), pll
+        )
+        sources, top, lpf = [*sources, wrapper], BOARD_TOP, ["--lpf", lpf_file]
+        pll = False  # done
     if pll:
         if board.oscillator_mhz is None:
             raise E3NEError(f"--pll needs a board with an oscillator; {board.name} is a bare part", hint="use --board ulx3s-85f")
@@ -302,8 +326,10 @@ def run_bitstream(
         "accelerator": accelerator,
         "clock_mhz": clock_mhz,
         "clock_source": f"{board.oscillator_mhz:g} MHz oscillator ({board.oscillator_pin}) through an EHXPLLL"
-        if pll else "the accelerator's clk port, driven directly",
-        "pll": {"input_mhz": board.oscillator_mhz, "output_mhz": pll_mhz} if pll else None,
+        if pll_mhz is not None else f"{board.oscillator_mhz:g} MHz oscillator ({board.oscillator_pin}), directly"
+        if uart else "the accelerator's clk port, driven directly",
+        "pll": {"input_mhz": board.oscillator_mhz, "output_mhz": pll_mhz} if pll_mhz is not None else None,
+        **({"uart": uart} if uart else {}),
         "seed": seed,
         "fmax_mhz": clocks[worst]["fmax_mhz"],
         "met": all(clock["met"] for clock in clocks.values()),

@@ -235,6 +235,8 @@ def emit_hardware(
     progress: Callable[[str], None] = print,
     shell: str = "none",
     input_scale: int = 0,
+    baud: int = 115_200,
+    uart_clock_mhz: float = 25.0,
 ) -> dict:
     """Write snnhw.mlir, lower `module` (from `lower_to_snnhw`) on to CIRCT in place, emit
     the RTL and write hardware.json; returns the manifest. `module` is consumed: estimate
@@ -276,6 +278,15 @@ def emit_hardware(
 
         manifest["shell"] = emit_axi_shell(build_dir, manifest, input_scale)
         progress(f"AXI shell: rtl/{manifest['shell']['top']}.sv, host driver in {build_dir / 'driver'}")
+    elif shell == "uart":
+        from e3ne.backend.shell_uart import emit_uart_shell
+
+        manifest["shell"] = emit_uart_shell(build_dir, manifest, input_scale, baud, uart_clock_mhz)
+        uart = manifest["shell"]
+        progress(
+            f"UART shell: rtl/{uart['top']}.sv, {baud} baud at {uart_clock_mhz:g} MHz = {uart['clks_per_bit']} clocks "
+            f"per bit ({100 * uart['baud_error']:+.3f}%), host driver in {build_dir / 'driver'}"
+        )
     (build_dir / "hardware.json").write_text(json.dumps(manifest, indent=2) + "\n")
     interval = f", a new image every {manifest['interval_expected']}" if "interval_expected" in manifest else ""
     progress(f"RTL: {rtl / (top + '.sv')}, {len(hex_files)} memory files; {manifest['cycles_expected']} cycles/image{interval}")

@@ -18,7 +18,7 @@ from pathlib import Path
 from e3ne.backend.shell_testbench import axi_testbench
 from e3ne.errors import E3NEError
 
-SHELLS = ("none", "axi")
+SHELLS = ("none", "axi", "uart")
 SHELL_RTL = Path(__file__).parent / "rtl" / "e3ne_shell_axi.sv"
 HOST_DRIVER = Path(__file__).parent / "host" / "e3ne_axi.py"
 MAX_LOGIT_WIDTH = 32  # result beats are 32 bits
@@ -38,10 +38,17 @@ def build_id(build_dir: Path, manifest: dict) -> int:
     digest = hashlib.sha256(json.dumps({k: v for k, v in manifest.items() if k != "files"}, sort_keys=True).encode())
     rtl = Path(build_dir) / "rtl"
     for path in sorted(rtl.glob("*")):
-        if path.suffix in (".sv", ".hex") and not path.name.startswith(("tb", "e3ne_shell")) and "_axi" not in path.name:
+        if path.suffix in (".sv", ".hex") and not path.name.startswith(("tb", "e3ne_shell")) and "_axi" not in path.name and "_uart" not in path.name:
             digest.update(path.name.encode())
             digest.update(path.read_bytes())
     return int(digest.hexdigest()[:8], 16)
+
+
+def register_parameters() -> str:
+    """The register offsets and MAGIC of the host driver's table as e3ne_shell_axi parameters."""
+    from e3ne.backend.host.e3ne_axi import MAGIC, REGISTERS
+
+    return ", ".join(f".REG_{name}(8'h{offset:02X})" for name, offset in REGISTERS.items()) + f", .MAGIC_VALUE(32'h{MAGIC:08X})"
 
 
 def input_bytes(word_width: int) -> int:
@@ -134,7 +141,8 @@ module {top}_axi (
     .WORD({layout['word_width']}), .DEPTH({layout['depth']}), .ADDR({layout['address_width']}), .IN_BITS({in_bits}),
     .CLASSES({logits['count']}), .LOGIT({logits['width']}), .LOGIT_ADDR({logits['address_width']}),
     .FEATURES({layout['features']}), .TIME_STEPS({layout['time_steps']}), .CYCLES_EXPECTED({manifest['cycles_expected']}),
-    .BUILD_ID(32'h{constants['build_id']:08x})
+    .BUILD_ID(32'h{constants['build_id']:08x}),
+    {register_parameters()}
   ) shell (
       {connections}
   );

@@ -5,6 +5,7 @@
     result = build.simulate("test.npz", limit=20, golden_only=True)
     synth = build.synth()          # Yosys; needs yosys on PATH
     fpga = build.bitstream("ulx3s-85f", clock_mhz=100)   # open ECP5 flow: BUILD/fpga/
+    result = build.run("test.npz", "/dev/ttyUSB0", check=True)   # a --shell uart build on a board ("sim": Verilator)
 """
 
 from __future__ import annotations
@@ -105,3 +106,19 @@ class Build:
         result = run_bitstream(self.path, chosen, clock_mhz, seed, progress=steps.say, pll=pll)
         steps.done(f"wrote {self.path / result['files']['bitstream']} and fpga/fpga.json")
         return result
+
+    def run(
+        self,
+        data,
+        port: str,
+        baud: int | None = None,
+        check: bool = False,
+        limit: int | None = None,
+        progress: Progress | Say | None = None,
+    ) -> dict:
+        """A `--shell uart` build on a board over serial `port` (or `port="sim"`: its RTL in
+        Verilator): accuracy, images/s and, with `check`, the mismatches against the golden model
+        (e3ne.driver.run)."""
+        from e3ne.driver.run import run_images
+
+        return run_images(self.path, data, port, baud, check, limit, progress)

@@ -95,6 +95,7 @@ def compile(  # noqa: A001 (e3ne.compile, like re.compile)
         **({"shell": options.shell} if options.shell != "none" else {}),
         **({"schedule": options.schedule} if options.dataflow else {}),
         **({"skip_zeros": True} if options.skip_zeros else {}),
+        **({"baud": options.baud, "uart_clock_mhz": options.uart_clock_mhz} if options.shell == "uart" else {}),
     }
     if options.hardware:
         compile_hardware(quant_module, calibration_x, options, build, settings, steps, health)
@@ -152,6 +153,8 @@ def compile_hardware(
     from e3ne.driver.inputs import input_scale
 
     shell = {"shell": options.shell, "input_scale": input_scale(quant_module)} if options.shell != "none" else {}
+    if options.shell == "uart":
+        shell.update(baud=options.baud, uart_clock_mhz=options.uart_clock_mhz)
     manifest = emit_hardware(ctx, module, accelerator, build, progress=steps.say, **shell)
     if options.shell == "axi":
         from e3ne.backend.vivado import emit_vivado

@@ -22,7 +22,7 @@ from e3ne.model.schedule import SCHEDULE_KINDS
 from e3ne.parallelism import Parallelism
 
 EMIT_LEVELS = ("snn", "verilog")
-SHELLS = ("none", "axi")  # the top around the core (docs/interface.md "AXI shell")
+SHELLS = ("none", "axi", "uart")  # the top around the core (docs/interface.md "AXI shell", "UART shell")
 DEFAULT_TARGET = "xc7z020"
 DEFAULT_MAX_UTILIZATION = 0.8  # leave room for estimate error and place-and-route
 
@@ -59,6 +59,8 @@ class CompileOptions:
     input_std: tuple[float, ...] | None = None
     schedule: str = "sequential"
     skip_zeros: bool = False  # linear units skip all-zero input chunks (docs/zero-skipping.md)
+    baud: int = 115_200  # --shell uart: the UART's baud rate
+    uart_clock_mhz: float = 25.0  # --shell uart: the clock its baud divider assumes (the ULX3S oscillator)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "input_mean", _values(self.input_mean, "--input-mean"))
@@ -84,6 +86,10 @@ class CompileOptions:
         if self.shell not in SHELLS:
             raise E3NEError(f"--shell must be one of {', '.join(SHELLS)}, got '{self.shell}'")
         self._validate_schedule()
+        if self.shell == "uart":
+            from e3ne.backend.shell_uart import check_divider
+
+            check_divider(self.uart_clock_mhz, self.baud, "--shell uart")
         if (self.input_mean is None) != (self.input_std is None):
             given, missing = ("--input-mean", "--input-std") if self.input_std is None else ("--input-std", "--input-mean")
             raise E3NEError(

@@ -22,7 +22,14 @@ module e3ne_shell_axi #(
   parameter int FEATURES = 784,
   parameter int TIME_STEPS = 4,
   parameter int CYCLES_EXPECTED = 0,
-  parameter logic [31:0] BUILD_ID = 32'h0
+  parameter logic [31:0] BUILD_ID = 32'h0,
+  parameter bit RUN_AT_RESET = 1'b0,    // CTRL.RUN after aresetn (the UART shell has no register write at start)
+  // register byte offsets and the MAGIC value: passed in by the generated wrapper from the
+  // host driver's REGISTERS table (e3ne_axi.py), the one place they are written
+  parameter logic [7:0] REG_CTRL = 8'hFF, REG_STATUS = 8'hFF, REG_ERROR = 8'hFF, REG_IMAGES = 8'hFF, REG_CYCLES = 8'hFF,
+  parameter logic [7:0] REG_BUILD_ID = 8'hFF, REG_MAGIC = 8'hFF, REG_BAD_FRAMES = 8'hFF, REG_DEPTH = 8'hFF, REG_WORD_WIDTH = 8'hFF,
+  parameter logic [7:0] REG_TIME_STEPS = 8'hFF, REG_FEATURES = 8'hFF, REG_CLASSES = 8'hFF, REG_LOGIT_WIDTH = 8'hFF, REG_CYCLES_EXPECTED = 8'hFF,
+  parameter logic [31:0] MAGIC_VALUE = 32'h0
 ) (
   input  logic aclk,
   input  logic aresetn,
@@ -244,12 +251,12 @@ module e3ne_shell_axi #(
   assign s_axil_bresp = 2'b00;
   assign s_axil_rresp = 2'b00;
   assign s_axil_arready = !s_axil_rvalid;
-  wire [5:0] waddr = s_axil_awaddr[7:2];
-  wire [5:0] raddr = s_axil_araddr[7:2];
+  wire [7:0] waddr = {s_axil_awaddr[7:2], 2'b00};
+  wire [7:0] raddr = {s_axil_araddr[7:2], 2'b00};
 
   always_ff @(posedge aclk) begin
     if (!aresetn) begin
-      run_enable <= 1'b0;
+      run_enable <= RUN_AT_RESET;
       irq_enable <= 1'b0;
       soft_reset <= 1'b0;
       done_flag <= 1'b0;
@@ -274,7 +281,7 @@ module e3ne_shell_axi #(
       if (aw_take) begin
         s_axil_bvalid <= 1'b1;
         case (waddr)
-          6'h00: begin  // CTRL
+          REG_CTRL: begin
             run_enable <= s_axil_wdata[0];
             irq_enable <= s_axil_wdata[2];
             if (s_axil_wdata[1]) begin
@@ -282,8 +289,8 @@ module e3ne_shell_axi #(
               if (busy) error_cause[2] <= 1'b1;
             end
           end
-          6'h01: if (s_axil_wdata[1]) done_flag <= 1'b0;                 // STATUS: write 1 to clear DONE
-          6'h02: error_cause <= error_cause & ~s_axil_wdata[2:0];        // ERROR: write 1 to clear
+          REG_STATUS: if (s_axil_wdata[1]) done_flag <= 1'b0;            // write 1 to clear DONE
+          REG_ERROR: error_cause <= error_cause & ~s_axil_wdata[2:0];    // write 1 to clear
           default: ;
         endcase
       end
@@ -291,21 +298,21 @@ module e3ne_shell_axi #(
       if (s_axil_arvalid && !s_axil_rvalid) begin
         s_axil_rvalid <= 1'b1;
         case (raddr)
-          6'h00: s_axil_rdata <= {29'b0, irq_enable, 1'b0, run_enable};
-          6'h01: s_axil_rdata <= {29'b0, error_cause != 0, done_flag, busy};
-          6'h02: s_axil_rdata <= {29'b0, error_cause};
-          6'h03: s_axil_rdata <= images;
-          6'h04: s_axil_rdata <= last_cycles;
-          6'h05: s_axil_rdata <= BUILD_ID;
-          6'h06: s_axil_rdata <= 32'h454E_3345;  // "E3NE" read as little-endian bytes
-          6'h07: s_axil_rdata <= bad_frames;
-          6'h08: s_axil_rdata <= 32'(DEPTH);
-          6'h09: s_axil_rdata <= 32'(WORD);
-          6'h0A: s_axil_rdata <= 32'(TIME_STEPS);
-          6'h0B: s_axil_rdata <= 32'(FEATURES);
-          6'h0C: s_axil_rdata <= 32'(CLASSES);
-          6'h0D: s_axil_rdata <= 32'(LOGIT);
-          6'h0E: s_axil_rdata <= 32'(CYCLES_EXPECTED);
+          REG_CTRL: s_axil_rdata <= {29'b0, irq_enable, 1'b0, run_enable};
+          REG_STATUS: s_axil_rdata <= {29'b0, error_cause != 0, done_flag, busy};
+          REG_ERROR: s_axil_rdata <= {29'b0, error_cause};
+          REG_IMAGES: s_axil_rdata <= images;
+          REG_CYCLES: s_axil_rdata <= last_cycles;
+          REG_BUILD_ID: s_axil_rdata <= BUILD_ID;
+          REG_MAGIC: s_axil_rdata <= MAGIC_VALUE;
+          REG_BAD_FRAMES: s_axil_rdata <= bad_frames;
+          REG_DEPTH: s_axil_rdata <= 32'(DEPTH);
+          REG_WORD_WIDTH: s_axil_rdata <= 32'(WORD);
+          REG_TIME_STEPS: s_axil_rdata <= 32'(TIME_STEPS);
+          REG_FEATURES: s_axil_rdata <= 32'(FEATURES);
+          REG_CLASSES: s_axil_rdata <= 32'(CLASSES);
+          REG_LOGIT_WIDTH: s_axil_rdata <= 32'(LOGIT);
+          REG_CYCLES_EXPECTED: s_axil_rdata <= 32'(CYCLES_EXPECTED);
           default: s_axil_rdata <= 32'h0;
         endcase
       end
