@@ -255,6 +255,9 @@ def emit_hardware(
 
         manifest["shell"] = emit_axi_shell(build_dir, manifest, input_scale)
         progress(f"AXI shell: rtl/{manifest['shell']['top']}.sv, host driver in {build_dir / 'driver'}")
+    from e3ne.build_checks import build_stamp
+
+    manifest.update(build_stamp(build_dir))  # e3ne version and rtl/ checksums, checked before simulate/synth
     (build_dir / "hardware.json").write_text(json.dumps(manifest, indent=2) + "\n")
     progress(f"RTL: {rtl / (top + '.sv')}, {len(hex_files)} memory files; {manifest['cycles_expected']} cycles/image")
     return manifest

@@ -34,6 +34,13 @@ def check_network(block: Block, origins: dict[Operation, Origin]) -> None:
             "the model has no nn.Conv2d or nn.Linear layer; e3ne needs at least one to produce logits",
             location=next(iter(origins.values())).location if origins else None,
         )
+    for op in layers:
+        shape = snn.shape_of(op.results[0]) if op.results else ()
+        if 0 in shape:
+            raise _misplaced(
+                op, origins, f"gives an empty output (shape {'x'.join(map(str, shape))}); every layer needs at "
+                "least one feature, channel and pixel"
+            )
 
     for op in layers[: computes[0]]:
         if isinstance(op, (snn.ReluOp, snn.BatchNormOp)):
@@ -92,8 +99,26 @@ def _place_relu(compute: Operation, anchor: Operation, segment: list[Operation],
         origins[moved] = origins.pop(relu)
 
 
+def _flatten_hint(compute: Operation) -> str:
+    """What to add after a final convolution: its output's C*H*W features into a linear layer."""
+    _, channels, height, width = snn.shape_of(compute.results[0])
+    features = channels * height * width
+    return (
+        f"end the network with a linear layer: after this convolution add nn.ReLU(), nn.Flatten() and "
+        f"nn.Linear({features}, CLASSES) ({channels}x{height}x{width} = {features} features), then retrain or "
+        "fine-tune; the hardware's output layer is a linear unit"
+    )
+
+
 def _check_output_layer(compute: Operation, segment: list[Operation], origins) -> None:
     layer = origins[compute]
+    if isinstance(compute, snn.Conv2dOp):  # a fully convolutional classifier
+        raise E3NEError(
+            f"the output layer {layer.describe()} is a convolution; e3ne's last layer must be an nn.Linear "
+            "that gives the (batch, classes) logits",
+            location=layer.location,
+            hint=_flatten_hint(compute),
+        )
     for op in segment:
         if isinstance(op, snn.ReluOp):
             raise E3NEError(
