@@ -112,13 +112,6 @@ def _flatten_hint(compute: Operation) -> str:
 
 def _check_output_layer(compute: Operation, segment: list[Operation], origins) -> None:
     layer = origins[compute]
-    if isinstance(compute, snn.Conv2dOp):  # a fully convolutional classifier
-        raise E3NEError(
-            f"the output layer {layer.describe()} is a convolution; e3ne's last layer must be an nn.Linear "
-            "that gives the (batch, classes) logits",
-            location=layer.location,
-            hint=_flatten_hint(compute),
-        )
     for op in segment:
         if isinstance(op, snn.ReluOp):
             raise E3NEError(
@@ -128,9 +121,18 @@ def _check_output_layer(compute: Operation, segment: list[Operation], origins) -
                 hint="remove the final ReLU (argmax of the logits is the prediction)",
             )
         if not isinstance(op, (snn.BatchNormOp, snn.FlattenOp)):
-            raise _misplaced(
-                op, origins, f"comes after the output layer {layer.describe()}; only flatten may follow it"
+            raise E3NEError(
+                f"{origins[op].describe()} comes after the output layer {layer.describe()}; only flatten may follow it",
+                location=origins[op].location,
+                hint=_flatten_hint(compute) if isinstance(compute, snn.Conv2dOp) else None,
             )
+    if isinstance(compute, snn.Conv2dOp):  # a fully convolutional classifier
+        raise E3NEError(
+            f"the output layer {layer.describe()} is a convolution; e3ne's last layer must be an nn.Linear "
+            "that gives the (batch, classes) logits",
+            location=layer.location,
+            hint=_flatten_hint(compute),
+        )
     result = segment[-1].results[0] if segment else compute.results[0]
     shape = snn.shape_of(result)
     if len(shape) != 2:

@@ -9,6 +9,7 @@ No case needs Verilator or Yosys: every bad build directory must be refused befo
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -284,9 +285,12 @@ def run_case(argv, capsys) -> tuple[int, str]:
 
 
 @pytest.mark.parametrize("argv, code, fragments", [pytest.param(*case[1:], id=case[0]) for case in CASES])
-def test_hostile_input(argv, code, fragments, files, tmp_path, capsys, monkeypatch):
+def test_hostile_input(argv, code, fragments, files, tmp_path, capsys, monkeypatch, request):
     monkeypatch.syspath_prepend(str(HERE))
     got_code, output = run_case(argv(files, tmp_path), capsys)
+    if os.environ.get("E3NE_HOSTILE_DUMP"):  # docs/errors.md is written from this dump
+        with open(os.environ["E3NE_HOSTILE_DUMP"], "a") as dump:
+            dump.write(json.dumps({"case": request.node.callspec.id, "code": got_code, "output": output}) + "\n")
     assert "Traceback" not in output and "internal error" not in output, output
     assert got_code == code, output
     for fragment in fragments:
