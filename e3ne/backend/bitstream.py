@@ -82,6 +82,8 @@ def copy_sources(build: Path, fpga_dir: Path) -> tuple[list[str], str]:
     """Copy the design's .sv files and memory images into `fpga_dir`; return (sources, top)."""
     from e3ne.build_checks import check_build, check_memory_files, read_manifest
 
+    if not (build / "hardware.json").is_file():
+        raise E3NEError("no hardware.json; run `e3ne compile` (without --emit snn) first", location=str(build))
     manifest = read_manifest(build)
     check_memory_files(build / "rtl", manifest)
     check_build(build, manifest)

@@ -103,6 +103,12 @@ def simulate(
     if jobs is not None and jobs < 1:  # before the simulator is built
         raise E3NEError(f"--jobs must be at least 1, got {jobs}")
     build = Path(build)
+    if not build.is_dir():
+        raise E3NEError(
+            "is a file, not a build directory" if build.exists() else "build directory not found",
+            location=str(build),
+            hint=f"compile first: e3ne compile ... -o {build}",
+        )
     for name in ("snn.mlir", "snn.quant.mlir"):
         if not (build / name).is_file():
             raise E3NEError(f"{name} not found; run `e3ne compile ... -o {build}` first", location=str(build))

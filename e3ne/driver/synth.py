@@ -17,6 +17,8 @@ def synth(build: Path, target: str, progress: Progress | Say | None = None) -> d
 
     from e3ne.build_checks import check_build, check_memory_files, read_manifest
 
+    if not (build / "hardware.json").is_file():
+        raise E3NEError("no hardware.json; run `e3ne compile` (without --emit snn) first", location=str(build))
     manifest = read_manifest(build)
     check_memory_files(build / "rtl", manifest)
     check_build(build, manifest)

@@ -176,7 +176,7 @@ CASES = [
     ("zero-size input dimension", lambda f, t: compile_args(f, shape="1,0,8"), 1, ["must be positive"]),
     ("input shape not integers", lambda f, t: compile_args(f, shape="1x5x8"), 1, ["comma-separated integers"]),
     # ---- bad weight files
-    ("empty .pt", lambda f, t: compile_args(f, weights="emptypt"), 1, ["empty.pt"]),
+    ("empty .pt", lambda f, t: compile_args(f, weights="emptypt"), 1, ["empty.pt: the weights file is empty"]),
     ("text file as .pt", lambda f, t: compile_args(f, weights="textpt"), 1, ["text.pt"]),
     ("state_dict with wrong keys", lambda f, t: compile_args(f, weights="keyspt"), 1, ["fc.weight"]),
     ("state_dict with wrong shapes", lambda f, t: compile_args(f, weights="shapespt"), 1, ["1.weight"]),
@@ -196,7 +196,7 @@ CASES = [
     ("calibration with an Inf pixel", lambda f, t: compile_args(f, calib="inf"), 1, ["infinite pixel values"]),
     ("calibration of booleans", lambda f, t: compile_args(f, calib="bool"), 1, ["bool"]),
     ("calibration: a text file named .npz", lambda f, t: compile_args(f, calib="textnpz"), 1,
-     ["not a readable .npz file"]),
+     ["text.npz: not an .npz archive (an .npz is a zip file)"]),
     ("calibration: .npy", lambda f, t: compile_args(f, calib="npy"), 1, ["not an .npz archive"]),
     ("test images of the wrong size", lambda f, t: ["simulate", f["build"], "--data", f["wrongsize"],
                                                     "--golden-only"], 1, ["expected (N, 1, 5, 8)"]),
@@ -245,8 +245,9 @@ CASES = [
                                                          "--golden-only"], 1, ["--golden-only"]),
     # ---- bad build directories
     ("simulate a missing build", lambda f, t: ["simulate", str(t / "nothing"), "--data", f["test"]], 1,
-     ["nothing"]),
-    ("simulate a file as the build", lambda f, t: ["simulate", f["afile"], "--data", f["test"]], 1, ["afile"]),
+     ["nothing: build directory not found"]),
+    ("simulate a file as the build", lambda f, t: ["simulate", f["afile"], "--data", f["test"]], 1,
+     ["afile: is a file, not a build directory"]),
     ("simulate an --emit snn build with RTL", lambda f, t: ["simulate", f["snnonly"], "--data", f["test"]], 1,
      ["hardware.json"]),
     ("simulate without snn.quant.mlir", lambda f, t: ["simulate", broken_build(
