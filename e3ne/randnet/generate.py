@@ -34,6 +34,7 @@ class NetSpec:
     axi_width: int = 128
     memory_latency: int = 16
     calibration_images: int = 32
+    pixel_scale: float = 1.0  # images are uniform in [0, pixel_scale)
     names: list[str] = field(default_factory=list)  # hardware stage names, in order
 
     def describe(self) -> str:
@@ -55,7 +56,7 @@ class NetSpec:
             else:
                 parts.append(kind)
         shape = "x".join(map(str, self.input_shape))
-        settings = f"T={self.time_steps} b={self.weight_bits}"
+        settings = f"T={self.time_steps} b={self.weight_bits} r={self.sigma:g} pixels<{self.pixel_scale:g}"
         return (
             f"seed {self.seed}: in {shape} -> {' -> '.join(parts)}; {settings}; "
             f"parallelism '{self.parallelism}'; offchip {self.offchip}"
@@ -104,10 +105,10 @@ class NetSpec:
         return model.eval()
 
     def data(self, count: int, offset: int = 0) -> np.ndarray:
-        """`count` non-negative float32 images: uniform [0, 1) with about a third of the pixels 0."""
+        """`count` non-negative float32 images: uniform [0, pixel_scale) with about a third of the pixels 0."""
         rng = np.random.default_rng(self.seed * 1000 + offset)
-        shape = (count, *self.input_shape) if len(self.input_shape) == 3 else (count, *self.input_shape)
-        x = rng.random(shape, dtype=np.float32)
+        shape = (count, *self.input_shape)
+        x = rng.random(shape, dtype=np.float32) * np.float32(self.pixel_scale)
         x[rng.random(shape) < 0.3] = 0.0
         return x
 
@@ -229,15 +230,21 @@ def generate(seed: int) -> NetSpec:
     offchip = "none" if choice < 0.5 else "all" if choice < 0.65 else ",".join(
         sorted(rng.sample(weighted, rng.randint(1, len(weighted))), key=weighted.index)
     )
+    weight_bits, axi_width, memory_latency = rng.randint(2, 8), rng.choice([32, 64, 128]), rng.choice([1, 4, 16])
+    # drawn last, so the nets of earlier seeds keep their layers and settings
+    sigma = rng.choice([3.0, 3.0, 1.0, 2.0, 4.5])
+    pixel_scale = rng.choice([1.0, 1.0, 1.0, 0.05, 40.0])
     return NetSpec(
         seed=seed,
         input_shape=input_shape,
         layers=layers,
         time_steps=time_steps,
-        weight_bits=rng.randint(2, 8),
+        weight_bits=weight_bits,
+        sigma=sigma,
         parallelism=",".join(settings),
         offchip=offchip,
-        axi_width=rng.choice([32, 64, 128]),
-        memory_latency=rng.choice([1, 4, 16]),
+        axi_width=axi_width,
+        memory_latency=memory_latency,
+        pixel_scale=pixel_scale,
         names=names,
     )
