@@ -7,10 +7,15 @@
 * `check_memory_files(rtl_dir)`: every `$readmemh` file the RTL names exists, with DEPTH words
   of WIDTH bits (a missing or cut-off `.hex` is reported as such, not as an RTL mismatch).
 * `check_cycles(measured, expected)`: the RTL's cycles per image against the static schedule.
+* `build_stamp(build)` / `check_build(build, manifest)`: hardware.json records the e3ne version
+  and the SHA-256 of every file in rtl/ (`e3ne_version`, `checksums`); simulate, synth and
+  bitstream refuse a build from another e3ne version or with an RTL file changed, missing or cut
+  since `e3ne compile` wrote it (builds without the keys are not checked).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -175,3 +180,49 @@ def check_cycles(
             location=location,
             hint="the build is inconsistent (hardware.json edited or from another compile?): " + REBUILD_HINT,
         )
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def build_stamp(build: str | Path) -> dict:
+    """`{"e3ne_version": ..., "checksums": {"rtl/NAME": sha256}}` of a build's rtl/ (for hardware.json)."""
+    from e3ne import __version__
+
+    rtl = Path(build) / "rtl"
+    files = sorted(p for p in rtl.rglob("*") if p.is_file()) if rtl.is_dir() else []
+    return {
+        "e3ne_version": __version__,
+        "checksums": {p.relative_to(build).as_posix(): _sha256(p) for p in files},
+    }
+
+
+def check_build(build: str | Path, manifest: dict) -> None:
+    """E3NEError when the build comes from another e3ne version or an RTL file it lists is
+    missing or changed since `e3ne compile` (run `check_memory_files` first: it names cut-off images)."""
+    from e3ne import __version__
+
+    build = Path(build)
+    version = manifest.get("e3ne_version")
+    if version is not None and version != __version__:
+        raise E3NEError(
+            f"this build was written by e3ne {version}; this is e3ne {__version__}, which may lay out "
+            "the hardware differently",
+            location=str(build / "hardware.json"),
+            hint=REBUILD_HINT,
+        )
+    checksums = manifest.get("checksums")
+    if not isinstance(checksums, dict):
+        return
+    for name, digest in sorted(checksums.items()):
+        path = build / name
+        if not path.is_file():
+            raise E3NEError("missing (hardware.json lists it)", location=str(path), hint=REBUILD_HINT)
+        if _sha256(path) != digest:
+            raise E3NEError(
+                "has changed since `e3ne compile` wrote it (its SHA-256 differs from hardware.json's); "
+                "the RTL would not be the compiled network",
+                location=str(path),
+                hint=REBUILD_HINT,
+            )

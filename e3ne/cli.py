@@ -33,6 +33,13 @@ def _say(args: argparse.Namespace):
 
 def _options(args: argparse.Namespace) -> CompileOptions:
     """The flags of `compile` and `explore` as CompileOptions (`--linear-parallelism N` is `P=N`)."""
+    input_mean, input_std = args.input_mean, args.input_std
+    if getattr(args, "normalize", None):
+        if input_mean is not None or input_std is not None:
+            raise E3NEError("give either --normalize or --input-mean/--input-std, not both")
+        from e3ne.frontend.normalize import normalization_from_spec
+
+        input_mean, input_std = normalization_from_spec(args.normalize)
     parallelism = Parallelism.parse(getattr(args, "parallelism", None))
     parallelism = parallelism.with_linear_parallelism(getattr(args, "linear_parallelism", None))
     return CompileOptions(
@@ -48,12 +55,12 @@ def _options(args: argparse.Namespace) -> CompileOptions:
         max_luts=args.max_luts,
         emit=getattr(args, "emit", "verilog"),
         shell=getattr(args, "shell", "none"),
-        input_mean=args.input_mean,
-        input_std=args.input_std,
         schedule=getattr(args, "schedule", "sequential"),
         skip_zeros=getattr(args, "skip_zeros", False),
         baud=getattr(args, "baud", 115_200),
         uart_clock_mhz=getattr(args, "uart_clock", 25.0),
+        input_mean=input_mean,
+        input_std=input_std,
     )
 
 
@@ -201,6 +208,11 @@ def add_normalization_arguments(parser: argparse.ArgumentParser) -> None:
         "folded into the first layer, so --calibration and simulate --data are raw pixels (docs/inputs.md)",
     )  # fmt: skip
     parser.add_argument("--input-std", default=None, help="with --input-mean: the std, one value or one per channel")
+    parser.add_argument(
+        "--normalize", default=None, metavar="FILE.py:NAME",
+        help="read the mean and std from the transforms.Normalize (or a Compose holding one) NAME in FILE.py, "
+        "instead of --input-mean/--input-std; folded the same way",
+    )  # fmt: skip
 
 
 def add_global_arguments(parser: argparse.ArgumentParser, top: bool) -> None:

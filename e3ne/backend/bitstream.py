@@ -80,10 +80,13 @@ def run_tool(
 
 def copy_sources(build: Path, fpga_dir: Path) -> tuple[list[str], str]:
     """Copy the design's .sv files and memory images into `fpga_dir`; return (sources, top)."""
-    manifest_path = build / "hardware.json"
-    if not manifest_path.is_file():
+    from e3ne.build_checks import check_build, check_memory_files, read_manifest
+
+    if not (build / "hardware.json").is_file():
         raise E3NEError("no hardware.json; run `e3ne compile` (without --emit snn) first", location=str(build))
-    manifest = json.loads(manifest_path.read_text())
+    manifest = read_manifest(build)
+    check_memory_files(build / "rtl", manifest)
+    check_build(build, manifest)
     rtl = build / "rtl"
     testbench = Path(manifest.get("files", {}).get("testbench", "rtl/tb.sv")).name
     sources = sorted(p.name for p in rtl.glob("*.sv") if p.name != testbench and not p.name.startswith("tb_"))

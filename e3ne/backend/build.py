@@ -287,6 +287,9 @@ def emit_hardware(
             f"UART shell: rtl/{uart['top']}.sv, {baud} baud at {uart_clock_mhz:g} MHz = {uart['clks_per_bit']} clocks "
             f"per bit ({100 * uart['baud_error']:+.3f}%), host driver in {build_dir / 'driver'}"
         )
+    from e3ne.build_checks import build_stamp
+
+    manifest.update(build_stamp(build_dir))  # e3ne version and rtl/ checksums, checked before simulate/synth
     (build_dir / "hardware.json").write_text(json.dumps(manifest, indent=2) + "\n")
     interval = f", a new image every {manifest['interval_expected']}" if "interval_expected" in manifest else ""
     progress(f"RTL: {rtl / (top + '.sv')}, {len(hex_files)} memory files; {manifest['cycles_expected']} cycles/image{interval}")

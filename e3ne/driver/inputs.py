@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -40,6 +41,12 @@ def load_npz(
     warnings go to `say`."""
     if not Path(path).is_file():
         raise E3NEError("file not found", location=str(path))
+    if Path(path).suffix == ".npz" and not zipfile.is_zipfile(path):
+        raise E3NEError(
+            "not an .npz archive (an .npz is a zip file)",
+            location=str(path),
+            hint="save the images with np.savez(path, x=images) (add y=labels for accuracy)",
+        )
     try:
         data = np.load(path)
     except Exception as error:  # numpy raises several types for bad files

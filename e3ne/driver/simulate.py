@@ -90,7 +90,7 @@ def simulate(
     engine: dict | None = None,
 ) -> Simulation | LayerChecks:
     from e3ne import data_checks
-    from e3ne.build_checks import check_cycles, check_memory_files, read_manifest
+    from e3ne.build_checks import check_build, check_cycles, check_memory_files, read_manifest
     from e3ne.interpreters.float_model import run_float
     from e3ne.interpreters.golden import run_golden
     from e3ne.ir import parse_module
@@ -99,7 +99,16 @@ def simulate(
         raise E3NEError("--layers selects layers for --per-layer; add --per-layer or leave it out")
     if limit is not None and limit < 1:
         raise E3NEError(f"--limit must be >= 1, got {limit}")
+    jobs = (engine or {}).get("jobs")
+    if jobs is not None and jobs < 1:  # before the simulator is built
+        raise E3NEError(f"--jobs must be at least 1, got {jobs}")
     build = Path(build)
+    if not build.is_dir():
+        raise E3NEError(
+            "is a file, not a build directory" if build.exists() else "build directory not found",
+            location=str(build),
+            hint=f"compile first: e3ne compile ... -o {build}",
+        )
     for name in ("snn.mlir", "snn.quant.mlir"):
         if not (build / name).is_file():
             raise E3NEError(f"{name} not found; run `e3ne compile ... -o {build}` first", location=str(build))
@@ -122,6 +131,7 @@ def simulate(
     if rtl:
         manifest = read_manifest(build)
         check_memory_files(build / "rtl", manifest)
+        check_build(build, manifest)
 
     steps.step(f"float model on {len(x)} images")
     float_logits = run_float(float_module, x)

@@ -15,10 +15,13 @@ def synth(build: Path, target: str, progress: Progress | Say | None = None) -> d
     from e3ne.backend.synth import compare, run_yosys
     from e3ne.model.parts import get_part
 
-    manifest_path = build / "hardware.json"
-    if not manifest_path.is_file():
+    from e3ne.build_checks import check_build, check_memory_files, read_manifest
+
+    if not (build / "hardware.json").is_file():
         raise E3NEError("no hardware.json; run `e3ne compile` (without --emit snn) first", location=str(build))
-    manifest = json.loads(manifest_path.read_text())
+    manifest = read_manifest(build)
+    check_memory_files(build / "rtl", manifest)
+    check_build(build, manifest)
     part = get_part(target)
     rtl = build / "rtl"
     sources = sorted(p.name for p in rtl.glob("*.sv") if not p.name.startswith("tb"))  # not tb.sv, tb_axi.sv

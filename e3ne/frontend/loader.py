@@ -84,7 +84,9 @@ def _construct(source: types.ModuleType, class_name: str, path: Path) -> nn.Modu
         raise E3NEError(
             f"constructing {class_name}() failed: {type(error).__name__}: {error}",
             location=user_frame_of_exception(error) or str(path),
-            hint="e3ne constructs the class with no arguments: give every __init__ parameter a default",
+            hint="e3ne constructs the class with no arguments: give every __init__ parameter a default"
+            if isinstance(error, TypeError)
+            else None,
         ) from None
 
 
@@ -102,6 +104,8 @@ class _UserUnpickler(pickle.Unpickler):
 def _read_weights(path: Path, source: types.ModuleType) -> object:
     if not path.is_file():
         raise E3NEError("weights file not found", location=str(path))
+    if path.stat().st_size == 0:
+        raise E3NEError("the weights file is empty", location=str(path), hint="save it with torch.save(model.state_dict(), path)")
     try:
         return torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError:

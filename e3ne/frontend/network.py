@@ -34,6 +34,13 @@ def check_network(block: Block, origins: dict[Operation, Origin]) -> None:
             "the model has no nn.Conv2d or nn.Linear layer; e3ne needs at least one to produce logits",
             location=next(iter(origins.values())).location if origins else None,
         )
+    for op in layers:
+        shape = snn.shape_of(op.results[0]) if op.results else ()
+        if 0 in shape:
+            raise _misplaced(
+                op, origins, f"gives an empty output (shape {'x'.join(map(str, shape))}); every layer needs at "
+                "least one feature, channel and pixel"
+            )
 
     for op in layers[: computes[0]]:
         if isinstance(op, (snn.ReluOp, snn.BatchNormOp)):
@@ -92,6 +99,17 @@ def _place_relu(compute: Operation, anchor: Operation, segment: list[Operation],
         origins[moved] = origins.pop(relu)
 
 
+def _flatten_hint(compute: Operation) -> str:
+    """What to add after a final convolution: its output's C*H*W features into a linear layer."""
+    _, channels, height, width = snn.shape_of(compute.results[0])
+    features = channels * height * width
+    return (
+        f"end the network with a linear layer: after this convolution add nn.ReLU(), nn.Flatten() and "
+        f"nn.Linear({features}, CLASSES) ({channels}x{height}x{width} = {features} features), then retrain or "
+        "fine-tune; the hardware's output layer is a linear unit"
+    )
+
+
 def _check_output_layer(compute: Operation, segment: list[Operation], origins) -> None:
     layer = origins[compute]
     for op in segment:
@@ -103,9 +121,18 @@ def _check_output_layer(compute: Operation, segment: list[Operation], origins) -
                 hint="remove the final ReLU (argmax of the logits is the prediction)",
             )
         if not isinstance(op, (snn.BatchNormOp, snn.FlattenOp)):
-            raise _misplaced(
-                op, origins, f"comes after the output layer {layer.describe()}; only flatten may follow it"
+            raise E3NEError(
+                f"{origins[op].describe()} comes after the output layer {layer.describe()}; only flatten may follow it",
+                location=origins[op].location,
+                hint=_flatten_hint(compute) if isinstance(compute, snn.Conv2dOp) else None,
             )
+    if isinstance(compute, snn.Conv2dOp):  # a fully convolutional classifier
+        raise E3NEError(
+            f"the output layer {layer.describe()} is a convolution; e3ne's last layer must be an nn.Linear "
+            "that gives the (batch, classes) logits",
+            location=layer.location,
+            hint=_flatten_hint(compute),
+        )
     result = segment[-1].results[0] if segment else compute.results[0]
     shape = snn.shape_of(result)
     if len(shape) != 2:

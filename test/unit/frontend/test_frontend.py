@@ -268,9 +268,15 @@ def test_adaptive_pools_identity_and_global():
     check_import(model, (1, 6, 6), ["snn.conv2d", "snn.relu", "snn.max_pool2d", "snn.flatten", "snn.linear"])
 
 
-def test_conv_output_layer_flattened():
+def test_conv_output_layer_is_refused_with_what_to_add():
+    """A fully convolutional classifier (issue 14): the hardware's output layer is a linear unit, so
+    the message names the final convolution and the layers to add, with its feature count."""
     model = nn.Sequential(nn.Conv2d(1, 4, 3), nn.ReLU(), nn.Conv2d(4, 10, 4), nn.Flatten())
-    check_import(model, (1, 6, 6), ["snn.conv2d", "snn.relu", "snn.conv2d", "snn.flatten"])
+    message = import_error(model, (1, 6, 6))
+    assert "the output layer nn.Conv2d '2' is a convolution" in message
+    assert "add nn.ReLU(), nn.Flatten() and nn.Linear(10, CLASSES) (10x1x1 = 10 features)" in message
+    unflattened = nn.Sequential(nn.Conv2d(1, 4, 3), nn.ReLU(), nn.Conv2d(4, 2, 3))
+    assert "nn.Linear(8, CLASSES) (2x2x2 = 8 features)" in import_error(unflattened, (1, 6, 6))
 
 
 def test_redundant_relu_is_dropped():
