@@ -45,6 +45,7 @@ RESOURCES = ("lut", "ff", "carry", "bram18", "bram36", "dsp")
 RAMB18_MODES = ((14, 1), (13, 2), (12, 4), (11, 9), (10, 18), (9, 36))
 RAMB36_MODES = ((15, 1), (14, 2), (13, 4), (12, 9), (11, 18), (10, 36), (9, 72))
 RAMB18_COST, RAMB36_COST = 129, 257
+ROM_BANK_DEPTH = 512  # as e3ne/backend/verilog.py: block ROMs deeper than this are split in banks
 BRAM_MUX_COST = 1.0  # per data bit per extra row of stacked blocks (fitted: MLP fc1 at P=4/16, Q=4)
 # LUTRAM simple dual-port arrangements (address bits, data width), 4 LUTs and cost 8 each
 # (Xilinx; the ECP5's TRELLIS_DPR16X4 is 16x4, cost 4, 6 LUT4s: `Coefficients`).
@@ -82,6 +83,7 @@ class Coefficients:
     rom_lut_per_bit_block: float = 1.0  # distributed ROM: per stored bit per `rom_words_per_lut` words
     rom_words_per_lut: int = 64  # structural: LUT6 (+ MUXF7/F8); 16 for LUT4
     block_ram_mux_lut: float = 0.4  # per data bit per extra row of stacked block RAMs
+    bank_mux_lut: float = 0.4  # per data bit per extra bank of a banked block ROM
     lutram_modes: tuple[tuple[int, int], ...] = ((5, 6), (6, 3), (7, 1))  # structural: (address bits, width)
     lutram_unit_cost: int = 8  # Yosys's memory_libmap cost of one LUTRAM unit
     lutram_unit_luts: int = 4
@@ -94,6 +96,7 @@ class Coefficients:
     ff_control: float = 1.0  # counters, address registers, flags
     ff_rom_read: float = 1.0  # registered reads of distributed ROMs (per stored bit)
     ff_ram_read: float = 1.0  # registered reads of LUTRAM buffers
+    ff_block_read: float = 1.0  # output registers after a block RAM (ROM banks, buffers)
     ff_lane: float = 1.0  # linear accumulators, spike/logit shadows
     ff_bias_hold: float = 1.0
     ff_conv_acc: float = 1.0  # conv accumulators
@@ -231,11 +234,42 @@ def block_ram(width: int, depth: int) -> tuple[int, int, int]:
     return (blocks, 0, rows) if kind == 18 else (0, blocks, rows)
 
 
-def block_ram_cost(width: int, depth: int) -> Cost:
+def block_ram_cost(width: int, depth: int, read_latency: int = 1) -> Cost:
     """Block RAM with its depth mux (about 0.4 LUT per data bit per stacked block, MUXF7/F8
-    doing the rest; fitted to the MLP's deep weight ROMs)."""
+    doing the rest; fitted to the MLP's deep weight ROMs) and the `read_latency - 1`
+    output registers after the block's own read register (`e3ne_read_stage`)."""
     bram18, bram36, rows = block_ram(width, depth)
-    return Cost(lut=round(width * (rows - 1) * coefficients().block_ram_mux_lut), bram18=bram18, bram36=bram36)
+    k = coefficients()
+    return Cost(
+        lut=round(width * (rows - 1) * k.block_ram_mux_lut),
+        ff=k.ff_block_read * (read_latency - 1) * width,
+        bram18=bram18,
+        bram36=bram36,
+    )
+
+
+def rom_banks(depth: int, read_latency: int = MEMORY_READ_LATENCY) -> int:
+    """How many banks the RTL splits a block ROM into (`e3ne.backend.verilog.rom_banks`)."""
+    return ceil_div(depth, ROM_BANK_DEPTH) if read_latency >= 3 and depth > ROM_BANK_DEPTH else 1
+
+
+def block_rom(width: int, depth: int, read_latency: int = MEMORY_READ_LATENCY) -> Cost:
+    """A block ROM: one block RAM arrangement, or, deeper than ROM_BANK_DEPTH, banks of
+    ROM_BANK_DEPTH words (each its own blocks and a `width` register), two bank-select
+    registers, the bank multiplexer and `read_latency - 1` output registers."""
+    banks = rom_banks(depth, read_latency)
+    if banks == 1:
+        return block_ram_cost(width, depth, read_latency)
+    k = coefficients()
+    full, rest = divmod(depth, ROM_BANK_DEPTH)
+    blocks = block_ram_cost(width, ROM_BANK_DEPTH, 2).scaled(full)
+    if rest:
+        blocks = blocks + block_ram_cost(width, rest, 2)
+    select = log2_ceil(depth) - log2_ceil(ROM_BANK_DEPTH)
+    return blocks + Cost(
+        lut=k.bank_mux_lut * width * (banks - 1),
+        ff=k.ff_control * 2 * select + k.ff_block_read * (read_latency - 1) * width,
+    )
 
 
 def lutram(width: int, depth: int) -> tuple[int, float]:
@@ -261,7 +295,7 @@ def ram(width: int, depth: int, read_latency: int = MEMORY_READ_LATENCY) -> Cost
     bram18, bram36, _ = block_ram(width, depth)
     if units * k.lutram_unit_cost + mux <= bram18 * k.bram_costs[0] + bram36 * k.bram_costs[-1]:
         return Cost(lut=units * k.lutram_unit_luts + mux, ff=k.ff_ram_read * read_latency * width)
-    return block_ram_cost(width, depth)
+    return block_ram_cost(width, depth, read_latency)
 
 
 def stored_bits(words: np.ndarray, bits: int) -> int:
@@ -284,7 +318,7 @@ def rom(width: int, depth: int, kind: RomKind | str, stored: int | None = None) 
     combine deeper ones), plus the output register; `stored` (see `stored_bits`) is the
     number of output bits that are neither constant nor copies of another, if known."""
     if kind == RomKind.BLOCK:
-        return block_ram_cost(width, depth)
+        return block_rom(width, depth)
     if kind == RomKind.OFFCHIP:
         return Cost()  # in external memory; the unit's weight buffer and AXI master are its cost
     varying = width if stored is None else stored

@@ -1,5 +1,7 @@
 """Cost model on hand-countable pieces, and the snnhw-estimate pass on a tiny accelerator."""
 
+from dataclasses import replace
+
 import numpy as np
 
 from e3ne.model import cost
@@ -72,3 +74,31 @@ def test_estimate_pass_sums_parts_and_reports_fit():
     assert table["lut"]["available"] == 53_200 and table["lut"]["overflow"] == 0
     tiny = fit(cost.Cost(lut=60_000, bram36=150), get_part("xc7z020"))
     assert tiny["lut"]["overflow"] == 60_000 - 53_200 and tiny["bram"]["overflow"] == 10
+
+
+def test_ecp5_parts_budget_lut4_ff_ebr_and_multipliers():
+    part = get_part("LFE5U-85F")  # names are case-insensitive
+    assert (part.family, part.lut, part.ff, part.dsp) == ("ecp5", 83_640, 83_640, 156)
+    assert part.budget()["bram"] == 104  # 208 EBR (18 Kb DP16KD) = 104 36 Kb blocks
+    assert get_part("lfe5u-25f").lut == 24_288 and get_part("lfe5u-45f").bram36 == 54
+
+
+def test_for_family_switches_memory_mapping_and_restores():
+    assert cost.coefficients() is cost.XC7
+    with cost.for_family("ecp5"):
+        assert cost.coefficients() is cost.ECP5
+        # 16 x 16 RAM: four 16x4 TRELLIS_DPR16X4 (6 LUT4s each) instead of three RAM32M
+        assert cost.ram(16, 16).lut == 4 * 6
+        # 512 x 64: two DP16KD in 512x36 mode; the ECP5 has no 36 Kb block
+        assert cost.block_ram(64, 512)[:2] == (2, 0)
+    assert cost.coefficients() is cost.XC7
+    assert cost.block_ram(64, 512)[:2] == (0, 1)
+
+
+def test_estimate_takes_the_family_coefficients():
+    module = parse_module(LIT_INPUT)
+    accelerator = next(op for op in module.walk() if isinstance(op, snnhw.AcceleratorOp))
+    xc7 = estimate_accelerator(accelerator).totals
+    doubled = replace(cost.XC7, **{f: 2 * getattr(cost.XC7, f) + 1 for f in ("hidden_lut_per_acc_bit", "output_lut_per_acc_bit")})
+    assert estimate_accelerator(accelerator, family=doubled).totals.lut > xc7.lut
+    assert estimate_accelerator(accelerator).totals.lut == xc7.lut  # the context is restored
