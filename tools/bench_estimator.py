@@ -196,9 +196,9 @@ def compile_design(spec: dict, build: Path, family: str = "xc7") -> Path:
     return build
 
 
-def specs(which: str) -> list[tuple[str, dict]]:
+def specs(which: str, seeds: set[int] | None = None) -> list[tuple[str, dict]]:
     names = list(SETS) if which == "all" else [which]
-    return [(name, random_spec(seed)) for name in names for seed in SETS[name]]
+    return [(name, random_spec(seed)) for name in names for seed in SETS[name] if seeds is None or seed in seeds]
 
 
 # --------------------------------------------------------------------------- estimates, data
@@ -238,10 +238,10 @@ def synthesize(build: Path, family: str) -> dict:
     return {**{k: counts[k] for k in ("lut", "ff", "carry", "bram", "dsp", "lutram")}, "seconds": result["seconds"]}
 
 
-def run(which: str, family: str, limit: int | None, out: Path) -> None:
+def run(which: str, family: str, limit: int | None, out: Path, seeds: set[int] | None = None) -> None:
     data = load_data()
     todo = []
-    for name, spec in specs(which):
+    for name, spec in specs(which, seeds):
         key = design_hash(spec)
         entry = data["designs"].setdefault(key, {"set": name, "spec": spec})
         if family in entry:
@@ -319,16 +319,18 @@ def main() -> int:
     parser.add_argument("command", choices=("run", "report", "list"))
     parser.add_argument("--set", default="heldout", choices=(*SETS, "all"))
     parser.add_argument("--family", default="xc7", choices=tuple(TARGETS))
-    parser.add_argument("--limit", type=int, default=None, help="synthesize at most N designs")
+    parser.add_argument("--limit", type=int, default=None, help="synthesize at most N designs (the smallest)")
+    parser.add_argument("--seeds", default=None, help="only these seeds of the set, e.g. -5,-2,-1")
     parser.add_argument("--out", default=str(OUT), help="build cache (one folder per design hash)")
     parser.add_argument("-v", "--verbose", action="store_true", help="one line per design")
     args = parser.parse_args()
     out = Path(args.out)
+    seeds = None if args.seeds is None else {int(s) for s in args.seeds.split(",") if s.strip()}
     if args.command == "list":
-        for name, spec in specs(args.set):
+        for name, spec in specs(args.set, seeds):
             print(name, design_hash(spec), json.dumps(spec))
     elif args.command == "run":
-        run(args.set, args.family, args.limit, out)
+        run(args.set, args.family, args.limit, out, seeds)
     else:
         report(args.set, args.family, out, args.verbose)
     return 0

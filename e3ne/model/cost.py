@@ -79,6 +79,11 @@ class Coefficients:
     output_lut_per_acc_bit: float = 4.0  # accumulator + bias adder + logit shadow mux
     tree_lut_per_input_bit: float = 0.5  # Q-input adder tree: per extra input per (b + 1) bits
     control_lut_per_ff: float = 1.05  # address registers: one LUT per bit (+ compare)
+    bias_add_lut_per_bit: float = 0.0  # per accumulator bit of a unit with a (non-zero) bias, beyond the above
+    spike_select_lut_per_lut: float = 1.0  # the input word's spike select: per 4 bits of the word
+    linear_lut_fixed: float = 0.0  # per linear unit: sequencer decode not counted above
+    conv_lut_fixed: float = 0.0  # per convolution unit
+    pool_lut_fixed: float = 0.0  # per pooling unit
     counter_lut_per_bit: float = 1.0
     counter_lut_fixed: float = 1.0
     conv_control_lut_per_address_bit: float = 17.0
@@ -114,7 +119,35 @@ class Coefficients:
     ff_fixed: float = 0.0  # per design
 
 
-XC7 = Coefficients("xc7")
+XC7 = Coefficients(
+    "xc7",
+    hidden_lut_per_acc_bit=1.485,
+    hidden_lut_per_step=1.685,
+    hidden_lut_fixed=13.702,
+    output_lut_per_acc_bit=3.487,
+    tree_lut_per_input_bit=0.545,
+    control_lut_per_ff=0.982,
+    bias_add_lut_per_bit=0.247,
+    spike_select_lut_per_lut=1.002,
+    pool_lut_fixed=0.002,
+    counter_lut_per_bit=0.977,
+    counter_lut_fixed=0.0,
+    conv_control_lut_per_address_bit=16.178,
+    conv_lut_per_acc_bit=2.037,
+    conv_lut_per_row_bit=0.397,
+    conv_lut_per_assembly_bit=2.817,
+    rom_lut_per_bit_block=0.964,
+    bank_mux_lut=0.53,
+    lut_fixed=8.254,
+    ff_control=0.711,
+    ff_rom_read=0.674,
+    ff_ram_read=0.854,
+    ff_block_read=0.711,
+    ff_lane=0.923,
+    ff_bias_hold=1.015,
+    ff_conv_acc=0.965,
+    ff_conv_row=1.063,
+)
 ECP5 = Coefficients(
     "ecp5",
     rom_words_per_lut=16,
@@ -350,13 +383,14 @@ def linear_input_side(word_width: int, depth: int) -> Cost:
         counter(word_width)
         + register(MEMORY_READ_LATENCY * bits_for(word_width))
         + address_register(bits_for(depth))
-        + Cost(lut=ceil_div(word_width, 4))
+        + Cost(lut=coefficients().spike_select_lut_per_lut * ceil_div(word_width, 4))
     )
 
 
 def linear_control(shape: LinearShape) -> Cost:
     """The linear unit's sequencer, address registers and pipeline flags (linear_unit.py)."""
     parts = [
+        Cost(lut=coefficients().linear_lut_fixed),
         linear_input_side(shape.input_word_width, shape.input_depth),
         register(1),  # running
         counter(shape.in_features),
@@ -393,8 +427,9 @@ def linear_lanes(shape: LinearShape, bias_bits: int | None = None) -> Cost:
     q = shape.input_parallelism
     if q > 1:  # Q-input adder tree of narrow spike-gated weights: ABC packs it into LUTs
         lut_per_lane += k.tree_lut_per_input_bit * (q - 1) * (shape.weight_bits + 1)
+    has_bias = bias_bits is None or bias_bits > 0  # without one, Yosys removes the bias adder
     return Cost(
-        lut=p * lut_per_lane,
+        lut=p * lut_per_lane + k.bias_add_lut_per_bit * p * acc * has_bias,
         ff=k.ff_lane * p * ff_per_lane + k.ff_bias_hold * (p * acc if bias_bits is None else bias_bits),
         carry=p * carry_per_lane,
     )
@@ -435,7 +470,7 @@ def conv_unit(
     shadow = lanes * written_width * time_steps
     k = coefficients()
     control = Cost(
-        lut=k.conv_control_lut_per_address_bit * address_bits,
+        lut=k.conv_control_lut_per_address_bit * address_bits + k.conv_lut_fixed,
         ff=k.ff_control * 6 * address_bits,
         carry=ceil_div(6 * address_bits, 4),
     )
@@ -443,7 +478,8 @@ def conv_unit(
     return control + Cost(
         lut=k.conv_lut_per_acc_bit * accumulators * (acc + kernel_w * weight_bits)
         + k.conv_lut_per_row_bit * lanes * computed_width * time_steps
-        + k.conv_lut_per_assembly_bit * assembly,  # column blocks: spike selects per block, assembly bank loads
+        + k.conv_lut_per_assembly_bit * assembly  # column blocks: spike selects per block, assembly bank loads
+        + k.bias_add_lut_per_bit * accumulators * acc * (bias_bits is None or bias_bits > 0),
         ff=k.ff_conv_acc * accumulators * acc
         + k.ff_bias_hold * (lanes * acc if bias_bits is None else bias_bits)
         + k.ff_conv_row * (assembly + pooling + shadow),
@@ -458,7 +494,8 @@ def pool_unit(*, width: int, time_steps: int, kernel_h: int, kernel_w: int, addr
     k = coefficients()
     return Cost(
         lut=row * (k.pool_lut_per_row_bit + k.pool_lut_per_row_kernel_bit * kernel_w)
-        + k.pool_lut_per_address_bit * address_bits,
+        + k.pool_lut_per_address_bit * address_bits
+        + k.pool_lut_fixed,
         ff=k.ff_pool * 2 * row + k.ff_control * (6 * address_bits + READ_STAGE_FLAGS_POOL * (MEMORY_READ_LATENCY - 1)),
         carry=ceil_div(row, 4) + ceil_div(6 * address_bits, 4),
     )
