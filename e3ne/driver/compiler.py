@@ -106,7 +106,18 @@ def compile(  # noqa: A001 (e3ne.compile, like re.compile)
 def compile_hardware(
     quant_module, calibration_x, options: CompileOptions, build: Path, settings: dict, steps: Progress, health=None
 ):
-    """snnhw (lowered once), the off-chip decision, RTL and the report of an integer module."""
+    """snnhw (lowered once), the off-chip decision, RTL and the report of an integer module,
+    estimated with the cost coefficients of the target's family."""
+    from e3ne.model import cost
+    from e3ne.model.parts import get_part
+
+    with cost.for_family(get_part(options.target).family):
+        _compile_hardware(quant_module, calibration_x, options, build, settings, steps, health)
+
+
+def _compile_hardware(
+    quant_module, calibration_x, options: CompileOptions, build: Path, settings: dict, steps: Progress, health=None
+):
     from e3ne.backend.build import emit_hardware, lower_to_snnhw
     from e3ne.backend.report import report_design, summary_lines
     from e3ne.model.parts import get_part

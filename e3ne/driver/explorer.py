@@ -196,6 +196,7 @@ def explore(
     `calibration`). Writes explore.png and explore.json to `output` (default: the build
     directory, or the current directory)."""
     from e3ne.design_space import budget_of, choose, designs_text, sweep, write_outputs
+    from e3ne.model import cost
     from e3ne.model.parts import get_part
 
     options = options or CompileOptions()
@@ -208,10 +209,11 @@ def explore(
 
     steps.step(f"sweeping parallelism (target {part.name}, {options.max_utilization:.0%} of its resources)")
     budget = budget_of(part, options.max_utilization, options.max_luts)
-    exploration = sweep(
-        quant_module, offchip=options.offchip_weights, budget=budget, axi_width=options.axi_width,
-        memory_latency=options.memory_latency, **({"schedule": options.schedule} if options.dataflow else {}),
-    )  # fmt: skip
+    with cost.for_family(part.family):
+        exploration = sweep(
+            quant_module, offchip=options.offchip_weights, budget=budget, axi_width=options.axi_width,
+            memory_latency=options.memory_latency, **({"schedule": options.schedule} if options.dataflow else {}),
+        )  # fmt: skip
     chosen = choose(exploration, budget)
     steps.done(
         f"{designs_text(exploration)} in {exploration.seconds:.2f} s, {len(exploration.front)} on the Pareto front"

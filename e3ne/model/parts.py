@@ -2,6 +2,11 @@
 
 Budgets are the parts' datasheet totals (AMD/Xilinx product tables): LUTs, flip-flops,
 36 Kb block RAMs (one RAMB36 = two RAMB18), DSP slices.
+
+Lattice ECP5 parts (family `ecp5`, Yosys `synth_ecp5`; datasheet FPGA-DS-02012): `lut` is
+LUT4s (a CCU2C carry cell takes two, a TRELLIS_DPR16X4 LUTRAM six), `ff` flip-flops,
+`bram36` half the 18 Kb EBR count (a DP16KD is an 18 Kb block: the estimator counts it as a
+RAMB18 with the same aspect ratios), `dsp` the 18x18 multipliers (MULT18X18D).
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from e3ne.errors import E3NEError
 class Part:
     name: str
     board: str
-    family: str  # the `synth_xilinx -family` value
+    family: str  # the `synth_xilinx -family` value, or `ecp5` (synth_ecp5)
     lut: int
     ff: int
     bram36: int
@@ -25,6 +30,10 @@ class Part:
     def budget(self) -> dict[str, float]:
         return {"lut": self.lut, "ff": self.ff, "bram": self.bram36, "dsp": self.dsp}
 
+    @property
+    def lattice(self) -> bool:
+        return self.family == "ecp5"
+
 
 PARTS = {
     part.name: part
@@ -32,6 +41,10 @@ PARTS = {
         Part("xc7z020", "PYNQ-Z2 (Zynq-7020)", "xc7", 53_200, 106_400, 140, 220, 100.0),
         Part("xczu9eg", "ZCU102 (Zynq UltraScale+ ZU9EG)", "xcup", 274_080, 548_160, 912, 2_520, 200.0),
         Part("xcvu13p", "Virtex UltraScale+ VU13P (the E3NE board)", "xcup", 1_728_000, 3_456_000, 2_688, 12_288, 200.0),
+        # ECP5: LUT4 = FF count; EBR (DP16KD) 56 / 108 / 208 -> bram36 = EBR / 2; MULT18X18D 28 / 72 / 156
+        Part("lfe5u-25f", "Lattice ECP5 LFE5U-25F (ULX3S 25F)", "ecp5", 24_288, 24_288, 28, 28, 100.0),
+        Part("lfe5u-45f", "Lattice ECP5 LFE5U-45F", "ecp5", 43_848, 43_848, 54, 72, 100.0),
+        Part("lfe5u-85f", "Lattice ECP5 LFE5U-85F (ULX3S 85F)", "ecp5", 83_640, 83_640, 104, 156, 100.0),
     )
 }
 
@@ -40,6 +53,6 @@ DEFAULT_PART = "xc7z020"
 
 def get_part(name: str) -> Part:
     try:
-        return PARTS[name]
+        return PARTS[name.lower()]
     except KeyError:
         raise E3NEError(f"unknown target part '{name}'; known parts: {', '.join(PARTS)}") from None

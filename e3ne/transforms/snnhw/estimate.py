@@ -251,10 +251,16 @@ def estimate_accelerator(
     offchip=None,
     axi_width: int | None = None,
     memory_latency: int | None = None,
+    family: str | None = None,
 ) -> DesignEstimate:
     """Estimate every stage. A stage streams its weights if its ROM has `kind = "offchip"`,
     or, when `offchip` (layer names) is given, if it is listed there (what-if estimates of
-    an all-on-chip lowering). `axi_width`/`memory_latency` default to the accelerator's."""
+    an all-on-chip lowering). `axi_width`/`memory_latency` default to the accelerator's.
+    `family`: the coefficients of a part family (`xc7`, `ecp5`; default: those in use,
+    see `cost.for_family`)."""
+    if family is not None:
+        with cost.for_family(family):
+            return estimate_accelerator(accelerator, offchip, axi_width, memory_latency)
     ir = accelerator.memory()
     axi_width = ir.axi_data_width if axi_width is None else axi_width
     memory_latency = ir.memory_latency if memory_latency is None else memory_latency
@@ -343,6 +349,7 @@ class EstimatePass(ModulePass):
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         part = get_part(self.target)
-        for accelerator in op.walk():
-            if isinstance(accelerator, snnhw.AcceleratorOp):
-                annotate(accelerator, part)
+        with cost.for_family(part.family):
+            for accelerator in op.walk():
+                if isinstance(accelerator, snnhw.AcceleratorOp):
+                    annotate(accelerator, part)

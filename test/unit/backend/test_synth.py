@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from e3ne.backend.synth import compare, resource_counts, run_yosys
+from e3ne.backend.synth import compare, ecp5_resource_counts, resource_counts, run_yosys, yosys_command
 from e3ne.model.parts import get_part
 
 COUNTER = """
@@ -37,3 +37,23 @@ def test_yosys_counts_a_counter(tmp_path: Path):
     assert result["counts"]["ff"] == 8
     assert result["counts"]["carry"] == 2  # an 8-bit incrementer spans two CARRY4
     assert "Yosys" in result["yosys_version"]
+
+
+def test_ecp5_resource_counts_count_carry_and_lutram_cells_as_lut4s():
+    cells = {"LUT4": 10, "CCU2C": 3, "TRELLIS_DPR16X4": 2, "TRELLIS_FF": 7, "DP16KD": 3, "MULT18X18D": 1, "PFUMX": 4}
+    counts = ecp5_resource_counts(cells)
+    assert counts["lut"] == 10 + 2 * 3 + 6 * 2  # a CCU2C is two LUT4s, a DPR16X4 six; PFUMX is not a LUT
+    assert (counts["lutram"], counts["ff"], counts["carry"]) == (12, 7, 3)
+    assert (counts["ramb18"], counts["bram"], counts["dsp"]) == (3, 1.5, 1)
+
+
+def test_yosys_command_follows_the_part_family():
+    assert "synth_ecp5 -top net;" in yosys_command(["net.sv"], get_part("lfe5u-85f"), "net")
+    assert "synth_xilinx -family xc7 -flatten -top net;" in yosys_command(["net.sv"], get_part("xc7z020"), "net")
+
+
+def test_yosys_ecp5_counts_a_counter(tmp_path: Path):
+    (tmp_path / "counter.sv").write_text(COUNTER)
+    result = run_yosys(tmp_path, ["counter.sv"], get_part("lfe5u-25f"), "counter", tmp_path / "synth.log", progress=lambda _: None)
+    assert result["counts"]["ff"] == 8
+    assert result["counts"]["carry"] == 4  # an 8-bit incrementer: four 2-bit CCU2C cells

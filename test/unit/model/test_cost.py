@@ -1,6 +1,9 @@
 """Cost model on hand-countable pieces, and the snnhw-estimate pass on a tiny accelerator."""
 
+from dataclasses import replace
+
 import numpy as np
+import pytest
 
 from e3ne.model import cost
 from e3ne.model.units import LinearShape
@@ -11,9 +14,18 @@ from e3ne.model.parts import get_part
 from pathlib import Path
 
 LIT_INPUT = Path(__file__).resolve().parents[2] / "lit" / "transforms" / "snnhw" / "estimate.mlir"
+# Registers as counted (every flip-flop factor 1): what the structural tests below check;
+# the fitted sets (cost.XC7, cost.ECP5) scale these counts.
+COUNTED = cost.Coefficients("counted")
 
 
-def test_counter_is_a_register_an_incrementer_and_a_compare():
+@pytest.fixture
+def counted():
+    with cost.for_family(COUNTED):
+        yield
+
+
+def test_counter_is_a_register_an_incrementer_and_a_compare(counted):
     c = cost.counter(100)  # 0..99: 7 bits
     assert c.ff == 7
     assert c.carry == 2  # a 7-bit incrementer spans two CARRY4
@@ -30,7 +42,7 @@ def test_block_ram_picks_the_cheapest_arrangement():
     assert cost.block_ram(64, 6272) == (25, 0, 4)
 
 
-def test_small_ram_goes_to_lutram_large_to_block_ram():
+def test_small_ram_goes_to_lutram_large_to_block_ram(counted):
     small = cost.ram(16, 32)  # 32 deep x 16 bits: three RAM32M (6 bits each), three 16-bit read registers
     assert (small.lut, small.ff, small.bram) == (12, 48, 0)
     assert cost.ram(16, 32, read_latency=1).ff == 16  # the logits: the host reads them in one cycle
@@ -38,7 +50,7 @@ def test_small_ram_goes_to_lutram_large_to_block_ram():
     assert (large.lut, large.bram18, large.bram36) == (0, 1, 0)
 
 
-def test_rom_stored_bits_drop_constant_and_duplicate_columns():
+def test_rom_stored_bits_drop_constant_and_duplicate_columns(counted):
     words = np.array([[0, 1], [0, -1], [0, 1], [0, -1]])  # lane 0 constant; lane 1 = +-1
     # lane 1 in 4 bits: 0001 / 1111 -> bit 0 constant 1, bits 1..3 identical: one stored bit
     assert cost.stored_bits(words, 4) == 1
@@ -47,7 +59,7 @@ def test_rom_stored_bits_drop_constant_and_duplicate_columns():
     assert cost.rom(8, 1, "distributed").lut == 0  # one word is a constant
 
 
-def test_linear_unit_flip_flops_are_counted_from_its_registers():
+def test_linear_unit_flip_flops_are_counted_from_its_registers(counted):
     shape = LinearShape(
         in_features=784, out_features=128, parallelism=16, time_steps=4, weight_bits=4,
         accumulator_width=16, output_layer=False, input_word_width=28, input_depth=112,
@@ -72,3 +84,44 @@ def test_estimate_pass_sums_parts_and_reports_fit():
     assert table["lut"]["available"] == 53_200 and table["lut"]["overflow"] == 0
     tiny = fit(cost.Cost(lut=60_000, bram36=150), get_part("xc7z020"))
     assert tiny["lut"]["overflow"] == 60_000 - 53_200 and tiny["bram"]["overflow"] == 10
+
+
+def test_ecp5_parts_budget_lut4_ff_ebr_and_multipliers():
+    part = get_part("LFE5U-85F")  # names are case-insensitive
+    assert (part.family, part.lut, part.ff, part.dsp) == ("ecp5", 83_640, 83_640, 156)
+    assert part.budget()["bram"] == 104  # 208 EBR (18 Kb DP16KD) = 104 36 Kb blocks
+    assert get_part("lfe5u-25f").lut == 24_288 and get_part("lfe5u-45f").bram36 == 54
+
+
+def test_for_family_switches_memory_mapping_and_restores():
+    assert cost.coefficients() is cost.XC7
+    with cost.for_family("ecp5"):
+        assert cost.coefficients() is cost.ECP5
+        # 16 x 16 RAM: four 16x4 TRELLIS_DPR16X4 (6 LUT4s each) instead of three RAM32M
+        assert cost.ram(16, 16).lut == 4 * 6
+        # 512 x 64: two DP16KD in 512x36 mode; the ECP5 has no 36 Kb block
+        assert cost.block_ram(64, 512)[:2] == (2, 0)
+    assert cost.coefficients() is cost.XC7
+    assert cost.block_ram(64, 512)[:2] == (0, 1)
+
+
+def test_estimate_takes_the_family_coefficients():
+    module = parse_module(LIT_INPUT)
+    accelerator = next(op for op in module.walk() if isinstance(op, snnhw.AcceleratorOp))
+    xc7 = estimate_accelerator(accelerator).totals
+    doubled = replace(cost.XC7, **{f: 2 * getattr(cost.XC7, f) + 1 for f in ("hidden_lut_per_acc_bit", "output_lut_per_acc_bit")})
+    assert estimate_accelerator(accelerator, family=doubled).totals.lut > xc7.lut
+    assert estimate_accelerator(accelerator).totals.lut == xc7.lut  # the context is restored
+
+
+def test_deep_block_roms_are_banked_like_the_rtl(counted):
+    from e3ne.backend.verilog import ROM_BANK_DEPTH
+
+    assert cost.ROM_BANK_DEPTH == ROM_BANK_DEPTH
+    assert cost.rom_banks(512) == 1 and cost.rom_banks(513) == 2 and cost.rom_banks(4096, read_latency=2) == 1
+    # 4096 x 3: eight 512-word banks, one RAMB18 each (one block of 2Kx9 if it were not split)
+    rom = cost.rom(3, 4096, "block")
+    assert (rom.bram18, rom.bram36) == (8, 0)
+    # a 3-bit register after each bank, 2 x 3 bank-select bits, two 3-bit output registers
+    assert rom.ff == 8 * 3 + 2 * 3 + 2 * 3
+    assert cost.rom(3, 512, "block").ff == 2 * 3  # one bank: the two output registers
