@@ -18,7 +18,7 @@ import os
 import sys
 import traceback
 
-from e3ne.driver.options import EMIT_LEVELS, SHELLS, CompileOptions
+from e3ne.driver.options import CODINGS, EMIT_LEVELS, NIR_LEAKS, SHELLS, CompileOptions
 from e3ne.driver.progress import Progress, to_stderr
 from e3ne.errors import E3NEError
 from e3ne.model.memory import DEFAULT_AXI_DATA_WIDTH, DEFAULT_MEMORY_LATENCY
@@ -48,6 +48,10 @@ def _options(args: argparse.Namespace) -> CompileOptions:
         shell=getattr(args, "shell", "none"),
         input_mean=args.input_mean,
         input_std=args.input_std,
+        coding=getattr(args, "coding", "direct"),
+        rate_seed=getattr(args, "rate_seed", 1),
+        dt=getattr(args, "dt", 1e-4),
+        nir_leak=getattr(args, "nir_leak", "euler"),
     )
 
 
@@ -168,6 +172,23 @@ def add_normalization_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--input-std", default=None, help="with --input-mean: the std, one value or one per channel")
 
 
+def add_spiking_arguments(parser: argparse.ArgumentParser) -> None:
+    """IF/LIF networks: snnTorch models and .nir files (docs/lif.md "Frontends")."""
+    parser.add_argument(
+        "--coding", choices=CODINGS, default="direct",
+        help="IF/LIF networks: input coding, direct (the input every step, default) or rate (LFSR spikes)",
+    )  # fmt: skip
+    parser.add_argument("--rate-seed", type=int, default=1, help="--coding rate: the LFSR seed (default 1)")
+    parser.add_argument(
+        "--dt", type=float, default=1e-4,
+        help="NIR: the time step in seconds for LIF tau (default 1e-4, snnTorch's NIR export)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--nir-leak", choices=NIR_LEAKS, default="euler",
+        help="NIR LIF: beta = 1 - dt/tau (euler, snnTorch's convention, default) or exp(-dt/tau)",
+    )  # fmt: skip
+
+
 def add_global_arguments(parser: argparse.ArgumentParser, top: bool) -> None:
     """-q on the command and on each subcommand (`e3ne -q compile ...` or `e3ne compile ... -q`)."""
     parser.add_argument(
@@ -181,7 +202,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     compile_ = commands.add_parser("compile", help="compile a PyTorch model to an SNN accelerator")
-    compile_.add_argument("model", help="MODEL.py:ClassName (constructed with no arguments)")
+    compile_.add_argument(
+        "model", help="MODEL.py:ClassName (constructed with no arguments; snnTorch models too), or MODEL.nir"
+    )
     compile_.add_argument("--weights", help="state_dict (.pt) to load into the model")
     compile_.add_argument("--input-shape", required=True, help="one input's shape without batch, e.g. 1,28,28")
     compile_.add_argument("--calibration", required=True, help=".npz with key x: calibration images")
@@ -206,6 +229,7 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     add_offchip_arguments(compile_)
     add_normalization_arguments(compile_)
+    add_spiking_arguments(compile_)
     compile_.add_argument(
         "--emit", choices=EMIT_LEVELS, default="verilog", help="stop after this level (default: verilog)"
     )
@@ -271,6 +295,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_offchip_arguments(explore)
     add_normalization_arguments(explore)
+    add_spiking_arguments(explore)
     explore.add_argument("--compile", action="store_true", help="compile the chosen design into -o")
     explore.add_argument("--synthesize", type=int, default=0, metavar="K", help="Yosys on the K fastest designs that fit")
     explore.add_argument(

@@ -161,6 +161,11 @@ def input_scale(quant_module) -> int:
 def model_source(model, weights, input_shape, calibration, from_file: bool, options) -> dict:
     """What a recompile of `model` needs (the first keys of compile.json; explore keeps it too):
     model and weights paths, input shape, calibration file, quantization and normalisation."""
+    spiking = {}  # only for IF/LIF compiles, so that radix builds' compile.json stays as it was
+    if options.coding != "direct":
+        spiking.update(coding=options.coding, rate_seed=options.rate_seed)
+    if isinstance(model, str | Path) and str(model).lower().endswith(".nir"):
+        spiking.update(dt=options.dt, nir_leak=options.nir_leak)
     return {
         "model": str(model) if isinstance(model, str | Path) else None,
         "weights": None if weights is None else str(weights),
@@ -171,4 +176,5 @@ def model_source(model, weights, input_shape, calibration, from_file: bool, opti
         "sigma": options.sigma,
         "input_mean": None if options.input_mean is None else list(options.input_mean),
         "input_std": None if options.input_std is None else list(options.input_std),
+        **spiking,
     }

@@ -23,7 +23,9 @@ from e3ne.parallelism import Parallelism
 EMIT_LEVELS = ("snn", "verilog")
 SHELLS = ("none", "axi")  # the top around the core (docs/interface.md "AXI shell")
 DEFAULT_TARGET = "xc7z020"
-DEFAULT_MAX_UTILIZATION = 0.8  # leave room for estimate error and place-and-route
+DEFAULT_MAX_UTILIZATION = 0.8
+CODINGS = ("direct", "rate")  # input coding of IF/LIF networks (docs/lif.md "Frontends")
+NIR_LEAKS = ("euler", "exp")  # leave room for estimate error and place-and-route
 
 
 @dataclass(frozen=True)
@@ -37,7 +39,10 @@ class CompileOptions:
     one per input channel, as numbers or text `0.485,0.456,0.406`), folded into the first
     layer so the hardware takes raw non-negative pixels (docs/inputs.md); shell: `none` (the
     core's own ports) or `axi` (AXI4-Lite registers + AXI4-Stream images/results around it,
-    and the host driver in BUILD/driver/)."""
+    and the host driver in BUILD/driver/). IF/LIF networks (snnTorch, NIR; docs/lif.md
+    "Frontends"): coding: `direct` (the input every step) or `rate` (deterministic LFSR
+    spikes, seed rate_seed); dt: NIR's time step in seconds; nir_leak: `euler`
+    (beta = 1 - dt/tau, snnTorch's convention) or `exp` (beta = exp(-dt/tau))."""
 
     time_steps: int = 4
     weight_bits: int = 4
@@ -53,6 +58,10 @@ class CompileOptions:
     shell: str = "none"
     input_mean: tuple[float, ...] | None = None
     input_std: tuple[float, ...] | None = None
+    coding: str = "direct"
+    rate_seed: int = 1
+    dt: float = 1e-4
+    nir_leak: str = "euler"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "input_mean", _values(self.input_mean, "--input-mean"))
@@ -83,6 +92,14 @@ class CompileOptions:
                 f"{given} needs {missing} as well (the normalisation is (x - mean) / std)",
                 hint="for a model trained on x / std only, give --input-mean 0",
             )
+        if self.coding not in CODINGS:
+            raise E3NEError(f"--coding must be one of {', '.join(CODINGS)}, got '{self.coding}'")
+        if not 1 <= self.rate_seed <= 0xFFFF:
+            raise E3NEError(f"--rate-seed must be in [1, 65535] (a 16-bit LFSR state), got {self.rate_seed}")
+        if not (np.isfinite(self.dt) and self.dt > 0):
+            raise E3NEError(f"--dt must be a positive time step in seconds, got {self.dt}")
+        if self.nir_leak not in NIR_LEAKS:
+            raise E3NEError(f"--nir-leak must be one of {', '.join(NIR_LEAKS)}, got '{self.nir_leak}'")
         if self.input_std is not None and min(self.input_std) <= 0:
             raise E3NEError(f"--input-std must be positive, got {','.join(f'{v:g}' for v in self.input_std)}")
 

@@ -16,6 +16,6 @@ from model import TIME_STEPS, LeakyCNN
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--time-steps", type=int, default=TIME_STEPS)
-    parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument("--epochs", type=int, default=15)
     args = parser.parse_args()
     train_snn_mnist(LeakyCNN, Path(__file__).resolve().parent, epochs=args.epochs, learning_rate=4e-3, time_steps=args.time_steps)
