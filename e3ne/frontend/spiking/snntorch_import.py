@@ -307,8 +307,8 @@ class _Importer:
         kind = self.kind.get(first, ("",)) if isinstance(first, Node) else ("",)
         if kind[0] == "mem" and kind[1] == last:
             return "membrane"
-        if kind[0] == "act" and first is self.current and self.layers and isinstance(self.layers[-1], c.Neuron):
-            return "spikes"
+        if kind[0] == "act" and first is self.current and self.layers:
+            return "spikes"  # check_chain names a last layer that is not a neuron
         raise E3NEError(
             "forward() must return the output neuron layer's spikes (or membrane) first, e.g. "
             "`return self.lif_out(cur)` or `return spk_out, mem_out`",
