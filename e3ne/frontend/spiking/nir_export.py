@@ -1,5 +1,7 @@
 """`SpikingChain` -> `nir.NIRGraph`: writes the NIR file of an snnTorch model.
 
+    python -m e3ne.frontend.spiking.nir_export MODEL.py:Class WEIGHTS.pt OUT.nir --input-shape 1,28,28
+
 `snntorch.export_to_nir` (snntorch 1.0.0 with nir 1.0.8) fails type inference on Leaky
 layers with one (scalar) beta; this writes the graph from the chain's parameters instead,
 with snnTorch's conventions: dt = 1e-4 s, LIF `tau = dt/(1-beta)`, `r = tau/dt` (input
@@ -81,3 +83,31 @@ def write_nir(chain: c.SpikingChain, path: str | Path, dt: float = DEFAULT_DT) -
         nir.write(str(path), graph)
     except Exception as error:
         raise E3NEError(f"nir.write failed: {type(error).__name__}: {error}", location=str(path)) from None
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+    import sys
+
+    from e3ne.driver.inputs import shape_of
+    from e3ne.frontend import load_model
+    from e3ne.frontend.spiking.snntorch_import import import_snntorch
+
+    parser = argparse.ArgumentParser(description="write the NIR graph of an snnTorch model")
+    parser.add_argument("model", help="MODEL.py:ClassName")
+    parser.add_argument("weights", help="state_dict .pt")
+    parser.add_argument("output", help="OUT.nir")
+    parser.add_argument("--input-shape", required=True, help="e.g. 1,28,28")
+    args = parser.parse_args(argv)
+    try:
+        chain = import_snntorch(load_model(args.model, args.weights), shape_of(args.input_shape))
+        write_nir(chain, args.output)
+    except E3NEError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print(f"wrote {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
