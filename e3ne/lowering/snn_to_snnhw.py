@@ -205,6 +205,7 @@ def lower_function(
                     f"exceeds the {oc} output channels"
                 )
             lanes = settings["channels"] * settings["units"]
+            lif = None if stage.lif is None else lif_neuron(stage, location)
             weight_type = op.weight.get_element_type()
             rom = _rom(f"{name}_weights", pack_conv_weights(weights, lanes), weight_type)
             target = snnhw.BufferOp(f"{name}_out", *written, time_steps, "hidden")
@@ -220,13 +221,16 @@ def lower_function(
                 units=settings["units"],
                 time_steps=time_steps,
                 weight_bits=weight_type.width.data,
-                accumulator_width=snn.width_of(op.output),
-                shift=neuron.shift.value.data,
+                accumulator_width=snn.width_of(op.output) if lif is None else lif.accumulator_bits(
+                    weights, dense_to_numpy(_bias(op, oc)), time_steps
+                ),
+                shift=0 if lif is not None else neuron.shift.value.data,
                 bias=_bias(op, oc),
                 input=source.symbol,
                 weights=rom.symbol,
                 output=target.symbol,
                 pool=pool,
+                lif=lif,
             )
             body += [rom, unit, target]
         elif stage.kind == "pool":
@@ -340,12 +344,14 @@ def check_lif_network(encode, network, location: str) -> int:
             location=location,
         )
     for stage in network:
-        if stage.kind != "linear" or stage.lif is None:
+        if stage.lif is None or stage.pooling is not None:
             raise E3NEError(
-                f"stage {stage.name} ({stage.layer.name}): the hardware builds IF/LIF networks of linear layers "
-                "(each snn.linear + snn.lif) so far; LIF convolutions and pooling are not built yet",
+                f"stage {stage.name} ({stage.layer.name}): the hardware builds IF/LIF networks of snn.conv2d/"
+                "snn.linear layers each followed by snn.lif (and flatten); pooling spikes is not built yet",
                 location=location,
             )
+        if stage.kind == "conv" and stage.readout is not None:
+            raise E3NEError(f"stage {stage.name}: the output layer must be linear", location=location)
     return encode.steps()
 
 

@@ -100,6 +100,7 @@ def build_linear_unit(unit: snnhw.LinearUnitOp, module_name: str):
     accumulators = b.accumulator("acc", p, acc_bits)
     lif = lif_of(unit)
     fired = []  # LIF: per lane, the spikes of the steps before the current one
+    spiking = []  # LIF: per lane, `acc > thr` (the spike of the step the accumulator holds)
     for k, acc in enumerate(accumulators):
         weights = [b.extract(b.inputs["weight_data"], (lane * p + k) * weight_bits, weight_bits) for lane in range(q)]
         if lif is None:
@@ -114,6 +115,7 @@ def build_linear_unit(unit: snnhw.LinearUnitOp, module_name: str):
                 shifted = b.extract(b.concat(history.value, spike_before), 0, time_steps - 1)
                 history.drive(shifted, b.and_(valid1, first_step1, b.not_(first_group1)))
             fired.append(history.value)
+            spiking.append(spike_before)
         acc.drive(b.add(base, narrow_sum(b, weights, spikes, acc_bits)), valid1)
     if lif is None:
         bias = b.lane_hold("bias_hold", b.inputs["bias_data"], p, acc_bits, end_group1)
@@ -125,9 +127,8 @@ def build_linear_unit(unit: snnhw.LinearUnitOp, module_name: str):
         potentials = [b.add(acc.value, bias[k]) for k, acc in enumerate(accumulators)]
     else:  # the T spikes of each lane, step 0 in the top bit (plane 0 drains first)
         trains = []
-        for k, acc in enumerate(accumulators):
-            last_spike, _ = lif_neuron(b, acc.value, lif)
-            trains.append(b.concat(fired[k], last_spike) if time_steps > 1 else last_spike)
+        for k in range(p):
+            trains.append(b.concat(fired[k], spiking[k]) if time_steps > 1 else spiking[k])
         if lif.readout == "count":
             potentials = [popcount(b, train, acc_bits) for train in trains]
         else:

@@ -21,8 +21,10 @@ pytestmark = pytest.mark.skipif(
 IMAGES = 24
 
 
-def lif_mlp(readout: str, reset: str, beta: float, steps: int, sizes=(40, 12, 6), seed: int = 3):
-    """A float rate-coded LIF MLP with random weights, quantized at 6-bit weights, 8-bit leak."""
+def lif_mlp(readout: str, reset: str, beta: float, steps: int, sizes=(40, 12, 6), seed: int = 3, conv=None):
+    """A float rate-coded LIF MLP with random weights, quantized at 6-bit weights, 8-bit leak.
+    With `conv = (in_shape, out_channels, kernel, stride, padding)`, a LIF convolution and a
+    flatten come first (sizes[0] is then its flattened output)."""
     from xdsl.dialects import func
     from xdsl.dialects.builtin import Float32Type, ModuleOp, TensorType
     from xdsl.ir import Block, Region
@@ -30,9 +32,25 @@ def lif_mlp(readout: str, reset: str, beta: float, steps: int, sizes=(40, 12, 6)
     from e3ne.dense import numpy_to_dense
 
     rng = np.random.default_rng(seed)
-    input_type = TensorType(Float32Type(), [1, sizes[0]])
+    input_shape = [1, sizes[0]] if conv is None else [1, *conv[0]]
+    input_type = TensorType(Float32Type(), input_shape)
     block = Block(arg_types=[input_type])
     ops = [snn.RateEncodeOp(block.args[0], steps, seed=5)]
+    if conv is not None:
+        (c, h, w), oc, k, stride, pad = conv
+        oh, ow = (h + 2 * pad - k) // stride + 1, (w + 2 * pad - k) // stride + 1
+        weight = rng.normal(0.0, 0.8, size=(oc, c, k, k)).astype(np.float32)
+        bias = rng.normal(0.2, 0.3, size=oc).astype(np.float32)
+        out = TensorType(Float32Type(), [1, oc, oh, ow])
+        ops.append(
+            snn.Conv2dOp(
+                ops[-1].results[0], numpy_to_dense(weight, Float32Type()), numpy_to_dense(bias, Float32Type()),
+                (stride, stride), (pad, pad), out,
+            )
+        )
+        ops.append(snn.LifOp(ops[-1].results[0], steps, beta, 1.0, reset, "spikes"))
+        ops.append(snn.FlattenOp(ops[-1].results[0]))
+        assert snn.shape_of(ops[-1].results[0]) == (1, sizes[0])
     for index, (n_in, n_out) in enumerate(zip(sizes, sizes[1:])):
         weight = rng.normal(0.0, 1.0, size=(n_out, n_in)).astype(np.float32)
         bias = rng.normal(0.2, 0.3, size=n_out).astype(np.float32)
@@ -50,21 +68,25 @@ def lif_mlp(readout: str, reset: str, beta: float, steps: int, sizes=(40, 12, 6)
     block.add_ops(ops)
     module = ModuleOp([func.FuncOp("lif", ([input_type], [ops[-2].results[0].type]), Region(block))])
     module.verify()
-    x = rng.random((IMAGES, sizes[0])).astype(np.float32)
+    x = rng.random((IMAGES, *input_shape[1:])).astype(np.float32)
     x[0] = 0.0
     x[1] = 1.0
     return quantize_module(module, x, weight_bits=6, leak_bits=8), x
 
 
-def run_case(tmp_path_factory, readout, reset, beta, steps, parallelism, **options):
+def run_case(tmp_path_factory, readout, reset, beta, steps, parallelism, net=None, options=None):
     from e3ne.backend.build import build_hardware
     from e3ne.backend.simulate import run_rtl
     from e3ne.driver.simulate import encoded_inputs
 
-    module, x = lif_mlp(readout, reset, beta, steps)
+    module, x = lif_mlp(readout, reset, beta, steps, **(net or {}))
     build = tmp_path_factory.mktemp("lif")
-    manifest = build_hardware(module, build, linear_parallelism=parallelism, progress=lambda _: None, **options)
+    manifest = build_hardware(
+        module, build, linear_parallelism=parallelism, progress=lambda _: None, **(options or {})
+    )
     logits, cycles = run_rtl(build, encoded_inputs(module, x), progress=lambda _: None)
+    if (options or {}).get("offchip_weights"):
+        assert (build / "rtl" / "weights.hex").is_file()  # the weights really stream
     return module, x, manifest, logits, cycles
 
 
@@ -72,6 +94,15 @@ CASES = {
     "count-subtract": ("count", "subtract", 0.8, 6, [4, 3]),
     "membrane-zero": ("membrane", "zero", 0.9, 5, [12, 2]),
     "count-if-none": ("count", "none", 1.0, 4, [5, 6]),
+    # Q = 4 input spikes a cycle, fc1's weights streamed from the AXI memory model
+    "count-q4-offchip": ("count", "subtract", 0.8, 6, None, None, {"parallelism": "P=4,fc1.Q=4", "offchip_weights": "fc1"}),
+    # conv 1x6x6 -> 3x6x6 (3x3, pad 1) -> flatten 108 -> 6
+    "cnn-count": ("count", "subtract", 0.85, 5, [6], {"sizes": (108, 6), "conv": ((1, 6, 6), 3, 3, 1, 1)}),
+    # conv 2x7x7 -> 4x3x3 (3x3, stride 2) -> flatten 36 -> 5; 2 channels x 2 units, 2 columns (2 blocks)
+    "cnn-membrane-stride": (
+        "membrane", "zero", 0.7, 4, [5], {"sizes": (36, 5), "conv": ((2, 7, 7), 4, 3, 2, 0)},
+        {"parallelism": "conv1.channels=2,conv1.units=2,conv1.columns=2"},
+    ),
 }
 
 
