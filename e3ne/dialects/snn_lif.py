@@ -142,7 +142,8 @@ class LifOp(UnaryOp):
         return self.output_kind.data
 
     def is_quantized(self) -> bool:
-        return is_signed_tensor(self.input.type)
+        """In integer form (beta_q / thr_q with leak_bits); the verifier checks the types agree."""
+        return self.leak_bits is not None
 
     def beta_values(self) -> np.ndarray:
         return dense_to_numpy(self.beta)

@@ -138,13 +138,17 @@ def model_text(model) -> str:
 
 
 def encoded_inputs(quant_module, x: np.ndarray) -> np.ndarray:
-    """The integer activations a0 the hardware is loaded with (output of snn.encode)."""
-    from e3ne.dialects.snn import EncodeOp
+    """The integer activations a0 the hardware is loaded with (output of snn.encode), or, for a
+    rate-coded IF/LIF network, the T-bit spike words of snn.rate_encode (docs/numerics.md §13, §17)."""
+    from e3ne.dialects.snn import EncodeOp, RateEncodeOp
+    from e3ne.lif_numerics import rate_spikes, spike_words
     from e3ne.numerics import encode_input
 
     for op in quant_module.walk():
         if isinstance(op, EncodeOp):
             return encode_input(x, op.scale.value.data, op.time_steps.value.data)
+        if isinstance(op, RateEncodeOp):
+            return spike_words(rate_spikes(x, op.steps(), op.seed.value.data))
     raise E3NEError("the quantized module has no snn.encode op")
 
 
