@@ -1,5 +1,5 @@
 """`SpikingChain` -> float `snn` IR of one time step (docs/lif.md): `snn.input` (direct coding)
-or `snn.input` + `snn.rate_encode` (rate coding), the layers, `snn.lif` per neuron layer,
+or `snn.rate_encode` of the argument (rate coding), the layers, `snn.lif` per neuron layer,
 `snn.readout` of the output layer (spike count, or the last membrane).
 
 NIR SumPool2d becomes `snn.avg_pool2d` with the preceding layer's weights and bias
@@ -62,9 +62,10 @@ def emit_chain(chain: c.SpikingChain, time_steps: int, coding: str = "direct", s
     origins = {}
     last_neuron = max(i for i, layer in enumerate(layers) if isinstance(layer, c.Neuron))
     with ImplicitBuilder(block):
-        value: SSAValue = snn.InputOp(block.args[0]).results[0]
-        if coding == "rate":
-            value = snn.RateEncodeOp(value, time_steps, seed=seed).results[0]
+        if coding == "rate":  # docs/lif.md: snn.rate_encode reads the function argument itself
+            value: SSAValue = snn.RateEncodeOp(block.args[0], time_steps, seed=seed).results[0]
+        else:
+            value = snn.InputOp(block.args[0]).results[0]
         for index, (layer, shape) in enumerate(zip(layers, shapes)):
             result_type = TensorType(f32, [1, *shape])
             if isinstance(layer, c.Linear):
