@@ -48,14 +48,22 @@ def per_channel(layer: c.Neuron, what: str, shape: tuple[int, ...]) -> np.ndarra
 
 
 def emit_chain(chain: c.SpikingChain, time_steps: int, coding: str = "direct", seed: int = 1,
-               name: str = "net") -> ModuleOp:
-    """The verified float snn module of `chain` run for `time_steps` steps."""
+               name: str = "net", fold_pooling: bool = False) -> ModuleOp:
+    """The verified float snn module of `chain` run for `time_steps` steps.
+
+    `fold_pooling`: average pooling between a convolution and its neuron becomes part of the
+    convolution (`fold_average_pools`), as the IF/LIF hardware needs (every compute layer
+    feeds its neuron directly); equal in exact arithmetic, float rounding may differ."""
     if not 1 <= time_steps <= MAX_TIME_STEPS:
         raise E3NEError(f"--time-steps must be in [1, {MAX_TIME_STEPS}] for IF/LIF networks, got {time_steps}")
     if coding not in CODINGS:
         raise E3NEError(f"--coding must be one of {', '.join(CODINGS)}, got {coding!r}")
-    shapes = c.check_chain(chain)
+    c.check_chain(chain)
     layers = _fold_sum_pools(chain.layers)
+    folded = []
+    if fold_pooling:
+        layers, folded = fold_average_pools(layers)
+    shapes = _shapes(layers, chain.input_shape)
     input_type = TensorType(f32, [1, *chain.input_shape])
     block = Block(arg_types=[input_type])
     block.args[0].name_hint = "x"
@@ -90,7 +98,7 @@ def emit_chain(chain: c.SpikingChain, time_steps: int, coding: str = "direct", s
         func.ReturnOp(value)
     function = func.FuncOp(name, ([input_type], [value.type]), Region(block))
     module = ModuleOp([function])
-    notes = list(chain.notes) + [f"{layer.describe()}: {note}" for layer in layers for note in getattr(layer, "notes", [])]
+    notes = list(chain.notes) + [f"{name}: folded into the convolution before it" for name in folded] + [f"{layer.describe()}: {note}" for layer in layers for note in getattr(layer, "notes", [])]
     module.attributes["e3ne.frontend"] = StringAttr(f"{chain.source}, {coding} coding, T={time_steps}")
     if notes:
         module.attributes["e3ne.notes"] = ArrayAttr([StringAttr(note) for note in notes])
@@ -125,3 +133,38 @@ def _fold_sum_pools(layers: list[c.Layer]) -> list[c.Layer]:
         else:
             out.append(layer)
     return out
+
+
+def _shapes(layers: list[c.Layer], input_shape) -> list[tuple[int, ...]]:
+    shapes, shape = [], tuple(input_shape)
+    for layer in layers:
+        shape = c.output_shape(layer, shape)
+        shapes.append(shape)
+    return shapes
+
+
+def fold_average_pools(layers: list[c.Layer]) -> tuple[list[c.Layer], list[str]]:
+    """Conv2d (kernel k, stride s, padding p) -> AvgPool2d (window w, stride v, no padding)
+    == Conv2d (kernel k + (w-1)*s, stride s*v, padding p) with the window's shifted kernels
+    averaged; the bias stays. Returns the new layers and the described pools folded away."""
+    out: list[c.Layer] = []
+    folded = []
+    for layer in layers:
+        previous = out[-1] if out else None
+        if isinstance(layer, c.Pool2d) and layer.mode == "avg" and isinstance(previous, c.Conv2d):
+            (wh, ww), (sh, sw) = layer.kernel, previous.stride
+            k_out, k_in, kh, kw = previous.weight.shape
+            weight = np.zeros((k_out, k_in, kh + (wh - 1) * sh, kw + (ww - 1) * sw), dtype=np.float64)
+            for i in range(wh):
+                for j in range(ww):
+                    weight[:, :, i * sh : i * sh + kh, j * sw : j * sw + kw] += previous.weight
+            weight /= wh * ww
+            out[-1] = c.Conv2d(
+                name=previous.name, kind=previous.kind, location=previous.location,
+                weight=weight.astype(np.float32), bias=previous.bias,
+                stride=(sh * layer.stride[0], sw * layer.stride[1]), padding=previous.padding,
+            )  # fmt: skip
+            folded.append(layer.describe())
+        else:
+            out.append(layer)
+    return out, folded

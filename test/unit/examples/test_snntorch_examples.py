@@ -51,5 +51,7 @@ def test_float_ir_and_nir_equal_snntorch_on_the_test_split(folder, class_name, s
 
     module = emit_chain(import_snntorch(model, (1, 28, 28)), T)
     np.testing.assert_array_equal(run_float(module, x), expected)
+    folded = emit_chain(import_snntorch(model, (1, 28, 28)), T, fold_pooling=True)  # what the driver compiles
+    np.testing.assert_array_equal(run_float(folded, x), expected)
     from_nir = emit_chain(import_nir(EXAMPLES / folder / "model.nir"), T)
     np.testing.assert_array_equal(run_float(from_nir, x), expected)

@@ -184,3 +184,33 @@ def test_time_steps_out_of_range():
     chain = import_snntorch(scaled(mlp()), (12,))
     with pytest.raises(E3NEError, match=r"--time-steps must be in \[1, 32\]"):
         emit_chain(chain, 33)
+
+
+@pytest.mark.parametrize("stride, padding, window", [(1, 0, 2), (2, 1, 2), (1, 1, 3)])
+def test_average_pooling_folds_into_the_convolution(stride, padding, window):
+    import torch.nn.functional as F
+
+    from e3ne.frontend.spiking import chain as c
+    from e3ne.frontend.spiking.emit import fold_average_pools
+
+    rng = np.random.default_rng(stride + padding + window)
+    conv = c.Conv2d(name="conv", kind="nn.Conv2d", weight=rng.normal(size=(3, 2, 3, 3)).astype(np.float32),
+                    bias=rng.normal(size=3).astype(np.float32), stride=(stride, stride), padding=(padding, padding))
+    pool = c.Pool2d(name="pool", kind="nn.AvgPool2d", mode="avg", kernel=(window, window), stride=(window, window))
+    layers, folded = fold_average_pools([conv, pool])
+    assert folded == ["nn.AvgPool2d 'pool'"] and len(layers) == 1
+    x = torch.from_numpy(rng.random((4, 2, 13, 13), dtype=np.float32))
+    expected = F.avg_pool2d(F.conv2d(x, torch.from_numpy(conv.weight), torch.from_numpy(conv.bias), stride, padding),
+                            window)
+    got = F.conv2d(x, torch.from_numpy(layers[0].weight), torch.from_numpy(conv.bias), layers[0].stride, padding)
+    np.testing.assert_allclose(got.numpy(), expected.numpy(), rtol=1e-5, atol=1e-5)
+
+
+def test_folded_pooling_is_noted_and_keeps_the_spikes():
+    model = scaled(conv_net("zero", "avg"))
+    x = torch.rand(8, 1, 8, 8)
+    expected, _ = counts_and_membrane(model, x, T)
+    module = emit_chain(import_snntorch(model, (1, 8, 8)), T, fold_pooling=True)
+    assert "snn.avg_pool2d" not in ops(module)
+    assert "nn.AvgPool2d '1': folded into the convolution before it" in [n.data for n in module.attributes["e3ne.notes"].data]
+    np.testing.assert_array_equal(run_float(module, x.numpy()), expected)
