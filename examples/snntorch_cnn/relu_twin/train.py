@@ -9,4 +9,4 @@ from e3ne.training import train_mnist
 from model import ReluCNN
 
 if __name__ == "__main__":
-    train_mnist(ReluCNN, Path(__file__).resolve().parent, epochs=30, learning_rate=2e-3, pad_to=None)
+    train_mnist(ReluCNN, Path(__file__).resolve().parent, epochs=8, learning_rate=3e-3, pad_to=None)
