@@ -13,6 +13,10 @@ beta/threshold (learned ones too: inference uses their trained values), reset
 subtract / zero / none. Refused, naming the module: other snnTorch neurons (Synaptic,
 RLeaky, RSynaptic, Alpha, Lapicque, SLSTM, ...), inhibition, graded spikes, state_quant,
 reset_delay=False with reset by subtraction.
+
+SpikingJelly (activation_based) models go the same way: a copy is switched to single-step
+mode (`functional.set_step_mode(net, "s")`), and `IFNode`/`LIFNode` become the same neurons
+(`_spikingjelly_neuron`); its `layer.Linear`/`layer.Conv2d`/... subclass torch's layers.
 """
 
 from __future__ import annotations
@@ -49,11 +53,20 @@ def _is_snntorch(module: nn.Module) -> bool:
     return type(module).__module__.split(".")[0] == "snntorch"
 
 
+def _is_neuron(module: nn.Module) -> bool:
+    """An snnTorch module or a SpikingJelly neuron (spikingjelly.activation_based.neuron)."""
+    return _is_snntorch(module) or type(module).__module__.startswith("spikingjelly.activation_based.neuron")
+
+
+_LEAF_LAYERS = (nn.Linear, nn.Conv2d, nn.AvgPool2d, nn.MaxPool2d, nn.Flatten, nn.Dropout, nn.Identity)
+
+
 class _SpikingTracer(Tracer):
-    """snnTorch modules are leaves (their forward keeps Python state and branches)."""
+    """Neurons are leaves (their forward keeps Python state and branches), and so are layers
+    subclassing torch's (SpikingJelly's `layer.Linear`, `layer.Conv2d`, ...)."""
 
     def is_leaf_module(self, m: nn.Module, module_qualified_name: str) -> bool:
-        return _is_snntorch(m) or super().is_leaf_module(m, module_qualified_name)
+        return _is_neuron(m) or isinstance(m, _LEAF_LAYERS) or super().is_leaf_module(m, module_qualified_name)
 
 
 def trace_spiking(model: nn.Module) -> GraphModule:
@@ -75,7 +88,42 @@ def trace_spiking(model: nn.Module) -> GraphModule:
 
 
 def is_snntorch_model(model: nn.Module) -> bool:
-    return any(_is_snntorch(m) for m in model.modules())
+    """Whether `model` holds snnTorch modules or SpikingJelly neurons (the spiking frontend)."""
+    return any(_is_neuron(m) for m in model.modules())
+
+
+def _spikingjelly_neuron(module: nn.Module, origin: Origin) -> c.Neuron:
+    """SpikingJelly IFNode/LIFNode (run in single-step mode) as a snnTorch-semantics neuron.
+
+    LIF charge `H = V + (X - (V - v_reset))/tau` (decay_input) or `H = V - (V - v_reset)/tau + X`,
+    IF `H = V + X`; fire `H >= v_threshold`; hard reset to v_reset = 0 (same spikes as snnTorch's
+    delayed reset to zero) or soft reset `V = H - v_threshold` (IF only: with a leak, SpikingJelly
+    subtracts before the decay and snnTorch after it). `beta = 1 - 1/tau`, input gain 1/tau
+    (decay_input) moved into the threshold. SpikingJelly fires at equality, snnTorch above it."""
+    name = type(module).__name__
+    layer = c.Neuron(name=origin.name, kind=f"spikingjelly.{name}", location=origin.location)
+    if name not in ("IFNode", "LIFNode"):
+        raise layer.error("is not supported; of SpikingJelly's neurons e3ne compiles IFNode and LIFNode", hint=SUPPORTED)
+    if module.v_reset not in (None, 0.0):
+        raise layer.error(f"has v_reset={module.v_reset:g}; e3ne resets to 0 (v_reset=0.) or by subtraction (None)")
+    threshold = float(module.v_threshold)
+    if name == "IFNode":
+        beta, gain = 1.0, 1.0
+    else:
+        tau = float(module.tau)
+        beta, gain = 1.0 - 1.0 / tau, (1.0 / tau if module.decay_input else 1.0)
+        if module.v_reset is None:
+            raise layer.error(
+                "has a soft reset (v_reset=None) with a leak; SpikingJelly subtracts the threshold before the decay, "
+                "e3ne (snnTorch) after it", hint="use v_reset=0. (hard reset) or IFNode",
+            )
+    layer.reset = "subtract" if module.v_reset is None else "zero"
+    layer.beta = np.asarray(beta, dtype=np.float32)
+    layer.threshold = np.asarray(threshold / gain, dtype=np.float32)
+    layer.notes.append("SpikingJelly fires at v >= threshold, e3ne at v > threshold (differs only at equality)")
+    if gain != 1.0:
+        layer.notes.append(f"input gain 1/tau = {gain:g} moved into the threshold")
+    return layer
 
 
 def _neuron(module: nn.Module, origin: Origin) -> c.Neuron:
@@ -151,6 +199,8 @@ class _Importer:
             for module in self.gm.modules():
                 if _is_snntorch(module) and hasattr(module, "reset_mem"):
                     module.reset_mem()
+                elif _is_neuron(module) and hasattr(module, "reset"):
+                    module.reset()
 
     def shape(self, node: Node) -> tuple[int, ...]:
         meta = node.meta.get("tensor_meta")
@@ -193,8 +243,8 @@ class _Importer:
     def call_module(self, node: Node) -> tuple:
         module = self.gm.get_submodule(str(node.target))
         origin = self.origin(node)
-        if _is_snntorch(module):
-            layer = _neuron(module, origin)
+        if _is_neuron(module):
+            layer = _neuron(module, origin) if _is_snntorch(module) else _spikingjelly_neuron(module, origin)
             self.activation(node, node.args[0] if node.args else None)
             if len(node.args) > 1 or node.kwargs:
                 state = node.args[1] if len(node.args) > 1 else next(iter(node.kwargs.values()))
@@ -205,7 +255,9 @@ class _Importer:
                     )
             self.layers.append(layer)
             index = len(self.layers) - 1
-            returns_tuple = len(node.args) > 1 or node.kwargs or module.output or not module.init_hidden
+            returns_tuple = _is_snntorch(module) and (
+                len(node.args) > 1 or node.kwargs or module.output or not module.init_hidden
+            )
             if returns_tuple:
                 self.current = None
                 return ("neuron", index)
@@ -333,9 +385,20 @@ def _pair(value) -> tuple[int, int]:
 
 
 def import_snntorch(model: nn.Module, input_shape: tuple[int, ...]) -> c.SpikingChain:
-    """Trace the single-step snnTorch `model` into a checked `SpikingChain`."""
+    """Trace the single-step snnTorch `model` (or a SpikingJelly model, run in single-step
+    mode on a copy) into a checked `SpikingChain`."""
+    source = "snntorch"
+    if any(_is_neuron(m) and not _is_snntorch(m) for m in model.modules()):
+        import copy
+
+        from spikingjelly.activation_based import functional
+
+        model = copy.deepcopy(model)
+        functional.set_step_mode(model, "s")  # one forward = one step, as e3ne's IR; same arithmetic
+        functional.reset_net(model)
+        source = "spikingjelly"
     graph_module = trace_spiking(model)
     layers, readout = _Importer(graph_module, tuple(input_shape)).run()
-    chain = c.SpikingChain(layers=layers, input_shape=tuple(input_shape), source="snntorch", readout=readout)
+    chain = c.SpikingChain(layers=layers, input_shape=tuple(input_shape), source=source, readout=readout)
     c.check_chain(chain)
     return chain
