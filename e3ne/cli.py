@@ -18,8 +18,9 @@ import json
 import os
 import sys
 import traceback
+from pathlib import Path
 
-from e3ne.driver.options import EMIT_LEVELS, SHELLS, CompileOptions
+from e3ne.driver.options import CODINGS, EMIT_LEVELS, NIR_LEAKS, SHELLS, CompileOptions
 from e3ne.driver.progress import Progress, to_stderr
 from e3ne.errors import E3NEError
 from e3ne.model.memory import DEFAULT_AXI_DATA_WIDTH, DEFAULT_MEMORY_LATENCY
@@ -61,6 +62,10 @@ def _options(args: argparse.Namespace) -> CompileOptions:
         uart_clock_mhz=getattr(args, "uart_clock", 25.0),
         input_mean=input_mean,
         input_std=input_std,
+        coding=getattr(args, "coding", "direct"),
+        rate_seed=getattr(args, "rate_seed", 1),
+        dt=getattr(args, "dt", 1e-4),
+        nir_leak=getattr(args, "nir_leak", "euler"),
     )
 
 
@@ -215,6 +220,48 @@ def add_normalization_arguments(parser: argparse.ArgumentParser) -> None:
     )  # fmt: skip
 
 
+def cmd_compare(args: argparse.Namespace) -> int:
+    from e3ne.driver.compare import compare
+
+    options = CompileOptions(
+        weight_bits=args.weight_bits, sigma=args.sigma, target=args.target, coding=args.coding,
+        rate_seed=args.rate_seed, dt=args.dt, nir_leak=args.nir_leak,
+    )  # fmt: skip
+    compare(
+        args.radix, args.lif, input_shape=args.input_shape, calibration=args.calibration, data=args.data,
+        radix_weights=args.radix_weights, lif_weights=args.lif_weights,
+        radix_time_steps=_int_list(args.radix_time_steps, "--radix-time-steps"),
+        lif_time_steps=_int_list(args.lif_time_steps, "--lif-time-steps"), options=options, limit=args.limit,
+        synth=args.synth, output=args.output, progress=_say(args),
+    )  # fmt: skip
+    print((Path(args.output) / "compare.md").read_text())
+    return 0
+
+
+def _int_list(text: str, flag: str) -> list[int]:
+    try:
+        return [int(part) for part in text.split(",")]
+    except ValueError:
+        raise E3NEError(f"{flag} must be comma-separated integers, got '{text}'") from None
+
+
+def add_spiking_arguments(parser: argparse.ArgumentParser) -> None:
+    """IF/LIF networks: snnTorch models and .nir files (docs/lif.md "Frontends")."""
+    parser.add_argument(
+        "--coding", choices=CODINGS, default="direct",
+        help="IF/LIF networks: input coding, direct (the input every step, default) or rate (LFSR spikes)",
+    )  # fmt: skip
+    parser.add_argument("--rate-seed", type=int, default=1, help="--coding rate: the LFSR seed (default 1)")
+    parser.add_argument(
+        "--dt", type=float, default=1e-4,
+        help="NIR: the time step in seconds for LIF tau (default 1e-4, snnTorch's NIR export)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--nir-leak", choices=NIR_LEAKS, default="euler",
+        help="NIR LIF: beta = 1 - dt/tau (euler, snnTorch's convention, default) or exp(-dt/tau)",
+    )  # fmt: skip
+
+
 def add_global_arguments(parser: argparse.ArgumentParser, top: bool) -> None:
     """-q on the command and on each subcommand (`e3ne -q compile ...` or `e3ne compile ... -q`)."""
     parser.add_argument(
@@ -228,7 +275,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     compile_ = commands.add_parser("compile", help="compile a PyTorch model to an SNN accelerator")
-    compile_.add_argument("model", help="MODEL.py:ClassName (constructed with no arguments)")
+    compile_.add_argument(
+        "model", help="MODEL.py:ClassName (constructed with no arguments; snnTorch models too), or MODEL.nir"
+    )
     compile_.add_argument("--weights", help="state_dict (.pt) to load into the model")
     compile_.add_argument("--input-shape", required=True, help="one input's shape without batch, e.g. 1,28,28")
     compile_.add_argument("--calibration", required=True, help=".npz with key x: calibration images")
@@ -256,6 +305,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_offchip_arguments(compile_)
     add_skip_arguments(compile_)
     add_normalization_arguments(compile_)
+    add_spiking_arguments(compile_)
     compile_.add_argument(
         "--emit", choices=EMIT_LEVELS, default="verilog", help="stop after this level (default: verilog)"
     )
@@ -275,6 +325,28 @@ def build_parser() -> argparse.ArgumentParser:
     compile_.add_argument("-o", "--output", required=True, help="build directory")
     add_global_arguments(compile_, top=False)
     compile_.set_defaults(run=cmd_compile)
+
+    compare = commands.add_parser(
+        "compare", help="the radix-vs-IF/LIF trade-off: a ReLU model and a trained spiking model of the same task"
+    )
+    compare.add_argument("--radix", required=True, help="the ReLU network, MODEL.py:ClassName")
+    compare.add_argument("--radix-weights", help="its state_dict (.pt)")
+    compare.add_argument("--lif", required=True, help="the IF/LIF network, MODEL.py:ClassName (snnTorch) or MODEL.nir")
+    compare.add_argument("--lif-weights", help="its state_dict (.pt)")
+    compare.add_argument("--input-shape", required=True, help="one input's shape without batch, e.g. 1,28,28")
+    compare.add_argument("--calibration", required=True, help=".npz with key x: calibration images")
+    compare.add_argument("--data", required=True, help=".npz with x and y: test images and labels")
+    compare.add_argument("--limit", type=int, default=None, help="use the first N test images")
+    compare.add_argument("--radix-time-steps", default="4", help="radix T (activation bits), e.g. 4 or 3,4,6")
+    compare.add_argument("--lif-time-steps", default="8", help="IF/LIF T' (time steps), e.g. 8 or 8,16")
+    compare.add_argument("--weight-bits", type=int, default=4, help="b: weight bits of both (default 4)")
+    compare.add_argument("--sigma", type=float, default=3.0, help="r: weight clipping in std devs (default 3)")
+    compare.add_argument("--target", default="xc7z020", help="part preset for the estimates and Yosys")
+    compare.add_argument("--synth", action="store_true", help="also run Yosys on every design (minutes each)")
+    add_spiking_arguments(compare)
+    compare.add_argument("-o", "--output", required=True, help="directory for the builds, compare.md and compare.json")
+    add_global_arguments(compare, top=False)
+    compare.set_defaults(run=cmd_compare)
 
     simulate = commands.add_parser("simulate", help="golden model and RTL co-simulation of a build")
     simulate.add_argument("build", help="build directory written by `e3ne compile`")
@@ -345,6 +417,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_offchip_arguments(explore)
     add_schedule_argument(explore)
     add_normalization_arguments(explore)
+    add_spiking_arguments(explore)
     explore.add_argument("--compile", action="store_true", help="compile the chosen design into -o")
     explore.add_argument("--synthesize", type=int, default=0, metavar="K", help="Yosys on the K fastest designs that fit")
     explore.add_argument(

@@ -579,6 +579,9 @@ class FlattenOp(UnaryOp):
             raise VerifyException("flatten keeps the element type")
 
 
+# The time-stepped ops (IF/LIF neurons, rate coding, readout) live in their own module.
+from e3ne.dialects.snn_lif import LifOp, RateEncodeOp, ReadoutOp, is_spike_tensor, network_time_steps  # noqa: E402
+
 SNN = Dialect(
     "snn",
     [
@@ -593,6 +596,9 @@ SNN = Dialect(
         MaxPool2dOp,
         AvgPool2dOp,
         FlattenOp,
+        LifOp,
+        RateEncodeOp,
+        ReadoutOp,
     ],
     [],
 )

@@ -71,6 +71,7 @@ from e3ne.model.schedule import DATAFLOW_COPIES, ScheduleKind, schedule_kind
 from e3ne.model.schedule import interval as schedule_interval
 from e3ne.model.schedule import latency as schedule_latency
 from e3ne.model.units import ConvShape, LinearShape, PoolShape, StageShape, window_output
+from e3ne.dialects.snnhw_lif import LifNeuron, verify_lif
 from e3ne.numerics import accumulator_range, signed_width
 
 
@@ -551,6 +552,13 @@ class LinearUnitOp(WeightedStageOp):
     output = prop_def(SymbolRefAttr)
     input_parallelism = opt_prop_def(IntegerAttr[I64])
     skip_zeros = opt_prop_def(UnitAttr)  # skip all-zero input chunks (e3ne.model.skipping)
+    # IF/LIF mode (snnhw_lif.py); absent on a radix unit
+    neuron = opt_prop_def(StringAttr)
+    lif_leak = opt_prop_def(IntegerAttr[I64])
+    lif_leak_bits = opt_prop_def(IntegerAttr[I64])
+    lif_threshold = opt_prop_def(IntegerAttr[I64])
+    lif_reset = opt_prop_def(StringAttr)
+    readout = opt_prop_def(StringAttr)
 
     def __init__(
         self,
@@ -569,8 +577,11 @@ class LinearUnitOp(WeightedStageOp):
         weights: str,
         output: str,
         input_parallelism: int = 1,
+        lif: LifNeuron | None = None,
     ):
         extra = {"input_parallelism": _i(input_parallelism)} if input_parallelism != 1 else {}
+        if lif is not None:
+            extra.update(lif.properties())
         super().__init__(
             properties={
                 **extra,
@@ -686,9 +697,10 @@ class LinearUnitOp(WeightedStageOp):
             raise VerifyException(f"bias must have {out_f} values, got shape {list(self.bias.get_shape())}")
         weights = dense_to_numpy(rom.data).reshape(self.groups(), chunks * q, p).transpose(0, 2, 1)
         weights = weights.reshape(self.groups() * p, chunks * q)[:out_f]
+        verify_lif(self, self.is_output(), weights, dense_to_numpy(self.bias), t, width)
         low, high = accumulator_range(weights, dense_to_numpy(self.bias), t)
         needed = signed_width(low, high)
-        if width < needed:
+        if self.neuron is None and width < needed:
             raise VerifyException(
                 f"accumulator width {width} can overflow: values reach [{low}, {high}], which needs {needed} bits"
             )
@@ -794,6 +806,13 @@ class ConvUnitOp(WeightedStageOp):
     pool_mode = opt_prop_def(_one_of(PoolMode))
     pool_kernel = opt_prop_def(DenseArrayBase)
     skip_zeros = opt_prop_def(UnitAttr)  # skip all-zero input rows (e3ne.model.skipping)
+    # IF/LIF mode (snnhw_lif.py); absent on a radix unit; a conv unit is never the output layer
+    neuron = opt_prop_def(StringAttr)
+    lif_leak = opt_prop_def(IntegerAttr[I64])
+    lif_leak_bits = opt_prop_def(IntegerAttr[I64])
+    lif_threshold = opt_prop_def(IntegerAttr[I64])
+    lif_reset = opt_prop_def(StringAttr)
+    readout = opt_prop_def(StringAttr)
 
     KIND: ClassVar[str] = "conv"
 
@@ -822,8 +841,11 @@ class ConvUnitOp(WeightedStageOp):
         weights: str,
         output: str,
         pool: tuple[PoolMode | str, tuple[int, int]] | None = None,
+        lif: LifNeuron | None = None,
     ):
         extra = {} if pool is None else {"pool_mode": StringAttr(PoolMode(pool[0]).value), "pool_kernel": _pair_attr(pool[1])}
+        if lif is not None:
+            extra.update(lif.properties())
         super().__init__(
             properties={
                 **extra,
@@ -981,9 +1003,12 @@ class ConvUnitOp(WeightedStageOp):
             )
         if tuple(self.bias.get_shape()) != (oc,):
             raise VerifyException(f"bias must have {oc} values, got shape {list(self.bias.get_shape())}")
+        verify_lif(self, False, self.weight_array(), dense_to_numpy(self.bias), t, width)
+        if self.neuron is not None and (self.pool_mode is not None or _int(self.shift) != 0):
+            raise VerifyException("a LIF conv unit has shift 0 and no fused pooling (spike trains do not pool as values)")
         low, high = accumulator_range(self.weight_array(), dense_to_numpy(self.bias), t)
         needed = signed_width(low, high)
-        if width < needed:
+        if self.neuron is None and width < needed:
             raise VerifyException(
                 f"accumulator width {width} can overflow: values reach [{low}, {high}], which needs {needed} bits"
             )

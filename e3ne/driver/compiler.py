@@ -18,7 +18,7 @@ import json
 from pathlib import Path
 
 from e3ne.driver.build import Build
-from e3ne.driver.inputs import check_images, load_npz, model_of, model_source, model_text, shape_of
+from e3ne.driver.inputs import check_images, load_npz, model_source, model_text, shape_of
 from e3ne.driver.options import CompileOptions
 from e3ne.driver.progress import Progress, Say, progress_of
 from e3ne.parallelism import Parallelism
@@ -41,7 +41,7 @@ def compile(  # noqa: A001 (e3ne.compile, like re.compile)
     `input_shape` (without batch), calibrated on `calibration` (images (N, *input_shape) or
     an .npz path with key x), into the build directory `output`."""
     from e3ne.build_checks import prepare_output_dir, remove_stale_outputs
-    from e3ne.frontend import import_model
+    from e3ne.frontend.spiking.entry import import_network
     from e3ne.ir import write_module
     from e3ne.transforms.snn.quantize_pipeline import quantize_and_check
 
@@ -59,7 +59,7 @@ def compile(  # noqa: A001 (e3ne.compile, like re.compile)
         steps.say(f"removed the outputs of an earlier compile in {build}: {', '.join(stale)}")
 
     steps.step(f"importing {model_text(model)} (input shape {'x'.join(map(str, input_shape))})")
-    float_module = import_model(model_of(model, weights), input_shape)
+    float_module = import_network(model, weights, input_shape, options)
     if options.normalization:
         from e3ne.transforms.snn.fold_normalization import fold_normalization
 

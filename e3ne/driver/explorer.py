@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from e3ne.driver.build import Build
-from e3ne.driver.inputs import check_images, load_npz, model_of, model_source, model_text, shape_of
+from e3ne.driver.inputs import check_images, load_npz, model_source, model_text, shape_of
 from e3ne.driver.options import CompileOptions
 from e3ne.driver.progress import Progress, Say, progress_of
 from e3ne.errors import E3NEError
@@ -97,6 +97,10 @@ class ExploreResult:
             sigma=source.get("sigma", self.options.sigma),
             input_mean=source.get("input_mean", self.options.input_mean),
             input_std=source.get("input_std", self.options.input_std),
+            coding=source.get("coding", self.options.coding),
+            rate_seed=source.get("rate_seed", self.options.rate_seed),
+            dt=source.get("dt", self.options.dt),
+            nir_leak=source.get("nir_leak", self.options.nir_leak),
             parallelism=self.parallelism,
             target=self.part.name,
             offchip_weights=",".join(self.offchip) or "none",
@@ -234,7 +238,7 @@ def _quantized(model, input_shape, calibration, weights, options: CompileOptions
             raise E3NEError("no snn.quant.mlir here; run `e3ne compile` first", location=str(build))
         settings = Build(build).settings
         return parse_module(build / "snn.quant.mlir"), settings, build
-    from e3ne.frontend import import_model
+    from e3ne.frontend.spiking.entry import import_network
     from e3ne.transforms.snn.quantize_pipeline import quantize_module
 
     if not input_shape or calibration is None:
@@ -245,7 +249,7 @@ def _quantized(model, input_shape, calibration, weights, options: CompileOptions
         calibration_x, _ = load_npz(str(calibration), shape, False, role="calibration", say=say)
     else:
         calibration_x = check_images(calibration, shape, role="calibration", say=say)
-    float_module = import_model(model_of(model, weights), shape)
+    float_module = import_network(model, weights, shape, options)
     if options.normalization:
         from e3ne.transforms.snn.fold_normalization import fold_normalization
 

@@ -145,13 +145,17 @@ def model_text(model) -> str:
 
 
 def encoded_inputs(quant_module, x: np.ndarray) -> np.ndarray:
-    """The integer activations a0 the hardware is loaded with (output of snn.encode)."""
-    from e3ne.dialects.snn import EncodeOp
+    """The integer activations a0 the hardware is loaded with (output of snn.encode), or, for a
+    rate-coded IF/LIF network, the T-bit spike words of snn.rate_encode (docs/numerics.md §13, §17)."""
+    from e3ne.dialects.snn import EncodeOp, RateEncodeOp
+    from e3ne.lif_numerics import rate_spikes, spike_words
     from e3ne.numerics import encode_input
 
     for op in quant_module.walk():
         if isinstance(op, EncodeOp):
             return encode_input(x, op.scale.value.data, op.time_steps.value.data)
+        if isinstance(op, RateEncodeOp):
+            return spike_words(rate_spikes(x, op.steps(), op.seed.value.data))
     raise E3NEError("the quantized module has no snn.encode op")
 
 
@@ -168,6 +172,11 @@ def input_scale(quant_module) -> int:
 def model_source(model, weights, input_shape, calibration, from_file: bool, options) -> dict:
     """What a recompile of `model` needs (the first keys of compile.json; explore keeps it too):
     model and weights paths, input shape, calibration file, quantization and normalisation."""
+    spiking = {}  # only for IF/LIF compiles, so that radix builds' compile.json stays as it was
+    if options.coding != "direct":
+        spiking.update(coding=options.coding, rate_seed=options.rate_seed)
+    if isinstance(model, str | Path) and str(model).lower().endswith(".nir"):
+        spiking.update(dt=options.dt, nir_leak=options.nir_leak)
     return {
         "model": str(model) if isinstance(model, str | Path) else None,
         "weights": None if weights is None else str(weights),
@@ -178,4 +187,5 @@ def model_source(model, weights, input_shape, calibration, from_file: bool, opti
         "sigma": options.sigma,
         "input_mean": None if options.input_mean is None else list(options.input_mean),
         "input_std": None if options.input_std is None else list(options.input_std),
+        **spiking,
     }

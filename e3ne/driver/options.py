@@ -25,6 +25,8 @@ EMIT_LEVELS = ("snn", "verilog")
 SHELLS = ("none", "axi", "uart")  # the top around the core (docs/interface.md "AXI shell", "UART shell")
 DEFAULT_TARGET = "xc7z020"
 DEFAULT_MAX_UTILIZATION = 0.8  # leave room for estimate error and place-and-route
+CODINGS = ("direct", "rate")  # input coding of IF/LIF networks (docs/lif.md "Frontends")
+NIR_LEAKS = ("euler", "exp")  # NIR LIF tau -> beta (docs/lif.md "Frontends")
 
 
 @dataclass(frozen=True)
@@ -41,7 +43,10 @@ class CompileOptions:
     and the host driver in BUILD/driver/); schedule: `sequential` (one image at a time) or
     `dataflow` (layer-pipelined: all stages at once on successive images, docs/dataflow.md;
     weights on chip, core ports only); skip_zeros: eligible linear units skip all-zero
-    input chunks (e3ne.transforms.snnhw.skip_zeros)."""
+    input chunks (e3ne.transforms.snnhw.skip_zeros). IF/LIF networks (snnTorch, NIR; docs/lif.md
+    "Frontends"): coding: `direct` (the input every step) or `rate` (deterministic LFSR
+    spikes, seed rate_seed); dt: NIR's time step in seconds; nir_leak: `euler`
+    (beta = 1 - dt/tau, snnTorch's convention) or `exp` (beta = exp(-dt/tau))."""
 
     time_steps: int = 4
     weight_bits: int = 4
@@ -61,6 +66,10 @@ class CompileOptions:
     skip_zeros: bool = False  # linear units skip all-zero input chunks (docs/zero-skipping.md)
     baud: int = 115_200  # --shell uart: the UART's baud rate
     uart_clock_mhz: float = 25.0  # --shell uart: the clock its baud divider assumes (the ULX3S oscillator)
+    coding: str = "direct"
+    rate_seed: int = 1
+    dt: float = 1e-4
+    nir_leak: str = "euler"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "input_mean", _values(self.input_mean, "--input-mean"))
@@ -96,6 +105,14 @@ class CompileOptions:
                 f"{given} needs {missing} as well (the normalisation is (x - mean) / std)",
                 hint="for a model trained on x / std only, give --input-mean 0",
             )
+        if self.coding not in CODINGS:
+            raise E3NEError(f"--coding must be one of {', '.join(CODINGS)}, got '{self.coding}'")
+        if not 1 <= self.rate_seed <= 0xFFFF:
+            raise E3NEError(f"--rate-seed must be in [1, 65535] (a 16-bit LFSR state), got {self.rate_seed}")
+        if not (np.isfinite(self.dt) and self.dt > 0):
+            raise E3NEError(f"--dt must be a positive time step in seconds, got {self.dt}")
+        if self.nir_leak not in NIR_LEAKS:
+            raise E3NEError(f"--nir-leak must be one of {', '.join(NIR_LEAKS)}, got '{self.nir_leak}'")
         if self.input_std is not None and min(self.input_std) <= 0:
             raise E3NEError(f"--input-std must be positive, got {','.join(f'{v:g}' for v in self.input_std)}")
 

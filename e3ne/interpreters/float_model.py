@@ -1,7 +1,9 @@
 """The float reference model: executes the float snn IR with PyTorch's float32 numerics.
 
 `run_float(module, x)` gives the same outputs as the PyTorch network the IR was
-imported from (to ~1e-5); calibration records tensor maxima from it.
+imported from (to ~1e-5); calibration records tensor maxima from it. A time-stepped
+(IF/LIF) network runs T steps and follows snnTorch's `snn.Leaky` operation by operation
+in float32 (docs/lif.md), so its spikes equal snnTorch's exactly.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ from xdsl.interpreter import Interpreter, InterpreterFunctions, impl, register_i
 from e3ne.dense import dense_to_numpy
 from e3ne.dialects import snn
 from e3ne.errors import E3NEError
-from e3ne.interpreters.runner import run_network
+from e3ne.interpreters.runner import TimeSteps, run_network
+from e3ne.lif_numerics import float_lif_step, rate_spikes
 from e3ne.transforms.common import describe
 
 
@@ -28,8 +31,30 @@ def _bias(op: snn.ComputeOp) -> torch.Tensor | None:
 
 
 @register_impls
-class FloatFunctions(InterpreterFunctions):
+class FloatFunctions(InterpreterFunctions, TimeSteps):
     """One implementation per float snn op; values are float32 torch tensors (batch first)."""
+
+    @impl(snn.RateEncodeOp)
+    def run_rate_encode(self, interpreter: Interpreter, op: snn.RateEncodeOp, args):
+        if op not in self.state:
+            self.state[op] = torch.from_numpy(rate_spikes(args[0].numpy(), op.steps(), op.seed.value.data))
+        return (self.state[op][:, self.step].to(torch.float32),)
+
+    @impl(snn.LifOp)
+    def run_lif(self, interpreter: Interpreter, op: snn.LifOp, args):
+        current = args[0]
+        mem = self.state.get(op, torch.zeros_like(current))
+        beta = _tensor(op.beta).reshape(op.channel_shape())
+        threshold = _tensor(op.threshold).reshape(op.channel_shape())
+        spike, self.state[op] = float_lif_step(mem, current, beta, threshold, op.reset_kind())
+        return (spike if op.output_mode() == "spikes" else self.state[op],)
+
+    @impl(snn.ReadoutOp)
+    def run_readout(self, interpreter: Interpreter, op: snn.ReadoutOp, args):
+        if op.reduction() == "sum":
+            self.state[op] = self.state[op] + args[0] if op in self.state else args[0]
+            return (self.state[op],)
+        return (args[0],)
 
     @impl(snn.InputOp)
     def run_input(self, interpreter: Interpreter, op: snn.InputOp, args):
@@ -77,7 +102,9 @@ def run_float(module: ModuleOp, x: np.ndarray, record: bool = False):
     With `record=True` returns `(output, {op: that op's output})` for every snn op.
     """
     for op in module.walk():
-        if isinstance(op, snn.EncodeOp | snn.RadixNeuronOp):
+        if isinstance(op, snn.EncodeOp | snn.RadixNeuronOp) or (
+            isinstance(op, snn.LifOp | snn.RateEncodeOp) and op.is_quantized()
+        ):
             raise E3NEError(
                 f"{op.name} belongs to the quantized form; run_float runs float IR (use run_golden)",
                 location=describe(op),

@@ -1,6 +1,6 @@
 """The golden model: an integer interpreter of the quantized (radix-encoded) snn IR.
 
-It implements docs/numerics.md §4-8 exactly, in int64, from the IR the hardware is
+It implements docs/numerics.md §4-8 (and §13-17 for IF/LIF networks, run T steps) exactly, in int64, from the IR the hardware is
 built from. RTL simulation must equal it on every logit. Compute layers use the exact
 product `Wq * a + Bq`, which equals the hardware's bit-serial shift-add over the spike
 train (`bit_serial_compute` is that form, kept as a reference and unit-tested).
@@ -16,7 +16,8 @@ from xdsl.interpreter import Interpreter, InterpreterFunctions, impl, register_i
 from e3ne.dense import dense_to_numpy
 from e3ne.dialects import snn
 from e3ne.errors import E3NEError
-from e3ne.interpreters.runner import run_network
+from e3ne.interpreters.runner import TimeSteps, run_network
+from e3ne.lif_numerics import lif_step, rate_spikes
 from e3ne.numerics import avg_pool_divide, bitplanes, encode_input, radix_neuron
 from e3ne.transforms.common import describe
 
@@ -87,6 +88,15 @@ def bit_serial_compute(op: snn.ComputeOp, a: np.ndarray) -> np.ndarray:
     return _add_bias(op, potential)
 
 
+def _check_range(op, values: np.ndarray) -> np.ndarray:
+    """Values of an si<W> result must fit W (the verifiers' bounds make this an internal check)."""
+    width = snn.width_of(op.output)
+    low, high = -(1 << (width - 1)), (1 << (width - 1)) - 1
+    if values.size and (values.min() < low or values.max() > high):
+        raise E3NEError(f"values [{values.min()}, {values.max()}] overflow si{width}", location=describe(op))
+    return values
+
+
 def _check_width(op: snn.ComputeOp, potential: np.ndarray) -> np.ndarray:
     width = snn.width_of(op.output)
     low, high = -(1 << (width - 1)), (1 << (width - 1)) - 1
@@ -99,8 +109,35 @@ def _check_width(op: snn.ComputeOp, potential: np.ndarray) -> np.ndarray:
 
 
 @register_impls
-class GoldenFunctions(InterpreterFunctions):
+class GoldenFunctions(InterpreterFunctions, TimeSteps):
     """One implementation per quantized snn op; values are int64 numpy arrays (batch first)."""
+
+    @impl(snn.RateEncodeOp)
+    def run_rate_encode(self, interpreter: Interpreter, op: snn.RateEncodeOp, args):
+        if op not in self.state:
+            self.state[op] = rate_spikes(args[0], op.steps(), op.seed.value.data)
+        return (self.state[op][:, self.step],)
+
+    @impl(snn.LifOp)
+    def run_lif(self, interpreter: Interpreter, op: snn.LifOp, args):
+        if not op.is_quantized():
+            raise E3NEError("the golden model runs quantized IR; run snn-quantize first", location=describe(op))
+        current = np.asarray(args[0], dtype=np.int64)
+        mem = self.state.get(op, np.zeros_like(current))
+        beta = op.beta_values().reshape(op.channel_shape())
+        threshold = op.threshold_values().reshape(op.channel_shape())
+        spike, self.state[op] = lif_step(mem, current, beta, op.leak_bits.value.data, threshold, op.reset_kind())
+        if op.output_mode() == "spikes":
+            return (spike,)
+        return (_check_range(op, self.state[op]),)
+
+    @impl(snn.ReadoutOp)
+    def run_readout(self, interpreter: Interpreter, op: snn.ReadoutOp, args):
+        value = np.asarray(args[0], dtype=np.int64)
+        if op.reduction() == "sum":
+            self.state[op] = self.state[op] + value if op in self.state else value
+            value = self.state[op]
+        return (_check_range(op, value),)
 
     @impl(snn.EncodeOp)
     def run_encode(self, interpreter: Interpreter, op: snn.EncodeOp, args):

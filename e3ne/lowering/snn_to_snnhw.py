@@ -50,6 +50,7 @@ from xdsl.rewriter import Rewriter
 
 from e3ne.dense import dense_to_numpy, numpy_to_dense
 from e3ne.dialects import snn, snnhw
+from e3ne.dialects.snnhw_lif import LifNeuron
 from e3ne.errors import E3NEError
 from e3ne.model.memory import DEFAULT_AXI_DATA_WIDTH, DEFAULT_MEMORY_LATENCY, check_memory_model
 from e3ne.model.arith import ceil_div
@@ -160,6 +161,9 @@ def lower_function(
     network = network_stages(function, fuse_pooling)
     location = f"func @{function.sym_name.data}"
     time_steps = snn.width_of(encode.output)
+    lif_network = any(stage.lif is not None for stage in network)
+    if lif_network:
+        time_steps = check_lif_network(encode, network, location)
     linear_count = sum(stage.kind == "linear" for stage in network)
     if linear_list is not None and len(linear_list) not in (1, linear_count):
         raise E3NEError(
@@ -207,6 +211,7 @@ def lower_function(
                     f"exceeds the {oc} output channels"
                 )
             lanes = settings["channels"] * settings["units"]
+            lif = None if stage.lif is None else lif_neuron(stage, location)
             weight_type = op.weight.get_element_type()
             rom = _rom(f"{name}_weights", pack_conv_weights(weights, lanes), weight_type)
             target = snnhw.BufferOp(f"{name}_out", *written, time_steps, "hidden")
@@ -222,13 +227,16 @@ def lower_function(
                 units=settings["units"],
                 time_steps=time_steps,
                 weight_bits=weight_type.width.data,
-                accumulator_width=snn.width_of(op.output),
-                shift=neuron.shift.value.data,
+                accumulator_width=snn.width_of(op.output) if lif is None else lif.accumulator_bits(
+                    weights, dense_to_numpy(_bias(op, oc)), time_steps
+                ),
+                shift=0 if lif is not None else neuron.shift.value.data,
                 bias=_bias(op, oc),
                 input=source.symbol,
                 weights=rom.symbol,
                 output=target.symbol,
                 pool=pool,
+                lif=lif,
             )
             body += [rom, unit, target]
         elif stage.kind == "pool":
@@ -254,6 +262,9 @@ def lower_function(
             linear_index += 1
             weights = dense_to_numpy(op.weight)
             out_features, in_features = weights.shape
+            lif = None if stage.lif is None else lif_neuron(stage, location)
+            if lif is not None:
+                neuron = None if stage.readout is not None else stage.lif  # None: the output layer
             settings = {"P": DEFAULT_PARALLELISM}
             if linear_list is not None:
                 settings["P"] = linear_list[0 if len(linear_list) == 1 else index]
@@ -281,6 +292,8 @@ def lower_function(
             weight_type = op.weight.get_element_type()
             rom = _rom(f"{name}_weights", pack_weights(weights, p, q, source.word_width.value.data), weight_type)
             accumulator_width = snn.width_of(op.output)
+            if lif is not None:
+                accumulator_width = lif.accumulator_bits(weights, dense_to_numpy(_bias(op, out_features)), time_steps)
             groups = ceil_div(out_features, p)
             if neuron is None:
                 target = snnhw.LogitBufferOp("logits", out_features, groups * p, accumulator_width)
@@ -294,13 +307,14 @@ def lower_function(
                 time_steps=time_steps,
                 weight_bits=weight_type.width.data,
                 accumulator_width=accumulator_width,
-                shift=0 if neuron is None else neuron.shift.value.data,
+                shift=0 if neuron is None or lif is not None else neuron.shift.value.data,
                 output_layer=neuron is None,
                 bias=_bias(op, out_features),
                 input=source.symbol,
                 weights=rom.symbol,
                 output=target.symbol,
                 input_parallelism=q,
+                lif=lif,
             )
             body += [rom, unit, target]
         units.append(unit)
@@ -326,6 +340,51 @@ def lower_function(
     )
     set_schedule(accelerator, schedule)
     return accelerator
+
+
+def check_lif_network(encode, network, location: str) -> int:
+    """T of a rate-coded IF/LIF network the hardware supports (linear LIF layers), else an error."""
+    if not isinstance(encode, snn.RateEncodeOp):
+        raise E3NEError(
+            "an IF/LIF network in hardware must start with snn.rate_encode: direct coding (the encoded "
+            "input at every step) is not built yet",
+            location=location,
+        )
+    for stage in network:
+        if stage.lif is None or stage.pooling is not None:
+            raise E3NEError(
+                f"stage {stage.name} ({stage.layer.name}): the hardware builds IF/LIF networks of snn.conv2d/"
+                "snn.linear layers each followed by snn.lif (and flatten); pooling spikes is not built yet",
+                location=location,
+            )
+        if stage.kind == "conv" and stage.readout is not None:
+            raise E3NEError(f"stage {stage.name}: the output layer must be linear", location=location)
+    return encode.steps()
+
+
+def lif_neuron(stage, location: str) -> LifNeuron:
+    """The unit's LIF neuron from the stage's integer snn.lif (and readout, for the output layer)."""
+    lif = stage.lif
+    where = f"{location}, stage {stage.name}"
+    beta, threshold = lif.beta_values(), lif.threshold_values()
+    if len(set(beta.tolist())) != 1 or len(set(threshold.tolist())) != 1:
+        raise E3NEError(
+            "per-channel beta or threshold is not built in hardware yet (one value per layer is)", location=where
+        )
+    readout = None
+    if stage.readout is not None:
+        pair = (lif.output_mode(), stage.readout.reduction())
+        readouts = {("spikes", "sum"): "count", ("membrane", "last"): "membrane"}
+        if pair not in readouts:
+            raise E3NEError(
+                f"the hardware reads out spike counts (output = \"spikes\", reduce = \"sum\") or the last "
+                f"membrane (output = \"membrane\", reduce = \"last\"), got output = \"{pair[0]}\", reduce = \"{pair[1]}\"",
+                location=where,
+            )
+        readout = readouts[pair]
+    elif lif.output_mode() != "spikes":
+        raise E3NEError("a hidden snn.lif must give spikes (output = \"spikes\")", location=where)
+    return LifNeuron(int(beta[0]), lif.leak_bits.value.data, int(threshold[0]), lif.reset_kind(), readout)
 
 
 def needs_width_inference(module: ModuleOp) -> bool:

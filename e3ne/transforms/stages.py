@@ -49,6 +49,16 @@ class Stage:
         return next((op for op in self.ops if isinstance(op, snn.RadixNeuronOp)), None)
 
     @property
+    def lif(self) -> snn.LifOp | None:
+        """The IF/LIF neuron of the stage (docs/lif.md), None for a radix stage."""
+        return next((op for op in self.ops if isinstance(op, snn.LifOp)), None)
+
+    @property
+    def readout(self) -> snn.ReadoutOp | None:
+        """The readout of a LIF network's output stage."""
+        return next((op for op in self.ops if isinstance(op, snn.ReadoutOp)), None)
+
+    @property
     def pooling(self) -> snn.Pool2dOp | None:
         """The pooling fused into a conv stage (None for a stand-alone pooling stage)."""
         if self.kind != "conv":
@@ -65,12 +75,13 @@ def fusable_pooling(op: Operation) -> bool:
     )
 
 
-def network_input(function: func.FuncOp) -> snn.EncodeOp | snn.LayerInputOp:
-    """The network's first op: `snn.encode`, or `snn.layer_input` for a slice."""
+def network_input(function: func.FuncOp) -> snn.EncodeOp | snn.LayerInputOp | snn.RateEncodeOp:
+    """The network's first op: `snn.encode`, `snn.rate_encode` (a rate-coded LIF network), or
+    `snn.layer_input` for a slice."""
     ops = list(function.body.ops)
-    if not ops or not isinstance(ops[0], snn.EncodeOp | snn.LayerInputOp):
+    if not ops or not isinstance(ops[0], snn.EncodeOp | snn.LayerInputOp | snn.RateEncodeOp):
         raise E3NEError(
-            "the network must start with snn.encode (or snn.layer_input, for a slice)",
+            "the network must start with snn.encode or snn.rate_encode (or snn.layer_input, for a slice)",
             location=f"func @{function.sym_name.data}",
         )
     return ops[0]
@@ -96,12 +107,15 @@ def network_stages(function: func.FuncOp, fuse_pooling: bool = True) -> list[Sta
         pending = []
         if isinstance(op, snn.Conv2dOp):
             kind = "conv"
-            if not rest or not isinstance(rest[0], snn.RadixNeuronOp):
+            if rest and isinstance(rest[0], snn.LifOp):
+                group.append(rest.pop(0))
+            elif not rest or not isinstance(rest[0], snn.RadixNeuronOp):
                 raise E3NEError(
                     "a convolution must be followed by snn.radix_neuron (the output layer must be linear)",
                     location=location,
                 )
-            group.append(rest.pop(0))
+            else:
+                group.append(rest.pop(0))
             if fuse_pooling and rest and fusable_pooling(rest[0]):
                 group.append(rest.pop(0))
         elif isinstance(op, snn.MaxPool2dOp | snn.AvgPool2dOp):
@@ -110,6 +124,10 @@ def network_stages(function: func.FuncOp, fuse_pooling: bool = True) -> list[Sta
             kind = "linear"
             if rest and isinstance(rest[0], snn.RadixNeuronOp):
                 group.append(rest.pop(0))
+            elif rest and isinstance(rest[0], snn.LifOp):
+                group.append(rest.pop(0))
+                if rest and isinstance(rest[0], snn.ReadoutOp):
+                    group.append(rest.pop(0))
             elif rest:
                 raise E3NEError(
                     f"snn.linear must be followed by snn.radix_neuron, found {rest[0].name}"

@@ -10,6 +10,7 @@ what it shares from here and never imports another unit. The pieces:
 * `adder_tree`, `narrow_sum`, `doubling_base`: the spike-gated, bit-serial accumulation
   (docs/numerics.md §9);
 * `radix_neuron`, `rounded_radix_neuron`: the neuron (docs/numerics.md §6);
+* `lif_neuron`, `popcount`: the IF/LIF neuron's step start and spike (docs/numerics.md §15);
 * `larger_or_sum`, `pool_window`, `divide_constant`: max/average pooling on T-bit values
   (docs/numerics.md §7);
 * `PlaneDrain`, `done_pulse`: the shadow bank that writes T bit-planes, and the unit's `done`.
@@ -151,6 +152,46 @@ def rounded_radix_neuron(b: ModuleBuilder, rounded: Value, shift: int, time_step
         return b.const(0, time_steps)
     scaled = b.extract(rounded, shift, bits - 1 - shift)
     return _relu_saturate(b, negative, scaled, time_steps)
+
+
+def constant_leak(b: ModuleBuilder, value: Value, leak: int, leak_bits: int) -> Value:
+    """`floor(leak * value / 2^F)` (docs/numerics.md §15) by shift-adds on the set bits of the
+    constant `leak` in [0, 2^F]; the result has `value`'s width (|result| <= |value|)."""
+    bits = width(value)
+    if leak == 1 << leak_bits:
+        return value
+    if leak == 0:
+        return b.const(0, bits)
+    wide_bits = bits + leak_bits + 1
+    wide = b.sext(value, wide_bits)
+    terms = [b.shift_left(wide, i) for i in range(leak.bit_length()) if leak >> i & 1]
+    return b.extract(adder_tree(b, terms), leak_bits, bits)
+
+
+def lif_neuron(b: ModuleBuilder, membrane: Value, neuron) -> tuple[Value, Value]:
+    """docs/numerics.md §15 in hardware, on the membrane `mem` of the previous step:
+    `(spike, start)` with `spike = mem > thr` and `start` what the next step adds its current to
+    (subtract: `leak(mem) - spike*thr`, zero: `spike ? 0 : leak(mem)`, none: `leak(mem)`).
+    `neuron` is an `snnhw_lif.LifNeuron`."""
+    bits = width(membrane)
+    if neuron.threshold > (1 << (bits - 1)) - 1:
+        spike = b.const(0, 1)  # the membrane never exceeds the threshold
+    else:
+        spike = b.compare("sgt", membrane, neuron.threshold)
+    leaked = constant_leak(b, membrane, neuron.leak, neuron.leak_bits)
+    if neuron.reset == "subtract" and neuron.threshold <= (1 << (bits - 1)) - 1:
+        start = b.sub(leaked, b.select(spike, neuron.threshold, 0, bits))
+    elif neuron.reset == "zero":
+        start = b.select(spike, 0, leaked, bits)
+    else:
+        start = leaked
+    return spike, start
+
+
+def popcount(b: ModuleBuilder, value: Value, bits: int) -> Value:
+    """The number of set bits of `value`, as `bits` bits."""
+    ones = [b.zext(b.bit(value, i), bits) for i in range(width(value))]
+    return adder_tree(b, ones)
 
 
 def larger_or_sum(b: ModuleBuilder, is_max: bool, a: Value, c: Value) -> Value:

@@ -16,11 +16,17 @@ Pipeline (docs/architecture.md "Convolution unit"):
   the next row accumulates.
 
 Stage length: groups*OH*row_cycles + R + 1 + lanes*T (`ConvUnitOp.cycles`).
+
+IF/LIF mode (`neuron = "lif"`, snnhw_lif.py): as the linear unit's, per accumulator (lane,
+column): the T steps of a column block run back to back, the accumulator is the membrane
+(`lif start(acc) + Bq` at the first (ic, ky) of every step), and the T spikes (step 0 in the
+top bit) take the radix neuron's place in the assembly and shadow banks. No extra cycles.
 """
 
 from __future__ import annotations
 
 from e3ne.dialects import snnhw
+from e3ne.dialects.snnhw_lif import lif_of
 from e3ne.lowering.hw.constructs import (
     PlaneDrain,
     RowReader,
@@ -29,6 +35,7 @@ from e3ne.lowering.hw.constructs import (
     done_pulse,
     doubling_base,
     larger_or_sum,
+    lif_neuron,
     narrow_sum,
     pool_window,
     rounded_radix_neuron,
@@ -164,16 +171,37 @@ def build_conv_unit(unit: snnhw.ConvUnitOp, module_name: str):
     zero = b.const(0, acc_bits)
     spikes = [[spike(j, kx) for kx in range(kw)] for j in range(columns)]
     accumulators: list[list[Register]] = []
+    lif = lif_of(unit)
+    bias_bits = unit.bias_bits()
+    trains: list[list[Value]] = []  # LIF: per accumulator, the spike train (step 0 in the top bit)
     for lane in range(lanes):
         weights = [b.extract(b.inputs["weight_data"], (lane * kw + kx) * weight_bits, weight_bits) for kx in range(kw)]
         bank = b.accumulator(f"acc{lane}_", columns, acc_bits)
+        lane_trains = []
         for j, acc in enumerate(bank):
             used = [kx for kx in range(kw) if spikes[j][kx] is not zero_bit]
             total = narrow_sum(b, [weights[kx] for kx in used], [spikes[j][kx] for kx in used], acc_bits) if used else zero
-            acc.drive(b.add(doubling_base(b, acc, first_step1, first_block1, zero), total), valid1)
+            if lif is None:
+                acc.drive(b.add(doubling_base(b, acc, first_step1, first_block1, zero), total), valid1)
+                continue
+            spike_before, start = lif_neuron(b, acc.value, lif)
+            bias_lane = b.extract(b.inputs["bias_data"], lane * bias_bits, acc_bits)
+            step_base = b.add(b.mux(first_block1, zero, start), bias_lane)
+            acc.drive(b.add(b.mux(first_step1, step_base, acc.value), total), valid1)
+            last_spike = spike_before  # `acc > thr` at the end of the block: the last step's spike
+            if time_steps == 1:
+                lane_trains.append(last_spike)
+                continue
+            history = b.register(f"fired{lane}_{j}", time_steps - 1)
+            history.drive(
+                b.extract(b.concat(history.value, spike_before), 0, time_steps - 1),
+                b.and_(valid1, first_step1, b.not_(first_block1)),
+            )
+            lane_trains.append(b.concat(history.value, last_spike))
         accumulators.append(bank)
-    bias_bits = unit.bias_bits()
-    bias = b.lane_hold("bias_hold", b.inputs["bias_data"], lanes, bias_bits, block_end1)
+        trains.append(lane_trains)
+    if lif is None:
+        bias = b.lane_hold("bias_hold", b.inputs["bias_data"], lanes, bias_bits, block_end1)
 
     # ---- stage 2: bias, neuron, assembly of the row, shadow bank drain
     load_block = b.delay(block_end1, "load_block")
@@ -181,15 +209,18 @@ def build_conv_unit(unit: snnhw.ConvUnitOp, module_name: str):
     load_last = b.delay(layer_end1, "load_last")
     xb2 = b.delay(xb1, "column_block2")
     shift = unit.shift.value.data
-    values = [
-        [
-            rounded_radix_neuron(
-                b, b.add(b.sext(acc.value, bias_bits), bias[lane]), shift, time_steps
-            )
-            for acc in accumulators[lane]
+    if lif is None:
+        values = [
+            [
+                rounded_radix_neuron(
+                    b, b.add(b.sext(acc.value, bias_bits), bias[lane]), shift, time_steps
+                )
+                for acc in accumulators[lane]
+            ]
+            for lane in range(lanes)
         ]
-        for lane in range(lanes)
-    ]
+    else:
+        values = trains
     row_values: list[list[Value]] = []
     for lane in range(lanes):
         lane_values = []

@@ -12,12 +12,27 @@ P outputs in parallel; Q = 1 is one spike per cycle):
   words of P bits (hidden), or P logits one a cycle (output layer).
 
 Stage length: groups*in*T issue cycles + R + 1 (pipeline) + drain length (`LinearUnitOp.cycles`).
+
+IF/LIF mode (`neuron = "lif"`, snnhw_lif.py): the accumulator is the membrane; stage 1 does
+`acc <- (first input of step t ? (t == 0 ? 0 : lif start(acc)) + Bq : acc) + (spike ? W : 0)`,
+recording the previous step's spike (`acc > thr`) in a per-lane shift register, and stage 2
+loads the T spikes (hidden: plane t = step t) or the spike count / last membrane (output
+layer) into the same shadow bank. No extra cycles: the same schedule as radix.
 """
 
 from __future__ import annotations
 
 from e3ne.dialects import snnhw
-from e3ne.lowering.hw.constructs import StepIssue, done_pulse, doubling_base, narrow_sum, radix_neuron
+from e3ne.dialects.snnhw_lif import lif_of
+from e3ne.lowering.hw.constructs import (
+    StepIssue,
+    done_pulse,
+    doubling_base,
+    lif_neuron,
+    narrow_sum,
+    popcount,
+    radix_neuron,
+)
 from e3ne.lowering.hw.constructs import unit_ports as stage_ports
 from e3ne.lowering.hw.hwbuilder import ModuleBuilder, Port, bits_for, width
 from e3ne.lowering.hw.skip_list import SkipIssue
@@ -94,16 +109,41 @@ def build_linear_unit(unit: snnhw.LinearUnitOp, module_name: str):
         skipper.record(spikes, first_step1)
     zero = b.const(0, acc_bits)
     accumulators = b.accumulator("acc", p, acc_bits)
+    lif = lif_of(unit)
+    fired = []  # LIF: per lane, the spikes of the steps before the current one
+    spiking = []  # LIF: per lane, `acc > thr` (the spike of the step the accumulator holds)
     for k, acc in enumerate(accumulators):
         weights = [b.extract(b.inputs["weight_data"], (lane * p + k) * weight_bits, weight_bits) for lane in range(q)]
-        base = doubling_base(b, acc, first_step1, first_group1, zero)
+        if lif is None:
+            base = doubling_base(b, acc, first_step1, first_group1, zero)
+        else:
+            spike_before, start = lif_neuron(b, acc.value, lif)
+            bias_k = b.extract(b.inputs["bias_data"], k * acc_bits, acc_bits)
+            step_base = b.add(b.mux(first_group1, zero, start), bias_k)
+            base = b.mux(first_step1, step_base, acc.value)
+            history = b.register(f"fired{k}", max(time_steps - 1, 1))
+            if time_steps > 1:
+                shifted = b.extract(b.concat(history.value, spike_before), 0, time_steps - 1)
+                history.drive(shifted, b.and_(valid1, first_step1, b.not_(first_group1)))
+            fired.append(history.value)
+            spiking.append(spike_before)
         acc.drive(b.add(base, narrow_sum(b, weights, spikes, acc_bits)), valid1)
-    bias = b.lane_hold("bias_hold", b.inputs["bias_data"], p, acc_bits, end_group1)
+    if lif is None:
+        bias = b.lane_hold("bias_hold", b.inputs["bias_data"], p, acc_bits, end_group1)
 
     # ---- stage 2: bias, neuron, shadow bank; drain while the next group accumulates
     load = b.delay(end_group1, "load_shadow")
     load_last = b.delay(end_layer1, "load_last")
-    potentials = [b.add(acc.value, bias[k]) for k, acc in enumerate(accumulators)]
+    if lif is None:
+        potentials = [b.add(acc.value, bias[k]) for k, acc in enumerate(accumulators)]
+    else:  # the T spikes of each lane, step 0 in the top bit (plane 0 drains first)
+        trains = []
+        for k in range(p):
+            trains.append(b.concat(fired[k], spiking[k]) if time_steps > 1 else spiking[k])
+        if lif.readout == "count":
+            potentials = [popcount(b, train, acc_bits) for train in trains]
+        else:
+            potentials = [acc.value for acc in accumulators]
     drain_cycles = unit.drain_cycles()
     draining = b.register("draining", 1)
     d, last_d = b.counter("drain_step", drain_cycles, draining.value, clear=load)
@@ -121,7 +161,7 @@ def build_linear_unit(unit: snnhw.LinearUnitOp, module_name: str):
         shift = unit.shift.value.data
         shadow = b.accumulator("spike_shadow", p, time_steps)
         for k, reg in enumerate(shadow):
-            activation = radix_neuron(b, potentials[k], shift, time_steps)
+            activation = radix_neuron(b, potentials[k], shift, time_steps) if lif is None else trains[k]
             reg.drive(b.mux(load, activation, b.shift_left(reg.value, 1)))
         wdata = b.concat(*[b.bit(reg.value, time_steps - 1) for reg in reversed(shadow)])
         group_base = b.stepping_base("drain_group", out_addr_bits, 1, load, load_last)

@@ -9,6 +9,9 @@ docs/numerics.md §2-6 on calibrated, batch-norm-folded IR:
   `shift = s_w + s_in - s_out`, `output_scale = s_out` from the relu's `calib_max`;
 * pools and flatten keep the scale and carry ui<T> activations;
 * the last compute layer's si64 values are returned (the function type follows).
+
+An IF/LIF network (docs/lif.md) keeps its T; `input-bits` is the width of its direct-coded
+input (`snn.encode`), `leak-bits` the F of its fixed-point leak (`quantize_lif.py`).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from xdsl.dialects import func
 from xdsl.dialects.builtin import Float32Type, ModuleOp, TensorType
 from xdsl.ir import Operation, SSAValue
 from xdsl.passes import ModulePass
+from xdsl.utils.exceptions import VerifyException
 from xdsl.pattern_rewriter import (
     GreedyRewritePatternApplier,
     PatternRewriter,
@@ -33,7 +37,9 @@ from e3ne.dense import dense_to_numpy, numpy_to_dense
 from e3ne.dialects import snn
 from e3ne.errors import E3NEError
 from e3ne.numerics import activation_scale, quantize_bias, quantize_weights, weight_scale
+from e3ne.lif_numerics import DEFAULT_LEAK_BITS, MAX_LEAK_BITS
 from e3ne.transforms.common import check_finite, describe, network_function, update_function_type
+from e3ne.transforms.snn.quantize_lif import QuantizeLif, QuantizeRateEncode, QuantizeReadout, check_quantized_lif
 
 ACCUMULATOR_BEFORE_WIDTHS = 64
 BIAS_BITS = 32
@@ -46,6 +52,8 @@ def scale_of(value: SSAValue) -> int:
         return owner.scale.value.data
     if isinstance(owner, snn.RadixNeuronOp):
         return owner.output_scale.value.data
+    if isinstance(owner, snn.LifOp | snn.RateEncodeOp):
+        return 0  # spikes are 0/1 (docs/numerics.md §14)
     if isinstance(owner, snn.Pool2dOp | snn.FlattenOp):
         return scale_of(owner.input)
     raise E3NEError("cannot tell the activation scale of this value", location=describe(owner))
@@ -186,6 +194,8 @@ class QuantizePass(ModulePass):
     time_steps: int = 4
     weight_bits: int = 4
     sigma: float | int = 3.0
+    input_bits: int = 8
+    leak_bits: int = DEFAULT_LEAK_BITS
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         if not 1 <= self.time_steps <= snn.MAX_TIME_STEPS:
@@ -194,21 +204,39 @@ class QuantizePass(ModulePass):
             raise E3NEError(f"weight-bits must be in [2, {snn.MAX_WEIGHT_BITS}], got {self.weight_bits}")
         if not (self.sigma > 0 and math.isfinite(self.sigma)):
             raise E3NEError(f"sigma must be a positive finite number, got {self.sigma}")
+        if not 1 <= self.input_bits <= snn.MAX_TIME_STEPS:
+            raise E3NEError(f"input-bits must be in [1, {snn.MAX_TIME_STEPS}], got {self.input_bits}")
+        if not 0 <= self.leak_bits <= MAX_LEAK_BITS:
+            raise E3NEError(f"leak-bits must be in [0, {MAX_LEAK_BITS}], got {self.leak_bits}")
         function = network_function(op)
+        try:
+            lif_steps = snn.network_time_steps(function)
+        except VerifyException as error:
+            raise E3NEError(str(error), location=f"@{function.sym_name.data}") from None
         for batchnorm in function.walk():
             if isinstance(batchnorm, snn.BatchNormOp):
                 raise E3NEError(
                     "batch norm left in the network: run snn-fold-batchnorm first", location=describe(batchnorm)
                 )
-        PatternRewriteWalker(
-            GreedyRewritePatternApplier(
-                [
-                    EncodeInput(self.time_steps),
-                    QuantizeComputeLayer(self.weight_bits, float(self.sigma)),
-                    ReluToRadixNeuron(self.time_steps),
-                    IntegerPoolOrFlatten(),
-                ]
-            )
-        ).rewrite_module(op)
-        check_quantized(function)
+        if lif_steps is not None:
+            patterns = [
+                EncodeInput(self.input_bits),
+                QuantizeRateEncode(),
+                QuantizeComputeLayer(self.weight_bits, float(self.sigma)),
+                QuantizeLif(self.leak_bits),
+                IntegerPoolOrFlatten(),
+                QuantizeReadout(),
+            ]
+        else:
+            patterns = [
+                EncodeInput(self.time_steps),
+                QuantizeComputeLayer(self.weight_bits, float(self.sigma)),
+                ReluToRadixNeuron(self.time_steps),
+                IntegerPoolOrFlatten(),
+            ]
+        PatternRewriteWalker(GreedyRewritePatternApplier(patterns)).rewrite_module(op)
+        if lif_steps is not None:
+            check_quantized_lif(function)
+        else:
+            check_quantized(function)
         update_function_type(function)

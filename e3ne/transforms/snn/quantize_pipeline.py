@@ -19,13 +19,18 @@ def quantize_module(
     time_steps: int = 4,
     weight_bits: int = 4,
     sigma: float = 3.0,
+    input_bits: int = 8,
+    leak_bits: int = 8,
 ) -> ModuleOp:
-    """fold batch norm -> calibrate -> quantize -> infer widths, on a clone; `float_module` is untouched."""
+    """fold batch norm -> calibrate -> quantize -> infer widths, on a clone; `float_module` is untouched.
+    `input_bits`/`leak_bits` apply to IF/LIF networks only (docs/lif.md)."""
     module = float_module.clone()
     context = Context()
     FoldBatchNormPass().apply(context, module)
     calibrate(module, calibration_x)
-    QuantizePass(time_steps=time_steps, weight_bits=weight_bits, sigma=float(sigma)).apply(context, module)
+    QuantizePass(
+        time_steps=time_steps, weight_bits=weight_bits, sigma=float(sigma), input_bits=input_bits, leak_bits=leak_bits
+    ).apply(context, module)
     InferWidthsPass().apply(context, module)
     module.verify()
     return module

@@ -29,6 +29,8 @@ def skip_reason(stage: snnhw.StageOp) -> str | None:
         return "only linear and convolution units skip zeros"
     if stage.is_offchip():
         return "its weights stream from external memory"
+    if getattr(stage, "neuron", None) is not None:
+        return "it is an IF/LIF unit (its membrane leaks every step, skipped chunks included; not built yet)"
     if stage.groups() < 2:
         return "it has one group of outputs (" + (
             "P = out_features)" if isinstance(stage, snnhw.LinearUnitOp) else "channels*units = out_channels)"
