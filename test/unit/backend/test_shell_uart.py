@@ -290,3 +290,35 @@ def test_ulx3s_board_top_puts_the_uart_on_the_ftdi_pins(tmp_path):
     assert ".uart_rx(ftdi_txd), .uart_tx(ftdi_rxd)" in verilog and "wire clk = clk_25mhz;" in verilog
     with pytest.raises(E3NEError, match="no known serial pins"):
         write_uart_board_top(tmp_path, "net_uart", get_board("lfe5u-85f"), 217, 250_000, pll=False)
+
+
+@needs_verilator
+def test_a_third_image_in_flight_is_an_overrun_and_the_rest_recovers(tmp_path):
+    """A slow small MLP (P=1: compute longer than two frames on the wire) with three images in flight:
+    the third finds the shell full (one computing, one staged) and is dropped with ERROR overrun;
+    the others are right."""
+    torch = pytest.importorskip("torch")
+    model = MLP.replace("Linear(40, 10), nn.ReLU(), nn.Linear(10, 6)", "Linear(40, 32), nn.ReLU(), nn.Linear(32, 6)")
+    namespace: dict = {}
+    exec(model, namespace)
+    torch.manual_seed(1)
+    (tmp_path / "mlp.py").write_text(model)
+    torch.save(namespace["TinyMLP"]().state_dict(), tmp_path / "mlp.pt")
+    rng = np.random.default_rng(5)
+    build = e3ne.compile(
+        f"{tmp_path / 'mlp.py'}:TinyMLP", weights=str(tmp_path / "mlp.pt"), input_shape=(1, 5, 8),
+        calibration=rng.random((32, 1, 5, 8), dtype=np.float32), output=tmp_path / "build", progress=lambda *_: None,
+        options=CompileOptions(shell="uart", parallelism="P=1"),
+    )  # fmt: skip
+    driver = load_driver(build.path)
+    frame_cycles = 10 * 4 * (6 + driver.CONSTANTS["depth"] * driver.CONSTANTS["input_bytes"])
+    assert driver.CONSTANTS["cycles_expected"] > 3 * frame_cycles  # the premise: compute outlasts the frames
+    x = rng.random((4, 1, 5, 8), dtype=np.float32)
+    frames_out = driver.image_frames(x)
+    pause = ("P", 3 * driver.CONSTANTS["cycles_expected"])  # then a fourth image, once the shell is empty
+    result = run_uart_rtl(build.path, [("I", f) for f in frames_out[:3]] + [pause, ("I", frames_out[3])], window=3,
+                          timeout_cycles=TIMEOUT)  # fmt: skip
+    out = driver.collect(driver.FrameDecoder().feed(result["bytes"]), 3)
+    golden = run_golden(parse_module(build.path / "snn.quant.mlir"), x)
+    assert out["errors"] == [(None, "overrun")] and out["results"] == 3  # images 0, 1 and 3 (the tb never gets a 4th)
+    np.testing.assert_array_equal(out["logits"], golden[[0, 1, 3]])

@@ -24,7 +24,7 @@ from e3ne.errors import E3NEError
         ({"max_utilization": 0}, "--max-utilization must be in (0, 1], got 0"),
         ({"max_luts": 0}, "--max-luts must be >= 1, got 0"),
         ({"emit": "hw"}, "--emit must be one of snn, verilog, got 'hw'"),
-        ({"shell": "pcie"}, "--shell must be one of none, axi, got 'pcie'"),
+        ({"shell": "pcie"}, "--shell must be one of none, axi, uart, got 'pcie'"),
         ({"parallelism": "fc1.R=3"}, "bad parallelism item 'fc1.R=3': expected [layer.]key=value"),
         ({"parallelism": "P=0"}, "bad parallelism item 'P=0': value must be >= 1"),
     ],
