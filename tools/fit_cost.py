@@ -82,12 +82,17 @@ def columns(designs, base, names: tuple[str, ...], resource: str) -> tuple[np.nd
     return f0, x - f0[:, None]
 
 
-def fit(designs, base, names, resource: str, ridge: float) -> dict[str, float]:
+def fit(designs, base, names, resource: str, ridge: float, rescale: bool = False) -> dict[str, float]:
+    """`rescale`: first scale all the prior values by one least-squares factor (another
+    family's coefficients as the prior: ECP5 LUT4s are more than Xilinx LUT6s throughout)."""
     from scipy.optimize import lsq_linear
 
     f0, x = columns(designs, base, names, resource)
     y = np.array([real[resource] for _, _, real in designs], dtype=float)
     prior = np.array([getattr(base, name) for name in names], dtype=float)
+    if rescale:
+        a, b = (x @ prior) / y, (y - f0) / y
+        prior = prior * float(a @ b / (a @ a))
     # the ridge pulls each coefficient towards its current value, in units of its size
     # (per-unit constants: 100 LUTs / flip-flops)
     scale = np.maximum(np.abs(prior), [100.0 if name.endswith("_fixed") else 1.0 for name in names])
@@ -128,7 +133,11 @@ def main() -> int:
     if args.prior:  # start from another family's fitted values, keeping this family's memory structure
         structure = {name: getattr(base, name) for name in STRUCTURAL}
         base = replace(cost.family_coefficients(args.prior), family=base.family, **structure)
-    fitted = {**fit(designs, base, LUT_COEFFICIENTS, "lut", args.ridge), **fit(designs, base, FF_COEFFICIENTS, "ff", args.ridge)}
+    rescale = args.prior is not None
+    fitted = {
+        **fit(designs, base, LUT_COEFFICIENTS, "lut", args.ridge, rescale),
+        **fit(designs, base, FF_COEFFICIENTS, "ff", args.ridge, rescale),
+    }
     new = replace(base, **fitted)
     checked = accelerators([s for s in args.check.split(",") if s], args.family)
     for resource in ("lut", "ff"):
