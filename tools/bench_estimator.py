@@ -33,7 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tools" / "data" / "estimator_bench.json"
 OUT = ROOT / "build" / "bench_estimator"
-SETS = {"heldout": range(0, 30), "fitting": range(1000, 1020), "examples": range(-5, 0)}
+SETS = {"heldout": range(30), "fitting": range(1000, 1020), "examples": range(-5, 0)}
 # The bundled examples (the designs the first coefficients were fitted on; fitted on again):
 # seed -> (folder, class, input shape, parallelism)
 EXAMPLES = {
@@ -50,7 +50,9 @@ SPEC_VERSION = 1
 # --------------------------------------------------------------------------- designs
 
 
-def _conv_layers(rng: random.Random, channels: int, side: int) -> tuple[list[list], int, int]:
+def _conv_layers(
+    rng: random.Random, channels: int, side: int
+) -> tuple[list[list], int, int]:
     layers, h = [], side
     for _ in range(rng.choice([1, 2, 2])):
         k = rng.choice([1, 3, 3, 3, 5])
@@ -73,17 +75,34 @@ def random_spec(seed: int) -> dict:
     a negative seed is one of the bundled `EXAMPLES`."""
     if seed < 0:
         folder, cls, shape, parallelism = EXAMPLES[seed]
-        return {"version": SPEC_VERSION, "seed": seed, "example": f"{folder}:{cls}", "input": shape, "parallelism": parallelism}
+        return {
+            "version": SPEC_VERSION,
+            "seed": seed,
+            "example": f"{folder}:{cls}",
+            "input": shape,
+            "parallelism": parallelism,
+        }
     rng = random.Random(seed)
-    spec = {"version": SPEC_VERSION, "seed": seed, "T": rng.choice([2, 3, 4, 4, 5, 6]), "b": rng.choice([3, 4, 4, 5, 6])}
+    spec = {
+        "version": SPEC_VERSION,
+        "seed": seed,
+        "T": rng.choice([2, 3, 4, 4, 5, 6]),
+        "b": rng.choice([3, 4, 4, 5, 6]),
+    }
     if rng.random() < 0.35:
         side = rng.choice([8, 10, 12, 14, 16])
         spec["input"] = [1, side, side]
-        layers = [["linear", rng.choice([16, 24, 32, 48, 64, 96, 128]), rng.random() < 0.6] for _ in range(rng.choice([1, 1, 2]))]
+        layers = [
+            ["linear", rng.choice([16, 24, 32, 48, 64, 96, 128]), rng.random() < 0.6]
+            for _ in range(rng.choice([1, 1, 2]))
+        ]
     else:
-        channels, side = rng.choice([1, 1, 1, 2, 3]), rng.choice([10, 12, 14, 16, 18, 20])
+        channels, side = (
+            rng.choice([1, 1, 1, 2, 3]),
+            rng.choice([10, 12, 14, 16, 18, 20]),
+        )
         spec["input"] = [channels, side, side]
-        layers, channels, h = _conv_layers(rng, channels, side)
+        layers, channels, _height = _conv_layers(rng, channels, side)
         if rng.random() < 0.5:
             layers.append(["linear", rng.choice([16, 32, 48, 64]), rng.random() < 0.5])
     layers.append(["linear", rng.choice([4, 8, 10, 10, 16]), rng.random() < 0.5])
@@ -113,11 +132,16 @@ def random_parallelism(rng: random.Random, spec: dict) -> str:
         if layer[0] == "conv":
             conv += 1
             width, out = next(widths), layer[1]
-            columns = rng.choice([1, 2, max(1, width // 2), width, rng.randint(1, width)])
+            columns = rng.choice(
+                [1, 2, max(1, width // 2), width, rng.randint(1, width)]
+            )
             divisors = [d for d in range(1, out + 1) if out % d == 0]
             channels = rng.choice(divisors)
             units = rng.choice([u for u in (1, 1, 2) if (out // channels) % u == 0])
-            items += [f"conv{conv}.columns={columns}", f"conv{conv}.channels={channels}"]
+            items += [
+                f"conv{conv}.columns={columns}",
+                f"conv{conv}.channels={channels}",
+            ]
             if units > 1:
                 items.append(f"conv{conv}.units={units}")
         elif layer[0] == "linear":
@@ -148,7 +172,9 @@ def build_model(spec: dict):
             modules.append(nn.Conv2d(channels, out, k, stride=s, padding=p, bias=bias))
             channels, h = out, (h + 2 * p - k) // s + 1
         elif layer[0] == "pool":
-            modules.append((nn.MaxPool2d if layer[1] == "max" else nn.AvgPool2d)(layer[2]))
+            modules.append(
+                (nn.MaxPool2d if layer[1] == "max" else nn.AvgPool2d)(layer[2])
+            )
             h //= layer[2]
             continue
         else:
@@ -160,9 +186,13 @@ def build_model(spec: dict):
         if i in hidden:
             modules.append(nn.ReLU())
     model = nn.Sequential(*modules)
-    for module in model.modules():  # spread weights so that quantization keeps most of them
+    for (
+        module
+    ) in model.modules():  # spread weights so that quantization keeps most of them
         if isinstance(module, nn.Conv2d | nn.Linear):
-            nn.init.normal_(module.weight, 0.0, 1.0 / max(1, module.weight[0].numel()) ** 0.5)
+            nn.init.normal_(
+                module.weight, 0.0, 1.0 / max(1, module.weight[0].numel()) ** 0.5
+            )
     return model.eval()
 
 
@@ -180,8 +210,14 @@ def compile_design(spec: dict, build: Path, family: str = "xc7") -> Path:
 
         folder, cls = spec["example"].split(":")
         model = ROOT / "examples" / folder / "model.py"
-        calibration, _ = mnist("calibration", pad_to=32 if spec["input"][-1] == 32 else None)
-        options = CompileOptions(parallelism=spec["parallelism"] or None, offchip_weights="none", target=TARGETS[family])
+        calibration, _ = mnist(
+            "calibration", pad_to=32 if spec["input"][-1] == 32 else None
+        )
+        options = CompileOptions(
+            parallelism=spec["parallelism"] or None,
+            offchip_weights="none",
+            target=TARGETS[family],
+        )
         e3ne.compile(f"{model}:{cls}", weights=model.with_name("weights.pt"), input_shape=tuple(spec["input"]),
                      calibration=calibration[:64], options=options, output=build, progress=lambda *a, **k: None)  # fmt: skip
         return build
@@ -198,7 +234,12 @@ def compile_design(spec: dict, build: Path, family: str = "xc7") -> Path:
 
 def specs(which: str, seeds: set[int] | None = None) -> list[tuple[str, dict]]:
     names = list(SETS) if which == "all" else [which]
-    return [(name, random_spec(seed)) for name in names for seed in SETS[name] if seeds is None or seed in seeds]
+    return [
+        (name, random_spec(seed))
+        for name in names
+        for seed in SETS[name]
+        if seeds is None or seed in seeds
+    ]
 
 
 # --------------------------------------------------------------------------- estimates, data
@@ -210,7 +251,9 @@ def estimate(build: Path, family: str = "xc7") -> dict:
     from e3ne.transforms.snnhw.estimate import estimate_accelerator
 
     module = parse_module(build / "snnhw.mlir")
-    accelerator = next(op for op in module.walk() if isinstance(op, snnhw.AcceleratorOp))
+    accelerator = next(
+        op for op in module.walk() if isinstance(op, snnhw.AcceleratorOp)
+    )
     kwargs = {"family": family} if family != "xc7" else {}
     return estimate_accelerator(accelerator, **kwargs).totals.as_dict()
 
@@ -221,7 +264,12 @@ def load_data() -> dict:
 
 def save_data(data: dict) -> None:
     DATA.parent.mkdir(parents=True, exist_ok=True)
-    data["designs"] = dict(sorted(data["designs"].items(), key=lambda kv: (kv[1]["set"], kv[1]["spec"]["seed"])))
+    data["designs"] = dict(
+        sorted(
+            data["designs"].items(),
+            key=lambda kv: (kv[1]["set"], kv[1]["spec"]["seed"]),
+        )
+    )
     DATA.write_text(json.dumps(data, indent=1, sort_keys=False) + "\n")
 
 
@@ -235,10 +283,15 @@ def synthesize(build: Path, family: str) -> dict:
     result = run_yosys(rtl, sources, get_part(TARGETS[family]), manifest.get("top", "e3ne_top"),
                        build / f"synth_{family}.log", progress=lambda m: None)  # fmt: skip
     counts = result["counts"]
-    return {**{k: counts[k] for k in ("lut", "ff", "carry", "bram", "dsp", "lutram")}, "seconds": result["seconds"]}
+    return {
+        **{k: counts[k] for k in ("lut", "ff", "carry", "bram", "dsp", "lutram")},
+        "seconds": result["seconds"],
+    }
 
 
-def run(which: str, family: str, limit: int | None, out: Path, seeds: set[int] | None = None) -> None:
+def run(
+    which: str, family: str, limit: int | None, out: Path, seeds: set[int] | None = None
+) -> None:
     data = load_data()
     todo = []
     for name, spec in specs(which, seeds):
@@ -250,8 +303,13 @@ def run(which: str, family: str, limit: int | None, out: Path, seeds: set[int] |
         try:
             compile_design(spec, build)
         except Exception as error:  # noqa: BLE001 (a generator bug or an unsupported net: record it, go on)
-            entry["error"] = f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
-            print(f"{key} (seed {spec['seed']}): compile failed: {entry['error']}", file=sys.stderr)
+            entry["error"] = (
+                f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
+            )
+            print(
+                f"{key} (seed {spec['seed']}): compile failed: {entry['error']}",
+                file=sys.stderr,
+            )
             continue
         entry.pop("error", None)
         todo.append((estimate(build)["lut"], key, build))
@@ -259,12 +317,20 @@ def run(which: str, family: str, limit: int | None, out: Path, seeds: set[int] |
     todo.sort()  # smallest first
     for n, (size, key, build) in enumerate(todo[:limit]):
         started = time.perf_counter()
-        print(f"[{n + 1}/{len(todo)}] {key} ({size:.0f} est. LUT): yosys {family} ...", file=sys.stderr, flush=True)
+        print(
+            f"[{n + 1}/{len(todo)}] {key} ({size:.0f} est. LUT): yosys {family} ...",
+            file=sys.stderr,
+            flush=True,
+        )
         result = synthesize(build, family)
         data = load_data()
         data["designs"][key][family] = result
         save_data(data)
-        print(f"    done in {time.perf_counter() - started:.0f} s: {result}", file=sys.stderr, flush=True)
+        print(
+            f"    done in {time.perf_counter() - started:.0f} s: {result}",
+            file=sys.stderr,
+            flush=True,
+        )
 
 
 def distribution(errors: list[float]) -> dict:
@@ -294,17 +360,25 @@ def report(which: str, family: str, out: Path, verbose: bool) -> dict:
         rows.append((key, spec, entry[family], guess))
     result = {}
     for resource in ("lut", "ff"):
-        errors = [(g[resource] - r[resource]) / r[resource] for _, _, r, g in rows if r[resource]]
+        errors = [
+            (g[resource] - r[resource]) / r[resource]
+            for _, _, r, g in rows
+            if r[resource]
+        ]
         if errors:
             result[resource] = distribution(errors)
     if verbose:
-        print(f"{'design':<13} {'seed':>4} {'LUT yosys':>9} {'est':>7} {'err':>7} {'FF yosys':>9} {'est':>7} {'err':>7}  parallelism")
+        print(
+            f"{'design':<13} {'seed':>4} {'LUT yosys':>9} {'est':>7} {'err':>7} {'FF yosys':>9} {'est':>7} {'err':>7}  parallelism"
+        )
         for key, spec, real, guess in rows:
             cells = []
             for resource in ("lut", "ff"):
                 n, m = real[resource], guess[resource]
                 cells.append(f"{n:>9g} {m:>7g} {(m - n) / n if n else 0:>+7.1%}")
-            print(f"{key:<13} {spec['seed']:>4} {' '.join(cells)}  {spec['parallelism']}")
+            print(
+                f"{key:<13} {spec['seed']:>4} {' '.join(cells)}  {spec['parallelism']}"
+            )
     print(f"{which} designs, {family} ({len(rows)} synthesized):")
     for resource, d in result.items():
         print(
@@ -319,13 +393,28 @@ def main() -> int:
     parser.add_argument("command", choices=("run", "report", "list"))
     parser.add_argument("--set", default="heldout", choices=(*SETS, "all"))
     parser.add_argument("--family", default="xc7", choices=tuple(TARGETS))
-    parser.add_argument("--limit", type=int, default=None, help="synthesize at most N designs (the smallest)")
-    parser.add_argument("--seeds", default=None, help="only these seeds of the set, e.g. -5,-2,-1")
-    parser.add_argument("--out", default=str(OUT), help="build cache (one folder per design hash)")
-    parser.add_argument("-v", "--verbose", action="store_true", help="one line per design")
+    parser.add_argument(
+        "--limit",
+        type=int,
+        default=None,
+        help="synthesize at most N designs (the smallest)",
+    )
+    parser.add_argument(
+        "--seeds", default=None, help="only these seeds of the set, e.g. -5,-2,-1"
+    )
+    parser.add_argument(
+        "--out", default=str(OUT), help="build cache (one folder per design hash)"
+    )
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="one line per design"
+    )
     args = parser.parse_args()
     out = Path(args.out)
-    seeds = None if args.seeds is None else {int(s) for s in args.seeds.split(",") if s.strip()}
+    seeds = (
+        None
+        if args.seeds is None
+        else {int(s) for s in args.seeds.split(",") if s.strip()}
+    )
     if args.command == "list":
         for name, spec in specs(args.set, seeds):
             print(name, design_hash(spec), json.dumps(spec))

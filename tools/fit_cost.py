@@ -24,14 +24,14 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import bench_estimator as bench  # noqa: E402
+import bench_estimator as bench
 
 COST_PY = bench.ROOT / "e3ne" / "model" / "cost.py"
 
 LUT_COEFFICIENTS = (
     "hidden_lut_per_acc_bit", "hidden_lut_per_step", "hidden_lut_fixed", "output_lut_per_acc_bit",
     "tree_lut_per_input_bit", "control_lut_per_ff", "counter_lut_per_bit", "counter_lut_fixed",
-    "conv_control_lut_per_address_bit", "conv_lut_per_acc_bit", "conv_lut_per_row_bit",
+    "conv_control_lut_per_address_bit", "conv_lut_per_acc_bit", "conv_tree_lut_per_bit", "conv_lut_per_row_bit",
     "conv_lut_per_assembly_bit", "pool_lut_per_row_bit", "pool_lut_per_row_kernel_bit",
     "pool_lut_per_address_bit", "controller_lut_per_stage", "rom_lut_per_bit_block", "block_ram_mux_lut", "bank_mux_lut",
     "lut_fixed", "bias_add_lut_per_bit", "spike_select_lut_per_lut", "linear_lut_fixed", "conv_lut_fixed", "pool_lut_fixed",
@@ -42,7 +42,14 @@ FF_COEFFICIENTS = (
 )  # fmt: skip
 
 
-STRUCTURAL = ("rom_words_per_lut", "lutram_modes", "lutram_unit_cost", "lutram_unit_luts", "bram_modes", "bram_costs")
+STRUCTURAL = (
+    "rom_words_per_lut",
+    "lutram_modes",
+    "lutram_unit_cost",
+    "lutram_unit_luts",
+    "bram_modes",
+    "bram_costs",
+)
 
 
 def accelerators(sets: list[str], family: str) -> list[tuple[str, object, dict]]:
@@ -59,7 +66,9 @@ def accelerators(sets: list[str], family: str) -> list[tuple[str, object, dict]]
                 continue
             build = bench.compile_design(spec, bench.OUT / key)
             module = parse_module(build / "snnhw.mlir")
-            accelerator = next(op for op in module.walk() if isinstance(op, snnhw.AcceleratorOp))
+            accelerator = next(
+                op for op in module.walk() if isinstance(op, snnhw.AcceleratorOp)
+            )
             result.append((key, accelerator, entry[family]))
     return result
 
@@ -71,7 +80,9 @@ def totals(accelerator, coefficients) -> dict[str, float]:
     return {"lut": t.lut, "ff": t.ff}
 
 
-def columns(designs, base, names: tuple[str, ...], resource: str) -> tuple[np.ndarray, np.ndarray]:
+def columns(
+    designs, base, names: tuple[str, ...], resource: str
+) -> tuple[np.ndarray, np.ndarray]:
     """(f0, X): a design's `resource` is f0 + X @ c for the coefficients `names` = c."""
     zero = replace(base, **{name: 0.0 for name in names})
     f0 = np.array([totals(acc, zero)[resource] for _, acc, _ in designs])
@@ -82,15 +93,24 @@ def columns(designs, base, names: tuple[str, ...], resource: str) -> tuple[np.nd
     return f0, x - f0[:, None]
 
 
-def fit(designs, base, names, resource: str, ridge: float) -> dict[str, float]:
+def fit(
+    designs, base, names, resource: str, ridge: float, rescale: bool = False
+) -> dict[str, float]:
+    """`rescale`: first scale all the prior values by one least-squares factor (another
+    family's coefficients as the prior: ECP5 LUT4s are more than Xilinx LUT6s throughout)."""
     from scipy.optimize import lsq_linear
 
     f0, x = columns(designs, base, names, resource)
     y = np.array([real[resource] for _, _, real in designs], dtype=float)
     prior = np.array([getattr(base, name) for name in names], dtype=float)
+    if rescale:
+        a, b = (x @ prior) / y, (y - f0) / y
+        prior = prior * float(a @ b / (a @ a))
     # the ridge pulls each coefficient towards its current value, in units of its size
     # (per-unit constants: 100 LUTs / flip-flops)
-    scale = np.maximum(np.abs(prior), [100.0 if name.endswith("_fixed") else 1.0 for name in names])
+    scale = np.maximum(
+        np.abs(prior), [100.0 if name.endswith("_fixed") else 1.0 for name in names]
+    )
     a = np.vstack([x / y[:, None], np.sqrt(ridge) * np.diag(1 / scale)])
     b = np.concatenate([(y - f0) / y, np.sqrt(ridge) * prior / scale])
     solution = lsq_linear(a, b, bounds=(0, np.inf)).x
@@ -98,7 +118,10 @@ def fit(designs, base, names, resource: str, ridge: float) -> dict[str, float]:
 
 
 def errors(designs, coefficients, resource: str) -> list[float]:
-    return [(totals(acc, coefficients)[resource] - real[resource]) / real[resource] for _, acc, real in designs]
+    return [
+        (totals(acc, coefficients)[resource] - real[resource]) / real[resource]
+        for _, acc, real in designs
+    ]
 
 
 def summary(label: str, errs: list[float]) -> str:
@@ -115,10 +138,22 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--family", default="xc7", choices=("xc7", "ecp5"))
     parser.add_argument("--sets", default="fitting,examples", help="never 'heldout'")
-    parser.add_argument("--ridge", type=float, default=0.05)
-    parser.add_argument("--prior", default=None, help="start from this family's coefficients (e.g. xc7 for a first ECP5 fit)")
-    parser.add_argument("--write", action="store_true", help="write the fitted coefficients into e3ne/model/cost.py")
-    parser.add_argument("--check", default="heldout", help="also print the fitted coefficients' error on these sets (not fitted on)")
+    parser.add_argument("--ridge", type=float, default=1.0)
+    parser.add_argument(
+        "--prior",
+        default=None,
+        help="start from this family's coefficients (e.g. xc7 for a first ECP5 fit)",
+    )
+    parser.add_argument(
+        "--write",
+        action="store_true",
+        help="write the fitted coefficients into e3ne/model/cost.py",
+    )
+    parser.add_argument(
+        "--check",
+        default="heldout",
+        help="also print the fitted coefficients' error on these sets (not fitted on)",
+    )
     args = parser.parse_args()
     sets = [s for s in args.sets.split(",") if s]
     if "heldout" in sets:
@@ -127,16 +162,42 @@ def main() -> int:
     base = cost.family_coefficients(args.family)
     if args.prior:  # start from another family's fitted values, keeping this family's memory structure
         structure = {name: getattr(base, name) for name in STRUCTURAL}
-        base = replace(cost.family_coefficients(args.prior), family=base.family, **structure)
-    fitted = {**fit(designs, base, LUT_COEFFICIENTS, "lut", args.ridge), **fit(designs, base, FF_COEFFICIENTS, "ff", args.ridge)}
+        base = replace(
+            cost.family_coefficients(args.prior), family=base.family, **structure
+        )
+    rescale = args.prior is not None
+    fitted = {
+        **fit(designs, base, LUT_COEFFICIENTS, "lut", args.ridge, rescale),
+        **fit(designs, base, FF_COEFFICIENTS, "ff", args.ridge, rescale),
+    }
     new = replace(base, **fitted)
     checked = accelerators([s for s in args.check.split(",") if s], args.family)
     for resource in ("lut", "ff"):
-        print(summary(f"{resource.upper()} fitting set, current", errors(designs, base, resource)))
-        print(summary(f"{resource.upper()} fitting set, fitted ", errors(designs, new, resource)))
+        print(
+            summary(
+                f"{resource.upper()} fitting set, current",
+                errors(designs, base, resource),
+            )
+        )
+        print(
+            summary(
+                f"{resource.upper()} fitting set, fitted ",
+                errors(designs, new, resource),
+            )
+        )
         if checked:
-            print(summary(f"{resource.upper()} {args.check}, current", errors(checked, base, resource)))
-            print(summary(f"{resource.upper()} {args.check}, fitted ", errors(checked, new, resource)))
+            print(
+                summary(
+                    f"{resource.upper()} {args.check}, current",
+                    errors(checked, base, resource),
+                )
+            )
+            print(
+                summary(
+                    f"{resource.upper()} {args.check}, fitted ",
+                    errors(checked, new, resource),
+                )
+            )
     text = literal(new)
     print(text, end="")
     if args.write:
@@ -150,7 +211,10 @@ def literal(coefficients) -> str:
     from e3ne.model import cost
 
     defaults = cost.Coefficients(coefficients.family)
-    lines = [f"{coefficients.family.upper()} = Coefficients(", f'    "{coefficients.family}",']
+    lines = [
+        f"{coefficients.family.upper()} = Coefficients(",
+        f'    "{coefficients.family}",',
+    ]
     for f in fields(coefficients):
         value = getattr(coefficients, f.name)
         if f.name != "family" and value != getattr(defaults, f.name):
@@ -162,7 +226,9 @@ def write(path: Path, text: str) -> None:
     """Replace the `NAME = Coefficients(...)` block of the same name in `path`."""
     name = text.split(" ", 1)[0]
     source = path.read_text()
-    pattern = re.compile(rf"^{name} = Coefficients\(\n.*?^\)\n", re.S | re.M)
+    pattern = re.compile(
+        rf"^{name} = Coefficients\(\n.*?^\)\n", re.DOTALL | re.MULTILINE
+    )
     if not pattern.search(source):
         raise SystemExit(f"no '{name} = Coefficients(' block in {path}")
     path.write_text(pattern.sub(lambda _: text, source, count=1))

@@ -87,7 +87,8 @@ class Coefficients:
     counter_lut_per_bit: float = 1.0
     counter_lut_fixed: float = 1.0
     conv_control_lut_per_address_bit: float = 17.0
-    conv_lut_per_acc_bit: float = 2.2  # per accumulator per bit of (A + kernel_w * b)
+    conv_lut_per_acc_bit: float = 2.2  # per accumulator bit (accumulate, neuron)
+    conv_tree_lut_per_bit: float = 2.2  # per accumulator per kernel_w x b gated weight bits (adder tree)
     conv_lut_per_row_bit: float = 0.4  # per T-bit value of the computed row
     conv_lut_per_assembly_bit: float = 2.8
     pool_lut_per_row_bit: float = 2.0
@@ -121,41 +122,77 @@ class Coefficients:
 
 XC7 = Coefficients(
     "xc7",
-    hidden_lut_per_acc_bit=1.485,
-    hidden_lut_per_step=1.685,
-    hidden_lut_fixed=13.702,
-    output_lut_per_acc_bit=3.487,
-    tree_lut_per_input_bit=0.545,
-    control_lut_per_ff=0.982,
-    bias_add_lut_per_bit=0.247,
+    hidden_lut_per_acc_bit=1.483,
+    hidden_lut_per_step=1.666,
+    hidden_lut_fixed=16.759,
+    output_lut_per_acc_bit=3.457,
+    tree_lut_per_input_bit=0.569,
+    control_lut_per_ff=0.977,
+    bias_add_lut_per_bit=0.289,
     spike_select_lut_per_lut=1.002,
     pool_lut_fixed=0.002,
-    counter_lut_per_bit=0.977,
+    counter_lut_per_bit=0.974,
     counter_lut_fixed=0.0,
-    conv_control_lut_per_address_bit=16.178,
-    conv_lut_per_acc_bit=2.037,
-    conv_lut_per_row_bit=0.397,
-    conv_lut_per_assembly_bit=2.817,
-    rom_lut_per_bit_block=0.964,
-    bank_mux_lut=0.53,
-    lut_fixed=8.254,
-    ff_control=0.711,
-    ff_rom_read=0.674,
-    ff_ram_read=0.854,
-    ff_block_read=0.711,
-    ff_lane=0.923,
-    ff_bias_hold=1.015,
-    ff_conv_acc=0.965,
-    ff_conv_row=1.063,
+    conv_control_lut_per_address_bit=16.099,
+    conv_lut_per_acc_bit=1.928,
+    conv_tree_lut_per_bit=1.971,
+    conv_lut_per_row_bit=0.375,
+    conv_lut_per_assembly_bit=2.747,
+    rom_lut_per_bit_block=0.969,
+    bank_mux_lut=0.554,
+    lut_fixed=7.138,
+    ff_control=0.701,
+    ff_rom_read=0.662,
+    ff_ram_read=0.851,
+    ff_block_read=0.728,
+    ff_lane=0.941,
+    ff_bias_hold=1.017,
+    ff_conv_acc=0.966,
+    ff_conv_row=1.075,
 )
 ECP5 = Coefficients(
     "ecp5",
+    hidden_lut_per_acc_bit=1.892,
+    hidden_lut_per_step=2.06,
+    hidden_lut_fixed=24.222,
+    output_lut_per_acc_bit=4.108,
+    tree_lut_per_input_bit=0.781,
+    control_lut_per_ff=1.192,
+    bias_add_lut_per_bit=0.551,
+    spike_select_lut_per_lut=1.283,
+    conv_lut_fixed=4.009,
+    pool_lut_fixed=0.003,
+    counter_lut_per_bit=1.217,
+    counter_lut_fixed=0.0,
+    conv_control_lut_per_address_bit=21.629,
+    conv_lut_per_acc_bit=2.556,
+    conv_tree_lut_per_bit=2.674,
+    conv_lut_per_row_bit=0.501,
+    conv_lut_per_assembly_bit=3.688,
+    pool_lut_per_row_bit=2.562,
+    pool_lut_per_row_kernel_bit=1.281,
+    pool_lut_per_address_bit=7.686,
+    controller_lut_per_stage=1.279,
+    rom_lut_per_bit_block=1.139,
     rom_words_per_lut=16,
+    block_ram_mux_lut=0.512,
+    bank_mux_lut=0.972,
     lutram_modes=((4, 4),),
     lutram_unit_cost=4,
     lutram_unit_luts=6,
-    bram_modes=(RAMB18_MODES,),  # DP16KD: 16Kx1 .. 512x36 (pseudo dual-port), an 18 Kb block
+    bram_modes=(((14, 1), (13, 2), (12, 4), (11, 9), (10, 18), (9, 36)),),
     bram_costs=(128,),
+    lut_fixed=6.054,
+    ff_control=0.928,
+    ff_rom_read=0.936,
+    ff_ram_read=1.076,
+    ff_block_read=0.919,
+    ff_lane=0.997,
+    ff_bias_hold=1.262,
+    ff_conv_acc=1.272,
+    ff_conv_row=1.458,
+    ff_pool=1.219,
+    ff_fixed=0.178,
 )
 FAMILIES = {"xc7": XC7, "xcup": XC7, "ecp5": ECP5}
 _ACTIVE: contextvars.ContextVar[Coefficients] = contextvars.ContextVar("e3ne_cost_coefficients", default=XC7)
@@ -495,11 +532,10 @@ def conv_unit(
     behind a kernel_w-input adder tree of spike-gated weights, a radix neuron per
     accumulator, an assembly bank for the row's other column blocks, an optional fused
     pooling bank (`pool_rows` > 1: one `pool_value_bits` register per computed column) and
-    the T-bit shadow bank of the written row. Registers are counted exactly; LUTs and
-    carries were fitted (least squares) to Yosys runs of the Fang CNN (three parallelism
-    settings) and LeNet-5: 2.2 LUT per accumulator per bit of (A + kernel_w*b), 0.4 per
-    bit of the row's T-bit values (neuron output, pooling), 2.8 per assembly bit (several
-    column blocks per row), ~220 for control."""
+    the T-bit shadow bank of the written row. Registers are counted; LUTs per accumulator
+    bit, per gated weight bit (kernel_w weights of b bits into each accumulator's tree), per bit
+    of the row's T-bit values (neuron output, pooling), per assembly bit (several column
+    blocks per row) and per address bit (control) are `Coefficients`."""
     accumulators = lanes * columns
     acc = accumulator_width
     assembly = lanes * (computed_width - columns) * time_steps if computed_width > columns else 0
@@ -513,7 +549,8 @@ def conv_unit(
     )
     control += register(READ_STAGE_FLAGS_CONV * (MEMORY_READ_LATENCY - 1))  # stage-1 flags, per read stage
     return control + Cost(
-        lut=k.conv_lut_per_acc_bit * accumulators * (acc + kernel_w * weight_bits)
+        lut=k.conv_lut_per_acc_bit * accumulators * acc
+        + k.conv_tree_lut_per_bit * accumulators * kernel_w * weight_bits  # spike gates + kernel_w-input adder tree
         + k.conv_lut_per_row_bit * lanes * computed_width * time_steps
         + k.conv_lut_per_assembly_bit * assembly  # column blocks: spike selects per block, assembly bank loads
         + k.bias_add_lut_per_bit * accumulators * acc * (bias_bits is None or bias_bits > 0),

@@ -70,7 +70,7 @@ def test_linear_unit_flip_flops_are_counted_from_its_registers(counted):
     assert cost.linear_unit(shape).dsp == 0
 
 
-def test_estimate_pass_sums_parts_and_reports_fit():
+def test_estimate_pass_sums_parts_and_reports_fit(counted):
     module = parse_module(LIT_INPUT)
     accelerator = next(op for op in module.walk() if isinstance(op, snnhw.AcceleratorOp))
     design = estimate_accelerator(accelerator)
