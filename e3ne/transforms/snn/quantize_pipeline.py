@@ -43,6 +43,8 @@ def quantize_and_check(
     weight_bits: int = 4,
     sigma: float = 3.0,
     refuse: bool = True,
+    input_bits: int = 8,
+    leak_bits: int = 8,
 ):
     """`quantize_module`, then its health on the calibration images: `(module, HealthReport)`.
 
@@ -50,5 +52,5 @@ def quantize_and_check(
     """
     from e3ne.transforms.snn.health import check_quantization
 
-    module = quantize_module(float_module, calibration_x, time_steps, weight_bits, sigma)
+    module = quantize_module(float_module, calibration_x, time_steps, weight_bits, sigma, input_bits, leak_bits)
     return module, check_quantization(float_module, module, calibration_x, sigma=float(sigma), refuse=refuse)
