@@ -9,6 +9,10 @@ disappears (a linear unit reads a C x H x W buffer in NCHW feature order). The f
 becomes one `snnhw.accelerator` with a static schedule. Stage names: conv1.., pool1..,
 fc1.. in network order.
 
+A rate-coded IF/LIF network (`snn.rate_encode`, then conv2d/linear + `snn.lif` layers ending
+in a linear `snn.lif` + `snn.readout`, docs/lif.md) becomes the same units in LIF mode
+(`snnhw_lif.py`); direct coding, per-channel LIF parameters and pooling of spikes are refused.
+
 Option `fuse-pooling` (default true): a max/avg pooling whose window equals its stride
 (no padding) right after a convolution is done at the conv unit's output
 (`pool_mode`/`pool_kernel` on the conv unit) instead of by its own `snnhw.pool_unit`.
