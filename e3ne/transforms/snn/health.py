@@ -116,8 +116,11 @@ def _relative_error(reference: np.ndarray, value: np.ndarray) -> float:
 def _folded(float_module: ModuleOp) -> ModuleOp:
     from e3ne.transforms.snn.fold_batchnorm import FoldBatchNormPass
 
+    from e3ne.transforms.snn.fold_current_pooling import FoldCurrentPoolingPass
+
     module = float_module.clone()
     FoldBatchNormPass().apply(Context(), module)
+    FoldCurrentPoolingPass().apply(Context(), module)  # IF/LIF networks only, as quantize_module
     return module
 
 
