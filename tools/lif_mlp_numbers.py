@@ -4,7 +4,7 @@ its ReLU output on the calibration images, the next layer's weights scaled by it
 output = last membrane of non-resetting IF neurons. Not trained as an SNN: the accuracy is that
 of a naive conversion (lif-front trains real snnTorch models).
 
-    python tools/lif_mlp_numbers.py OUT_DIR [--time-steps 8] [--images 500] [--synth]
+    python tools/lif_mlp_numbers.py OUT_DIR [--time-steps 8] [--images 500] [--coding rate|direct] [--synth]
 
 Compiles with the driver (`e3ne.compile` path: quantize, health, hardware, report), simulates
 the RTL on the bundled MNIST test images and, with --synth, runs Yosys; prints one JSON line.
@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
-def converted_if_mlp(time_steps: int, calibration: np.ndarray):
+def converted_if_mlp(time_steps: int, calibration: np.ndarray, coding: str = "rate"):
     from xdsl.dialects import func
     from xdsl.dialects.builtin import Float32Type, ModuleOp, TensorType
     from xdsl.ir import Block, Region
@@ -38,7 +38,7 @@ def converted_if_mlp(time_steps: int, calibration: np.ndarray):
     scale_in = 1.0  # rate spikes stand for x in [0, 1]
     input_type = TensorType(Float32Type(), [1, 1, 28, 28])
     block = Block(arg_types=[input_type])
-    ops = [snn.RateEncodeOp(block.args[0], time_steps, seed=1)]
+    ops = [snn.RateEncodeOp(block.args[0], time_steps, seed=1) if coding == "rate" else snn.InputOp(block.args[0])]
     ops.append(snn.FlattenOp(ops[-1].results[0]))
     for index, (weight, bias) in enumerate(layers):
         last = index == len(layers) - 1
@@ -71,6 +71,7 @@ def main() -> int:
     parser.add_argument("--images", type=int, default=500)
     parser.add_argument("--weight-bits", type=int, default=4)
     parser.add_argument("--synth", action="store_true")
+    parser.add_argument("--coding", choices=("rate", "direct"), default="rate")
     args = parser.parse_args()
 
     import e3ne
@@ -80,7 +81,7 @@ def main() -> int:
     from e3ne.driver.options import CompileOptions
 
     calibration, _ = mnist("calibration")
-    module = converted_if_mlp(args.time_steps, calibration)
+    module = converted_if_mlp(args.time_steps, calibration, args.coding)
     # the driver's importer takes PyTorch models; hand it the IR (the LIF frontends are lif-front's)
     frontend.import_model = lambda model, shape: module
     compiler.model_of = lambda model, weights: None
@@ -96,6 +97,7 @@ def main() -> int:
     hardware = json.loads((out / "build" / "hardware.json").read_text())
     numbers = {
         "time_steps": args.time_steps,
+        "coding": args.coding,
         "weight_bits": args.weight_bits,
         "layers": [(layer["name"], layer["parallelism"], layer["cycles"]) for layer in hardware["layers"]],
         **{k: result[k] for k in ("images", "float_accuracy", "golden_accuracy", "rtl_accuracy", "mismatches", "cycles_per_image", "cycles_expected")},
