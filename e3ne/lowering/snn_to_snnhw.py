@@ -348,19 +348,9 @@ def lower_function(
 
 
 def check_lif_network(encode, network, location: str) -> int:
-    """T of an IF/LIF network the hardware supports, else an error: rate coding, or direct coding
-    (`snn.encode` read at every step) into a hidden linear first layer."""
-    if isinstance(encode, snn.EncodeOp):
-        first = network[0] if network else None
-        if first is None or first.kind != "linear" or first.readout is not None:
-            raise E3NEError(
-                "a direct-coded IF/LIF network (snn.encode at every step) is built only with a hidden "
-                "linear first layer; direct-coded convolutions are not built yet (use snn.rate_encode)",
-                location=location,
-            )
-        return first.lif.steps()
-    if not isinstance(encode, snn.RateEncodeOp):
-        raise E3NEError("an IF/LIF network must start with snn.rate_encode or snn.encode", location=location)
+    """T of an IF/LIF network the hardware supports, else an error: conv2d/linear layers each with
+    an snn.lif, fed by rate coding, or by direct coding (`snn.encode` read at every step) into a
+    hidden linear first layer."""
     for stage in network:
         if stage.lif is None or stage.pooling is not None:
             raise E3NEError(
@@ -370,6 +360,17 @@ def check_lif_network(encode, network, location: str) -> int:
             )
         if stage.kind == "conv" and stage.readout is not None:
             raise E3NEError(f"stage {stage.name}: the output layer must be linear", location=location)
+    if isinstance(encode, snn.EncodeOp):
+        first = network[0]
+        if first.kind != "linear" or first.readout is not None:
+            raise E3NEError(
+                "a direct-coded IF/LIF network (snn.encode at every step) is built only with a hidden "
+                "linear first layer; direct-coded convolutions are not built yet (use snn.rate_encode)",
+                location=location,
+            )
+        return first.lif.steps()
+    if not isinstance(encode, snn.RateEncodeOp):
+        raise E3NEError("an IF/LIF network must start with snn.rate_encode or snn.encode", location=location)
     return encode.steps()
 
 
