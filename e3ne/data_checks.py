@@ -147,8 +147,10 @@ def check_input_range(x: np.ndarray, quant_module, *, path: str | None = None) -
 
     `quant_module` is the quantized snn module (its snn.encode op holds `s_in0` and `T`).
     """
-    from e3ne.dialects.snn import EncodeOp
+    from e3ne.dialects.snn import EncodeOp, RateEncodeOp
 
+    if any(isinstance(op, RateEncodeOp) for op in quant_module.walk()):
+        return []  # rate coding (docs/numerics.md §13) takes any x: x <= 0 never spikes, x >= 1 always does
     encode = next((op for op in quant_module.walk() if isinstance(op, EncodeOp)), None)
     if encode is None:
         raise E3NEError("the quantized module has no snn.encode op")

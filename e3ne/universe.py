@@ -19,6 +19,7 @@ PASSES: dict[str, str] = {
     # snn level (float -> integer)
     "snn-fold-batchnorm": "e3ne.transforms.snn.fold_batchnorm:FoldBatchNormPass",
     "snn-fold-normalization": "e3ne.transforms.snn.fold_normalization:FoldNormalizationPass",
+    "snn-fold-current-pooling": "e3ne.transforms.snn.fold_current_pooling:FoldCurrentPoolingPass",
     "snn-calibrate": "e3ne.transforms.snn.calibrate:CalibratePass",
     "snn-quantize": "e3ne.transforms.snn.quantize:QuantizePass",
     "snn-infer-widths": "e3ne.transforms.snn.infer_widths:InferWidthsPass",

@@ -49,13 +49,21 @@ def spike_activity(quant_module, x: np.ndarray) -> list[dict]:
     from e3ne.dialects import snn
     from e3ne.interpreters.golden import run_golden
 
+    from e3ne.transforms.common import network_function
+
     _, recorded = run_golden(quant_module, x, record=True)
+    steps = snn.network_time_steps(network_function(quant_module))
     layers = []
     for op in quant_module.walk():
         if isinstance(op, snn.LinearOp | snn.Conv2dOp):
             source = op.input.owner
             values = recorded.get(source)
             if values is None:
+                continue
+            if steps is not None and snn.is_spike_tensor(source.results[0].type):
+                # an IF/LIF network records (N, T, ...) 0/1 spikes per step (docs/lif.md)
+                values = np.asarray(values, dtype=np.int64).reshape(len(values), steps, -1)
+                layers.append({"input_spikes": float(values.sum(axis=(1, 2)).mean()), "inputs": int(values.shape[2])})
                 continue
             values = np.asarray(values, dtype=np.int64).reshape(len(values), -1)
             spikes = np.zeros(len(values), dtype=np.int64)

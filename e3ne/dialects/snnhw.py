@@ -535,6 +535,7 @@ class LinearUnitOp(WeightedStageOp):
     lif_threshold = opt_prop_def(IntegerAttr[I64])
     lif_reset = opt_prop_def(StringAttr)
     readout = opt_prop_def(StringAttr)
+    lif_steps = opt_prop_def(IntegerAttr[I64])  # direct coding (snnhw_lif.py)
 
     def __init__(
         self,
@@ -592,6 +593,7 @@ class LinearUnitOp(WeightedStageOp):
             input_word_width=_int(source.word_width),
             input_depth=_int(source.depth),
             input_parallelism=self.q(),
+            output_time_steps=0 if self.lif_steps is None else _int(self.lif_steps),
         )
 
     def q(self) -> int:
@@ -661,9 +663,14 @@ class LinearUnitOp(WeightedStageOp):
         verify_lif(self, self.is_output(), weights, dense_to_numpy(self.bias), t, width)
         low, high = accumulator_range(weights, dense_to_numpy(self.bias), t)
         needed = signed_width(low, high)
-        if self.neuron is None and width < needed:
+        if (self.neuron is None or self.lif_steps is not None) and width < needed:
             raise VerifyException(
                 f"accumulator width {width} can overflow: values reach [{low}, {high}], which needs {needed} bits"
+            )
+        if self.lif_steps is not None and self.drain_cycles() > chunks * t:
+            raise VerifyException(
+                f"a direct-coded LIF layer runs its {self.drain_cycles()} steps while the next group accumulates "
+                f"(chunks*T = {chunks * t} cycles); fewer steps or a smaller P"
             )
         target = self.output_buffer()
         if self.is_output():
@@ -685,8 +692,11 @@ class LinearUnitOp(WeightedStageOp):
                     f"output buffer @{target.symbol} must be {self.groups()}x1x{p} (groups x 1 x P), "
                     f"got {target.shape()[0]}x{target.shape()[1]}x{target.shape()[2]}"
                 )
-            if _int(target.time_steps) != t:
-                raise VerifyException(f"output buffer has T = {_int(target.time_steps)}, the unit T = {t}")
+            planes = self.shape().written_planes
+            if _int(target.time_steps) != planes:
+                if self.lif_steps is None:
+                    raise VerifyException(f"output buffer has T = {_int(target.time_steps)}, the unit T = {t}")
+                raise VerifyException(f"output buffer has T = {_int(target.time_steps)}, the unit writes {planes} planes")
 
 
 def _pair(attr: DenseArrayBase) -> tuple[int, int]:

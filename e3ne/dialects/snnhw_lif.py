@@ -8,6 +8,11 @@ output unit writes, per output, the spike count (`readout = "count"`) or the las
 (`readout = "membrane"`) as its logit. Attributes (absent on a radix unit, which prints as
 before): `neuron = "lif"`, `lif_leak` (beta_q), `lif_leak_bits` (F), `lif_threshold` (thr_q),
 `lif_reset` ("subtract" | "zero" | "none"), `readout` (output layer only).
+
+Direct coding (`lif_steps`, a first hidden linear layer on radix input): the unit computes its
+constant current `V = Wq*a0 + Bq` as a radix unit does (over the `time_steps` input planes),
+then runs the `lif_steps` LIF steps on V while it drains, one step (one plane) a cycle, with
+the membrane in a register per lane.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ class LifNeuron:
     threshold: int  # thr_q
     reset: str
     readout: str | None = None  # output layer: "count" or "membrane"
+    steps: int | None = None  # direct coding: the LIF steps run on the constant current
 
     def properties(self) -> dict:
         props = {
@@ -42,7 +48,15 @@ class LifNeuron:
         }
         if self.readout is not None:
             props["readout"] = StringAttr(self.readout)
+        if self.steps is not None:
+            props["lif_steps"] = IntegerAttr(self.steps, i64)
         return props
+
+    def direct_membrane_bits(self, current_bits: int) -> int:
+        """Bits of a direct-coded layer's membrane register: `steps` steps of a constant
+        `si<current_bits>` current (numerics.md §16)."""
+        half = 1 << (current_bits - 1)
+        return signed_width(*membrane_range(-half, half - 1, self.threshold, self.steps, self.reset))
 
     def accumulator_bits(self, weights: np.ndarray, bias: np.ndarray, time_steps: int) -> int:
         """Bits that hold every membrane and partial sum (numerics.md §16) and a spike count."""
@@ -56,15 +70,17 @@ def lif_of(op) -> LifNeuron | None:
     if op.neuron is None:
         return None
     readout = None if op.readout is None else op.readout.data
+    steps = None if getattr(op, "lif_steps", None) is None else op.lif_steps.value.data
     return LifNeuron(
-        op.lif_leak.value.data, op.lif_leak_bits.value.data, op.lif_threshold.value.data, op.lif_reset.data, readout
+        op.lif_leak.value.data, op.lif_leak_bits.value.data, op.lif_threshold.value.data, op.lif_reset.data, readout,
+        steps,
     )
 
 
 def verify_lif(op, is_output: bool, weights: np.ndarray, bias: np.ndarray, time_steps: int, width: int) -> None:
     names = ("lif_leak", "lif_leak_bits", "lif_threshold", "lif_reset")
     if op.neuron is None:
-        if any(getattr(op, name) is not None for name in names + ("readout",)):
+        if any(getattr(op, name, None) is not None for name in names + ("readout", "lif_steps")):
             raise VerifyException("lif_* and readout attributes need neuron = \"lif\"")
         return
     if op.neuron.data != "lif":
@@ -85,6 +101,12 @@ def verify_lif(op, is_output: bool, weights: np.ndarray, bias: np.ndarray, time_
         raise VerifyException(f"lif_leak must be in [0, 2^lif_leak_bits], got {neuron.leak}")
     if neuron.threshold < 0:
         raise VerifyException(f"lif_threshold must be >= 0, got {neuron.threshold}")
+    if neuron.steps is not None:
+        if is_output:
+            raise VerifyException("lif_steps (direct coding) is for a hidden layer")
+        if not 1 <= neuron.steps <= 32:
+            raise VerifyException(f"lif_steps must be in [1, 32], got {neuron.steps}")
+        return  # the accumulator holds the radix current V, checked as a radix unit's
     needed = neuron.accumulator_bits(weights, bias, time_steps)
     if width < needed:
         raise VerifyException(f"accumulator width {width} can overflow: the LIF membrane needs {needed} bits")

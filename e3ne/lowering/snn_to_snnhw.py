@@ -9,6 +9,12 @@ disappears (a linear unit reads a C x H x W buffer in NCHW feature order). The f
 becomes one `snnhw.accelerator` with a static schedule. Stage names: conv1.., pool1..,
 fc1.. in network order.
 
+A rate-coded IF/LIF network (`snn.rate_encode`, then conv2d/linear + `snn.lif` layers ending
+in a linear `snn.lif` + `snn.readout`, docs/lif.md) becomes the same units in LIF mode
+(`snnhw_lif.py`); a direct-coded network (`snn.encode`) needs a hidden linear first layer,
+which computes its radix current once and runs the LIF steps while it drains (`lif_steps`);
+direct-coded convolutions, per-channel LIF parameters and pooling of spikes are refused.
+
 Option `fuse-pooling` (default true): a max/avg pooling whose window equals its stride
 (no padding) right after a convolution is done at the conv unit's output
 (`pool_mode`/`pool_kernel` on the conv unit) instead of by its own `snnhw.pool_unit`.
@@ -34,6 +40,7 @@ Without it, P = min(out_features, DEFAULT_PARALLELISM).
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -176,7 +183,9 @@ def lower_function(
         c, h = ceil_div(shape[1], w), 1
     else:
         raise E3NEError(f"input of shape {'x'.join(map(str, shape))} is not supported; use (1, F) or (1, C, H, W)")
-    source = snnhw.BufferOp("input", c, h, w, time_steps, "input")
+    # a direct-coded LIF network's input holds the radix planes of snn.encode (docs/lif.md)
+    input_steps = snn.width_of(encode.output) if isinstance(encode, snn.EncodeOp) else time_steps
+    source = snnhw.BufferOp("input", c, h, w, input_steps, "input")
     body: list = [source]
     units: list = []  # the snnhw unit of each stage
     names = [stage.name for stage in network]
@@ -257,8 +266,11 @@ def lower_function(
             weights = dense_to_numpy(op.weight)
             out_features, in_features = weights.shape
             lif = None if stage.lif is None else lif_neuron(stage, location)
+            unit_steps = source.shape()[3]  # planes read: T, or the radix input's bits (direct coding)
             if lif is not None:
                 neuron = None if stage.readout is not None else stage.lif  # None: the output layer
+                if lif_network and isinstance(encode, snn.EncodeOp) and stage is network[0]:
+                    lif = dataclasses.replace(lif, steps=time_steps)
             settings = {"P": DEFAULT_PARALLELISM}
             if linear_list is not None:
                 settings["P"] = linear_list[0 if len(linear_list) == 1 else index]
@@ -275,7 +287,7 @@ def lower_function(
             p = min(p, out_features)
             if neuron is None:
                 # the P logits drain while the next group accumulates
-                drain = chunk_count(in_features, word, q) * time_steps
+                drain = chunk_count(in_features, word, q) * unit_steps
                 if parallelism.layers.get(name, {}).get("P", 0) > drain:
                     raise E3NEError(
                         f"parallelism {name}.P={parallelism.layers[name]['P']} exceeds {drain} for layer '{name}': the output layer's P logits "
@@ -286,7 +298,7 @@ def lower_function(
             weight_type = op.weight.get_element_type()
             rom = _rom(f"{name}_weights", pack_weights(weights, p, q, source.word_width.value.data), weight_type)
             accumulator_width = snn.width_of(op.output)
-            if lif is not None:
+            if lif is not None and lif.steps is None:
                 accumulator_width = lif.accumulator_bits(weights, dense_to_numpy(_bias(op, out_features)), time_steps)
             groups = ceil_div(out_features, p)
             if neuron is None:
@@ -298,7 +310,7 @@ def lower_function(
                 in_features=in_features,
                 out_features=out_features,
                 parallelism=p,
-                time_steps=time_steps,
+                time_steps=unit_steps,
                 weight_bits=weight_type.width.data,
                 accumulator_width=accumulator_width,
                 shift=0 if neuron is None or lif is not None else neuron.shift.value.data,
@@ -336,13 +348,9 @@ def lower_function(
 
 
 def check_lif_network(encode, network, location: str) -> int:
-    """T of a rate-coded IF/LIF network the hardware supports (linear LIF layers), else an error."""
-    if not isinstance(encode, snn.RateEncodeOp):
-        raise E3NEError(
-            "an IF/LIF network in hardware must start with snn.rate_encode: direct coding (the encoded "
-            "input at every step) is not built yet",
-            location=location,
-        )
+    """T of an IF/LIF network the hardware supports, else an error: conv2d/linear layers each with
+    an snn.lif, fed by rate coding, or by direct coding (`snn.encode` read at every step) into a
+    hidden linear first layer."""
     for stage in network:
         if stage.lif is None or stage.pooling is not None:
             raise E3NEError(
@@ -352,6 +360,17 @@ def check_lif_network(encode, network, location: str) -> int:
             )
         if stage.kind == "conv" and stage.readout is not None:
             raise E3NEError(f"stage {stage.name}: the output layer must be linear", location=location)
+    if isinstance(encode, snn.EncodeOp):
+        first = network[0]
+        if first.kind != "linear" or first.readout is not None:
+            raise E3NEError(
+                "a direct-coded IF/LIF network (snn.encode at every step) is built only with a hidden "
+                "linear first layer; direct-coded convolutions are not built yet (use snn.rate_encode)",
+                location=location,
+            )
+        return first.lif.steps()
+    if not isinstance(encode, snn.RateEncodeOp):
+        raise E3NEError("an IF/LIF network must start with snn.rate_encode or snn.encode", location=location)
     return encode.steps()
 
 

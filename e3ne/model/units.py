@@ -100,6 +100,7 @@ class LinearShape(_WeightedStage):
     input_word_width: int  # the input buffer's word (a row of spikes)
     input_depth: int  # the input buffer's words
     input_parallelism: int = 1  # Q
+    output_time_steps: int = 0  # planes written, when not T: a direct-coded LIF layer's steps (docs/lif.md)
 
     KIND: ClassVar[str] = "linear"
 
@@ -120,7 +121,12 @@ class LinearShape(_WeightedStage):
     @property
     def drain_cycles(self) -> int:
         """Write-back length of one group: T bit-planes, or P logits for the output layer."""
-        return self.parallelism if self.output_layer else self.time_steps
+        return self.parallelism if self.output_layer else self.written_planes
+
+    @property
+    def written_planes(self) -> int:
+        """Bit-planes of the output buffer: T, or a direct-coded LIF layer's steps."""
+        return self.output_time_steps or self.time_steps
 
     @property
     def group_words(self) -> int:
@@ -151,7 +157,7 @@ class LinearShape(_WeightedStage):
     @property
     def output_depth(self) -> int:
         """Words of the buffer written: groups*P logits, or groups*T bit-plane words."""
-        return self.groups * self.parallelism if self.output_layer else self.groups * self.time_steps
+        return self.groups * self.parallelism if self.output_layer else self.groups * self.written_planes
 
 
 @dataclass(frozen=True)

@@ -168,16 +168,20 @@ def constant_leak(b: ModuleBuilder, value: Value, leak: int, leak_bits: int) -> 
     return b.extract(adder_tree(b, terms), leak_bits, bits)
 
 
+def lif_fires(b: ModuleBuilder, membrane: Value, neuron) -> Value:
+    """`membrane > thr` (docs/numerics.md §15; constant 0 when thr is above the membrane's range)."""
+    if neuron.threshold > (1 << (width(membrane) - 1)) - 1:
+        return b.const(0, 1)
+    return b.compare("sgt", membrane, neuron.threshold)
+
+
 def lif_neuron(b: ModuleBuilder, membrane: Value, neuron) -> tuple[Value, Value]:
     """docs/numerics.md §15 in hardware, on the membrane `mem` of the previous step:
     `(spike, start)` with `spike = mem > thr` and `start` what the next step adds its current to
     (subtract: `leak(mem) - spike*thr`, zero: `spike ? 0 : leak(mem)`, none: `leak(mem)`).
     `neuron` is an `snnhw_lif.LifNeuron`."""
     bits = width(membrane)
-    if neuron.threshold > (1 << (bits - 1)) - 1:
-        spike = b.const(0, 1)  # the membrane never exceeds the threshold
-    else:
-        spike = b.compare("sgt", membrane, neuron.threshold)
+    spike = lif_fires(b, membrane, neuron)
     leaked = constant_leak(b, membrane, neuron.leak, neuron.leak_bits)
     if neuron.reset == "subtract" and neuron.threshold <= (1 << (bits - 1)) - 1:
         start = b.sub(leaked, b.select(spike, neuron.threshold, 0, bits))

@@ -18,6 +18,9 @@ IF/LIF mode (`neuron = "lif"`, snnhw_lif.py): the accumulator is the membrane; s
 recording the previous step's spike (`acc > thr`) in a per-lane shift register, and stage 2
 loads the T spikes (hidden: plane t = step t) or the spike count / last membrane (output
 layer) into the same shadow bank. No extra cycles: the same schedule as radix.
+Direct coding (`lif_steps`): the accumulator computes the constant current as radix does (over
+the radix input planes); while the group drains, each cycle runs one LIF step per lane on the
+held current (a membrane register per lane) and writes that step's spikes as plane t.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from e3ne.lowering.hw.constructs import (
     StepIssue,
     done_pulse,
     doubling_base,
+    lif_fires,
     lif_neuron,
     narrow_sum,
     popcount,
@@ -99,11 +103,12 @@ def build_linear_unit(unit: snnhw.LinearUnitOp, module_name: str):
     zero = b.const(0, acc_bits)
     accumulators = b.accumulator("acc", p, acc_bits)
     lif = lif_of(unit)
+    direct = lif is not None and lif.steps is not None  # a direct-coded LIF layer: radix current first
     fired = []  # LIF: per lane, the spikes of the steps before the current one
     spiking = []  # LIF: per lane, `acc > thr` (the spike of the step the accumulator holds)
     for k, acc in enumerate(accumulators):
         weights = [b.extract(b.inputs["weight_data"], (lane * p + k) * weight_bits, weight_bits) for lane in range(q)]
-        if lif is None:
+        if lif is None or direct:
             base = doubling_base(b, acc, first_step1, first_group1, zero)
         else:
             spike_before, start = lif_neuron(b, acc.value, lif)
@@ -117,13 +122,13 @@ def build_linear_unit(unit: snnhw.LinearUnitOp, module_name: str):
             fired.append(history.value)
             spiking.append(spike_before)
         acc.drive(b.add(base, narrow_sum(b, weights, spikes, acc_bits)), valid1)
-    if lif is None:
+    if lif is None or direct:
         bias = b.lane_hold("bias_hold", b.inputs["bias_data"], p, acc_bits, end_group1)
 
     # ---- stage 2: bias, neuron, shadow bank; drain while the next group accumulates
     load = b.delay(end_group1, "load_shadow")
     load_last = b.delay(end_layer1, "load_last")
-    if lif is None:
+    if lif is None or direct:
         potentials = [b.add(acc.value, bias[k]) for k, acc in enumerate(accumulators)]
     else:  # the T spikes of each lane, step 0 in the top bit (plane 0 drains first)
         trains = []
@@ -146,6 +151,22 @@ def build_linear_unit(unit: snnhw.LinearUnitOp, module_name: str):
             reg.drive(b.mux(load, potentials[k], following))
         wdata = shadow[0].value
         waddr, _ = b.counter("logit_addr", groups * p, draining.value)
+    elif direct:  # one LIF step a drain cycle on the held current V: plane t = the spikes of step t
+        membrane_bits = lif.direct_membrane_bits(acc_bits)
+        step_spikes = []
+        for k in range(p):
+            current = b.register(f"current{k}", acc_bits)
+            current.drive(potentials[k], load)
+            membrane = b.register(f"membrane{k}", membrane_bits)
+            _, start = lif_neuron(b, membrane.value, lif)
+            updated = b.add(start, b.sext(current.value, membrane_bits))
+            membrane.drive(b.mux(load, b.const(0, membrane_bits), updated), b.or_(load, draining.value))
+            step_spikes.append(lif_fires(b, updated, lif))
+        wdata = b.concat(*reversed(step_spikes))
+        group_base = b.stepping_base("drain_group", out_addr_bits, 1, load, load_last)
+        plane_addr = b.register("plane_addr", out_addr_bits)
+        plane_addr.drive(b.mux(load, group_base, b.add(plane_addr.value, groups)))
+        waddr = plane_addr.value
     else:
         shift = unit.shift.value.data
         shadow = b.accumulator("spike_shadow", p, time_steps)

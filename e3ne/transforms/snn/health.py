@@ -116,8 +116,11 @@ def _relative_error(reference: np.ndarray, value: np.ndarray) -> float:
 def _folded(float_module: ModuleOp) -> ModuleOp:
     from e3ne.transforms.snn.fold_batchnorm import FoldBatchNormPass
 
+    from e3ne.transforms.snn.fold_current_pooling import FoldCurrentPoolingPass
+
     module = float_module.clone()
     FoldBatchNormPass().apply(Context(), module)
+    FoldCurrentPoolingPass().apply(Context(), module)  # IF/LIF networks only, as quantize_module
     return module
 
 
@@ -169,6 +172,9 @@ def check_quantization(
     from e3ne.interpreters.golden import run_golden
 
     x = np.asarray(calibration_x, dtype=np.float32)[:images]
+    lif_steps = snn.network_time_steps(network_function(quant_module))
+    if lif_steps is not None:
+        return _lif_health(float_module, quant_module, x, lif_steps, agreement_limit, refuse)
     folded = _folded(float_module)
     float_ops, quant_ops = _compute_ops(folded), _compute_ops(quant_module)
     if len(float_ops) != len(quant_ops):
@@ -194,6 +200,32 @@ def check_quantization(
     report.warnings = _warnings(report, sigma, agreement_limit)
     dead = _dead_network(report, golden_logits, sigma)
     if dead is not None:
+        if refuse:
+            raise dead
+        report.warnings.insert(0, dead.render().replace("\n  hint: ", "; "))
+    return report
+
+
+def _lif_health(float_module, quant_module, x, time_steps: int, agreement_limit: float, refuse: bool) -> HealthReport:
+    """The health of an IF/LIF network (docs/lif.md): float/golden agreement of the readout's
+    class and a readout that is the same for every image; no per-layer figures."""
+    from e3ne.interpreters.float_model import run_float
+    from e3ne.interpreters.golden import run_golden
+
+    float_readout, golden_readout = run_float(_folded(float_module), x), run_golden(quant_module, x)
+    agreement = float((float_readout.argmax(axis=1) == golden_readout.argmax(axis=1)).mean())
+    report = HealthReport([], agreement, len(x), time_steps)
+    if agreement < agreement_limit:
+        report.warnings.append(
+            f"float and golden models give the same class on only {100 * agreement:.1f}% of the {len(x)} "
+            f"calibration images (below {100 * agreement_limit:.0f}%): use more weight bits or leak bits"
+        )
+    if len(golden_readout) > 1 and bool((golden_readout == golden_readout[0]).all()):
+        dead = E3NEError(
+            f"the readout is the same for all {len(x)} calibration images: the quantized IF/LIF network gives "
+            "the same answer for every image",
+            hint="check that the float network spikes on these images (thresholds, weights), or use more weight bits",
+        )
         if refuse:
             raise dead
         report.warnings.insert(0, dead.render().replace("\n  hint: ", "; "))

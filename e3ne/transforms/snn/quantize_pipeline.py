@@ -9,6 +9,7 @@ from xdsl.dialects.builtin import ModuleOp
 
 from e3ne.transforms.snn.calibrate import calibrate
 from e3ne.transforms.snn.fold_batchnorm import FoldBatchNormPass
+from e3ne.transforms.snn.fold_current_pooling import FoldCurrentPoolingPass
 from e3ne.transforms.snn.infer_widths import InferWidthsPass
 from e3ne.transforms.snn.quantize import QuantizePass
 
@@ -22,11 +23,13 @@ def quantize_module(
     input_bits: int = 8,
     leak_bits: int = 8,
 ) -> ModuleOp:
-    """fold batch norm -> calibrate -> quantize -> infer widths, on a clone; `float_module` is untouched.
+    """fold batch norm (and, in IF/LIF networks, current pooling) -> calibrate -> quantize -> infer
+    widths, on a clone; `float_module` is untouched.
     `input_bits`/`leak_bits` apply to IF/LIF networks only (docs/lif.md)."""
     module = float_module.clone()
     context = Context()
     FoldBatchNormPass().apply(context, module)
+    FoldCurrentPoolingPass().apply(context, module)  # IF/LIF networks only (needs snn.lif after the pool)
     calibrate(module, calibration_x)
     QuantizePass(
         time_steps=time_steps, weight_bits=weight_bits, sigma=float(sigma), input_bits=input_bits, leak_bits=leak_bits
@@ -43,6 +46,8 @@ def quantize_and_check(
     weight_bits: int = 4,
     sigma: float = 3.0,
     refuse: bool = True,
+    input_bits: int = 8,
+    leak_bits: int = 8,
 ):
     """`quantize_module`, then its health on the calibration images: `(module, HealthReport)`.
 
@@ -50,5 +55,5 @@ def quantize_and_check(
     """
     from e3ne.transforms.snn.health import check_quantization
 
-    module = quantize_module(float_module, calibration_x, time_steps, weight_bits, sigma)
+    module = quantize_module(float_module, calibration_x, time_steps, weight_bits, sigma, input_bits, leak_bits)
     return module, check_quantization(float_module, module, calibration_x, sigma=float(sigma), refuse=refuse)

@@ -14,7 +14,7 @@
 // RUN: not e3ne-opt %s -p 'snn-calibrate{data=calib.npz' 2>&1 | filecheck %s --check-prefix=SYNTAX
 
 // OPTION:      error: pass snn-quantize has no option 'time-step'
-// OPTION-NEXT:   hint: did you mean 'time-steps'? options of snn-quantize: time-steps, weight-bits, sigma (e.g. snn-quantize{time-steps=4 weight-bits=4 sigma=3.0})
+// OPTION-NEXT:   hint: did you mean 'time-steps'? options of snn-quantize: time-steps, weight-bits, sigma, input-bits, leak-bits (e.g. snn-quantize{time-steps=4 weight-bits=4 sigma=3.0 input-bits=8 leak-bits=8})
 // OPTION-NOT:  Traceback
 
 // PASS:      error: unknown pass 'snn-quantise'
@@ -22,7 +22,7 @@
 // PASS-NOT:  Traceback
 
 // TYPE:      error: pass snn-quantize: option time-steps=abc must be an integer
-// TYPE-NEXT:   hint: e.g. -p 'snn-quantize{time-steps=4 weight-bits=4 sigma=3.0}'
+// TYPE-NEXT:   hint: e.g. -p 'snn-quantize{time-steps=4 weight-bits=4 sigma=3.0 input-bits=8 leak-bits=8}'
 
 // REQUIRED:      error: pass snn-calibrate needs option 'data'
 // REQUIRED-NEXT:   hint: e.g. -p 'snn-calibrate{data=...}'

@@ -129,3 +129,48 @@ def test_lfsr_and_rate_spikes():
 def test_spike_words_put_step_t_in_plane_t():
     spikes = np.array([[[1], [0], [1], [1]]])  # (N=1, T=4, F=1)
     assert spike_words(spikes).tolist() == [[0b1011]]
+
+
+def test_current_pooling_folds_into_the_convolution():
+    """lif(avg_pool(conv(x))) (snnTorch's pooled-current CNNs): the fold gives the same currents
+    (to float rounding) from one strided conv, and the network then quantizes and runs."""
+    from xdsl.context import Context
+    from xdsl.dialects import func
+    from xdsl.dialects.builtin import Float32Type, ModuleOp, TensorType
+    from xdsl.ir import Block, Region
+
+    from e3ne.dense import numpy_to_dense
+    from e3ne.transforms.snn.fold_current_pooling import FoldCurrentPoolingPass
+
+    rng = np.random.default_rng(4)
+    f32 = Float32Type()
+    block = Block(arg_types=[TensorType(f32, [1, 2, 9, 9])])
+    rate = snn.RateEncodeOp(block.args[0], 5, seed=3)
+    conv = snn.Conv2dOp(
+        rate.output, numpy_to_dense(rng.normal(0, 1, (3, 2, 3, 3)).astype(np.float32), f32),
+        numpy_to_dense(np.array([0.1, 0.2, -0.1], dtype=np.float32), f32), (1, 1), (1, 1), TensorType(f32, [1, 3, 9, 9]),
+    )
+    pool = snn.AvgPool2dOp(conv.output, (2, 2), (2, 2), (0, 0), TensorType(f32, [1, 3, 4, 4]))
+    lif = snn.LifOp(pool.output, 5, 0.9, 1.0, "subtract", "spikes")
+    flatten = snn.FlattenOp(lif.output)
+    linear = snn.LinearOp(
+        flatten.output, numpy_to_dense(rng.normal(0, 1, (4, 48)).astype(np.float32), f32), None, TensorType(f32, [1, 4])
+    )
+    lif2 = snn.LifOp(linear.output, 5, 0.9, 1.0, "subtract", "spikes")
+    readout = snn.ReadoutOp(lif2.output, 5, "sum")
+    block.add_ops([rate, conv, pool, lif, flatten, linear, lif2, readout, func.ReturnOp(readout.output)])
+    module = ModuleOp([func.FuncOp("cnn", ([block.args[0].type], [readout.output.type]), Region(block))])
+    module.verify()
+    x = rng.random((8, 2, 9, 9)).astype(np.float32)
+    _, before = run_float(module, x, record=True)
+    folded = module.clone()
+    FoldCurrentPoolingPass().apply(Context(), folded)
+    folded.verify()
+    convs = [op for op in folded.walk() if isinstance(op, snn.Conv2dOp)]
+    assert not any(isinstance(op, snn.AvgPool2dOp) for op in folded.walk())
+    assert convs[0].kernel() == (4, 4) and convs[0].strides() == (2, 2) and convs[0].paddings() == (1, 1)
+    _, after = run_float(folded, x, record=True)
+    np.testing.assert_allclose(after[convs[0]], before[pool], rtol=1e-5, atol=1e-5)
+    quantized = quantize_module(module, x, weight_bits=8)
+    assert not any(isinstance(op, snn.AvgPool2dOp) for op in quantized.walk())
+    assert run_golden(quantized, x).shape == (8, 4)

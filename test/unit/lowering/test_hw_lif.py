@@ -21,7 +21,10 @@ pytestmark = pytest.mark.skipif(
 IMAGES = 24
 
 
-def lif_mlp(readout: str, reset: str, beta: float, steps: int, sizes=(40, 12, 6), seed: int = 3, conv=None):
+def lif_mlp(
+    readout: str, reset: str, beta: float, steps: int, sizes=(40, 12, 6), seed: int = 3, conv=None, coding="rate",
+    input_bits: int = 8,
+):
     """A float rate-coded LIF MLP with random weights, quantized at 6-bit weights, 8-bit leak.
     With `conv = (in_shape, out_channels, kernel, stride, padding)`, a LIF convolution and a
     flatten come first (sizes[0] is then its flattened output)."""
@@ -35,7 +38,7 @@ def lif_mlp(readout: str, reset: str, beta: float, steps: int, sizes=(40, 12, 6)
     input_shape = [1, sizes[0]] if conv is None else [1, *conv[0]]
     input_type = TensorType(Float32Type(), input_shape)
     block = Block(arg_types=[input_type])
-    ops = [snn.RateEncodeOp(block.args[0], steps, seed=5)]
+    ops = [snn.RateEncodeOp(block.args[0], steps, seed=5) if coding == "rate" else snn.InputOp(block.args[0])]
     if conv is not None:
         (c, h, w), oc, k, stride, pad = conv
         oh, ow = (h + 2 * pad - k) // stride + 1, (w + 2 * pad - k) // stride + 1
@@ -71,7 +74,7 @@ def lif_mlp(readout: str, reset: str, beta: float, steps: int, sizes=(40, 12, 6)
     x = rng.random((IMAGES, *input_shape[1:])).astype(np.float32)
     x[0] = 0.0
     x[1] = 1.0
-    return quantize_module(module, x, weight_bits=6, leak_bits=8), x
+    return quantize_module(module, x, weight_bits=6, leak_bits=8, input_bits=input_bits), x
 
 
 def run_case(tmp_path_factory, readout, reset, beta, steps, parallelism, net=None, options=None):
@@ -96,6 +99,9 @@ CASES = {
     "count-if-none": ("count", "none", 1.0, 4, [5, 6]),
     # Q = 4 input spikes a cycle, fc1's weights streamed from the AXI memory model
     "count-q4-offchip": ("count", "subtract", 0.8, 6, None, None, {"parallelism": "P=4,fc1.Q=4", "offchip_weights": "fc1"}),
+    # direct coding: fc1 reads the 8-bit radix input every step (computed once, LIF steps while draining)
+    "direct-count": ("count", "subtract", 0.8, 6, [4, 3], {"coding": "direct"}),
+    "direct-membrane-3bit": ("membrane", "zero", 0.9, 10, [3, 6], {"coding": "direct", "input_bits": 3}),
     # conv 1x6x6 -> 3x6x6 (3x3, pad 1) -> flatten 108 -> 6
     "cnn-count": ("count", "subtract", 0.85, 5, [6], {"sizes": (108, 6), "conv": ((1, 6, 6), 3, 3, 1, 1)}),
     # conv 2x7x7 -> 4x3x3 (3x3, stride 2) -> flatten 36 -> 5; 2 channels x 2 units, 2 columns (2 blocks)
@@ -115,17 +121,9 @@ def test_lif_mlp_bit_exact(tmp_path_factory, case):
     assert (cycles == manifest["cycles_expected"]).all(), (cycles, manifest["cycles_expected"])
 
 
-def test_direct_coding_is_refused(tmp_path):
+def test_direct_coded_convolution_is_refused(tmp_path):
     from e3ne.backend.build import build_hardware
-    from xdsl.dialects.builtin import TensorType
 
-    module, _ = lif_mlp("count", "subtract", 0.8, 4)
-    rate = next(op for op in module.walk() if isinstance(op, snn.RateEncodeOp))
-    encode = snn.EncodeOp(rate.input, 8, 8)
-    rate.parent.insert_op_before(encode, rate)
-    linear = next(op for op in module.walk() if isinstance(op, snn.LinearOp))
-    linear.operands[0] = encode.output
-    rate.parent.erase_op(rate)
-    assert isinstance(encode.output.type, TensorType)
-    with pytest.raises(E3NEError, match="must start with snn.rate_encode: direct coding"):
+    module, _ = lif_mlp("count", "subtract", 0.8, 4, sizes=(108, 6), conv=((1, 6, 6), 3, 3, 1, 1), coding="direct")
+    with pytest.raises(E3NEError, match="direct-coded convolutions are not built yet"):
         build_hardware(module, tmp_path, progress=lambda _: None)
