@@ -2,9 +2,9 @@
 neurons (snnTorch), everything else the radix PyTorch importer (e3ne.frontend.fx_importer).
 
 `import_network(model, weights, input_shape, options)` returns the float snn module;
-IF/LIF networks run `options.time_steps` steps with `options.coding` input coding, average
-pooling of currents folded into the convolution before it (the IF/LIF hardware has no
-pooling between a layer and its neuron; emit.fold_average_pools).
+IF/LIF networks run `options.time_steps` steps with `options.coding` input coding; average
+pooling of currents stays in snn.mlir as the model has it (quantize_module folds it into the
+convolution, snn-fold-current-pooling; emit.fold_average_pools is the frontend's own fold).
 """
 
 from __future__ import annotations
@@ -58,4 +58,4 @@ def import_network(model, weights, input_shape: tuple[int, ...], options) -> Mod
                 f"--coding {options.coding} is for IF/LIF networks (snnTorch, NIR); a ReLU network is radix-coded"
             )
         return import_model(model_of(model, weights), input_shape)
-    return emit_chain(chain, options.time_steps, coding=options.coding, seed=options.rate_seed, fold_pooling=True)
+    return emit_chain(chain, options.time_steps, coding=options.coding, seed=options.rate_seed)

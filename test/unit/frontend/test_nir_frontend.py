@@ -7,9 +7,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from spiking_nets import conv_net, counts_and_membrane, leaky, mlp, scaled
 from torch import nn
 
-from e3ne.dialects import snn as snn_dialect
 from e3ne.errors import E3NEError
 from e3ne.frontend.spiking.emit import emit_chain
 from e3ne.frontend.spiking.nir_export import chain_to_nir, write_nir
@@ -17,8 +17,6 @@ from e3ne.frontend.spiking.nir_import import chain_from_nir, import_nir
 from e3ne.frontend.spiking.reference import run_chain
 from e3ne.frontend.spiking.snntorch_import import import_snntorch
 from e3ne.interpreters.float_model import run_float
-
-from spiking_nets import conv_net, counts_and_membrane, leaky, mlp, scaled
 
 nir = pytest.importorskip("nir")
 T = 6

@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from spiking_nets import ExplicitStateMLP, conv_net, counts_and_membrane, leaky, mlp, scaled, snn
 from torch import nn
 
 from e3ne.dialects import snn as snn_dialect
@@ -16,8 +17,6 @@ from e3ne.frontend.spiking.reference import run_chain
 from e3ne.frontend.spiking.snntorch_import import import_snntorch
 from e3ne.interpreters.float_model import run_float
 from e3ne.lif_numerics import rate_spikes
-
-from spiking_nets import ExplicitStateMLP, conv_net, counts_and_membrane, leaky, mlp, scaled, snn
 
 T = 6
 

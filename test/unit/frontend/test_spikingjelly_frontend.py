@@ -13,7 +13,7 @@ from e3ne.frontend.spiking.snntorch_import import import_snntorch
 from e3ne.interpreters.float_model import run_float
 
 sj = pytest.importorskip("spikingjelly.activation_based")
-from spikingjelly.activation_based import functional, layer, neuron  # noqa: E402
+from spikingjelly.activation_based import functional, layer, neuron
 
 T = 6
 
