@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from e3ne.backend.clock import assumed_clock
 from e3ne.transforms.snnhw.estimate import DesignEstimate, fit
 from e3ne.model.parts import Part
 
@@ -110,15 +111,19 @@ def build_report(
     settings: dict | None = None,
     activity: list[dict] | None = None,
     decision=None,
+    clock: dict | None = None,
 ) -> dict:
     """`decision`: the `e3ne.offchip.OffchipDecision` the build was made with (its reason
-    goes into the report); the off-chip layers themselves are `design`'s."""
+    goes into the report); the off-chip layers themselves are `design`'s. `clock`
+    (`e3ne.backend.clock`): the clock latency and throughput are computed at, by default
+    the part preset's (assumed)."""
+    clock = clock or assumed_clock(part)
     totals = design.totals
-    seconds = design.cycles / (part.clock_mhz * 1e6)
+    seconds = design.cycles / (clock["mhz"] * 1e6)
     fitting = fit(totals, part)
     overflowing = [key for key, entry in fitting.items() if entry["overflow"] > 0]
     return {
-        "target": {"part": part.name, "board": part.board, "clock_mhz": part.clock_mhz, "family": part.family},
+        "target": {"part": part.name, "board": part.board, "clock_mhz": clock["mhz"], "clock": clock, "family": part.family},
         "settings": settings or {},
         "layers": [
             {
@@ -143,20 +148,21 @@ def build_report(
         "fit": fitting,
         "fits": not overflowing,
         "overflow": overflowing,
-        "offchip": offchip_summary(design, part, seconds, decision),
+        "offchip": offchip_summary(design, clock["mhz"], seconds, decision),
         "suggestions": suggestions(design, fitting),
         "energy": energy_estimate(design, activity),
         "estimator": "e3ne.model.cost (Yosys synth_xilinx-calibrated; see e3ne synth for real counts)",
     }
 
 
-def offchip_summary(design: DesignEstimate, part: Part, seconds: float, decision=None) -> dict | None:
-    """External-memory traffic and bandwidth of the off-chip layers (None when all weights are on-chip)."""
+def offchip_summary(design: DesignEstimate, clock_mhz: float, seconds: float, decision=None) -> dict | None:
+    """External-memory traffic and bandwidth at `clock_mhz` of the off-chip layers (None when all
+    weights are on-chip)."""
     streaming = design.offchip_layers
     if not streaming and decision is None:
         return None
     traffic = design.bytes_per_image
-    bus = design.axi_width / 8 * part.clock_mhz * 1e6
+    bus = design.axi_width / 8 * clock_mhz * 1e6
     return {
         "layers": [layer.name for layer in streaming],
         "reason": decision.reason if decision is not None else None,
@@ -168,7 +174,7 @@ def offchip_summary(design: DesignEstimate, part: Part, seconds: float, decision
         "average_bandwidth_gbps": round(traffic / seconds / 1e9, 3),
         "bus_bandwidth_gbps": round(bus / 1e9, 3),
         "stall_cycles": sum(layer.streaming.stall_cycles for layer in streaming),
-        "per_layer": {layer.name: layer.streaming.as_dict(part.clock_mhz) for layer in streaming},
+        "per_layer": {layer.name: layer.streaming.as_dict(clock_mhz) for layer in streaming},
     }
 
 
@@ -250,7 +256,8 @@ def render_markdown(report: dict) -> str:
     lines += [
         "## Summary",
         "",
-        f"- **Target**: {target['part']} ({target['board']}), clock {target['clock_mhz']:g} MHz.",
+        f"- **Target**: {target['part']} ({target['board']}), clock {target['clock_mhz']:g} MHz "
+        f"({clock_text(target)}).",
         f"- **Fit**: the design {verdict} on this part "
         + (
             f"(largest use: {RESOURCE_NAMES[max(report['fit'], key=lambda k: report['fit'][k]['utilization'])]} at "
@@ -343,10 +350,24 @@ def render_markdown(report: dict) -> str:
         "- Cycles come from the compiler's static schedule (RTL simulation measures exactly these).",
         "- LUT/FF/BRAM come from a cost model of the generated circuits (e3ne/model/cost.py), calibrated "
         "against Yosys; run `e3ne synth BUILD` for real counts (written to synth.json).",
-        "- Latency = cycles / clock; throughput = 1 / latency (the accelerator works on one image at a time).",
+        "- Latency = cycles / clock; throughput = 1 / latency (the accelerator works on one image at a time). "
+        f"The clock is {clock_text(target)}"
+        + (
+            "; the fit table is against the target part's estimate, the Fmax is the ECP5's."
+            if target.get("clock", {}).get("kind") == "measured"
+            else "; `e3ne bitstream BUILD` measures the Fmax (nextpnr-ecp5) and recomputes this report at it."
+        ),
         "",
     ]
     return "\n".join(lines)
+
+
+def clock_text(target: dict) -> str:
+    """Where the clock comes from (reports written before `target.clock` existed: assumed)."""
+    clock = target.get("clock")
+    if clock is None:
+        return f"assumed: {target['part']} preset {target['clock_mhz']:g} MHz"
+    return clock["source"]
 
 
 def _megabytes(count: int) -> str:
@@ -407,7 +428,7 @@ def summary_lines(report: dict) -> list[str]:
     target = report["target"]
     lines = [
         f"{report['cycles_per_image']:,} cycles/image = {report['latency_us']:,g} us at {target['clock_mhz']:g} MHz "
-        f"({report['throughput_images_per_s']:,.0f} images/s)",
+        f"({report['throughput_images_per_s']:,.0f} images/s; clock {target.get('clock', {}).get('kind', 'assumed')})",
         f"estimated {totals['lut']:,} LUT, {totals['ff']:,} FF, {totals['bram']:g} BRAM36, {totals['dsp']} DSP: "
         + ("fits" if report["fits"] else "does NOT fit")
         + f" {target['part']}"

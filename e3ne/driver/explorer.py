@@ -76,7 +76,7 @@ class ExploreResult:
         return [
             f"fastest design within budget: --parallelism {self.exploration.parallelism_text(self.chosen)} "
             f"--offchip-weights {offchip}",
-            f"  {cycles:,} cycles = {cycles / part.clock_mhz:,.1f} us at {part.clock_mhz:g} MHz; "
+            f"  {cycles:,} cycles = {cycles / part.clock_mhz:,.1f} us at {part.clock_mhz:g} MHz (assumed clock); "
             f"~{totals['lut']:,.0f} LUT, {totals['ff']:,.0f} FF, {totals['bram']:g} BRAM36 of {part.name}'s "
             f"{part.lut:,} / {part.ff:,} / {part.bram36:,}",
         ]
