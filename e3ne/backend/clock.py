@@ -1,4 +1,4 @@
-"""Where the report's clock comes from, and the figures that follow from it.
+"""Where the report's clock comes from, the figures that follow from it, and the logic depth.
 
 A build's report.json/report.md give latency, throughput and bandwidth at one clock:
 
@@ -9,7 +9,8 @@ A build's report.json/report.md give latency, throughput and bandwidth at one cl
   that depends on the clock at that Fmax and re-renders report.md.
 
 report.json `target.clock` = {"mhz", "kind": "assumed"|"measured", "source": one line
-saying which}; `target.clock_mhz` is the clock every figure uses.
+saying which}; `target.clock_mhz` is the clock every figure uses. After `e3ne synth` (Xilinx),
+`apply_logic_depth` adds Yosys's deepest register-to-register path (`logic_depth`).
 """
 
 from __future__ import annotations
@@ -69,18 +70,31 @@ def clocked(report: dict, clock: dict) -> dict:
 def apply_measured_clock(build: Path, fpga: dict | None = None) -> dict | None:
     """Recompute BUILD/report.json and report.md at the Fmax of BUILD/fpga/fpga.json (or
     `fpga`); returns the new report, None when the build has no report or no fpga.json."""
-    from e3ne.backend.report import render_markdown
-
     build = Path(build)
     if fpga is None:
         path = build / FPGA_JSON
         if not path.is_file():
             return None
         fpga = json.loads(path.read_text())
-    report_path, markdown_path = build / "report.json", build / "report.md"
+    if not (build / "report.json").is_file():
+        return None
+    return rewrite_report(build, clocked(json.loads((build / "report.json").read_text()), measured_clock(fpga)))
+
+
+def apply_logic_depth(build: Path, depth: dict) -> dict | None:
+    """Add Yosys's logic depth (`e3ne.backend.synth.logic_depth`) to BUILD/report.json/md."""
+    report_path = Path(build) / "report.json"
     if not report_path.is_file():
         return None
-    report = clocked(json.loads(report_path.read_text()), measured_clock(fpga))
+    return rewrite_report(build, {**json.loads(report_path.read_text()), "logic_depth": depth})
+
+
+def rewrite_report(build: Path, report: dict) -> dict:
+    """Write report.json and a re-rendered report.md, keeping the quantization health section."""
+    from e3ne.backend.report import render_markdown
+
+    build = Path(build)
+    report_path, markdown_path = build / "report.json", build / "report.md"
     markdown = render_markdown(report)
     old = markdown_path.read_text() if markdown_path.is_file() else ""
     if HEALTH_SECTION in old:  # the quantization health section (kept as compile wrote it)

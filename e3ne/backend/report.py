@@ -272,6 +272,9 @@ def render_markdown(report: dict) -> str:
         f"{report['latency_us']:,g} µs, i.e. about {report['throughput_images_per_s']:,.0f} images per second "
         "(one image at a time).",
     ]
+    depth = report.get("logic_depth")
+    if depth:
+        lines.append(depth_text(depth, target["clock"]["kind"] if "clock" in target else "assumed"))
     energy = report.get("energy")
     if energy:
         lines.append(
@@ -360,6 +363,18 @@ def render_markdown(report: dict) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def depth_text(depth: dict, clock_kind: str) -> str:
+    """The summary line on Yosys's logic depth (`e3ne synth`, Xilinx)."""
+    verdict = "within" if depth["within_clock"] else "NOT within"
+    return (
+        f"- **Logic depth** (`e3ne synth`, Yosys synth_xilinx `ltp`): the deepest register-to-register path has "
+        f"{depth['lut_levels']} LUT levels, {depth['muxf_levels']} MUXF and {depth['carry_cells']} carry cells, "
+        f"about {depth['estimated_ns']:g} ns by the rule of thumb ({depth['rule']}): {verdict} the "
+        f"{depth['period_ns']:g} ns period of the part preset's {depth['clock_mhz']:g} MHz"
+        + (" (the report's clock is the ECP5's measured one)." if clock_kind == "measured" else ".")
+    )
 
 
 def clock_text(target: dict) -> str:

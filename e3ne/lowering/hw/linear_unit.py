@@ -5,22 +5,30 @@ P outputs in parallel; Q = 1 is one spike per cycle):
 
 * issue (cycle c): counters i (input), b (bit in word), t (time step), g (group) drive
   the buffer read address and the weight ROM address `g*in + i`;
-* stage 1 (c+R, R = MEMORY_READ_LATENCY): the memories answer; each lane does
-  `acc <- (first input of the group ? 0 : first input of step t ? 2*acc : acc) + (spike ? W : 0)`;
-* stage 2 (c+R+1, last input of a group): `V = acc + Bq`, then the radix neuron (hidden layer)
+* stage 1 (c+R, R = MEMORY_READ_LATENCY): the memories answer; the Q spikes of the chunk
+  are selected from the word and each lane's gated sum `sum(spike ? W : 0)` is registered
+  (A = ADDEND_LATENCY = 1 cycle);
+* stage 1' (c+R+A): each lane does
+  `acc <- (first input of the group ? 0 : first input of step t ? 2*acc : acc) + sum`;
+* stage 2 (c+R+A+1, last input of a group): `V = acc + Bq`, registered (N = NEURON_LATENCY = 1
+  cycle), then the radix neuron (hidden layer)
   loads a shadow bank, which drains while the next group accumulates: T bit-plane
   words of P bits (hidden), or P logits one a cycle (output layer).
 
-Stage length: groups*in*T issue cycles + R + 1 (pipeline) + drain length (`LinearUnitOp.cycles`).
+Stage length: groups*in*T issue cycles + R + A + 1 + N (pipeline) + drain length (`LinearUnitOp.cycles`).
+The bias ROM is addressed A cycles after the group counter, so its word arrives with the
+group's end at the accumulator (c+R+A).
 """
 
 from __future__ import annotations
 
 from e3ne.dialects import snnhw
-from e3ne.lowering.hw.constructs import StepIssue, done_pulse, doubling_base, narrow_sum, radix_neuron
+from e3ne.lowering.hw.constructs import StepIssue, done_pulse, doubling_base, radix_neuron, registered_sum
 from e3ne.lowering.hw.constructs import unit_ports as stage_ports
 from e3ne.lowering.hw.hwbuilder import ModuleBuilder, Port, bits_for, width
+from e3ne.model.units import ADDEND_LATENCY as ADD
 from e3ne.model.units import MEMORY_READ_LATENCY as READ
+from e3ne.model.units import NEURON_LATENCY as NEURON
 
 
 def unit_ports(unit: snnhw.LinearUnitOp) -> tuple[list[Port], list[Port]]:
@@ -65,12 +73,12 @@ def build_linear_unit(unit: snnhw.LinearUnitOp, module_name: str):
     first_input = b.eq(i, 0)
     first_of_group = b.and_(first_input, b.eq(t, 0))
 
-    # ---- stage 1: spike-gated accumulation (no multipliers)
-    valid1 = b.delay_by(issue, "valid1", READ)
-    first_step1 = b.delay_by(first_input, "first_step1", READ)
-    first_group1 = b.delay_by(first_of_group, "first_group1", READ)
-    end_group1 = b.delay_by(end_of_group, "end_group1", READ)
-    end_layer1 = b.delay_by(end_of_layer, "end_layer1", READ)
+    # ---- stage 1: spike select and gated sums (registered), then accumulation (no multipliers)
+    valid1 = b.delay_by(issue, "valid1", READ + ADD)
+    first_step1 = b.delay_by(first_input, "first_step1", READ + ADD)
+    first_group1 = b.delay_by(first_of_group, "first_group1", READ + ADD)
+    end_group1 = b.delay_by(end_of_group, "end_group1", READ + ADD)
+    end_layer1 = b.delay_by(end_of_layer, "end_layer1", READ + ADD)
     bit1 = b.delay_by(bit_reg.value, "bit1", READ)
     row = b.inputs["act_rdata"]
     zero_bit = b.const(0, 1)
@@ -86,13 +94,13 @@ def build_linear_unit(unit: snnhw.LinearUnitOp, module_name: str):
     for k, acc in enumerate(accumulators):
         weights = [b.extract(b.inputs["weight_data"], (lane * p + k) * weight_bits, weight_bits) for lane in range(q)]
         base = doubling_base(b, acc, first_step1, first_group1, zero)
-        acc.drive(b.add(base, narrow_sum(b, weights, spikes, acc_bits)), valid1)
+        acc.drive(b.add(base, registered_sum(b, f"addend{k}", weights, spikes, acc_bits)), valid1)
     bias = b.lane_hold("bias_hold", b.inputs["bias_data"], p, acc_bits, end_group1)
 
     # ---- stage 2: bias, neuron, shadow bank; drain while the next group accumulates
-    load = b.delay(end_group1, "load_shadow")
-    load_last = b.delay(end_layer1, "load_last")
-    potentials = [b.add(acc.value, bias[k]) for k, acc in enumerate(accumulators)]
+    load = b.delay_by(end_group1, "load_shadow", 1 + NEURON)
+    load_last = b.delay_by(end_layer1, "load_last", 1 + NEURON)
+    potentials = [b.delay_by(b.add(acc.value, bias[k]), f"potential{k}", NEURON) for k, acc in enumerate(accumulators)]
     drain_cycles = unit.drain_cycles()
     draining = b.register("draining", 1)
     d, last_d = b.counter("drain_step", drain_cycles, draining.value, clear=load)
@@ -122,7 +130,7 @@ def build_linear_unit(unit: snnhw.LinearUnitOp, module_name: str):
         {
             "act_raddr": act_addr.value,
             "weight_addr": weight_addr,
-            "bias_addr": g,
+            "bias_addr": b.delay_by(g, "bias_group", ADD),
             "out_we": draining.value,
             "out_waddr": b.zext(waddr, out_addr_bits) if width(waddr) < out_addr_bits else waddr,
             "out_wdata": wdata,

@@ -76,3 +76,18 @@ def test_offchip_bandwidth_follows_the_clock():
     assert new["offchip"]["bus_bandwidth_gbps"] == 0.4  # 8 bytes x 50 MHz
     assert new["offchip"]["per_layer"]["fc1"]["bandwidth_needed_gbps"] == 4.0  # 8 kB per 100 cycles at 50 MHz
     assert report["target"]["clock_mhz"] == 100.0  # the input is not changed
+
+
+def test_logic_depth_goes_into_the_report(tmp_path: Path):
+    from e3ne.backend.clock import apply_logic_depth
+
+    write_report(tmp_path, build_report(design(), get_part("xc7z020")))
+    depth = {
+        "cells": 9, "lut_levels": 5, "muxf_levels": 1, "carry_cells": 3, "from": "a", "to": "b",
+        "estimated_ns": 6.85, "clock_mhz": 100.0, "period_ns": 10.0, "within_clock": True, "rule": "RULE",
+    }  # fmt: skip
+    report = apply_logic_depth(tmp_path, depth)
+    assert report["logic_depth"] == depth
+    text = (tmp_path / "report.md").read_text()
+    assert "5 LUT levels, 1 MUXF and 3 carry cells, about 6.85 ns" in text
+    assert "within the 10 ns period of the part preset's 100 MHz." in text
