@@ -147,7 +147,7 @@ def cmd_explore(args: argparse.Namespace) -> int:
         options=_options(args), output=args.output, progress=progress,
     )  # fmt: skip
     part = result.part
-    print(f"latency-LUT Pareto front ({part.name}, {part.clock_mhz:g} MHz; estimates):")
+    print(f"latency-LUT Pareto front ({part.name}, {part.clock_mhz:g} MHz assumed clock; estimates):")
     print(result.front_table())
     if args.synthesize:
         from e3ne.backend.synth_designs import table

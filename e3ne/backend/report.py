@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from e3ne.backend.clock import assumed_clock
 from e3ne.transforms.snnhw.estimate import DesignEstimate, fit
 from e3ne.model.parts import Part
 from e3ne.model.schedule import images_per_second
@@ -119,17 +120,21 @@ def build_report(
     settings: dict | None = None,
     activity: list[dict] | None = None,
     decision=None,
+    clock: dict | None = None,
 ) -> dict:
     """`decision`: the `e3ne.offchip.OffchipDecision` the build was made with (its reason
-    goes into the report); the off-chip layers themselves are `design`'s."""
+    goes into the report); the off-chip layers themselves are `design`'s. `clock`
+    (`e3ne.backend.clock`): the clock latency and throughput are computed at, by default
+    the part preset's (assumed)."""
+    clock = clock or assumed_clock(part)
     totals = design.totals
-    seconds = design.cycles / (part.clock_mhz * 1e6)
+    seconds = design.cycles / (clock["mhz"] * 1e6)
     if design.dataflow:  # latency from start to done; a new image every `interval` cycles
-        seconds = design.latency / (part.clock_mhz * 1e6)
+        seconds = design.latency / (clock["mhz"] * 1e6)
     fitting = fit(totals, part)
     overflowing = [key for key, entry in fitting.items() if entry["overflow"] > 0]
     return {
-        "target": {"part": part.name, "board": part.board, "clock_mhz": part.clock_mhz, "family": part.family},
+        "target": {"part": part.name, "board": part.board, "clock_mhz": clock["mhz"], "clock": clock, "family": part.family},
         "settings": settings or {},
         "layers": [
             {
@@ -151,11 +156,11 @@ def build_report(
         "cycles_per_image": design.latency,
         "latency_us": round(seconds * 1e6, 2),
         "throughput_images_per_s": round(1 / seconds, 1),
-        **(dataflow_summary(design, part) if design.dataflow else {}),
+        **(dataflow_summary(design, clock["mhz"]) if design.dataflow else {}),
         "fit": fitting,
         "fits": not overflowing,
         "overflow": overflowing,
-        "offchip": offchip_summary(design, part, seconds, decision),
+        "offchip": offchip_summary(design, clock["mhz"], seconds, decision),
         "suggestions": suggestions(design, fitting),
         "energy": energy_estimate(design, activity),
         "estimator": f"e3ne.model.cost (Yosys {'synth_ecp5' if part.family == 'ecp5' else 'synth_xilinx'}-calibrated; "
@@ -163,13 +168,14 @@ def build_report(
     }
 
 
-def offchip_summary(design: DesignEstimate, part: Part, seconds: float, decision=None) -> dict | None:
-    """External-memory traffic and bandwidth of the off-chip layers (None when all weights are on-chip)."""
+def offchip_summary(design: DesignEstimate, clock_mhz: float, seconds: float, decision=None) -> dict | None:
+    """External-memory traffic and bandwidth at `clock_mhz` of the off-chip layers (None when all
+    weights are on-chip)."""
     streaming = design.offchip_layers
     if not streaming and decision is None:
         return None
     traffic = design.bytes_per_image
-    bus = design.axi_width / 8 * part.clock_mhz * 1e6
+    bus = design.axi_width / 8 * clock_mhz * 1e6
     return {
         "layers": [layer.name for layer in streaming],
         "reason": decision.reason if decision is not None else None,
@@ -181,7 +187,7 @@ def offchip_summary(design: DesignEstimate, part: Part, seconds: float, decision
         "average_bandwidth_gbps": round(traffic / seconds / 1e9, 3),
         "bus_bandwidth_gbps": round(bus / 1e9, 3),
         "stall_cycles": sum(layer.streaming.stall_cycles for layer in streaming),
-        "per_layer": {layer.name: layer.streaming.as_dict(part.clock_mhz) for layer in streaming},
+        "per_layer": {layer.name: layer.streaming.as_dict(clock_mhz) for layer in streaming},
     }
 
 
@@ -244,14 +250,15 @@ def suggestions(design: DesignEstimate, fitting: dict) -> list[str]:
     return tips
 
 
-def dataflow_summary(design: DesignEstimate, part: Part) -> dict:
-    """A dataflow build's schedule: II (the slowest stage), latency, and the throughput at II."""
+def dataflow_summary(design: DesignEstimate, clock_mhz: float) -> dict:
+    """A dataflow build's schedule: II (the slowest stage), latency, and the throughput at II
+    at the report's clock (assumed or measured)."""
     slowest = max(design.layers, key=lambda layer: layer.cycles)
     return {
         "schedule": "dataflow",
         "interval_cycles": design.interval,
         "latency_cycles": design.latency,
-        "throughput_images_per_s": round(images_per_second(design.interval, part.clock_mhz), 1),
+        "throughput_images_per_s": round(images_per_second(design.interval, clock_mhz), 1),
         "bottleneck": slowest.name,
     }
 
@@ -290,7 +297,8 @@ def render_markdown(report: dict) -> str:
     lines += [
         "## Summary",
         "",
-        f"- **Target**: {target['part']} ({target['board']}), clock {target['clock_mhz']:g} MHz.",
+        f"- **Target**: {target['part']} ({target['board']}), clock {target['clock_mhz']:g} MHz "
+        f"({clock_text(target)}).",
         f"- **Fit**: the design {verdict} on this part "
         + (
             f"(largest use: {RESOURCE_NAMES[max(report['fit'], key=lambda k: report['fit'][k]['utilization'])]} at "
@@ -309,6 +317,9 @@ def render_markdown(report: dict) -> str:
             f"- **Zero skipping**: {cycles['expected_cycles']:,.1f} cycles per image expected (average over "
             f"{cycles['images']} calibration images; {cycles['worst_cycles']:,} in the worst case above)."
         )
+    depth = report.get("logic_depth")
+    if depth:
+        lines.append(depth_text(depth, target["clock"]["kind"] if "clock" in target else "assumed"))
     energy = report.get("energy")
     if energy:
         lines.append(
@@ -395,6 +406,12 @@ def render_markdown(report: dict) -> str:
         "- LUT/FF/BRAM come from a cost model of the generated circuits (e3ne/model/cost.py), calibrated "
         "against Yosys; run `e3ne synth BUILD` for real counts (written to synth.json).",
         _throughput_rule(report),
+        f"- The clock is {clock_text(target)}"
+        + (
+            "; the fit table is against the target part's estimate, the Fmax is the ECP5's."
+            if target.get("clock", {}).get("kind") == "measured"
+            else "; `e3ne bitstream BUILD` measures the Fmax (nextpnr-ecp5) and recomputes this report at it."
+        ),
         "",
     ]
     return "\n".join(lines)
@@ -471,6 +488,26 @@ def record_measured(build: Path, measured: dict) -> None:
     md.write_text(text[:start] + section + (text[end:] if end >= 0 else "\n"))
 
 
+def depth_text(depth: dict, clock_kind: str) -> str:
+    """The summary line on Yosys's logic depth (`e3ne synth`, Xilinx)."""
+    verdict = "within" if depth["within_clock"] else "NOT within"
+    return (
+        f"- **Logic depth** (`e3ne synth`, Yosys synth_xilinx `ltp`): the deepest register-to-register path has "
+        f"{depth['lut_levels']} LUT levels, {depth['muxf_levels']} MUXF and {depth['carry_cells']} carry cells, "
+        f"about {depth['estimated_ns']:g} ns by the rule of thumb ({depth['rule']}): {verdict} the "
+        f"{depth['period_ns']:g} ns period of the part preset's {depth['clock_mhz']:g} MHz"
+        + (" (the report's clock is the ECP5's measured one)." if clock_kind == "measured" else ".")
+    )
+
+
+def clock_text(target: dict) -> str:
+    """Where the clock comes from (reports written before `target.clock` existed: assumed)."""
+    clock = target.get("clock")
+    if clock is None:
+        return f"assumed: {target['part']} preset {target['clock_mhz']:g} MHz"
+    return clock["source"]
+
+
 def _megabytes(count: int) -> str:
     return f"{count / 1e6:,.1f} MB" if count >= 1e5 else f"{count / 1e3:,.1f} KB"
 
@@ -539,7 +576,7 @@ def summary_lines(report: dict) -> list[str]:
     lines = [
         f"{report['cycles_per_image']:,} cycles/image = {report['latency_us']:,g} us at {target['clock_mhz']:g} MHz "
         + (f"(dataflow: a new image every {report['interval_cycles']:,} cycles, " if "interval_cycles" in report else "(")
-        + f"{report['throughput_images_per_s']:,.0f} images/s)",
+        + f"{report['throughput_images_per_s']:,.0f} images/s; clock {target.get('clock', {}).get('kind', 'assumed')})",
         f"estimated {totals['lut']:,} LUT, {totals['ff']:,} FF, {totals['bram']:g} BRAM36, {totals['dsp']} DSP: "
         + ("fits" if report["fits"] else "does NOT fit")
         + f" {target['part']}"

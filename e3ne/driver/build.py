@@ -93,7 +93,8 @@ class Build:
         progress: Progress | Say | None = None,
     ) -> dict:
         """The open ECP5 flow (Yosys synth_ecp5, nextpnr-ecp5 at `clock_mhz`, ecppack) for
-        `board`; writes BUILD/fpga/ and returns fpga.json (measured Fmax, utilisation)."""
+        `board`; writes BUILD/fpga/ and returns fpga.json (measured Fmax, utilisation).
+        report.json/report.md are recomputed at the measured Fmax (`e3ne.backend.clock`)."""
         from e3ne.backend.bitstream import run_bitstream
         from e3ne.backend.boards import get_board
         from e3ne.driver.progress import progress_of
@@ -104,7 +105,13 @@ class Build:
         steps = progress_of(progress, 1)
         steps.step(f"open flow for {chosen.description}: yosys, nextpnr-ecp5 at {clock_mhz:g} MHz, ecppack")
         result = run_bitstream(self.path, chosen, clock_mhz, seed, progress=steps.say, pll=pll)
-        steps.done(f"wrote {self.path / result['files']['bitstream']} and fpga/fpga.json")
+        from e3ne.backend.clock import apply_measured_clock
+
+        report = apply_measured_clock(self.path, result)  # latency and throughput at the measured Fmax
+        steps.done(
+            f"wrote {self.path / result['files']['bitstream']} and fpga/fpga.json"
+            + (f"; report.md now at the measured {result['fmax_mhz']:.1f} MHz: {report['latency_us']:,g} us/image" if report else "")
+        )
         return result
 
     def run(

@@ -75,9 +75,9 @@ class ExploreResult:
         offchip = ",".join(self.offchip) or "none"
         dataflow = self.exploration.schedule == "dataflow"
         speed = (
-            f"  interval {cycles:,} cycles = {part.clock_mhz * 1e6 / cycles:,.0f} images/s at {part.clock_mhz:g} MHz; "
+            f"  interval {cycles:,} cycles = {part.clock_mhz * 1e6 / cycles:,.0f} images/s at {part.clock_mhz:g} MHz (assumed clock); "
             if dataflow
-            else f"  {cycles:,} cycles = {cycles / part.clock_mhz:,.1f} us at {part.clock_mhz:g} MHz; "
+            else f"  {cycles:,} cycles = {cycles / part.clock_mhz:,.1f} us at {part.clock_mhz:g} MHz (assumed clock); "
         )
         return [
             f"fastest design within budget: --parallelism {self.exploration.parallelism_text(self.chosen)} "

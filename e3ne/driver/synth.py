@@ -52,6 +52,7 @@ def synth(build: Path, target: str, progress: Progress | Say | None = None) -> d
         "target": part.name,
         "top": top,
         **compare(result["counts"], estimate),
+        "logic_depth": result["logic_depth"],
         "ramb36": result["counts"]["ramb36"],
         "ramb18": result["counts"]["ramb18"],
         "lutram": result["counts"]["lutram"],
@@ -61,4 +62,8 @@ def synth(build: Path, target: str, progress: Progress | Say | None = None) -> d
         "seconds": result["seconds"],
     }
     (build / "synth.json").write_text(json.dumps(synth, indent=2) + "\n")
+    if result["logic_depth"] is not None:
+        from e3ne.backend.clock import apply_logic_depth
+
+        apply_logic_depth(build, result["logic_depth"])
     return synth

@@ -45,7 +45,7 @@ import numpy as np
 from e3ne.model.arith import bits_for, ceil_div
 from e3ne.model.kinds import RomKind
 from e3ne.model.memory import AXI_ADDRESS_BITS, beats_per_word
-from e3ne.model.units import MEMORY_READ_LATENCY, LinearShape
+from e3ne.model.units import ADDEND_LATENCY, MEMORY_READ_LATENCY, NEURON_LATENCY, LinearShape
 
 RESOURCES = ("lut", "ff", "carry", "bram18", "bram36", "dsp")
 
@@ -436,6 +436,8 @@ def linear_control(shape: LinearShape) -> Cost:
         address_register(bits_for(shape.rom_depth)),  # weight_base
         adder(bits_for(shape.rom_depth)),  # weight address = base + i
         register(5 * MEMORY_READ_LATENCY),  # valid1, first_step1, first_group1, end_group1, end_layer1
+        register(ADDEND_LATENCY * (5 + bits_for(shape.groups))),  # the same flags again, the bias ROM's group
+        register(NEURON_LATENCY * 2),  # load_shadow, load_last one cycle later
         register(2 + 1 + 1),  # load_shadow, load_last, draining, finishing
         counter(shape.drain_cycles),
     ]
@@ -462,6 +464,8 @@ def linear_lanes(shape: LinearShape, bias_bits: int | None = None) -> Cost:
         ff_per_lane = acc + shape.time_steps  # accumulator, spike shadow
         carry_per_lane = 2 * ceil_div(acc, 4) + 2  # accumulate, bias add, rounding, saturation
     q = shape.input_parallelism
+    ff_per_lane += ADDEND_LATENCY * addend_bits(shape.weight_bits, q, acc)  # the registered gated sum
+    ff_per_lane += NEURON_LATENCY * acc  # the registered potential acc + bias
     if q > 1:  # Q-input adder tree of narrow spike-gated weights: ABC packs it into LUTs
         lut_per_lane += k.tree_lut_per_input_bit * (q - 1) * (shape.weight_bits + 1)
     has_bias = bias_bits is None or bias_bits > 0  # without one, Yosys removes the bias adder
@@ -470,6 +474,11 @@ def linear_lanes(shape: LinearShape, bias_bits: int | None = None) -> Cost:
         ff=k.ff_lane * p * ff_per_lane + k.ff_bias_hold * (p * acc if bias_bits is None else bias_bits),
         carry=p * carry_per_lane,
     )
+
+
+def addend_bits(weight_bits: int, terms: int, accumulator_width: int) -> int:
+    """Width of a registered spike-gated sum of `terms` weights (`constructs.gated_sum`)."""
+    return min(accumulator_width, weight_bits + (terms - 1).bit_length())
 
 
 def linear_unit(shape: LinearShape, bias_bits: int | None = None) -> Cost:
@@ -548,6 +557,9 @@ def conv_unit(
         carry=ceil_div(6 * address_bits, 4),
     )
     control += register(READ_STAGE_FLAGS_CONV * (MEMORY_READ_LATENCY - 1))  # stage-1 flags, per read stage
+    control += register(ADDEND_LATENCY * (6 + 4))  # the flags, column block and bias ROM group (~4) again
+    control += register(ADDEND_LATENCY * accumulators * addend_bits(weight_bits, kernel_w, acc))  # registered sums
+    control += register(NEURON_LATENCY * (3 + 4 + accumulators * (acc + 1)))  # loads, column block, potentials
     return control + Cost(
         lut=k.conv_lut_per_acc_bit * accumulators * acc
         + k.conv_tree_lut_per_bit * accumulators * kernel_w * weight_bits  # spike gates + kernel_w-input adder tree
@@ -570,7 +582,10 @@ def pool_unit(*, width: int, time_steps: int, kernel_h: int, kernel_w: int, addr
         lut=row * (k.pool_lut_per_row_bit + k.pool_lut_per_row_kernel_bit * kernel_w)
         + k.pool_lut_per_address_bit * address_bits
         + k.pool_lut_fixed,
-        ff=k.ff_pool * 2 * row + k.ff_control * (6 * address_bits + READ_STAGE_FLAGS_POOL * (MEMORY_READ_LATENCY - 1)),
+        ff=k.ff_pool * 2 * row
+        + k.ff_control * (6 * address_bits + READ_STAGE_FLAGS_POOL * (MEMORY_READ_LATENCY - 1))
+        + ADDEND_LATENCY * (width + 5)  # the registered input row, its flags
+        + NEURON_LATENCY * (width * time_steps + 2),  # the registered pooled row (at most width values), loads
         carry=ceil_div(row, 4) + ceil_div(6 * address_bits, 4),
     )
 

@@ -2,8 +2,8 @@
 
 Every stage runs in three parts: issue cycles (reading inputs and weights, one group of
 output lanes after another), a fixed `PIPELINE_LATENCY` (`MEMORY_READ_LATENCY` memory
-read registers + the accumulator register, before the neuron) and the drain of the last
-group's results:
+read registers + `ADDEND_LATENCY` + the accumulator register + `NEURON_LATENCY`, before the
+neuron) and the drain of the last group's results:
 
     cycles = issue_cycles + PIPELINE_LATENCY + drain_cycles
     issue_cycles = groups * group_cycles            (weights on chip, and pooling units)
@@ -30,7 +30,16 @@ from e3ne.model.memory import MemoryModel, Streaming
 # (its banks are registered before it; docs/timing-pipelining.md). The host's read port of
 # the last buffer keeps one cycle (docs/interface.md).
 MEMORY_READ_LATENCY = 3
-PIPELINE_LATENCY = MEMORY_READ_LATENCY + 1  # memory read registers + accumulator register, before the neuron
+# Cycles from the memories' data to the accumulator's input: the spike select and the
+# spike-gated adder tree of a linear/conv unit end in a register (one per lane and column,
+# as narrow as the sum), so the accumulator's cycle is one operand select and one add; a
+# pooling unit registers its (in-range) input row. docs/timing-pipelining.md.
+ADDEND_LATENCY = 1
+# Cycles from the accumulator to the neuron: the potential `acc + bias` (linear/conv) or the
+# pooled window (pooling unit) is registered, so the neuron's rounding, saturation and the
+# shadow/assembly/pooling banks start from a register. docs/timing-pipelining.md.
+NEURON_LATENCY = 1
+PIPELINE_LATENCY = MEMORY_READ_LATENCY + ADDEND_LATENCY + 1 + NEURON_LATENCY  # 1: the accumulator register
 # Zero skipping (e3ne.model.skipping): a skipping linear unit reads its skip list this many
 # cycles ahead, and waits SKIP_GAP cycles after its first (dense, recording) group.
 SKIP_LIST_READ_LATENCY = 2

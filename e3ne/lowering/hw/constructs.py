@@ -7,8 +7,8 @@ what it shares from here and never imports another unit. The pieces:
   weight ROM and bias ports of a unit with weights;
 * `StepIssue`: the `running` flag and the `issue` signal of a unit's step sequencer;
 * `RowReader`: the input row `iy = oy*stride + ky - pad` of a window and its buffer address;
-* `adder_tree`, `narrow_sum`, `doubling_base`: the spike-gated, bit-serial accumulation
-  (docs/numerics.md §9);
+* `adder_tree`, `gated_sum`, `narrow_sum`, `registered_sum`, `doubling_base`: the
+  spike-gated, bit-serial accumulation (docs/numerics.md §9);
 * `radix_neuron`, `rounded_radix_neuron`: the neuron (docs/numerics.md §6);
 * `lif_neuron`, `popcount`: the IF/LIF neuron's step start and spike (docs/numerics.md §15);
 * `larger_or_sum`, `pool_window`, `divide_constant`: max/average pooling on T-bit values
@@ -21,6 +21,7 @@ Every construct creates its ops in a fixed order (the generated Verilog depends 
 from __future__ import annotations
 
 from e3ne.lowering.hw.hwbuilder import ModuleBuilder, Port, Register, Value, bits_for, width
+from e3ne.model.units import ADDEND_LATENCY
 from e3ne.numerics import signed_width
 
 
@@ -98,14 +99,24 @@ def adder_tree(b: ModuleBuilder, terms: list[Value]) -> Value:
     return terms[0]
 
 
-def narrow_sum(b: ModuleBuilder, weights: list[Value], spikes: list[Value], acc_bits: int) -> Value:
-    """Spike-gated weights summed by an adder tree only as wide as the sum can be, then
-    sign-extended to the accumulator."""
+def gated_sum(b: ModuleBuilder, weights: list[Value], spikes: list[Value], acc_bits: int) -> Value:
+    """Spike-gated weights summed by an adder tree only as wide as the sum can be."""
     weight_bits = width(weights[0])
     bits = min(acc_bits, weight_bits + (len(weights) - 1).bit_length())
     zero = b.const(0, bits)
     gated = [b.mux(spike, b.sext(w, bits), zero) for w, spike in zip(weights, spikes)]
-    return b.sext(adder_tree(b, gated), acc_bits)
+    return adder_tree(b, gated)
+
+
+def narrow_sum(b: ModuleBuilder, weights: list[Value], spikes: list[Value], acc_bits: int) -> Value:
+    """`gated_sum` sign-extended to the accumulator."""
+    return b.sext(gated_sum(b, weights, spikes, acc_bits), acc_bits)
+
+
+def registered_sum(b: ModuleBuilder, name: str, weights: list[Value], spikes: list[Value], acc_bits: int) -> Value:
+    """`narrow_sum` through a pipeline register `name` (as narrow as the sum): the
+    accumulator adds it `ADDEND_LATENCY` cycles after the memories answered."""
+    return b.sext(b.delay_by(gated_sum(b, weights, spikes, acc_bits), name, ADDEND_LATENCY), acc_bits)
 
 
 def doubling_base(b: ModuleBuilder, acc: Register, first_of_step: Value, first: Value, zero: Value) -> Value:

@@ -7,16 +7,19 @@ Pipeline (docs/architecture.md "Convolution unit"):
   ky (kernel row), ic (input channel), t (time step), xb (column block) drive the buffer
   address `iy + H*(ic + C*t)`, `iy = oy*stride + ky - pad`, and the weight ROM address
   `(g*IC + ic)*KH + ky`;
-* stage 1 (c+R, R = MEMORY_READ_LATENCY): the row arrives (zero when iy is outside the image); each of the
-  lanes x columns accumulators adds a kernel_w-input adder tree of spike-gated weights,
-  doubling on the first (ic, ky) of each step;
-* stage 2 (c+R+1, end of a column block): `+ Bq`, the radix neuron; the row's T-bit values
+* stage 1 (c+R, R = MEMORY_READ_LATENCY): the row arrives (zero when iy is outside the image);
+  each of the lanes x columns kernel_w-input adder trees of spike-gated weights ends in a
+  register (A = ADDEND_LATENCY = 1 cycle);
+* stage 1' (c+R+A): each accumulator adds its tree's sum, doubling on the first (ic, ky) of
+  each step;
+* stage 2 (c+R+A+1, end of a column block): `+ Bq`, registered (N = NEURON_LATENCY = 1 cycle),
+  the radix neuron; the row's T-bit values
   collect in an assembly bank (several column blocks) and load a shadow bank at the end
   of the row, which drains lanes*T bit-plane words (lane by lane, MSB plane first) while
   the next row accumulates.
 
-Stage length: groups*OH*row_cycles + R + 1 + lanes*T (`ConvUnitOp.cycles`).
-
+Stage length: groups*OH*row_cycles + R + A + 1 + N + lanes*T (`ConvUnitOp.cycles`). The bias ROM
+is addressed A cycles after the group counter (its word arrives with the block's end at c+R+A).
 IF/LIF mode (`neuron = "lif"`, snnhw_lif.py): as the linear unit's, per accumulator (lane,
 column): the T steps of a column block run back to back, the accumulator is the membrane
 (`lif start(acc) + Bq` at the first (ic, ky) of every step), and the T spikes (step 0 in the
@@ -36,14 +39,16 @@ from e3ne.lowering.hw.constructs import (
     doubling_base,
     larger_or_sum,
     lif_neuron,
-    narrow_sum,
     pool_window,
+    registered_sum,
     rounded_radix_neuron,
 )
 from e3ne.lowering.hw.constructs import unit_ports as stage_ports
 from e3ne.lowering.hw.conv_skip import ConvSkipIssue
 from e3ne.lowering.hw.hwbuilder import ModuleBuilder, Port, Register, Value, bits_for, width
+from e3ne.model.units import ADDEND_LATENCY as ADD
 from e3ne.model.units import MEMORY_READ_LATENCY as READ
+from e3ne.model.units import NEURON_LATENCY as NEURON
 
 
 def unit_ports(unit: snnhw.ConvUnitOp) -> tuple[list[Port], list[Port]]:
@@ -141,14 +146,14 @@ def build_conv_unit(unit: snnhw.ConvUnitOp, module_name: str):
         first_block = b.and_(first_step, b.eq(t, 0))
         in_range, weight_address = reader.in_range, weight_addr.value
 
-    # ---- stage 1: spike-gated accumulation
-    valid1 = b.delay_by(active, "valid1", READ)
-    first_step1 = b.delay_by(first_step, "first_step1", READ)
-    first_block1 = b.delay_by(first_block, "first_block1", READ)
+    # ---- stage 1: spike-gated sums (registered), then accumulation
+    valid1 = b.delay_by(active, "valid1", READ + ADD)
+    first_step1 = b.delay_by(first_step, "first_step1", READ + ADD)
+    first_block1 = b.delay_by(first_block, "first_block1", READ + ADD)
     in_range1 = b.delay_by(in_range, "in_range1", READ)
-    block_end1 = b.delay_by(t_wrap, "block_end1", READ)
-    row_end1 = b.delay_by(row_end, "row_end1", READ)
-    layer_end1 = b.delay_by(layer_end, "layer_end1", READ)
+    block_end1 = b.delay_by(t_wrap, "block_end1", READ + ADD)
+    row_end1 = b.delay_by(row_end, "row_end1", READ + ADD)
+    layer_end1 = b.delay_by(layer_end, "layer_end1", READ + ADD)
     xb1 = b.delay_by(xb, "column_block1", READ)
     row = b.mux(in_range1, b.inputs["act_rdata"], b.const(0, iw))
     if skipper is not None:
@@ -180,7 +185,11 @@ def build_conv_unit(unit: snnhw.ConvUnitOp, module_name: str):
         lane_trains = []
         for j, acc in enumerate(bank):
             used = [kx for kx in range(kw) if spikes[j][kx] is not zero_bit]
-            total = narrow_sum(b, [weights[kx] for kx in used], [spikes[j][kx] for kx in used], acc_bits) if used else zero
+            total = (
+                registered_sum(b, f"addend{lane}_{j}", [weights[kx] for kx in used], [spikes[j][kx] for kx in used], acc_bits)
+                if used
+                else zero
+            )
             if lif is None:
                 acc.drive(b.add(doubling_base(b, acc, first_step1, first_block1, zero), total), valid1)
                 continue
@@ -204,23 +213,26 @@ def build_conv_unit(unit: snnhw.ConvUnitOp, module_name: str):
         bias = b.lane_hold("bias_hold", b.inputs["bias_data"], lanes, bias_bits, block_end1)
 
     # ---- stage 2: bias, neuron, assembly of the row, shadow bank drain
-    load_block = b.delay(block_end1, "load_block")
-    load_row = b.delay(row_end1, "load_row")
-    load_last = b.delay(layer_end1, "load_last")
-    xb2 = b.delay(xb1, "column_block2")
+    load_block = b.delay_by(block_end1, "load_block", 1 + NEURON)
+    load_row = b.delay_by(row_end1, "load_row", 1 + NEURON)
+    load_last = b.delay_by(layer_end1, "load_last", 1 + NEURON)
+    xb2 = b.delay_by(xb1, "column_block2", ADD + 1 + NEURON)
     shift = unit.shift.value.data
     if lif is None:
         values = [
             [
                 rounded_radix_neuron(
-                    b, b.add(b.sext(acc.value, bias_bits), bias[lane]), shift, time_steps
+                    b, b.delay_by(b.add(b.sext(acc.value, bias_bits), bias[lane]), f"potential{lane}_{j}", NEURON), shift, time_steps
                 )
-                for acc in accumulators[lane]
+                for j, acc in enumerate(accumulators[lane])
             ]
             for lane in range(lanes)
         ]
-    else:
-        values = trains
+    else:  # the T spikes, registered like the radix potentials (the accumulators move on)
+        values = [
+            [b.delay_by(train, f"train{lane}_{j}", NEURON) for j, train in enumerate(lane_trains)]
+            for lane, lane_trains in enumerate(trains)
+        ]
     row_values: list[list[Value]] = []
     for lane in range(lanes):
         lane_values = []
@@ -278,7 +290,7 @@ def build_conv_unit(unit: snnhw.ConvUnitOp, module_name: str):
         {
             "act_raddr": act_addr,
             "weight_addr": weight_address,
-            "bias_addr": g,
+            "bias_addr": b.delay_by(g, "bias_group", ADD),
             "out_we": write,
             "out_waddr": waddr.value,
             "out_wdata": drain.word,

@@ -5,14 +5,19 @@ P outputs in parallel; Q = 1 is one spike per cycle):
 
 * issue (cycle c): counters i (input), b (bit in word), t (time step), g (group) drive
   the buffer read address and the weight ROM address `g*in + i`;
-* stage 1 (c+R, R = MEMORY_READ_LATENCY): the memories answer; each lane does
-  `acc <- (first input of the group ? 0 : first input of step t ? 2*acc : acc) + (spike ? W : 0)`;
-* stage 2 (c+R+1, last input of a group): `V = acc + Bq`, then the radix neuron (hidden layer)
+* stage 1 (c+R, R = MEMORY_READ_LATENCY): the memories answer; the Q spikes of the chunk
+  are selected from the word and each lane's gated sum `sum(spike ? W : 0)` is registered
+  (A = ADDEND_LATENCY = 1 cycle);
+* stage 1' (c+R+A): each lane does
+  `acc <- (first input of the group ? 0 : first input of step t ? 2*acc : acc) + sum`;
+* stage 2 (c+R+A+1, last input of a group): `V = acc + Bq`, registered (N = NEURON_LATENCY = 1
+  cycle), then the radix neuron (hidden layer)
   loads a shadow bank, which drains while the next group accumulates: T bit-plane
   words of P bits (hidden), or P logits one a cycle (output layer).
 
-Stage length: groups*in*T issue cycles + R + 1 (pipeline) + drain length (`LinearUnitOp.cycles`).
-
+Stage length: groups*in*T issue cycles + R + A + 1 + N (pipeline) + drain length (`LinearUnitOp.cycles`).
+The bias ROM is addressed A cycles after the group counter, so its word arrives with the
+group's end at the accumulator (c+R+A).
 IF/LIF mode (`neuron = "lif"`, snnhw_lif.py): the accumulator is the membrane; stage 1 does
 `acc <- (first input of step t ? (t == 0 ? 0 : lif start(acc)) + Bq : acc) + (spike ? W : 0)`,
 recording the previous step's spike (`acc > thr`) in a per-lane shift register, and stage 2
@@ -33,14 +38,16 @@ from e3ne.lowering.hw.constructs import (
     doubling_base,
     lif_fires,
     lif_neuron,
-    narrow_sum,
     popcount,
     radix_neuron,
+    registered_sum,
 )
 from e3ne.lowering.hw.constructs import unit_ports as stage_ports
 from e3ne.lowering.hw.hwbuilder import ModuleBuilder, Port, bits_for, width
 from e3ne.lowering.hw.skip_list import SkipIssue
+from e3ne.model.units import ADDEND_LATENCY as ADD
 from e3ne.model.units import MEMORY_READ_LATENCY as READ
+from e3ne.model.units import NEURON_LATENCY as NEURON
 
 
 def unit_ports(unit: snnhw.LinearUnitOp) -> tuple[list[Port], list[Port]]:
@@ -93,12 +100,12 @@ def build_linear_unit(unit: snnhw.LinearUnitOp, module_name: str):
         first_of_group = b.and_(first_input, b.eq(t, 0))
         act_raddr, chunk_index = act_addr.value, bit_reg.value
 
-    # ---- stage 1: spike-gated accumulation (no multipliers)
-    valid1 = b.delay_by(issue, "valid1", READ)
-    first_step1 = b.delay_by(first_input, "first_step1", READ)
-    first_group1 = b.delay_by(first_of_group, "first_group1", READ)
-    end_group1 = b.delay_by(end_of_group, "end_group1", READ)
-    end_layer1 = b.delay_by(end_of_layer, "end_layer1", READ)
+    # ---- stage 1: spike select and gated sums (registered), then accumulation (no multipliers)
+    valid1 = b.delay_by(issue, "valid1", READ + ADD)
+    first_step1 = b.delay_by(first_input, "first_step1", READ + ADD)
+    first_group1 = b.delay_by(first_of_group, "first_group1", READ + ADD)
+    end_group1 = b.delay_by(end_of_group, "end_group1", READ + ADD)
+    end_layer1 = b.delay_by(end_of_layer, "end_layer1", READ + ADD)
     bit1 = b.delay_by(chunk_index, "bit1", READ)
     row = b.inputs["act_rdata"]
     zero_bit = b.const(0, 1)
@@ -109,8 +116,8 @@ def build_linear_unit(unit: snnhw.LinearUnitOp, module_name: str):
             break
         choices = [b.bit(row, c * q + lane) if c * q + lane < word_bits else zero_bit for c in range(per_word)]
         spikes.append(b.named(b.select_bit(b.concat(*reversed(choices)), bit1), f"spike{lane}"))
-    if skipper is not None:
-        skipper.record(spikes, first_step1)
+    if skipper is not None:  # the skip list is written as the spikes are selected (READ cycles after issue)
+        skipper.record(spikes, b.delay_by(first_input, "first_step_sel", READ))
     zero = b.const(0, acc_bits)
     accumulators = b.accumulator("acc", p, acc_bits)
     lif = lif_of(unit)
@@ -119,6 +126,7 @@ def build_linear_unit(unit: snnhw.LinearUnitOp, module_name: str):
     spiking = []  # LIF: per lane, `acc > thr` (the spike of the step the accumulator holds)
     for k, acc in enumerate(accumulators):
         weights = [b.extract(b.inputs["weight_data"], (lane * p + k) * weight_bits, weight_bits) for lane in range(q)]
+        addend = registered_sum(b, f"addend{k}", weights, spikes, acc_bits)
         if lif is None or direct:
             base = doubling_base(b, acc, first_step1, first_group1, zero)
         else:
@@ -132,23 +140,26 @@ def build_linear_unit(unit: snnhw.LinearUnitOp, module_name: str):
                 history.drive(shifted, b.and_(valid1, first_step1, b.not_(first_group1)))
             fired.append(history.value)
             spiking.append(spike_before)
-        acc.drive(b.add(base, narrow_sum(b, weights, spikes, acc_bits)), valid1)
+        acc.drive(b.add(base, addend), valid1)
     if lif is None or direct:
         bias = b.lane_hold("bias_hold", b.inputs["bias_data"], p, acc_bits, end_group1)
 
     # ---- stage 2: bias, neuron, shadow bank; drain while the next group accumulates
-    load = b.delay(end_group1, "load_shadow")
-    load_last = b.delay(end_layer1, "load_last")
+    load = b.delay_by(end_group1, "load_shadow", 1 + NEURON)
+    load_last = b.delay_by(end_layer1, "load_last", 1 + NEURON)
     if lif is None or direct:
-        potentials = [b.add(acc.value, bias[k]) for k, acc in enumerate(accumulators)]
+        sums = [b.add(acc.value, bias[k]) for k, acc in enumerate(accumulators)]
     else:  # the T spikes of each lane, step 0 in the top bit (plane 0 drains first)
         trains = []
         for k in range(p):
             trains.append(b.concat(fired[k], spiking[k]) if time_steps > 1 else spiking[k])
-        if lif.readout == "count":
-            potentials = [popcount(b, train, acc_bits) for train in trains]
+        if not unit.is_output():
+            sums = trains
+        elif lif.readout == "count":
+            sums = [popcount(b, train, acc_bits) for train in trains]
         else:
-            potentials = [acc.value for acc in accumulators]
+            sums = [acc.value for acc in accumulators]
+    potentials = [b.delay_by(v, f"potential{k}", NEURON) for k, v in enumerate(sums)]
     drain_cycles = unit.drain_cycles()
     draining = b.register("draining", 1)
     d, last_d = b.counter("drain_step", drain_cycles, draining.value, clear=load)
@@ -182,7 +193,7 @@ def build_linear_unit(unit: snnhw.LinearUnitOp, module_name: str):
         shift = unit.shift.value.data
         shadow = b.accumulator("spike_shadow", p, time_steps)
         for k, reg in enumerate(shadow):
-            activation = radix_neuron(b, potentials[k], shift, time_steps) if lif is None else trains[k]
+            activation = radix_neuron(b, potentials[k], shift, time_steps) if lif is None else potentials[k]
             reg.drive(b.mux(load, activation, b.shift_left(reg.value, 1)))
         wdata = b.concat(*[b.bit(reg.value, time_steps - 1) for reg in reversed(shadow)])
         group_base = b.stepping_base("drain_group", out_addr_bits, 1, load, load_last)
@@ -194,7 +205,7 @@ def build_linear_unit(unit: snnhw.LinearUnitOp, module_name: str):
         {
             "act_raddr": act_raddr,
             "weight_addr": weight_addr,
-            "bias_addr": g,
+            "bias_addr": b.delay_by(g, "bias_group", ADD),
             "out_we": draining.value,
             "out_waddr": b.zext(waddr, out_addr_bits) if width(waddr) < out_addr_bits else waddr,
             "out_wdata": wdata,

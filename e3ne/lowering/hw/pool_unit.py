@@ -3,13 +3,15 @@ bit-planes (docs/numerics.md §7), in the builder's nouns.
 
 * issue (cycle c): counters t (time step), ky (window row), oy (output row), c (channel)
   drive the buffer address `iy + H*(c + C*t)`, `iy = oy*stride + ky - pad`;
-* stage 1 (c+R, R = MEMORY_READ_LATENCY): each input column shifts its spike into a T-bit value; after the last
+* stage 1 (c+R, R = MEMORY_READ_LATENCY): the row arrives (zero when iy is outside the image) and is
+  registered (A = ADDEND_LATENCY = 1 cycle, as the weighted units' sums);
+* stage 1' (c+R+A): each input column shifts its spike into a T-bit value; after the last
   plane of a window row the value is combined (max or sum) into the row's running value;
-* stage 2 (c+R+1, end of an output row): the kernel_w columns of each window are combined
-  (average: `floor((sum + floor(n/2)) / n)` by a constant reciprocal, no divider) and a
-  shadow bank drains the T bit-planes of the pooled row while the next row is read.
+* stage 2 (c+R+A+1, end of an output row): the kernel_w columns of each window are combined
+  (average: `floor((sum + floor(n/2)) / n)` by a constant reciprocal, no divider) and
+  registered (N = NEURON_LATENCY = 1 cycle), and a shadow bank drains the T bit-planes of the pooled row while the next row is read.
 
-Stage length: C*OH*kernel_h*T + R + 1 + T (`PoolUnitOp.cycles`).
+Stage length: C*OH*kernel_h*T + R + A + 1 + N + T (`PoolUnitOp.cycles`).
 """
 
 from __future__ import annotations
@@ -18,7 +20,9 @@ from e3ne.dialects import snnhw
 from e3ne.lowering.hw.constructs import PlaneDrain, RowReader, StepIssue, average_bound, done_pulse, larger_or_sum, pool_window
 from e3ne.lowering.hw.constructs import unit_ports as stage_ports
 from e3ne.lowering.hw.hwbuilder import ModuleBuilder, Port, bits_for
+from e3ne.model.units import ADDEND_LATENCY as ADD
 from e3ne.model.units import MEMORY_READ_LATENCY as READ
+from e3ne.model.units import NEURON_LATENCY as NEURON
 
 
 def unit_ports(unit: snnhw.PoolUnitOp) -> tuple[list[Port], list[Port]]:
@@ -53,13 +57,13 @@ def build_pool_unit(unit: snnhw.PoolUnitOp, module_name: str):
     act_addr = b.add(b.add(channel_base, plane_base), reader.address(addr_bits))
 
     # ---- stage 1: rebuild T-bit values, combine the window's rows
-    valid1 = b.delay_by(issue, "valid1", READ)
-    last_plane1 = b.delay_by(b.eq(t, time_steps - 1), "last_plane1", READ)
-    first_row1 = b.delay_by(b.eq(ky, 0), "first_row1", READ)
+    valid1 = b.delay_by(issue, "valid1", READ + ADD)
+    last_plane1 = b.delay_by(b.eq(t, time_steps - 1), "last_plane1", READ + ADD)
+    first_row1 = b.delay_by(b.eq(ky, 0), "first_row1", READ + ADD)
     in_range1 = b.delay_by(reader.in_range, "in_range1", READ)
-    row_end1 = b.delay_by(row_end, "row_end1", READ)
-    layer_end1 = b.delay_by(layer_end, "layer_end1", READ)
-    row = b.mux(in_range1, b.inputs["act_rdata"], b.const(0, iw))
+    row_end1 = b.delay_by(row_end, "row_end1", READ + ADD)
+    layer_end1 = b.delay_by(layer_end, "layer_end1", READ + ADD)
+    row = b.delay_by(b.mux(in_range1, b.inputs["act_rdata"], b.const(0, iw)), "row", ADD)
     sum_bits = bits_for(average_bound(kh * kw, time_steps) + 1)
     value_bits = time_steps if is_max else sum_bits
     combine_row = b.and_(valid1, last_plane1)
@@ -75,12 +79,12 @@ def build_pool_unit(unit: snnhw.PoolUnitOp, module_name: str):
         running_values.append(combined.value)
 
     # ---- stage 2: combine the window's columns, drain the pooled row's planes
-    load = b.delay(row_end1, "load_row")
-    load_last = b.delay(layer_end1, "load_last")
+    load = b.delay_by(row_end1, "load_row", 1 + NEURON)
+    load_last = b.delay_by(layer_end1, "load_last", 1 + NEURON)
     pooled = []
     for ox in range(ow):
         window = [running_values[ix] for kx in range(kw) if 0 <= (ix := ox * sw + kx - pw) < iw]
-        pooled.append(pool_window(b, window, is_max, kh * kw, time_steps))
+        pooled.append(b.delay_by(pool_window(b, window, is_max, kh * kw, time_steps), f"pooled{ox}", NEURON))
     drain = PlaneDrain(b, 1, ow, time_steps, load)
     drain.drive([pooled])
 

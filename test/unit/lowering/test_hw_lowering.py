@@ -110,7 +110,8 @@ def test_lowering_single_layer_verifies_and_reaches_hw():
     accelerator = next(iter(module.body.ops))
     assert isinstance(accelerator, snnhw.AcceleratorOp)
     unit = accelerator.schedule().stage_ops()[0]
-    assert unit.cycles() == 2 * 16 * 2 + 4 + 2  # groups*in*T + pipeline (3 memory read registers + accumulator) + P logits
+    # groups*in*T + pipeline (3 memory read registers, gated sum, accumulator, potential) + P logits
+    assert unit.cycles() == 2 * 16 * 2 + 6 + 2
     LowerSnnhwToCirct().apply(Context(), module)
     module.verify()
 
