@@ -20,7 +20,13 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from e3ne.backend.board_top import BOARD_TOP, PLL_MODULE, write_board_top, write_pll, write_uart_board_top
+from e3ne.backend.board_top import (
+    BOARD_TOP,
+    PLL_MODULE,
+    write_board_top,
+    write_pll,
+    write_uart_board_top,
+)
 from e3ne.backend.boards import Board
 from e3ne.errors import E3NEError
 

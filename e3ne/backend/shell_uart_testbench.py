@@ -21,7 +21,12 @@ import subprocess
 from pathlib import Path
 
 from e3ne.backend.host.e3ne_uart import PROTOCOL
-from e3ne.backend.simulate import VERILATOR, VERILATOR_FLAGS, _runtime_cache, _seed_runtime
+from e3ne.backend.simulate import (
+    VERILATOR,
+    VERILATOR_FLAGS,
+    _runtime_cache,
+    _seed_runtime,
+)
 from e3ne.errors import E3NEError
 
 SIM_CLKS_PER_BIT = 4

@@ -74,7 +74,7 @@ def run_images(
             board = driver.UartAccelerator(port, baud or constants["baud"])
         except ImportError:
             raise E3NEError("e3ne run --port needs pyserial", hint="pip install 'e3ne[uart]' (or pip install pyserial)") from None
-        except Exception as error:  # serial.SerialException: no such port, permission
+        except OSError as error:  # serial.SerialException (an OSError): no such port, permission
             raise E3NEError(f"cannot open {port}: {error}") from None
         with board:
             try:
@@ -99,7 +99,7 @@ def run_images(
         steps.step("golden model")
         golden = run_golden(parse_module(build / "snn.quant.mlir"), x)
         bad = np.flatnonzero((logits != golden).any(axis=1))
-        result["mismatches"] = int(len(bad))
+        result["mismatches"] = len(bad)
         result["first_mismatch"] = int(bad[0]) if len(bad) else None
         steps.done("every logit equal" if not len(bad) else f"{len(bad)} images differ from the golden model")
     return result

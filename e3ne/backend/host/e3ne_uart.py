@@ -29,7 +29,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .e3ne_axi import BAD_FRAME, CTRL_RUN, CTRL_SOFT_RESET, REGISTERS, _constants, pack_images
+from .e3ne_axi import (
+    BAD_FRAME,
+    CTRL_RUN,
+    CTRL_SOFT_RESET,
+    REGISTERS,
+    _constants,
+    pack_images,
+)
 
 PROTOCOL = {
     "MAGIC0": 0xE3,

@@ -117,7 +117,7 @@ def test_mlp_through_the_framed_protocol_is_bit_exact(mlp):
     build, driver, quant, x, y = mlp
     x, y = x[:20], y[:20]
     commands = [("I", f) for f in driver.image_frames(x)] + [("W", None), ("B", driver.read_frame("IMAGES"))]
-    out, frames, result = play(build, driver, commands, 20, gaps=20, seed=3)
+    out, frames, _ = play(build, driver, commands, 20, gaps=20, seed=3)
     golden = run_golden(quant, x)
     np.testing.assert_array_equal(out["logits"], golden)
     np.testing.assert_array_equal(out["classes"], np.argmax(golden, axis=1))
@@ -178,7 +178,7 @@ def test_soft_reset_by_a_write_frame_is_acknowledged(mlp):
     reset = driver.write_frame("CTRL", driver.CTRL_RUN | driver.CTRL_SOFT_RESET)
     commands = [("I", driver.image_frames(x[:1])[0]), ("W", None), ("B", reset), ("P", 200),
                 ("I", driver.image_frames(x[1:])[0]), ("W", None), ("B", driver.read_frame("IMAGES"))]  # fmt: skip
-    out, frames, _ = play(build, driver, commands, 2)
+    out, _, _ = play(build, driver, commands, 2)
     np.testing.assert_array_equal(out["logits"], run_golden(quant, x))
     assert out["registers"] == {0x00: 3, IMAGES_REGISTER: 2}  # the WRITE's echo, then the counter (not reset)
 
@@ -223,7 +223,7 @@ def test_serial_host_path_reads_the_simulated_device(mlp, monkeypatch):
     with driver.UartAccelerator("/dev/null") as board:
         board.reset()
         board.check_build()
-        logits, classes = board.infer(x)
+        logits, _ = board.infer(x)
     np.testing.assert_array_equal(logits, run_golden(quant, x))
     assert bytes(port.written) == b"".join(sent + frames)
 
