@@ -126,7 +126,6 @@ def build_linear_unit(unit: snnhw.LinearUnitOp, module_name: str):
     spiking = []  # LIF: per lane, `acc > thr` (the spike of the step the accumulator holds)
     for k, acc in enumerate(accumulators):
         weights = [b.extract(b.inputs["weight_data"], (lane * p + k) * weight_bits, weight_bits) for lane in range(q)]
-        addend = registered_sum(b, f"addend{k}", weights, spikes, acc_bits)
         if lif is None or direct:
             base = doubling_base(b, acc, first_step1, first_group1, zero)
         else:
@@ -140,7 +139,7 @@ def build_linear_unit(unit: snnhw.LinearUnitOp, module_name: str):
                 history.drive(shifted, b.and_(valid1, first_step1, b.not_(first_group1)))
             fired.append(history.value)
             spiking.append(spike_before)
-        acc.drive(b.add(base, addend), valid1)
+        acc.drive(b.add(base, registered_sum(b, f"addend{k}", weights, spikes, acc_bits)), valid1)
     if lif is None or direct:
         bias = b.lane_hold("bias_hold", b.inputs["bias_data"], p, acc_bits, end_group1)
 
