@@ -5,7 +5,12 @@ import json
 from pathlib import Path
 
 from e3ne.backend.clock import apply_measured_clock, clocked
-from e3ne.backend.report import build_report, render_markdown, summary_lines, write_report
+from e3ne.backend.report import (
+    build_report,
+    render_markdown,
+    summary_lines,
+    write_report,
+)
 from e3ne.model import cost
 from e3ne.model.parts import get_part
 from e3ne.transforms.snnhw.estimate import DesignEstimate, LayerEstimate
