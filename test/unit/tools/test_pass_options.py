@@ -39,17 +39,18 @@ def test_text_xdsl_reads_is_left_alone():
         (
             "snn-quantize{time-step=4}",
             "pass snn-quantize has no option 'time-step'\n  hint: did you mean 'time-steps'? options of snn-quantize: "
-            "time-steps, weight-bits, sigma (e.g. snn-quantize{time-steps=4 weight-bits=4 sigma=3.0})",
+            "time-steps, weight-bits, sigma, input-bits, leak-bits "
+            "(e.g. snn-quantize{time-steps=4 weight-bits=4 sigma=3.0 input-bits=8 leak-bits=8})",
         ),
         (
             "snn-quantize{weight-bits=4.5}",
             "pass snn-quantize: option weight-bits=4.5 must be an integer\n"
-            "  hint: e.g. -p 'snn-quantize{time-steps=4 weight-bits=4 sigma=3.0}'",
+            "  hint: e.g. -p 'snn-quantize{time-steps=4 weight-bits=4 sigma=3.0 input-bits=8 leak-bits=8}'",
         ),
         (
             "snn-quantize{sigma=wide}",
             "pass snn-quantize: option sigma=wide must be a number\n"
-            "  hint: e.g. -p 'snn-quantize{time-steps=4 weight-bits=4 sigma=3.0}'",
+            "  hint: e.g. -p 'snn-quantize{time-steps=4 weight-bits=4 sigma=3.0 input-bits=8 leak-bits=8}'",
         ),
         (
             "snn-slice-layer{fuse-pooling=maybe}",
