@@ -88,10 +88,15 @@ class Netlist:
 
     module: dict
     readers: dict = field(default_factory=lambda: defaultdict(list))  # bit -> [(cell, port)]
+    ram_outputs: set = field(default_factory=set)  # every DP16KD output bit
 
     def __post_init__(self):
         for name, cell in self.module["cells"].items():
             directions = cell.get("port_directions", {})
+            if cell.get("type") == "DP16KD":
+                self.ram_outputs.update(
+                    b for p, bits in cell.get("connections", {}).items() if p.startswith("DO") for b in bits
+                )
             for port, bits in cell.get("connections", {}).items():
                 if directions.get(port, "input") != "output":
                     for bit in bits:
@@ -148,15 +153,75 @@ def port_problem(port: ReadPort, ram: dict) -> str | None:
     return None
 
 
+LUT_INPUTS = ("A", "B", "C", "D")  # LUT4 INIT bit index = D*8 + C*4 + B*2 + A
+
+
+@dataclass
+class Move:
+    """How one read-data bit gets its register: `flip_flops` (the copies on the bit, or the
+    one after `lut`) go away; with a `lut` between bit and flip-flop, the LUT's other inputs
+    get a new flip-flop each (forward retiming: FF(LUT(d, x)) = LUT(FF(d), FF(x)))."""
+
+    pin: str
+    bit: int
+    flip_flops: list[str]
+    lut: str | None = None
+
+
+def bit_move(cells: dict, nets: Netlist, port: ReadPort, ram: dict, pin: str, bit, port_bits: set) -> Move | str:
+    """The plan for one used read-data bit, or why the port must stay as it is."""
+    readers = nets.readers[bit]
+    if any(cell is None for cell, _ in readers):
+        return "read data leaves the module"
+    names = sorted({cell for cell, _ in readers})
+    if len(names) == 1 and cells[names[0]].get("type") == "LUT4":
+        return lut_move(cells, nets, port, ram, pin, bit, names[0], port_bits)
+    problem = next((p for name in names if (p := flip_flop_problem(cells[name], port, ram, bit)) is not None), None)
+    return "read data " + problem if problem is not None else Move(pin, bit, names)
+
+
+def lut_move(cells: dict, nets: Netlist, port: ReadPort, ram: dict, pin: str, bit, lut_name: str, port_bits: set):
+    """A bit read by one LUT4 whose output only feeds one plain flip-flop (Yosys's bypass
+    multiplexer of a RAM read port: `collision ? bypass : DO`, then the read-stage register)."""
+    lut = cells[lut_name]
+    out = connection(lut, "Z")
+    readers = nets.readers.get(out, []) if out is not None and not isinstance(out, str) else []
+    if len(readers) != 1 or readers[0][0] is None:
+        return "read data drives a LUT4 that is not followed by one flip-flop"
+    ff_name = readers[0][0]
+    if flip_flop_problem(cells[ff_name], port, ram, out) is not None:
+        return "read data drives a LUT4 and then a flip-flop that is not plain"
+    # every register starts at 0: the LUT must give 0 for its power-up inputs (as the flip-flop it replaces)
+    index = 0
+    for k, name in enumerate(LUT_INPUTS):
+        value = connection(lut, name)
+        if value in ("x", "z"):
+            return "read data drives a LUT4 with an undefined input"
+        if value == "1":
+            index |= 1 << k
+        elif value is not None and not isinstance(value, str) and value in nets.ram_outputs and value not in port_bits:
+            return "read data drives a LUT4 that also reads another block-RAM port"
+    init = parameter(lut, "INIT", "0" * 16)
+    if init[::-1][index : index + 1] != "0":
+        return "read data drives a LUT4 that is 1 at power-up"
+    return Move(pin, bit, [ff_name], lut_name)
+
+
 def absorb_output_registers(netlist: dict, top: str) -> dict:
     """Rewrite `netlist` (synth_ecp5's JSON, flattened) in place; return what was done:
-    ports/bits absorbed, flip-flops removed, ports left as they were and why."""
+    ports/bits absorbed, flip-flops removed and added, ports left as they were and why."""
     module = netlist["modules"][top]
     cells = module["cells"]
     nets = Netlist(module)
-    summary = {"ports_absorbed": 0, "bits_absorbed": 0, "flip_flops_removed": 0, "ports_read": 0, "ports_kept": {}}
+    summary = {"ports_absorbed": 0, "bits_absorbed": 0, "bits_through_lut": 0, "flip_flops_removed": 0,
+               "flip_flops_added": 0, "ports_read": 0, "ports_kept": {}}  # fmt: skip
     replace: dict = {}  # net bit -> the bit that now carries it
     removed: set[str] = set()
+    retimed: dict = {}  # net bit -> the output of the flip-flop added on it
+    next_bit = 1 + max(
+        (b for c in cells.values() for bits in c.get("connections", {}).values() for b in bits if not isinstance(b, str)),
+        default=1,
+    )
     for ram_name in sorted(n for n, c in cells.items() if c.get("type") == "DP16KD"):
         ram = cells[ram_name]
         for port in read_ports(ram_name, ram):
@@ -167,33 +232,52 @@ def absorb_output_registers(netlist: dict, top: str) -> dict:
             if not used:
                 continue
             summary["ports_read"] += 1
+            port_bits = {bit for _, bit in used}
             problem = port_problem(port, ram)
-            moves = []  # (pin, old data bit, [flip-flop names])
+            moves: list[Move] = []
             for pin, bit in used if problem is None else []:
-                readers = nets.readers[bit]
-                if any(cell is None for cell, _ in readers):
-                    problem = "read data leaves the module"
+                move = bit_move(cells, nets, port, ram, pin, bit, port_bits)
+                if isinstance(move, str):
+                    problem = move
                     break
-                names = sorted({cell for cell, _ in readers})
-                problem = next(
-                    (p for name in names if (p := flip_flop_problem(cells[name], port, ram, bit)) is not None), None
-                )
-                if problem is not None:
-                    problem = "read data " + problem if not problem.startswith("read") else problem
-                    break
-                moves.append((pin, bit, names))
+                moves.append(move)
+            if problem is None and any(m.lut for m in moves) and len({m.lut for m in moves if m.lut}) != sum(
+                1 for m in moves if m.lut
+            ):
+                problem = "read data bits share a LUT4"
             if problem is not None:
                 summary["ports_kept"][problem] = summary["ports_kept"].get(problem, 0) + 1
                 continue
-            for pin, bit, names in moves:
-                keep = connection(cells[names[0]], "Q")
-                ram["connections"][pin] = [keep]
-                replace[bit] = "x"  # the unregistered word has no driver and no reader any more
-                for name in names:
-                    duplicate = connection(cells[name], "Q")
-                    if duplicate != keep:
-                        replace[duplicate] = keep
-                    removed.add(name)
+            for move in moves:
+                if move.lut is None:
+                    keep = connection(cells[move.flip_flops[0]], "Q")
+                    ram["connections"][move.pin] = [keep]
+                    replace[move.bit] = "x"  # the unregistered word has no driver and no reader any more
+                    for name in move.flip_flops:
+                        duplicate = connection(cells[name], "Q")
+                        if duplicate != keep:
+                            replace[duplicate] = keep
+                else:
+                    lut, ff = cells[move.lut], cells[move.flip_flops[0]]
+                    replace[connection(lut, "Z")] = "x"
+                    lut["connections"]["Z"] = [connection(ff, "Q")]
+                    for name in LUT_INPUTS:
+                        value = connection(lut, name)
+                        if value is None or isinstance(value, str) or value in port_bits:
+                            continue  # constants and this port's bits (registered in the RAM) stay
+                        if value not in retimed:
+                            retimed[value] = next_bit
+                            cells[f"{move.lut}$outreg_retime{next_bit}"] = {
+                                **{k: v for k, v in ff.items() if k != "connections"},
+                                "parameters": dict(ff["parameters"]),
+                                "connections": {**ff["connections"], "DI": [value], "Q": [next_bit]},
+                            }
+                            module.setdefault("netnames", {})[f"$outreg_retime{next_bit}"] = {"hide_name": 1, "bits": [next_bit], "attributes": {}}  # fmt: skip
+                            next_bit += 1
+                            summary["flip_flops_added"] += 1
+                        lut["connections"][name] = [retimed[value]]
+                    summary["bits_through_lut"] += 1
+                removed.update(move.flip_flops)
                 summary["bits_absorbed"] += 1
             for name in port.regmodes:
                 ram["parameters"][name] = "OUTREG"
