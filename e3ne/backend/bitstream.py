@@ -302,10 +302,11 @@ def run_bitstream(
 
         outreg.update(absorb_output_registers(netlist, top))
         (fpga_dir / f"{top}.json").write_text(json.dumps(netlist))
-        cells["TRELLIS_FF"] = cells.get("TRELLIS_FF", 0) - outreg["flip_flops_removed"]
+        cells["TRELLIS_FF"] = cells.get("TRELLIS_FF", 0) - outreg["flip_flops_removed"] + outreg["flip_flops_added"]
         progress(
             f"block-RAM output registers: {outreg['ports_absorbed']} of {outreg['ports_read']} DP16KD read ports "
-            f"({outreg['bits_absorbed']} bits, {outreg['flip_flops_removed']} flip-flops moved into the RAMs)"
+            f"({outreg['bits_absorbed']} bits, {outreg['bits_through_lut']} of them through a bypass LUT; "
+            f"{outreg['flip_flops_removed']} flip-flops removed, {outreg['flip_flops_added']} added)"
         )
     needed = needed_resources(cells, port_bits(netlist, top))
     del netlist
