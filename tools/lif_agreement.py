@@ -56,7 +56,8 @@ def measure(folder: str, coding: str, images: int, weight_bits: int = 4, sigma: 
 def row(s: dict) -> str:
     histogram = ", ".join(f"{d}: {n:,}" for d, n in enumerate(s["histogram"]) if n)
     return (
-        f"| `{s['example']}` | {s['coding']}, T' = {s['time_steps']} | b = {s['weight_bits']}, r = {s['sigma']:g} | {s['float_accuracy'] * 100:.1f}% | "
+        f"| `{s['example']}` | {s['coding']}, T' = {s['time_steps']} | b = {s['weight_bits']}, r = {s['sigma']:g} | "
+        f"{s['float_accuracy'] * 100:.1f}% | "
         f"{s['golden_accuracy'] * 100:.1f}% | {s['class_agreement'] * 100:.1f}% | {s['equal_outputs'] * 100:.1f}% | "
         f"{s['max_abs_diff']} | {s['mean_abs_diff']:.3f} | {histogram} |"
     )

@@ -55,9 +55,8 @@ class GoldenLayer:
 
 def golden_layers(quant_module: ModuleOp, x: np.ndarray, fuse_pooling: bool = True) -> list[GoldenLayer]:
     """Run the golden model once on float images `x` and cut its values at stage borders."""
-    from e3ne.interpreters.golden import run_golden
-
     from e3ne.dialects import snn
+    from e3ne.interpreters.golden import run_golden
 
     function = network_function(quant_module)
     stages = network_stages(function, fuse_pooling)

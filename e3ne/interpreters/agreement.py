@@ -24,7 +24,9 @@ def count_agreement(float_counts: np.ndarray, golden_counts: np.ndarray) -> dict
     float_counts = np.asarray(float_counts, dtype=np.float64)
     golden_counts = np.asarray(golden_counts, dtype=np.float64)
     if float_counts.shape != golden_counts.shape or float_counts.ndim != 2:
-        raise ValueError(f"expected two (N, classes) arrays of one shape, got {float_counts.shape} and {golden_counts.shape}")
+        raise ValueError(
+            f"expected two (N, classes) arrays of one shape, got {float_counts.shape} and {golden_counts.shape}"
+        )
     diff = np.abs(golden_counts - float_counts)
     if not np.array_equal(diff, np.round(diff)):
         raise ValueError("the readouts are not spike counts (a membrane readout has no count difference)")
