@@ -283,7 +283,10 @@ def build_parser() -> argparse.ArgumentParser:
     compile_.add_argument("--weights", help="state_dict (.pt) to load into the model")
     compile_.add_argument("--input-shape", required=True, help="one input's shape without batch, e.g. 1,28,28")
     compile_.add_argument("--calibration", required=True, help=".npz with key x: calibration images")
-    compile_.add_argument("--time-steps", type=int, default=4, help="T: time steps = activation bits (default 4)")
+    compile_.add_argument(
+        "--time-steps", type=int, default=4,
+        help="T: time steps = activation bits of a radix network (1..16), or an IF/LIF network's steps (1..32); default 4",
+    )
     compile_.add_argument("--weight-bits", type=int, default=4, help="b: weight bits (default 4)")
     compile_.add_argument("--sigma", type=float, default=3.0, help="r: weight clipping in std devs (default 3)")
     compile_.add_argument(

@@ -10,6 +10,8 @@ import math
 
 import numpy as np
 
+MAX_TIME_STEPS = 16  # radix T (activation bits); IF/LIF networks: lif_numerics.MAX_LIF_TIME_STEPS
+
 
 def round_half_even(values: np.ndarray) -> np.ndarray:
     """torch.round semantics (round half to even) on a float array, as int64.

@@ -55,14 +55,32 @@ class GoldenLayer:
 
 def golden_layers(quant_module: ModuleOp, x: np.ndarray, fuse_pooling: bool = True) -> list[GoldenLayer]:
     """Run the golden model once on float images `x` and cut its values at stage borders."""
+    from e3ne.dialects import snn
     from e3ne.interpreters.golden import run_golden
 
-    stages = network_stages(network_function(quant_module), fuse_pooling)
+    function = network_function(quant_module)
+    stages = network_stages(function, fuse_pooling)
     _, record = run_golden(quant_module, x, record=True)
+    if snn.network_time_steps(function) is None:
+        return [GoldenLayer(stage, record[stage.input.owner], record[stage.output]) for stage in stages]
     return [
-        GoldenLayer(stage, record[stage.input.owner], record[stage.output])
+        GoldenLayer(
+            stage,
+            stored_values(stage.input, record[stage.input.owner]),
+            stored_values(stage.output.results[0], record[stage.output]),
+        )
         for stage in stages
     ]
+
+
+def stored_values(value, per_step: np.ndarray) -> np.ndarray:
+    """An IF/LIF network's recorded `(N, T, ...)` values as the hardware stores them, (N, ...):
+    spike trains as T-bit words (plane t = step t, lif_numerics.spike_words), every other value
+    (the direct-coded `snn.encode`, the same at every step; a readout) at its last step."""
+    from e3ne.dialects import snn
+    from e3ne.lif_numerics import spike_words
+
+    return spike_words(per_step) if snn.is_spike_tensor(value.type) else per_step[:, -1]
 
 
 def full_build_layers(quant_module: ModuleOp, parallelism: str | None = None, fuse_pooling: bool = True) -> list[dict]:

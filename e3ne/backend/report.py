@@ -334,10 +334,15 @@ def render_markdown(report: dict) -> str:
         "## Layers",
         "",
         "Each layer is one hardware unit; they run one after another. *Parallelism* is how many "
-        "outputs a unit computes at once (more = faster but bigger). *T* is the number of time "
-        "steps, which is also the number of bits of every activation. LUTs and flip-flops are the "
-        "FPGA's logic; block RAMs hold the weights and the activations between layers. Resources "
-        "are estimates (`e3ne synth` measures real ones).",
+        "outputs a unit computes at once (more = faster but bigger). "
+        + (
+            "*T* is the IF/LIF network's number of time steps: a layer passes one spike per neuron and "
+            "step to the next, stored as a T-bit word (bit t = step t). "
+            if report.get("network") == "IF/LIF"
+            else "*T* is the number of time steps, which is also the number of bits of every activation. "
+        )
+        + "LUTs and flip-flops are the FPGA's logic; block RAMs hold the weights and the activations "
+        "between layers. Resources are estimates (`e3ne synth` measures real ones).",
         "",
         "| layer | kind | shape | T | weight bits | weights in | parallelism | cycles | share of time | LUT | FF | BRAM (36 Kb) | DSP |",
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
@@ -623,6 +628,14 @@ def _cycle_activity(snnhw_file: Path, quant_module, x: np.ndarray) -> dict | Non
     return None if accelerator is None else cycle_activity(accelerator, quant_module, x)
 
 
+def is_time_stepped(quant_module) -> bool:
+    """Whether the network is an IF/LIF network (snn.lif, T' time steps) rather than a radix one."""
+    from e3ne.dialects import snn
+    from e3ne.transforms.common import network_function
+
+    return snn.network_time_steps(network_function(quant_module)) is not None
+
+
 def report_design(
     build: Path,
     design: DesignEstimate,
@@ -640,6 +653,8 @@ def report_design(
     if calibration_x is not None and len(calibration_x):
         activity = spike_activity(quant_module, calibration_x[:64])
     report = build_report(design, part, settings, activity, decision)
+    if is_time_stepped(quant_module):  # only IF/LIF builds, so that radix reports stay as they were
+        report["network"] = "IF/LIF"
     if calibration_x is not None and len(calibration_x) and (Path(build) / "snnhw.mlir").is_file():
         report["cycles"] = _cycle_activity(Path(build) / "snnhw.mlir", quant_module, calibration_x[:64])
     write_report(build, report, health)

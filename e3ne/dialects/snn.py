@@ -42,9 +42,8 @@ from xdsl.traits import Pure
 from xdsl.utils.exceptions import VerifyException
 
 from e3ne.dense import dense_to_numpy
-from e3ne.numerics import accumulator_range, signed_width
+from e3ne.numerics import MAX_TIME_STEPS, accumulator_range, signed_width
 
-MAX_TIME_STEPS = 16
 MAX_WEIGHT_BITS = 16
 MAX_ACCUMULATOR_BITS = 64
 

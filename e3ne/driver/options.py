@@ -13,12 +13,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from e3ne.errors import E3NEError
+from e3ne.lif_numerics import MAX_LIF_TIME_STEPS
 from e3ne.model.memory import (
     DEFAULT_AXI_DATA_WIDTH,
     DEFAULT_MEMORY_LATENCY,
     check_memory_model,
 )
 from e3ne.model.schedule import SCHEDULE_KINDS
+from e3ne.numerics import MAX_TIME_STEPS
 from e3ne.parallelism import Parallelism
 
 EMIT_LEVELS = ("snn", "verilog")
@@ -79,8 +81,11 @@ class CompileOptions:
         self.validate()
 
     def validate(self) -> None:
-        if not 1 <= self.time_steps <= 16:
-            raise E3NEError(f"--time-steps must be in [1, 16], got {self.time_steps}")
+        if not 1 <= self.time_steps <= MAX_LIF_TIME_STEPS:
+            raise E3NEError(
+                f"--time-steps must be in [1, {MAX_LIF_TIME_STEPS}] (radix networks: [1, {MAX_TIME_STEPS}]), "
+                f"got {self.time_steps}"
+            )
         if not 2 <= self.weight_bits <= 16:
             raise E3NEError(f"--weight-bits must be in [2, 16], got {self.weight_bits}")
         if not 0 < self.sigma < float("inf"):  # also NaN

@@ -136,7 +136,9 @@ def simulate(
     steps.step(f"float model on {len(x)} images")
     float_logits = run_float(float_module, x)
     steps.done()
-    steps.step("golden model (integer radix numerics)")
+    from e3ne.backend.report import is_time_stepped
+
+    steps.step(f"golden model (integer {'IF/LIF' if is_time_stepped(quant_module) else 'radix'} numerics)")
     golden = run_golden(quant_module, x)
     steps.done()
 

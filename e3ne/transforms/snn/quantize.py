@@ -37,7 +37,7 @@ from e3ne.dense import dense_to_numpy, numpy_to_dense
 from e3ne.dialects import snn
 from e3ne.errors import E3NEError
 from e3ne.numerics import activation_scale, quantize_bias, quantize_weights, weight_scale
-from e3ne.lif_numerics import DEFAULT_LEAK_BITS, MAX_LEAK_BITS
+from e3ne.lif_numerics import DEFAULT_LEAK_BITS, MAX_LEAK_BITS, MAX_LIF_TIME_STEPS
 from e3ne.transforms.common import check_finite, describe, network_function, update_function_type
 from e3ne.transforms.snn.quantize_lif import QuantizeLif, QuantizeRateEncode, QuantizeReadout, check_quantized_lif
 
@@ -198,8 +198,6 @@ class QuantizePass(ModulePass):
     leak_bits: int = DEFAULT_LEAK_BITS
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        if not 1 <= self.time_steps <= snn.MAX_TIME_STEPS:
-            raise E3NEError(f"time-steps must be in [1, {snn.MAX_TIME_STEPS}], got {self.time_steps}")
         if not 2 <= self.weight_bits <= snn.MAX_WEIGHT_BITS:
             raise E3NEError(f"weight-bits must be in [2, {snn.MAX_WEIGHT_BITS}], got {self.weight_bits}")
         if not (self.sigma > 0 and math.isfinite(self.sigma)):
@@ -228,6 +226,11 @@ class QuantizePass(ModulePass):
                 QuantizeReadout(),
             ]
         else:
+            if not 1 <= self.time_steps <= snn.MAX_TIME_STEPS:
+                raise E3NEError(
+                    f"time-steps must be in [1, {snn.MAX_TIME_STEPS}] for a radix network (T = activation bits; "
+                    f"IF/LIF networks take up to {MAX_LIF_TIME_STEPS} steps), got {self.time_steps}"
+                )
             patterns = [
                 EncodeInput(self.time_steps),
                 QuantizeComputeLayer(self.weight_bits, float(self.sigma)),

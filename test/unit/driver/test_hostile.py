@@ -211,6 +211,7 @@ CASES = [
     # ---- bad options
     ("T=0", lambda f, t: compile_args(f, "--time-steps", "0"), 1, ["time-steps must be in [1,"]),
     ("T=99", lambda f, t: compile_args(f, "--time-steps", "99"), 1, ["time-steps must be in [1,"]),
+    ("T=17 radix", lambda f, t: compile_args(f, "--time-steps", "17"), 1, ["[1, 16] for a radix network"]),
     ("b=1", lambda f, t: compile_args(f, "--weight-bits", "1"), 1, ["weight-bits must be in [2,"]),
     ("b=99", lambda f, t: compile_args(f, "--weight-bits", "99"), 1, ["weight-bits must be in [2,"]),
     ("T not a number", lambda f, t: compile_args(f, "--time-steps", "four"), 2, ["invalid int value: 'four'"]),

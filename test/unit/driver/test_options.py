@@ -10,8 +10,8 @@ from e3ne.errors import E3NEError
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"time_steps": 0}, "--time-steps must be in [1, 16], got 0"),
-        ({"time_steps": 17}, "--time-steps must be in [1, 16], got 17"),
+        ({"time_steps": 0}, "--time-steps must be in [1, 32] (radix networks: [1, 16]), got 0"),
+        ({"time_steps": 33}, "--time-steps must be in [1, 32] (radix networks: [1, 16]), got 33"),
         ({"weight_bits": 1}, "--weight-bits must be in [2, 16], got 1"),
         ({"sigma": 0.0}, "--sigma must be a positive finite number, got 0.0"),
         ({"sigma": float("inf")}, "--sigma must be a positive finite number, got inf"),

@@ -23,7 +23,11 @@ pytest.importorskip("nir")
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 T = 8
 # (folder, class, spike-count test accuracy at T = 8 measured by train.py and stated in its README)
-CASES = [("snntorch_mlp", "LeakyMLP", 0.959), ("snntorch_cnn", "LeakyCNN", 0.934)]
+CASES = [
+    ("snntorch_mlp", "LeakyMLP", 0.959),
+    ("snntorch_cnn", "LeakyCNN", 0.934),
+    ("snntorch_fang", "LeakyFangCNN", 0.978),
+]
 
 
 def load(folder: str, class_name: str) -> torch.nn.Module:

@@ -109,6 +109,11 @@ CASES = {
         "membrane", "zero", 0.7, 4, [5], {"sizes": (36, 5), "conv": ((2, 7, 7), 4, 3, 2, 0)},
         {"parallelism": "conv1.channels=2,conv1.units=2,conv1.columns=2"},
     ),
+    # T' above the radix limit of 16 (IF/LIF networks take up to 32 steps): 32-bit spike words
+    # and activation planes, a 31-bit spike history per lane
+    "count-t32": ("count", "subtract", 0.9, 32, [4, 3]),
+    "direct-membrane-t32": ("membrane", "zero", 0.95, 32, [3, 6], {"coding": "direct"}),
+    "cnn-count-t24": ("count", "zero", 0.85, 24, [6], {"sizes": (108, 6), "conv": ((1, 6, 6), 3, 3, 1, 1)}),
 }
 
 
