@@ -162,8 +162,9 @@ def linear_cost(shape: LinearShape, bias: np.ndarray) -> cost.Cost:
     return cost.linear_unit(shape, stored) + rom
 
 
-def conv_cost(shape: ConvShape, bias: np.ndarray) -> cost.Cost:
-    """A convolution unit's logic and bias ROM."""
+def conv_cost(shape: ConvShape, bias: np.ndarray, offchip: bool = False) -> cost.Cost:
+    """A convolution unit's logic and bias ROM (`offchip`: its weights are streamed, so even
+    a one-word ROM is not a constant)."""
     rom, stored = bias_rom(bias, shape.groups, shape.lanes, shape.accumulator_width)
     logic = cost.conv_unit(
         lanes=shape.lanes,
@@ -177,7 +178,18 @@ def conv_cost(shape: ConvShape, bias: np.ndarray) -> cost.Cost:
         address_bits=cost.bits_for(shape.input_depth),
         bias_bits=stored,
         pool_rows=shape.pool_size[0],
+        pool_cols=shape.pool_size[1],
         pool_value_bits=shape.pool_value_bits,
+        select_luts=cost.conv_spike_select(
+            columns=shape.columns,
+            blocks=shape.blocks,
+            kernel_w=shape.kernel[1],
+            stride=shape.stride[1],
+            pad=shape.padding[1],
+            in_width=shape.in_shape[2],
+            out_width=shape.computed_size[1],
+        ),
+        constant_weights=shape.rom_depth == 1 and not offchip,
     )
     if shape.skip_zeros:
         logic = logic + cost.conv_skip_issue(shape)
@@ -201,7 +213,7 @@ def unit_cost(unit: snnhw.StageOp) -> cost.Cost:
     if isinstance(shape, LinearShape):
         return linear_cost(shape, dense_to_numpy(unit.bias))
     if isinstance(shape, ConvShape):
-        return conv_cost(shape, dense_to_numpy(unit.bias))
+        return conv_cost(shape, dense_to_numpy(unit.bias), unit.is_offchip())
     return pool_cost(shape)
 
 
