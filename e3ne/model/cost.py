@@ -89,7 +89,8 @@ class Coefficients:
     conv_control_lut_per_address_bit: float = 17.0
     conv_lut_per_acc_bit: float = 2.2  # per accumulator bit (accumulate, neuron)
     conv_tree_lut_per_bit: float = 2.2  # per accumulator per kernel_w x b gated weight bits (adder tree)
-    conv_lut_per_row_bit: float = 0.4  # per T-bit value of the computed row
+    conv_lut_per_row_bit: float = 0.4  # per bit of an accumulator's T-bit neuron output
+    conv_lut_per_shadow_bit: float = 1.0  # per bit of the shadow bank (lanes x written columns x T)
     conv_lut_per_assembly_bit: float = 2.8
     conv_lut_per_select: float = 1.0  # per LUT6 of the column-block spike select (`conv_spike_select`)
     pool_lut_per_combine_bit: float = 2.0  # fused pooling: compare + select (max) or add (avg), per bit
@@ -124,37 +125,39 @@ class Coefficients:
 
 XC7 = Coefficients(
     "xc7",
-    hidden_lut_per_acc_bit=1.257,
-    hidden_lut_per_step=1.274,
-    hidden_lut_fixed=15.595,
-    output_lut_per_acc_bit=2.96,
-    tree_lut_per_input_bit=1.041,
-    control_lut_per_ff=0.931,
-    bias_add_lut_per_bit=0.607,
-    spike_select_lut_per_lut=1.008,
-    conv_lut_fixed=9.174,
+    hidden_lut_per_acc_bit=1.208,
+    hidden_lut_per_step=1.211,
+    hidden_lut_fixed=16.02,
+    output_lut_per_acc_bit=2.908,
+    tree_lut_per_input_bit=1.134,
+    control_lut_per_ff=0.921,
+    bias_add_lut_per_bit=0.636,
+    spike_select_lut_per_lut=1.009,
+    linear_lut_fixed=0.059,
+    conv_lut_fixed=3.625,
     pool_lut_fixed=0.005,
-    counter_lut_per_bit=0.962,
-    counter_lut_fixed=1.381,
-    conv_control_lut_per_address_bit=17.702,
-    conv_lut_per_acc_bit=1.837,
-    conv_tree_lut_per_bit=1.554,
-    conv_lut_per_row_bit=0.009,
-    conv_lut_per_assembly_bit=1.231,
-    conv_lut_per_select=0.991,
-    pool_lut_per_combine_bit=1.545,
-    controller_lut_per_stage=1.002,
-    rom_lut_per_bit_block=1.096,
-    bank_mux_lut=0.978,
-    lut_fixed=10.96,
-    ff_control=0.715,
-    ff_rom_read=0.633,
-    ff_ram_read=0.765,
-    ff_block_read=0.7,
-    ff_lane=0.929,
-    ff_bias_hold=1.039,
-    ff_conv_acc=0.983,
-    ff_conv_row=1.185,
+    counter_lut_per_bit=0.96,
+    counter_lut_fixed=1.261,
+    conv_control_lut_per_address_bit=16.536,
+    conv_lut_per_acc_bit=1.788,
+    conv_tree_lut_per_bit=1.407,
+    conv_lut_per_row_bit=0.0,
+    conv_lut_per_shadow_bit=0.797,
+    conv_lut_per_assembly_bit=0.942,
+    conv_lut_per_select=0.98,
+    pool_lut_per_combine_bit=1.595,
+    controller_lut_per_stage=1.001,
+    rom_lut_per_bit_block=1.151,
+    bank_mux_lut=1.084,
+    lut_fixed=10.546,
+    ff_control=0.721,
+    ff_rom_read=0.63,
+    ff_ram_read=0.736,
+    ff_block_read=0.699,
+    ff_lane=0.932,
+    ff_bias_hold=1.045,
+    ff_conv_acc=0.992,
+    ff_conv_row=1.18,
 )
 # ECP5: fitted before the Fmax pipelining (docs/estimator.md), not refitted since (no
 # synth_ecp5 run of the re-synthesized benchmark yet); the spike-select and fused-pooling
@@ -181,6 +184,7 @@ ECP5 = Coefficients(
     conv_lut_per_assembly_bit=3.688,
     conv_lut_per_select=0.0,
     pool_lut_per_combine_bit=0.0,
+    conv_lut_per_shadow_bit=0.0,
     pool_lut_per_row_bit=2.562,
     pool_lut_per_row_kernel_bit=1.281,
     pool_lut_per_address_bit=7.686,
@@ -556,7 +560,6 @@ def conv_unit(
     pool_cols: int = 1,
     pool_value_bits: int = 0,
     select_luts: float = 0,
-    constant_weights: bool = False,
 ) -> Cost:
     """A row-stationary convolution unit (conv_unit.py): lanes x columns accumulators, each
     behind a kernel_w-input adder tree of spike-gated weights, a radix neuron per
@@ -564,14 +567,11 @@ def conv_unit(
     pooling bank (`pool_rows` > 1: one `pool_value_bits` register per computed column) and
     the T-bit shadow bank of the written row. Registers are counted; LUTs per accumulator
     bit, per gated weight bit (kernel_w weights of b bits into each accumulator's tree), per bit
-    of the row's T-bit values (neuron output), per assembly bit (several column blocks per
+    of an accumulator's T-bit neuron output, per shadow bank bit, per assembly bit (several column blocks per
     row), per LUT of the column-block spike select (`select_luts`: `conv_spike_select`), per
     fused-pooling combine bit (`pool_combine_bits`) and per address bit (control) are
-    `Coefficients`. `constant_weights`: a one-word weight ROM (a 1x1 kernel on one input
-    channel, one group); Yosys folds its gates into wires, so only the tree's adders remain
-    (kernel_w - 1 of the kernel_w inputs)."""
+    `Coefficients`."""
     accumulators = lanes * columns
-    gated = kernel_w - 1 if constant_weights else kernel_w  # gated weights into each accumulator's tree
     acc = accumulator_width
     assembly = lanes * (computed_width - columns) * time_steps if computed_width > columns else 0
     pooling = lanes * computed_width * pool_value_bits if pool_rows > 1 else 0
@@ -588,8 +588,9 @@ def conv_unit(
     control += register(NEURON_LATENCY * (3 + 4 + accumulators * (acc + 1)))  # loads, column block, potentials
     return control + Cost(
         lut=k.conv_lut_per_acc_bit * accumulators * acc
-        + k.conv_tree_lut_per_bit * accumulators * gated * weight_bits  # spike gates + kernel_w-input adder tree
-        + k.conv_lut_per_row_bit * lanes * computed_width * time_steps
+        + k.conv_tree_lut_per_bit * accumulators * kernel_w * weight_bits  # spike gates + kernel_w-input adder tree
+        + k.conv_lut_per_row_bit * accumulators * time_steps  # the radix neurons' T-bit outputs
+        + k.conv_lut_per_shadow_bit * shadow  # the shadow bank's load / shift / next-lane select
         + k.conv_lut_per_assembly_bit * assembly  # column blocks: assembly bank loads
         + k.conv_lut_per_select * select_luts  # column blocks: the spike under each kernel column
         + k.pool_lut_per_combine_bit * pool_combine_bits(lanes, computed_width, written_width, pool_rows, pool_cols, pool_value_bits)

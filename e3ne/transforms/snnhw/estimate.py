@@ -162,9 +162,8 @@ def linear_cost(shape: LinearShape, bias: np.ndarray) -> cost.Cost:
     return cost.linear_unit(shape, stored) + rom
 
 
-def conv_cost(shape: ConvShape, bias: np.ndarray, offchip: bool = False) -> cost.Cost:
-    """A convolution unit's logic and bias ROM (`offchip`: its weights are streamed, so even
-    a one-word ROM is not a constant)."""
+def conv_cost(shape: ConvShape, bias: np.ndarray) -> cost.Cost:
+    """A convolution unit's logic and bias ROM."""
     rom, stored = bias_rom(bias, shape.groups, shape.lanes, shape.accumulator_width)
     logic = cost.conv_unit(
         lanes=shape.lanes,
@@ -189,7 +188,6 @@ def conv_cost(shape: ConvShape, bias: np.ndarray, offchip: bool = False) -> cost
             in_width=shape.in_shape[2],
             out_width=shape.computed_size[1],
         ),
-        constant_weights=shape.rom_depth == 1 and not offchip,
     )
     if shape.skip_zeros:
         logic = logic + cost.conv_skip_issue(shape)
@@ -213,7 +211,7 @@ def unit_cost(unit: snnhw.StageOp) -> cost.Cost:
     if isinstance(shape, LinearShape):
         return linear_cost(shape, dense_to_numpy(unit.bias))
     if isinstance(shape, ConvShape):
-        return conv_cost(shape, dense_to_numpy(unit.bias), unit.is_offchip())
+        return conv_cost(shape, dense_to_numpy(unit.bias))
     return pool_cost(shape)
 
 

@@ -166,15 +166,22 @@ def test_pool_combine_bits_rows_and_window_columns():
 
 
 def test_conv_unit_luts_follow_the_new_nouns():
-    k = cost.Coefficients("one", conv_lut_per_select=1.0, pool_lut_per_combine_bit=1.0, conv_tree_lut_per_bit=1.0)
-    base = dict(lanes=2, columns=2, computed_width=4, written_width=2, kernel_w=1, weight_bits=4,
+    k = cost.Coefficients(
+        "one", conv_lut_per_select=1.0, pool_lut_per_combine_bit=1.0, conv_lut_per_row_bit=1.0, conv_lut_per_shadow_bit=1.0
+    )
+    base = dict(lanes=2, columns=2, computed_width=4, written_width=4, kernel_w=1, weight_bits=4,
                 accumulator_width=8, time_steps=3, address_bits=6)  # fmt: skip
     with cost.for_family(k):
         plain = cost.conv_unit(**base).lut
         selected = cost.conv_unit(**base, select_luts=5).lut
-        pooled = cost.conv_unit(**base, pool_rows=2, pool_cols=2, pool_value_bits=3).lut
-        constant = cost.conv_unit(**base, constant_weights=True).lut
+        pooled = cost.conv_unit(**{**base, "written_width": 2}, pool_rows=2, pool_cols=2, pool_value_bits=3).lut
+        wider = cost.conv_unit(**{**base, "columns": 4, "computed_width": 4}).lut
     assert selected - plain == pytest.approx(5)
-    assert pooled - plain == pytest.approx(2 * (4 * 3 + 2 * 1 * 3))  # pool_combine_bits(2, 4, 2, 2, 2, 3)
-    # a one-word ROM: a 1x1 kernel's gates are wires, its tree term (4 accumulators x 4 bits) goes
-    assert plain - constant == pytest.approx(4 * 1 * 4)
+    # 2x2 pooling: pool_combine_bits(2, 4, 2, 2, 2, 3) = 2 x (4 x 3 + 2 x 1 x 3) combine bits,
+    # and a shadow bank half as wide (2 lanes x 2 fewer written columns x T=3 bits)
+    assert pooled - plain == pytest.approx(2 * (4 * 3 + 2 * 1 * 3) - 2 * 2 * 3)
+    # 4 columns instead of 2: twice the accumulators (2 more per lane), each with its
+    # accumulator bits, gated weight bits and T-bit neuron output; no assembly bank (the
+    # row is one column block: 2 lanes x 2 columns x T=3 assembly bits fewer)
+    more = 2 * 2 * (k.conv_lut_per_acc_bit * 8 + k.conv_tree_lut_per_bit * 1 * 4 + k.bias_add_lut_per_bit * 8 + 3)
+    assert wider - plain == pytest.approx(more - k.conv_lut_per_assembly_bit * 2 * 2 * 3)
