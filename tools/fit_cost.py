@@ -31,8 +31,8 @@ COST_PY = bench.ROOT / "e3ne" / "model" / "cost.py"
 LUT_COEFFICIENTS = (
     "hidden_lut_per_acc_bit", "hidden_lut_per_step", "hidden_lut_fixed", "output_lut_per_acc_bit",
     "tree_lut_per_input_bit", "control_lut_per_ff", "counter_lut_per_bit", "counter_lut_fixed",
-    "conv_control_lut_per_address_bit", "conv_lut_per_acc_bit", "conv_tree_lut_per_bit", "conv_lut_per_row_bit",
-    "conv_lut_per_assembly_bit", "pool_lut_per_row_bit", "pool_lut_per_row_kernel_bit",
+    "conv_control_lut_per_address_bit", "conv_lut_per_acc_bit", "conv_tree_lut_per_bit", "conv_lut_per_row_bit", "conv_lut_per_shadow_bit",
+    "conv_lut_per_assembly_bit", "conv_lut_per_select", "pool_lut_per_combine_bit", "pool_lut_per_row_bit", "pool_lut_per_row_kernel_bit",
     "pool_lut_per_address_bit", "controller_lut_per_stage", "rom_lut_per_bit_block", "block_ram_mux_lut", "bank_mux_lut",
     "lut_fixed", "bias_add_lut_per_bit", "spike_select_lut_per_lut", "linear_lut_fixed", "conv_lut_fixed", "pool_lut_fixed",
 )  # fmt: skip

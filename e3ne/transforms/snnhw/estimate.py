@@ -177,7 +177,17 @@ def conv_cost(shape: ConvShape, bias: np.ndarray) -> cost.Cost:
         address_bits=cost.bits_for(shape.input_depth),
         bias_bits=stored,
         pool_rows=shape.pool_size[0],
+        pool_cols=shape.pool_size[1],
         pool_value_bits=shape.pool_value_bits,
+        select_luts=cost.conv_spike_select(
+            columns=shape.columns,
+            blocks=shape.blocks,
+            kernel_w=shape.kernel[1],
+            stride=shape.stride[1],
+            pad=shape.padding[1],
+            in_width=shape.in_shape[2],
+            out_width=shape.computed_size[1],
+        ),
     )
     if shape.skip_zeros:
         logic = logic + cost.conv_skip_issue(shape)

@@ -127,3 +127,61 @@ def test_deep_block_roms_are_banked_like_the_rtl(counted):
     # a 3-bit register after each bank, 2 x 3 bank-select bits, two 3-bit output registers
     assert rom.ff == 8 * 3 + 2 * 3 + 2 * 3
     assert cost.rom(3, 512, "block").ff == 2 * 3  # one bank: the two output registers
+
+
+def test_mux_luts_four_inputs_a_lut6():
+    # a LUT6 is a 4:1 multiplexer (4 data + 2 selects); MUXF7/F8 join 2 or 4 of them
+    assert [cost.mux_luts(n) for n in (1, 2, 4, 5, 8, 9, 16)] == [0, 1, 1, 2, 2, 3, 4]
+
+
+def test_bank_multiplexer_is_counted_per_mux_lut(counted):
+    # 4096 x 3 in eight banks: an 8:1 multiplexer per data bit = 2 LUT6s, 3 bits; the
+    # banks' own blocks have no stacked rows (no block RAM mux)
+    assert cost.rom(3, 4096, "block").lut == 3 * 2
+    # 768 x 80 (two banks, 512 + 256): a 2:1 multiplexer per bit, one LUT6 each (Yosys
+    # counted 80 LUTs in net_fc1_weights of held-out seed 0, synthesized without -flatten)
+    assert cost.rom(80, 768, "block").lut == 80
+
+
+def test_conv_spike_select_counts_the_block_multiplexers():
+    # one column block: the spike is a wire
+    assert cost.conv_spike_select(columns=4, blocks=1, kernel_w=3, stride=1, pad=0, in_width=10, out_width=4) == 0
+    # 1x1 kernel, columns=1, 12 blocks over a 12-wide row: one 12:1 mux (3 LUT6s)
+    assert cost.conv_spike_select(columns=1, blocks=12, kernel_w=1, stride=1, pad=0, in_width=12, out_width=12) == 3
+    # kernel 3, stride 2, no padding, 18 wide in, 8 out, columns=4 (blocks 0, 1): column j,
+    # block k reads ix = 2*(4k + j) + kx <= 2*7 + 2 = 16 < 18, so every (j, kx) has a 2:1
+    # mux (1 LUT6): 4 columns x 3 kernel columns
+    assert cost.conv_spike_select(columns=4, blocks=2, kernel_w=3, stride=2, pad=0, in_width=18, out_width=8) == 12
+    # padding 1, kernel 3, width 4 in and out, columns=2 (ox = 2*block + j, ix = ox + kx - 1):
+    # (j=0, kx=0) reads ix = -1 (padding) in block 0 and (j=1, kx=2) ix = 4 (past the row)
+    # in block 1, so those two are wires; the other 4 are 2:1 muxes
+    assert cost.conv_spike_select(columns=2, blocks=2, kernel_w=3, stride=1, pad=1, in_width=4, out_width=4) == 4
+
+
+def test_pool_combine_bits_rows_and_window_columns():
+    # 2x2 max pooling of T=6 values, 4 lanes x 8 computed columns: each column merges the
+    # new row (8 x 6 bits), each of the 4 written values its second column (4 x 1 x 6 bits)
+    assert cost.pool_combine_bits(4, 8, 4, 2, 2, 6) == 4 * (8 * 6 + 4 * 6)
+    assert cost.pool_combine_bits(4, 8, 8, 1, 1, 0) == 0  # no pooling
+
+
+def test_conv_unit_luts_follow_the_new_nouns():
+    k = cost.Coefficients(
+        "one", conv_lut_per_select=1.0, pool_lut_per_combine_bit=1.0, conv_lut_per_row_bit=1.0, conv_lut_per_shadow_bit=1.0
+    )
+    base = dict(lanes=2, columns=2, computed_width=4, written_width=4, kernel_w=1, weight_bits=4,
+                accumulator_width=8, time_steps=3, address_bits=6)  # fmt: skip
+    with cost.for_family(k):
+        plain = cost.conv_unit(**base).lut
+        selected = cost.conv_unit(**base, select_luts=5).lut
+        pooled = cost.conv_unit(**{**base, "written_width": 2}, pool_rows=2, pool_cols=2, pool_value_bits=3).lut
+        wider = cost.conv_unit(**{**base, "columns": 4, "computed_width": 4}).lut
+    assert selected - plain == pytest.approx(5)
+    # 2x2 pooling: pool_combine_bits(2, 4, 2, 2, 2, 3) = 2 x (4 x 3 + 2 x 1 x 3) combine bits,
+    # and a shadow bank half as wide (2 lanes x 2 fewer written columns x T=3 bits)
+    assert pooled - plain == pytest.approx(2 * (4 * 3 + 2 * 1 * 3) - 2 * 2 * 3)
+    # 4 columns instead of 2: twice the accumulators (2 more per lane), each with its
+    # accumulator bits, gated weight bits and T-bit neuron output; no assembly bank (the
+    # row is one column block: 2 lanes x 2 columns x T=3 assembly bits fewer)
+    more = 2 * 2 * (k.conv_lut_per_acc_bit * 8 + k.conv_tree_lut_per_bit * 1 * 4 + k.bias_add_lut_per_bit * 8 + 3)
+    assert wider - plain == pytest.approx(more - k.conv_lut_per_assembly_bit * 2 * 2 * 3)
