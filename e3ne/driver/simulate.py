@@ -169,9 +169,11 @@ def simulate(
             summary.update(dataflow_cycles(cycles, firsts, manifest))
     predicted = None
     if rtl:
-        predicted = _predicted_cycles(build, quant_module, x)
+        predicted = _predicted_cycles(build, quant_module, x, manifest, firsts)
         if predicted is not None:  # zero skipping: data-dependent cycles, predicted image by image
             wrong = np.flatnonzero(predicted != cycles)
+            if manifest.get("schedule") == "dataflow":  # the measured cycles are latencies and intervals
+                summary.update(_dataflow_averages(cycles, firsts))
             summary.update(
                 cycles_average=round(float(cycles.mean()), 1),
                 cycles_predicted_average=round(float(predicted.mean()), 1),
@@ -182,16 +184,21 @@ def simulate(
             )
             from e3ne.backend.report import record_measured
 
-            record_measured(
-                build,
-                {
-                    "images": int(len(x)),
-                    "average": round(float(cycles.mean()), 1),
-                    "min": int(cycles.min()),
-                    "max": int(cycles.max()),
-                    "predicted_equal": int(len(x) - len(wrong)),
-                },
-            )
+            measured = {
+                "images": int(len(x)),
+                "average": round(float(cycles.mean()), 1),
+                "min": int(cycles.min()),
+                "max": int(cycles.max()),
+                "predicted_equal": int(len(x) - len(wrong)),
+            }
+            if summary.get("interval_average") is not None:  # dataflow: the intervals after each run's first image
+                measured.update(
+                    interval_average=summary["interval_average"],
+                    latency_average=summary["latency_average"],
+                    min=summary["interval_min"],
+                    max=summary["interval_max"],
+                )
+            record_measured(build, measured)
     if warnings:
         summary["warnings"] = warnings
     from e3ne.backend.simulate import write_outputs  # atomic, byte-stable outputs.npz
@@ -240,9 +247,26 @@ def dataflow_cycles(cycles: np.ndarray, firsts: list[int], manifest: dict) -> di
         "intervals_measured": int(later.size),
         "interval_expected": interval,
     }
-def _predicted_cycles(build: Path, quant_module, x: np.ndarray) -> np.ndarray | None:
-    """Per-image cycles predicted for a build with zero skipping (None: a static schedule)."""
-    from e3ne.backend.cycles import image_cycles, skips_zeros
+def _dataflow_averages(cycles: np.ndarray, firsts: list[int]) -> dict:
+    """A data-dependent dataflow run: the average latency (each shard's first image) and the
+    average completion interval (every other image), measured."""
+    first = np.zeros(len(cycles), dtype=bool)
+    first[[i for i in firsts if i < len(cycles)]] = True
+    later = cycles[~first]
+    return {
+        "latency_average": round(float(cycles[first].mean()), 1) if first.any() else None,
+        "interval_average": round(float(later.mean()), 1) if later.size else None,
+        "interval_min": int(later.min()) if later.size else None,
+        "interval_max": int(later.max()) if later.size else None,
+    }
+
+
+def _predicted_cycles(
+    build: Path, quant_module, x: np.ndarray, manifest: dict | None = None, firsts: list[int] | None = None
+) -> np.ndarray | None:
+    """Per-image cycles predicted for a build with zero skipping (None: a static schedule);
+    a dataflow build's as its testbench reports them (`e3ne.backend.cycles.stream_cycles`)."""
+    from e3ne.backend.cycles import image_cycles, skips_zeros, stream_cycles
     from e3ne.dialects import snnhw
     from e3ne.ir import parse_module
 
@@ -250,7 +274,12 @@ def _predicted_cycles(build: Path, quant_module, x: np.ndarray) -> np.ndarray | 
     if not path.is_file() or "skip_zeros" not in path.read_text():
         return None
     accelerator = next(op for op in parse_module(path).walk() if isinstance(op, snnhw.AcceleratorOp))
-    return image_cycles(accelerator, quant_module, x) if skips_zeros(accelerator) else None
+    if not skips_zeros(accelerator):
+        return None
+    if manifest is not None and manifest.get("schedule") == "dataflow":
+        result = manifest["result"]["depth"] if "result" in manifest else manifest["logits"]["count"]
+        return stream_cycles(accelerator, quant_module, x, firsts or [0], manifest["input"]["depth"], result)
+    return image_cycles(accelerator, quant_module, x)
 
 
 def _classes(quant_module) -> int:
