@@ -169,11 +169,12 @@ def simulate(
             summary.update(dataflow_cycles(cycles, firsts, manifest))
     predicted = None
     if rtl:
-        predicted = _predicted_cycles(build, quant_module, x, manifest, firsts)
+        predicted, alone = _predicted_cycles(build, quant_module, x, manifest, firsts)
         if predicted is not None:  # zero skipping: data-dependent cycles, predicted image by image
             wrong = np.flatnonzero(predicted != cycles)
-            if manifest.get("schedule") == "dataflow":  # the measured cycles are latencies and intervals
+            if alone is not None:  # dataflow: the measured cycles are latencies and intervals
                 summary.update(_dataflow_averages(cycles, firsts))
+                summary["latency_alone_predicted_average"] = round(float(alone.mean()), 1)
             summary.update(
                 cycles_average=round(float(cycles.mean()), 1),
                 cycles_predicted_average=round(float(predicted.mean()), 1),
@@ -263,23 +264,28 @@ def _dataflow_averages(cycles: np.ndarray, firsts: list[int]) -> dict:
 
 def _predicted_cycles(
     build: Path, quant_module, x: np.ndarray, manifest: dict | None = None, firsts: list[int] | None = None
-) -> np.ndarray | None:
+) -> tuple[np.ndarray | None, np.ndarray | None]:
     """Per-image cycles predicted for a build with zero skipping (None: a static schedule);
-    a dataflow build's as its testbench reports them (`e3ne.backend.cycles.stream_cycles`)."""
+    a dataflow build's as its testbench reports them (`e3ne.backend.cycles.stream_cycles`),
+    with, second, each image's latency when it runs alone (1 + the sum of its stages' cycles;
+    None for a sequential build, where that is the first array)."""
     from e3ne.backend.cycles import image_cycles, skips_zeros, stream_cycles
     from e3ne.dialects import snnhw
+    from e3ne.model.schedule import DATAFLOW_INPUT_HANDOFF
     from e3ne.ir import parse_module
 
     path = build / "snnhw.mlir"
     if not path.is_file() or "skip_zeros" not in path.read_text():
-        return None
+        return None, None
     accelerator = next(op for op in parse_module(path).walk() if isinstance(op, snnhw.AcceleratorOp))
     if not skips_zeros(accelerator):
-        return None
+        return None, None
     if manifest is not None and manifest.get("schedule") == "dataflow":
         result = manifest["result"]["depth"] if "result" in manifest else manifest["logits"]["count"]
-        return stream_cycles(accelerator, quant_module, x, firsts or [0], manifest["input"]["depth"], result)
-    return image_cycles(accelerator, quant_module, x)
+        words = manifest["input"]["depth"]
+        alone = image_cycles(accelerator, quant_module, x) + DATAFLOW_INPUT_HANDOFF
+        return stream_cycles(accelerator, quant_module, x, firsts or [0], words, result), alone
+    return image_cycles(accelerator, quant_module, x), None
 
 
 def _classes(quant_module) -> int:

@@ -202,3 +202,25 @@ def test_dataflow_with_skipping_convolution_and_pooling(tmp_path_factory):
     assert np.array_equal(logits, golden), f"{int((logits != golden).any(axis=1).sum())} images differ"
     np.testing.assert_array_equal(cycles, predicted)
     assert per_stage["conv1"][2] < per_stage["conv1"][5] <= manifest["layers"][0]["cycles"]
+
+
+@verilator
+def test_api_compiles_and_simulates_dataflow_with_skipping(tmp_path):
+    """e3ne.compile(CompileOptions(schedule="dataflow", skip_zeros=True)) then Build.simulate:
+    every logit and every image's cycles checked (summary.json), the averages in report.md."""
+    import json
+
+    import e3ne
+
+    x = images(8)
+    x[1] = 0.0
+    options = e3ne.CompileOptions(parallelism="fc1.P=8,fc2.P=8,fc3.P=5", schedule="dataflow", skip_zeros=True)
+    build = e3ne.compile(mlp(), input_shape=(1, SIZE, SIZE), calibration=images(64, "calibration"), options=options,
+                         output=tmp_path)  # fmt: skip
+    assert build.settings["skip_zeros_layers"] == ["fc1", "fc2", "fc3"]
+    build.simulate(x, jobs=1)
+    summary = json.loads((tmp_path / "sim" / "summary.json").read_text())
+    assert summary["mismatches"] == 0 and summary["cycle_mismatches"] == 0
+    assert summary["interval_average"] < summary["interval_expected"]  # the all-zero image skips
+    assert summary["latency_alone_predicted_average"] <= summary["cycles_expected"]
+    assert "dataflow completion interval" in (tmp_path / "report.md").read_text()
