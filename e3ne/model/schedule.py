@@ -24,9 +24,10 @@ including the one-cycle hand-off register between its `done` and the next `start
   provided the host writes each image and reads each result within `interval` cycles
   (the generated testbench does: one word a cycle).
 
-A stage whose time depended on the data (e.g. skipping zero chunks) would still be correct
-under the handshake (each start waits for the real done); the interval would then be the
-largest stage time of each image, not a constant. No unit does that yet.
+A stage whose time depends on the data (zero skipping, `e3ne.model.skipping`) stays correct
+under the handshake (each start waits for the real done); every image's completion then
+follows the controller's recurrence, `dataflow_done_cycles`, and the static `interval` and
+`latency` are the worst case.
 """
 
 from __future__ import annotations
@@ -99,8 +100,9 @@ def dataflow_done_cycles(stage_cycles, input_words: int, result_words: int) -> l
     `stage_cycles[k][n]`: stage k's cycles (start to the successor's start) on image n;
     `input_words`: the words the host writes per image (one a cycle); `result_words`: the
     words it reads per result (one a cycle). Cycle 0 is the first cycle the host sees
-    `in_ready` after reset. Returns done[k][n]; the result of image n is readable
-    (`image_done`) at done[-1][n] + 1. The controller (docs/dataflow.md) gives
+    `in_ready` after reset. Returns the rows done[k][n] of the K stages and, as row K, the
+    host's `start` cycles; the result of image n is readable (`image_done`) at
+    done[K-1][n] + 1. The controller (docs/dataflow.md) gives
 
         done[k][n] = max(done[k][n-1], filled[k][n], freed[k+1][n-2]) + stage_cycles[k][n]
 
@@ -132,7 +134,7 @@ def dataflow_done_cycles(stage_cycles, input_words: int, result_words: int) -> l
             done[k][n] = max(at(done[k], n - 1), filled, freed) + counts[k][n]
         read = done[-1][n] + 1 if n == 0 else max(ack[n - 1] + 2, done[-1][n] + 1)
         ack[n] = read + result_words
-    done.append(start)  # the hosts' starts, for dataflow_image_cycles
+    done.append(start)  # row K: the host's starts
     return done
 
 
