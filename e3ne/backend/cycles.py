@@ -4,6 +4,9 @@ golden model's integer activations at its input).
 
     stage_image_cycles(accelerator, quant_module, x) -> {stage name: (N,) cycles}
     image_cycles(accelerator, quant_module, x)       -> (N,) cycles start to done
+    stream_cycles(accelerator, quant_module, x, first_images, input_words, result_words)
+        -> (N,) what a dataflow testbench reports: each run's first image its latency,
+           every other image the cycles since the previous one's result
 
 The simulation check (measured == predicted, image by image), the report's expected
 cycles (on the calibration images) and its measured average all use these.
@@ -16,6 +19,7 @@ import numpy as np
 from e3ne.dialects import snnhw
 from e3ne.errors import E3NEError
 from e3ne.model import skipping
+from e3ne.model.schedule import dataflow_image_cycles
 
 
 def skips_zeros(accelerator: snnhw.AcceleratorOp) -> bool:
@@ -57,6 +61,29 @@ def image_cycles(accelerator: snnhw.AcceleratorOp, quant_module, x: np.ndarray) 
     """(N,) cycles from start to done for each image."""
     per_stage = stage_image_cycles(accelerator, quant_module, x)
     return np.sum(list(per_stage.values()), axis=0).astype(np.int64)
+
+
+def stream_cycles(
+    accelerator: snnhw.AcceleratorOp,
+    quant_module,
+    x: np.ndarray,
+    first_images: list[int],
+    input_words: int,
+    result_words: int,
+) -> np.ndarray:
+    """(N,) per image of a dataflow build whose images stream back to back, in runs (shards)
+    starting at `first_images`: the run's first image its latency, each later one its
+    completion interval (`e3ne.model.schedule.dataflow_image_cycles` on the stages' cycles of
+    each image; the host writes `input_words` and reads `result_words` words per image)."""
+    per_stage = stage_image_cycles(accelerator, quant_module, x)
+    table = np.array([per_stage[stage.symbol] for stage in accelerator.schedule().stage_ops()], dtype=np.int64)
+    bounds = sorted({0, *(int(i) for i in first_images if 0 <= i < len(x))}) + [len(x)]
+    result = [
+        dataflow_image_cycles(table[:, low:high], input_words, result_words)
+        for low, high in zip(bounds, bounds[1:])
+        if high > low
+    ]
+    return np.concatenate([np.asarray(r, dtype=np.int64) for r in result]) if result else np.zeros(0, np.int64)
 
 
 def cycle_activity(accelerator: snnhw.AcceleratorOp, quant_module, x: np.ndarray) -> dict:

@@ -461,10 +461,17 @@ def cycles_markdown(cycles: dict | None) -> list[str]:
     )
     measured = cycles.get("measured")
     if measured:
+        what = (
+            "cycles per image on average"
+            if "interval_average" not in measured
+            else f"cycles from one image's result to the next on average (dataflow completion interval; "
+            f"the first image of each run: {measured['latency_average']:,.1f} cycles start to result)"
+        )
+        average = measured.get("interval_average", measured["average"])
         lines += [
             "",
-            f"Measured by `e3ne simulate` (RTL) on {measured['images']:,} images: {measured['average']:,.1f} cycles "
-            f"per image on average (min {measured['min']:,}, max {measured['max']:,}); "
+            f"Measured by `e3ne simulate` (RTL) on {measured['images']:,} images: {average:,.1f} {what} "
+            f"(min {measured['min']:,}, max {measured['max']:,}); "
             f"{measured['predicted_equal']:,} of {measured['images']:,} images took exactly the predicted count.",
         ]
     return lines

@@ -132,12 +132,6 @@ class CompileOptions:
                 "(all stages run at once and would share the one AXI read port)",
                 hint="use --offchip-weights none (or auto, which then keeps the weights on chip)",
             )
-        if self.skip_zeros:
-            raise E3NEError(
-                "--skip-zeros makes each layer's cycles depend on the image; --schedule dataflow has a fixed interval "
-                "and does not take data-dependent stages yet",
-                hint="use one of --skip-zeros or --schedule dataflow (docs/dataflow.md)",
-            )
         if self.shell != "none":
             raise E3NEError(
                 f"--shell {self.shell} drives the core one image at a time; --schedule dataflow has only the core's ports",

@@ -171,9 +171,12 @@ def simulate(
             summary.update(dataflow_cycles(cycles, firsts, manifest))
     predicted = None
     if rtl:
-        predicted = _predicted_cycles(build, quant_module, x)
+        predicted, alone = _predicted_cycles(build, quant_module, x, manifest, firsts)
         if predicted is not None:  # zero skipping: data-dependent cycles, predicted image by image
             wrong = np.flatnonzero(predicted != cycles)
+            if alone is not None:  # dataflow: the measured cycles are latencies and intervals
+                summary.update(_dataflow_averages(cycles, firsts))
+                summary["latency_alone_predicted_average"] = round(float(alone.mean()), 1)
             summary.update(
                 cycles_average=round(float(cycles.mean()), 1),
                 cycles_predicted_average=round(float(predicted.mean()), 1),
@@ -184,16 +187,21 @@ def simulate(
             )
             from e3ne.backend.report import record_measured
 
-            record_measured(
-                build,
-                {
-                    "images": int(len(x)),
-                    "average": round(float(cycles.mean()), 1),
-                    "min": int(cycles.min()),
-                    "max": int(cycles.max()),
-                    "predicted_equal": int(len(x) - len(wrong)),
-                },
-            )
+            measured = {
+                "images": int(len(x)),
+                "average": round(float(cycles.mean()), 1),
+                "min": int(cycles.min()),
+                "max": int(cycles.max()),
+                "predicted_equal": int(len(x) - len(wrong)),
+            }
+            if summary.get("interval_average") is not None:  # dataflow: the intervals after each run's first image
+                measured.update(
+                    interval_average=summary["interval_average"],
+                    latency_average=summary["latency_average"],
+                    min=summary["interval_min"],
+                    max=summary["interval_max"],
+                )
+            record_measured(build, measured)
     if warnings:
         summary["warnings"] = warnings
     from e3ne.backend.simulate import write_outputs  # atomic, byte-stable outputs.npz
@@ -242,17 +250,44 @@ def dataflow_cycles(cycles: np.ndarray, firsts: list[int], manifest: dict) -> di
         "intervals_measured": int(later.size),
         "interval_expected": interval,
     }
-def _predicted_cycles(build: Path, quant_module, x: np.ndarray) -> np.ndarray | None:
-    """Per-image cycles predicted for a build with zero skipping (None: a static schedule)."""
-    from e3ne.backend.cycles import image_cycles, skips_zeros
+def _dataflow_averages(cycles: np.ndarray, firsts: list[int]) -> dict:
+    """A data-dependent dataflow run: the average latency (each shard's first image) and the
+    average completion interval (every other image), measured."""
+    first = np.zeros(len(cycles), dtype=bool)
+    first[[i for i in firsts if i < len(cycles)]] = True
+    later = cycles[~first]
+    return {
+        "latency_average": round(float(cycles[first].mean()), 1) if first.any() else None,
+        "interval_average": round(float(later.mean()), 1) if later.size else None,
+        "interval_min": int(later.min()) if later.size else None,
+        "interval_max": int(later.max()) if later.size else None,
+    }
+
+
+def _predicted_cycles(
+    build: Path, quant_module, x: np.ndarray, manifest: dict | None = None, firsts: list[int] | None = None
+) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """Per-image cycles predicted for a build with zero skipping (None: a static schedule);
+    a dataflow build's as its testbench reports them (`e3ne.backend.cycles.stream_cycles`),
+    with, second, each image's latency when it runs alone (1 + the sum of its stages' cycles;
+    None for a sequential build, where that is the first array)."""
+    from e3ne.backend.cycles import image_cycles, skips_zeros, stream_cycles
     from e3ne.dialects import snnhw
+    from e3ne.model.schedule import DATAFLOW_INPUT_HANDOFF
     from e3ne.ir import parse_module
 
     path = build / "snnhw.mlir"
     if not path.is_file() or "skip_zeros" not in path.read_text():
-        return None
+        return None, None
     accelerator = next(op for op in parse_module(path).walk() if isinstance(op, snnhw.AcceleratorOp))
-    return image_cycles(accelerator, quant_module, x) if skips_zeros(accelerator) else None
+    if not skips_zeros(accelerator):
+        return None, None
+    if manifest is not None and manifest.get("schedule") == "dataflow":
+        result = manifest["result"]["depth"] if "result" in manifest else manifest["logits"]["count"]
+        words = manifest["input"]["depth"]
+        alone = image_cycles(accelerator, quant_module, x) + DATAFLOW_INPUT_HANDOFF
+        return stream_cycles(accelerator, quant_module, x, firsts or [0], words, result), alone
+    return image_cycles(accelerator, quant_module, x), None
 
 
 def _classes(quant_module) -> int:

@@ -24,9 +24,10 @@ including the one-cycle hand-off register between its `done` and the next `start
   provided the host writes each image and reads each result within `interval` cycles
   (the generated testbench does: one word a cycle).
 
-A stage whose time depended on the data (e.g. skipping zero chunks) would still be correct
-under the handshake (each start waits for the real done); the interval would then be the
-largest stage time of each image, not a constant. No unit does that yet.
+A stage whose time depends on the data (zero skipping, `e3ne.model.skipping`) stays correct
+under the handshake (each start waits for the real done); every image's completion then
+follows the controller's recurrence, `dataflow_done_cycles`, and the static `interval` and
+`latency` are the worst case.
 """
 
 from __future__ import annotations
@@ -90,3 +91,61 @@ def buffer_words(depth: int, copies: int = 1) -> int:
 
 def images_per_second(interval_cycles: int, clock_mhz: float) -> float:
     return clock_mhz * 1e6 / interval_cycles if interval_cycles > 0 else 0.0
+
+
+def dataflow_done_cycles(stage_cycles, input_words: int, result_words: int) -> list[list[int]]:
+    """The cycle of every stage's `done` for every image of a dataflow run whose stage times
+    may differ per image (zero skipping), with the generated testbench as the host.
+
+    `stage_cycles[k][n]`: stage k's cycles (start to the successor's start) on image n;
+    `input_words`: the words the host writes per image (one a cycle); `result_words`: the
+    words it reads per result (one a cycle). Cycle 0 is the first cycle the host sees
+    `in_ready` after reset. Returns the rows done[k][n] of the K stages and, as row K, the
+    host's `start` cycles; the result of image n is readable (`image_done`) at
+    done[K-1][n] + 1. The controller (docs/dataflow.md) gives
+
+        done[k][n] = max(done[k][n-1], filled[k][n], freed[k+1][n-2]) + stage_cycles[k][n]
+
+    (stage k's `go` is the first cycle it is idle, its input half holds image n and its
+    output half is free, counting that cycle's dones; its start is `go` + 1 and its done
+    cycles - 1 later). filled[0][n] = the host's `start`, filled[k][n] = done[k-1][n];
+    freed[k+1] = done[k+1] and, for the output buffer, the host's `ack`. The testbench host:
+
+        write[n] = max(start[n-1] + 1, done[0][n-2] + 1)   (in_ready: a half freed a cycle before)
+        start[n] = write[n] + input_words
+        read[n]  = max(ack[n-1] + 2, done[-1][n] + 1)      (`done`, the register, a cycle after)
+        ack[n]   = read[n] + result_words
+    """
+    counts = [[int(c) for c in stage] for stage in stage_cycles]
+    stages, images = len(counts), len(counts[0]) if counts else 0
+    never = -(1 << 62)
+    done = [[never] * images for _ in range(stages)]
+    start, ack = [never] * images, [never] * images
+
+    def at(values: list[int], n: int) -> int:
+        return values[n] if n >= 0 else never
+
+    for n in range(images):
+        write = 0 if n == 0 else max(start[n - 1] + 1, at(done[0], n - 2) + 1)
+        start[n] = write + input_words
+        for k in range(stages):
+            filled = start[n] if k == 0 else done[k - 1][n]
+            freed = at(ack, n - 2) if k == stages - 1 else at(done[k + 1], n - 2)
+            done[k][n] = max(at(done[k], n - 1), filled, freed) + counts[k][n]
+        read = done[-1][n] + 1 if n == 0 else max(ack[n - 1] + 2, done[-1][n] + 1)
+        ack[n] = read + result_words
+    done.append(start)  # row K: the host's starts
+    return done
+
+
+def dataflow_image_cycles(stage_cycles, input_words: int, result_words: int) -> list[int]:
+    """What the dataflow testbench reports per image of one run (`dataflow_done_cycles`):
+    the first image's latency (its `start` to its `image_done`), then for every later image
+    the cycles since the previous image's `image_done`. With the same cycles on every image
+    these are `latency` and then `interval` (the host keeps up when it writes and reads
+    within the slowest stage's time)."""
+    *done, start = dataflow_done_cycles(stage_cycles, input_words, result_words)
+    if not done or not start:
+        return []
+    last = done[-1]
+    return [last[0] + 1 - start[0]] + [last[n] - last[n - 1] for n in range(1, len(last))]

@@ -3,7 +3,7 @@
 A marked `snnhw.linear_unit` / `snnhw.conv_unit` gets the unit attribute `skip_zeros`
 (e3ne.model.skipping, docs/zero-skipping.md): after its first group of output lanes it
 issues only the chunks (linear) or input rows (conv) of each bit-plane that hold a spike,
-so its cycles depend on the image. The schedule is
+so its cycles depend on the image. The schedule (sequential or dataflow) is
 recomputed with each marked unit's worst case (dense + SKIP_GAP).
 
 A unit is marked when its weights are on chip and it has at least two groups (the first
@@ -54,7 +54,10 @@ def mark_skip_zeros(accelerator: snnhw.AcceleratorOp, layers: tuple[str, ...] | 
             marked.append(stage.symbol)
     if marked:
         rescheduled = snnhw.ScheduleOp(
-            [s.symbol for s in stages], [s.cycles() for s in stages], [s.overhead_cycles() for s in stages]
+            [s.symbol for s in stages],
+            [s.cycles() for s in stages],
+            [s.overhead_cycles() for s in stages],
+            schedule.schedule_kind(),  # a dataflow schedule stays one, with the worst-case interval
         )
         for name, value in schedule.attributes.items():
             if name != "estimate":

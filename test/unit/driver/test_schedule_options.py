@@ -28,9 +28,19 @@ def test_dataflow_refuses_offchip_weights():
         CompileOptions(schedule="dataflow", offchip_weights="fc1")
 
 
-def test_dataflow_refuses_zero_skipping():
-    with pytest.raises(E3NEError, match="--skip-zeros makes each layer's cycles depend on the image"):
-        CompileOptions(schedule="dataflow", skip_zeros=True)
+def test_dataflow_takes_zero_skipping():
+    options = CompileOptions(schedule="dataflow", skip_zeros=True)
+    assert options.dataflow and options.skip_zeros
+
+
+def test_dataflow_averages_split_latencies_from_intervals():
+    import numpy as np
+
+    from e3ne.driver.simulate import _dataflow_averages
+
+    # shards start at images 0 and 3: their latencies 50 and 40 (average 45); intervals 20, 30, 10, 20
+    averages = _dataflow_averages(np.array([50, 20, 30, 40, 10, 20]), [0, 3])
+    assert averages == {"latency_average": 45.0, "interval_average": 20.0, "interval_min": 10, "interval_max": 30}
 
 
 def test_dataflow_refuses_the_axi_shell():

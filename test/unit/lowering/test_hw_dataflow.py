@@ -54,7 +54,7 @@ def quantized(model):
     return quantize_module(import_model(model, (1, SIZE, SIZE)), images(64, "calibration"), time_steps=4, weight_bits=4)
 
 
-def stream(tmp_path_factory, model, parallelism="", count=12, shards=1):
+def stream(tmp_path_factory, model, parallelism="", count=12, shards=1, skip_zeros=False):
     from e3ne.backend.build import build_hardware
     from e3ne.backend.simulate import run_rtl
     from e3ne.dialects.snn import EncodeOp
@@ -63,15 +63,27 @@ def stream(tmp_path_factory, model, parallelism="", count=12, shards=1):
 
     quant = quantized(model)
     build = tmp_path_factory.mktemp("dataflow")
-    manifest = build_hardware(quant, build, parallelism=parallelism, schedule="dataflow", progress=lambda _: None)
+    manifest = build_hardware(
+        quant, build, parallelism=parallelism, schedule="dataflow", skip_zeros=skip_zeros, progress=lambda _: None
+    )
     x = images(count)
     x[2] = 0.0  # all-zero input: every spike 0
     x[5] = 1.0  # dense input: every pixel at its largest value
+    if skip_zeros:
+        x[3] = 0.0
     encode = next(op for op in quant.walk() if isinstance(op, EncodeOp))
     encoded = encode_input(x, encode.scale.value.data, encode.time_steps.value.data)
     assert encoded[2].max() == 0 and encoded[5].min() == (1 << 4) - 1
     firsts: list[int] = []
     logits, cycles = run_rtl(build, encoded, progress=lambda _: None, shards=shards, first_images=firsts)
+    if skip_zeros:
+        from e3ne.backend.build import lower_to_snnhw
+        from e3ne.backend.cycles import stage_image_cycles, stream_cycles
+
+        _, _, accelerator = lower_to_snnhw(quant, parallelism=parallelism, schedule="dataflow", skip_zeros=True)
+        words, classes = manifest["input"]["depth"], manifest["logits"]["count"]
+        predicted = stream_cycles(accelerator, quant, x, firsts, words, classes)
+        return manifest, logits, cycles, firsts, run_golden(quant, x), predicted, stage_image_cycles(accelerator, quant, x)
     return manifest, logits, cycles, firsts, run_golden(quant, x)
 
 
@@ -146,3 +158,69 @@ def test_dataflow_ir_and_estimate():
     report = build_report(two, get_part("xc7z020"))
     assert report["interval_cycles"] == max(counts) and report["latency_cycles"] == sum(counts) + 1
     assert report["throughput_images_per_s"] == round(report["target"]["clock_mhz"] * 1e6 / max(counts), 1)
+
+
+@pytest.fixture(scope="module")
+def skipping_run(tmp_path_factory):
+    # images 2 and 3 all zero: the skipping stages get fast enough for the host to pace them
+    return stream(tmp_path_factory, mlp(), parallelism="fc1.P=8,fc2.P=8,fc3.P=5", count=14, shards=2, skip_zeros=True)
+
+
+@verilator
+def test_dataflow_with_zero_skipping_streams_at_the_predicted_cycles(skipping_run):
+    """--schedule dataflow with --skip-zeros: bit-exact, and every image's latency (each shard's
+    first) or completion interval (the others) equals e3ne.model.schedule.dataflow_image_cycles
+    on the stages' per-image cycles."""
+    manifest, logits, cycles, firsts, golden, predicted, per_stage = skipping_run
+    assert [layer.get("skip_zeros", False) for layer in manifest["layers"]] == [True, True, True]
+    stage_cycles = [layer["cycles"] for layer in manifest["layers"]]  # the worst case
+    assert manifest["interval_expected"] == max(stage_cycles) and manifest["cycles_expected"] == sum(stage_cycles) + 1
+    assert np.array_equal(logits, golden), f"{int((logits != golden).any(axis=1).sum())} images differ"
+    np.testing.assert_array_equal(cycles, predicted)
+    assert firsts == [0, 7]
+    # the first image of a shard: 1 + the sum of its stages' cycles on it (nothing waits yet)
+    table = np.array([per_stage[name] for name in ("fc1", "fc2", "fc3")])
+    assert cycles[0] == 1 + table[:, 0].sum() and cycles[7] == 1 + table[:, 7].sum()
+    # fc1 on the all-zero image 2 (64 inputs, Q = 1: 64 chunks a plane, T = 4,
+    # 3 groups): dense group 256 + SKIP_GAP 5 + 2 groups * the 4 first chunks + pipeline 6 + drain 4
+    assert per_stage["fc1"][2] == 256 + 5 + 2 * 4 + PIPELINE_LATENCY + 4
+    # an interval may exceed the worst-case II after fast images, but no result comes later than
+    # in the all-dense schedule: image n of a shard by latency + n * II
+    for low, high in ((0, 7), (7, 14)):
+        bound = manifest["cycles_expected"] + manifest["interval_expected"] * np.arange(high - low)
+        assert (np.cumsum(cycles[low:high]) <= bound).all()
+
+
+@verilator
+def test_dataflow_with_skipping_convolution_and_pooling(tmp_path_factory):
+    """A skipping conv unit (2 groups of 2 channels), a dense pooling unit and a skipping linear
+    unit at once: bit-exact, every image's cycles as predicted (images 2 and 3 all zero, 5 dense)."""
+    manifest, logits, cycles, firsts, golden, predicted, per_stage = stream(
+        tmp_path_factory, cnn(), parallelism="conv1.channels=2,P=5", count=10, skip_zeros=True
+    )
+    assert [layer.get("skip_zeros", False) for layer in manifest["layers"]] == [True, False, True]
+    assert np.array_equal(logits, golden), f"{int((logits != golden).any(axis=1).sum())} images differ"
+    np.testing.assert_array_equal(cycles, predicted)
+    assert per_stage["conv1"][2] < per_stage["conv1"][5] <= manifest["layers"][0]["cycles"]
+
+
+@verilator
+def test_api_compiles_and_simulates_dataflow_with_skipping(tmp_path):
+    """e3ne.compile(CompileOptions(schedule="dataflow", skip_zeros=True)) then Build.simulate:
+    every logit and every image's cycles checked (summary.json), the averages in report.md."""
+    import json
+
+    import e3ne
+
+    x = images(8)
+    x[1] = 0.0
+    options = e3ne.CompileOptions(parallelism="fc1.P=8,fc2.P=8,fc3.P=5", schedule="dataflow", skip_zeros=True)
+    build = e3ne.compile(mlp(), input_shape=(1, SIZE, SIZE), calibration=images(64, "calibration"), options=options,
+                         output=tmp_path)  # fmt: skip
+    assert build.settings["skip_zeros_layers"] == ["fc1", "fc2", "fc3"]
+    build.simulate(x, jobs=1)
+    summary = json.loads((tmp_path / "sim" / "summary.json").read_text())
+    assert summary["mismatches"] == 0 and summary["cycle_mismatches"] == 0
+    assert summary["interval_average"] < summary["interval_expected"]  # the all-zero image skips
+    assert summary["latency_alone_predicted_average"] <= summary["cycles_expected"]
+    assert "dataflow completion interval" in (tmp_path / "report.md").read_text()
