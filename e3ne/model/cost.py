@@ -105,6 +105,8 @@ class Coefficients:
     lutram_modes: tuple[tuple[int, int], ...] = ((5, 6), (6, 3), (7, 1))  # structural: (address bits, width)
     lutram_unit_cost: int = 8  # Yosys's memory_libmap cost of one LUTRAM unit
     lutram_unit_luts: int = 4
+    mux_inputs_per_lut: int = 4  # structural: data inputs of a multiplexer per LUT (LUT6: 4, LUT4: 2)
+    lutram_choice_mux: float = 1.0  # structural: weight of the LUTRAM read mux in the LUTRAM-or-block-RAM choice
     bram_modes: tuple[tuple[tuple[int, int], ...], ...] = (RAMB18_MODES, RAMB36_MODES)
     bram_costs: tuple[int, ...] = (RAMB18_COST, RAMB36_COST)
     axi_master_luts: float = 95.0
@@ -165,50 +167,53 @@ XC7 = Coefficients(
 # as they did when it was fitted.
 ECP5 = Coefficients(
     "ecp5",
-    hidden_lut_per_acc_bit=1.892,
-    hidden_lut_per_step=2.06,
-    hidden_lut_fixed=24.222,
-    output_lut_per_acc_bit=4.108,
-    tree_lut_per_input_bit=0.781,
-    control_lut_per_ff=1.192,
-    bias_add_lut_per_bit=0.551,
-    spike_select_lut_per_lut=1.283,
-    conv_lut_fixed=4.009,
-    pool_lut_fixed=0.003,
-    counter_lut_per_bit=1.217,
-    counter_lut_fixed=0.0,
-    conv_control_lut_per_address_bit=21.629,
-    conv_lut_per_acc_bit=2.556,
-    conv_tree_lut_per_bit=2.674,
-    conv_lut_per_row_bit=0.501,
-    conv_lut_per_assembly_bit=3.688,
-    conv_lut_per_select=0.0,
-    pool_lut_per_combine_bit=0.0,
-    conv_lut_per_shadow_bit=0.0,
-    pool_lut_per_row_bit=2.562,
-    pool_lut_per_row_kernel_bit=1.281,
-    pool_lut_per_address_bit=7.686,
-    controller_lut_per_stage=1.279,
-    rom_lut_per_bit_block=1.139,
+    hidden_lut_per_acc_bit=1.454,
+    hidden_lut_per_step=1.381,
+    hidden_lut_fixed=31.572,
+    output_lut_per_acc_bit=3.093,
+    tree_lut_per_input_bit=1.877,
+    control_lut_per_ff=1.139,
+    bias_add_lut_per_bit=0.889,
+    spike_select_lut_per_lut=1.266,
+    linear_lut_fixed=0.795,
+    conv_lut_fixed=13.371,
+    pool_lut_fixed=0.006,
+    counter_lut_per_bit=1.194,
+    counter_lut_fixed=2.756,
+    conv_control_lut_per_address_bit=23.283,
+    conv_lut_per_acc_bit=2.377,
+    conv_tree_lut_per_bit=1.811,
+    conv_lut_per_row_bit=0.017,
+    conv_lut_per_shadow_bit=1.019,
+    conv_lut_per_assembly_bit=1.193,
+    conv_lut_per_select=1.237,
+    pool_lut_per_combine_bit=2.069,
+    pool_lut_per_row_bit=2.507,
+    pool_lut_per_row_kernel_bit=1.253,
+    pool_lut_per_address_bit=7.52,
+    controller_lut_per_stage=1.256,
+    rom_lut_per_bit_block=0.93,
     rom_words_per_lut=16,
-    block_ram_mux_lut=0.512,
-    bank_mux_lut=0.972,
+    block_ram_mux_lut=0.501,
+    bank_mux_lut=1.547,
     lutram_modes=((4, 4),),
     lutram_unit_cost=4,
     lutram_unit_luts=6,
+    mux_inputs_per_lut=2,
+    lutram_choice_mux=0.5,
     bram_modes=(((14, 1), (13, 2), (12, 4), (11, 9), (10, 18), (9, 36)),),
     bram_costs=(128,),
-    lut_fixed=6.054,
-    ff_control=0.928,
-    ff_rom_read=0.936,
-    ff_ram_read=1.076,
-    ff_block_read=0.919,
-    ff_lane=0.997,
-    ff_bias_hold=1.262,
-    ff_conv_acc=1.272,
-    ff_conv_row=1.458,
-    ff_pool=1.219,
-    ff_fixed=0.178,
+    lut_fixed=10.789,
+    ff_control=0.948,
+    ff_rom_read=0.873,
+    ff_ram_read=0.918,
+    ff_block_read=0.737,
+    ff_lane=0.987,
+    ff_bias_hold=1.211,
+    ff_conv_acc=1.11,
+    ff_conv_row=1.314,
+    ff_pool=1.154,
+    ff_fixed=4.118,
 )
 FAMILIES = {"xc7": XC7, "xcup": XC7, "ecp5": ECP5}
 _ACTIVE: contextvars.ContextVar[Coefficients] = contextvars.ContextVar("e3ne_cost_coefficients", default=XC7)
@@ -298,9 +303,9 @@ def adder(bits: int) -> Cost:
 
 
 def mux_luts(inputs: int) -> int:
-    """LUT6s of an `inputs`:1 multiplexer (four data inputs and two selects a LUT6; MUXF7/F8
-    join them)."""
-    return ceil_div(inputs, 4) if inputs > 1 else 0
+    """LUTs of an `inputs`:1 multiplexer: four data inputs and two selects a LUT6 (MUXF7/F8
+    join them), two data inputs a LUT4 (PFUMX / L6MUX join them): `mux_inputs_per_lut`."""
+    return ceil_div(inputs, coefficients().mux_inputs_per_lut) if inputs > 1 else 0
 
 
 # --------------------------------------------------------------------------- memories
@@ -381,7 +386,7 @@ def lutram(width: int, depth: int) -> tuple[int, float]:
         rows = ceil_div(depth, 1 << abits)
         units = rows * ceil_div(width, w)
         mux = width * (rows - 1) + (rows if rows > 1 else 0)  # read mux + write-enable decode
-        key = units * k.lutram_unit_cost + mux
+        key = units * k.lutram_unit_cost + k.lutram_choice_mux * mux
         if best is None or key < best[0]:
             best = (key, units, mux)
     return best[1], best[2]
@@ -394,7 +399,7 @@ def ram(width: int, depth: int, read_latency: int = MEMORY_READ_LATENCY) -> Cost
     k = coefficients()
     units, mux = lutram(width, depth)
     bram18, bram36, _ = block_ram(width, depth)
-    if units * k.lutram_unit_cost + mux <= bram18 * k.bram_costs[0] + bram36 * k.bram_costs[-1]:
+    if units * k.lutram_unit_cost + k.lutram_choice_mux * mux <= bram18 * k.bram_costs[0] + bram36 * k.bram_costs[-1]:
         return Cost(lut=units * k.lutram_unit_luts + mux, ff=k.ff_ram_read * read_latency * width)
     return block_ram_cost(width, depth, read_latency)
 
