@@ -161,10 +161,8 @@ XC7 = Coefficients(
     ff_conv_acc=0.992,
     ff_conv_row=1.18,
 )
-# ECP5: fitted before the Fmax pipelining (docs/estimator.md), not refitted since (no
-# synth_ecp5 run of the re-synthesized benchmark yet); the spike-select and fused-pooling
-# nouns added after that fit are 0 here, so its assembly and row coefficients carry them
-# as they did when it was fitted.
+# ECP5: fitted on the fitting designs synthesized with synth_ecp5 after the Fmax pipelining
+# (`tools/fit_cost.py --family ecp5 --prior xc7 --sets fitting --ridge 0.1`, docs/estimator.md).
 ECP5 = Coefficients(
     "ecp5",
     hidden_lut_per_acc_bit=1.562,
