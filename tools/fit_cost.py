@@ -47,6 +47,8 @@ STRUCTURAL = (
     "lutram_modes",
     "lutram_unit_cost",
     "lutram_unit_luts",
+    "lutram_choice_mux",
+    "mux_inputs_per_lut",
     "bram_modes",
     "bram_costs",
 )

@@ -105,6 +105,8 @@ class Coefficients:
     lutram_modes: tuple[tuple[int, int], ...] = ((5, 6), (6, 3), (7, 1))  # structural: (address bits, width)
     lutram_unit_cost: int = 8  # Yosys's memory_libmap cost of one LUTRAM unit
     lutram_unit_luts: int = 4
+    mux_inputs_per_lut: int = 4  # structural: data inputs of a multiplexer per LUT (LUT6: 4, LUT4: 2)
+    lutram_choice_mux: float = 1.0  # structural: weight of the LUTRAM read mux in the LUTRAM-or-block-RAM choice
     bram_modes: tuple[tuple[tuple[int, int], ...], ...] = (RAMB18_MODES, RAMB36_MODES)
     bram_costs: tuple[int, ...] = (RAMB18_COST, RAMB36_COST)
     axi_master_luts: float = 95.0
@@ -159,56 +161,56 @@ XC7 = Coefficients(
     ff_conv_acc=0.992,
     ff_conv_row=1.18,
 )
-# ECP5: fitted before the Fmax pipelining (docs/estimator.md), not refitted since (no
-# synth_ecp5 run of the re-synthesized benchmark yet); the spike-select and fused-pooling
-# nouns added after that fit are 0 here, so its assembly and row coefficients carry them
-# as they did when it was fitted.
+# ECP5: fitted on the fitting designs synthesized with synth_ecp5 after the Fmax pipelining
+# (`tools/fit_cost.py --family ecp5 --prior xc7 --sets fitting --ridge 0.1`, docs/estimator.md).
 ECP5 = Coefficients(
     "ecp5",
-    hidden_lut_per_acc_bit=1.892,
-    hidden_lut_per_step=2.06,
-    hidden_lut_fixed=24.222,
-    output_lut_per_acc_bit=4.108,
-    tree_lut_per_input_bit=0.781,
-    control_lut_per_ff=1.192,
-    bias_add_lut_per_bit=0.551,
-    spike_select_lut_per_lut=1.283,
-    conv_lut_fixed=4.009,
-    pool_lut_fixed=0.003,
-    counter_lut_per_bit=1.217,
+    hidden_lut_per_acc_bit=1.562,
+    hidden_lut_per_step=1.483,
+    hidden_lut_fixed=31.354,
+    output_lut_per_acc_bit=3.428,
+    tree_lut_per_input_bit=2.14,
+    control_lut_per_ff=1.209,
+    bias_add_lut_per_bit=0.97,
+    spike_select_lut_per_lut=1.364,
+    conv_lut_fixed=7.065,
+    pool_lut_fixed=0.007,
+    counter_lut_per_bit=1.263,
     counter_lut_fixed=0.0,
-    conv_control_lut_per_address_bit=21.629,
-    conv_lut_per_acc_bit=2.556,
-    conv_tree_lut_per_bit=2.674,
-    conv_lut_per_row_bit=0.501,
-    conv_lut_per_assembly_bit=3.688,
-    conv_lut_per_select=0.0,
-    pool_lut_per_combine_bit=0.0,
-    conv_lut_per_shadow_bit=0.0,
-    pool_lut_per_row_bit=2.562,
-    pool_lut_per_row_kernel_bit=1.281,
-    pool_lut_per_address_bit=7.686,
-    controller_lut_per_stage=1.279,
-    rom_lut_per_bit_block=1.139,
+    conv_control_lut_per_address_bit=23.73,
+    conv_lut_per_acc_bit=2.623,
+    conv_tree_lut_per_bit=2.195,
+    conv_lut_per_row_bit=0.0,
+    conv_lut_per_shadow_bit=0.973,
+    conv_lut_per_assembly_bit=1.205,
+    conv_lut_per_select=1.321,
+    pool_lut_per_combine_bit=2.849,
+    pool_lut_per_row_bit=2.708,
+    pool_lut_per_row_kernel_bit=1.354,
+    pool_lut_per_address_bit=8.123,
+    controller_lut_per_stage=1.352,
+    rom_lut_per_bit_block=0.861,
     rom_words_per_lut=16,
-    block_ram_mux_lut=0.512,
-    bank_mux_lut=0.972,
+    block_ram_mux_lut=0.542,
+    bank_mux_lut=1.674,
     lutram_modes=((4, 4),),
     lutram_unit_cost=4,
     lutram_unit_luts=6,
+    mux_inputs_per_lut=2,
+    lutram_choice_mux=0.5,
     bram_modes=(((14, 1), (13, 2), (12, 4), (11, 9), (10, 18), (9, 36)),),
     bram_costs=(128,),
-    lut_fixed=6.054,
-    ff_control=0.928,
-    ff_rom_read=0.936,
-    ff_ram_read=1.076,
-    ff_block_read=0.919,
-    ff_lane=0.997,
-    ff_bias_hold=1.262,
-    ff_conv_acc=1.272,
-    ff_conv_row=1.458,
-    ff_pool=1.219,
-    ff_fixed=0.178,
+    lut_fixed=4.925,
+    ff_control=0.909,
+    ff_rom_read=0.893,
+    ff_ram_read=0.908,
+    ff_block_read=0.783,
+    ff_lane=0.996,
+    ff_bias_hold=1.189,
+    ff_conv_acc=1.04,
+    ff_conv_row=1.202,
+    ff_pool=1.139,
+    ff_fixed=7.373,
 )
 FAMILIES = {"xc7": XC7, "xcup": XC7, "ecp5": ECP5}
 _ACTIVE: contextvars.ContextVar[Coefficients] = contextvars.ContextVar("e3ne_cost_coefficients", default=XC7)
@@ -298,9 +300,9 @@ def adder(bits: int) -> Cost:
 
 
 def mux_luts(inputs: int) -> int:
-    """LUT6s of an `inputs`:1 multiplexer (four data inputs and two selects a LUT6; MUXF7/F8
-    join them)."""
-    return ceil_div(inputs, 4) if inputs > 1 else 0
+    """LUTs of an `inputs`:1 multiplexer: four data inputs and two selects a LUT6 (MUXF7/F8
+    join them), two data inputs a LUT4 (PFUMX / L6MUX join them): `mux_inputs_per_lut`."""
+    return ceil_div(inputs, coefficients().mux_inputs_per_lut) if inputs > 1 else 0
 
 
 # --------------------------------------------------------------------------- memories
@@ -381,7 +383,7 @@ def lutram(width: int, depth: int) -> tuple[int, float]:
         rows = ceil_div(depth, 1 << abits)
         units = rows * ceil_div(width, w)
         mux = width * (rows - 1) + (rows if rows > 1 else 0)  # read mux + write-enable decode
-        key = units * k.lutram_unit_cost + mux
+        key = units * k.lutram_unit_cost + k.lutram_choice_mux * mux
         if best is None or key < best[0]:
             best = (key, units, mux)
     return best[1], best[2]
@@ -394,7 +396,7 @@ def ram(width: int, depth: int, read_latency: int = MEMORY_READ_LATENCY) -> Cost
     k = coefficients()
     units, mux = lutram(width, depth)
     bram18, bram36, _ = block_ram(width, depth)
-    if units * k.lutram_unit_cost + mux <= bram18 * k.bram_costs[0] + bram36 * k.bram_costs[-1]:
+    if units * k.lutram_unit_cost + k.lutram_choice_mux * mux <= bram18 * k.bram_costs[0] + bram36 * k.bram_costs[-1]:
         return Cost(lut=units * k.lutram_unit_luts + mux, ff=k.ff_ram_read * read_latency * width)
     return block_ram_cost(width, depth, read_latency)
 

@@ -185,3 +185,16 @@ def test_conv_unit_luts_follow_the_new_nouns():
     # row is one column block: 2 lanes x 2 columns x T=3 assembly bits fewer)
     more = 2 * 2 * (k.conv_lut_per_acc_bit * 8 + k.conv_tree_lut_per_bit * 1 * 4 + k.bias_add_lut_per_bit * 8 + 3)
     assert wider - plain == pytest.approx(more - k.conv_lut_per_assembly_bit * 2 * 2 * 3)
+
+
+def test_ecp5_mux_and_lutram_choice():
+    with cost.for_family("ecp5"):
+        # LUT4: a 2:1 multiplexer a LUT4 (PFUMX / L6MUX join them)
+        assert [cost.mux_luts(n) for n in (2, 4, 8, 37)] == [1, 2, 4, 19]
+        # 16 x 80 (held-out seeds 20 and 29's input buffers, in TRELLIS_DPR16X4 after
+        # synth_ecp5): 5 rows x 4 units of 16x4, Yosys cost 20 x 4 = 80, plus half the read
+        # mux (16 x 4 + 5 = 69 LUT4s) = 114.5 < one DP16KD (128): LUTRAM, 20 x 6 + 69 LUT4s
+        buffer = cost.ram(16, 80)
+        assert buffer.bram == 0 and buffer.lut == 20 * 6 + 69
+        # 1 x 512 (seed 25's fc2_out, an EBR after synth_ecp5): 32 units (128) + 63 / 2 > 128
+        assert cost.ram(1, 512).bram == 0.5
