@@ -367,16 +367,8 @@ def lutram(width: int, depth: int) -> tuple[int, float]:
 
 def ram(width: int, depth: int, read_latency: int = MEMORY_READ_LATENCY) -> Cost:
     """`e3ne_ram_sdp` (activation buffers, logits): LUTRAM or block RAM, whichever Yosys
-    finds cheaper (`memory_arrangement`), and with `read_latency` >= 3 its port registers
-    (we, waddr, raddr, wdata) in place of one `width`-bit output register: + 2 x address + 1."""
-    ports = Cost(ff=2 * bits_for(depth) + 1) if read_latency >= 3 else Cost()
-    return memory_arrangement(width, depth, read_latency) + ports
-
-
-def memory_arrangement(width: int, depth: int, read_latency: int = MEMORY_READ_LATENCY) -> Cost:
-    """A RAM as LUTRAM or block RAM, whichever Yosys finds cheaper. LUTRAM reads through
-    `read_latency` `width`-bit registers (1 for the logits, which only the host reads); block
-    RAM absorbs one of them."""
+    finds cheaper. LUTRAM reads through `read_latency` `width`-bit registers (1 for the
+    logits, which only the host reads); block RAM absorbs them."""
     k = coefficients()
     units, mux = lutram(width, depth)
     bram18, bram36, _ = block_ram(width, depth)
@@ -671,5 +663,5 @@ def axi_read_master(*, word_width: int, axi_width: int, group_words: int, groups
 
 def weight_buffer(word_width: int, group_words: int) -> Cost:
     """The two-bank on-chip buffer an off-chip unit computes from: 2 x group_words words of
-    the ROM's word width, LUTRAM or block RAM by the usual rules (its own memory, no port registers)."""
-    return memory_arrangement(word_width, 2 * group_words)
+    the ROM's word width, LUTRAM or block RAM by the usual rules (`ram`)."""
+    return ram(word_width, 2 * group_words)

@@ -11,11 +11,6 @@
 // Simple dual-port RAM: one synchronous write port, one registered read port
 // (read data appears READ_LATENCY cycles after the address; a read of the address written
 // in the same cycle returns the old word).
-// With READ_LATENCY >= 3 both ports are registered first (we, waddr, wdata, raddr: the write
-// lands and the read is taken one cycle later, in the same order, so the read data and its
-// latency are unchanged) and one output register fewer follows: the address logic of the
-// unit and Yosys's read/write-collision compare then start at flip-flops instead of running
-// into the block RAM's address pins and the collision flag in one cycle (docs/timing.md).
 module e3ne_ram_sdp #(
   parameter int WIDTH = 8,
   parameter int DEPTH = 16,
@@ -29,34 +24,13 @@ module e3ne_ram_sdp #(
   input  logic [ADDR_WIDTH-1:0] raddr,
   output logic [WIDTH-1:0]      rdata
 );
+  logic [WIDTH-1:0] mem [0:DEPTH-1];
   logic [WIDTH-1:0] read_word;
-  generate
-    if (READ_LATENCY >= 3) begin : registered_ports
-      // both ports one cycle later: same relative order of reads and writes, same latency
-      logic [WIDTH-1:0] mem [0:DEPTH-1];
-      logic we_q = 1'b0;
-      logic [ADDR_WIDTH-1:0] waddr_q, raddr_q;
-      logic [WIDTH-1:0] wdata_q;
-      always_ff @(posedge clk) begin
-        we_q <= we;
-        waddr_q <= waddr;
-        wdata_q <= wdata;
-        raddr_q <= raddr;
-      end
-      always_ff @(posedge clk) begin
-        if (we_q) mem[waddr_q] <= wdata_q;
-        read_word <= mem[raddr_q];
-      end
-      e3ne_read_stage #(.WIDTH(WIDTH), .LATENCY(READ_LATENCY - 1)) out_reg (.clk(clk), .d(read_word), .q(rdata));
-    end else begin : direct_ports
-      logic [WIDTH-1:0] mem [0:DEPTH-1];
-      always_ff @(posedge clk) begin
-        if (we) mem[waddr] <= wdata;
-        read_word <= mem[raddr];
-      end
-      e3ne_read_stage #(.WIDTH(WIDTH), .LATENCY(READ_LATENCY)) out_reg (.clk(clk), .d(read_word), .q(rdata));
-    end
-  endgenerate
+  always_ff @(posedge clk) begin
+    if (we) mem[waddr] <= wdata;
+    read_word <= mem[raddr];
+  end
+  e3ne_read_stage #(.WIDTH(WIDTH), .LATENCY(READ_LATENCY)) out_reg (.clk(clk), .d(read_word), .q(rdata));
 endmodule
 
 // The read port's output registers after the memory's own read register: LATENCY - 1 of them.
