@@ -387,8 +387,9 @@ endmodule
 
 
 @needs_tools
-def test_retimed_bypass_is_cycle_exact_under_read_write_collisions(tmp_path: Path):
-    # a 512 x 8 simple dual-port RAM (e3ne_ram_sdp, read latency 2) forced into a DP16KD: the
+@pytest.mark.parametrize("latency", [2, 3])
+def test_retimed_bypass_is_cycle_exact_under_read_write_collisions(tmp_path: Path, latency: int):
+    # a 512 x 8 simple dual-port RAM (e3ne_ram_sdp, read latency 2 or 3) forced into a DP16KD: the
     # write port and the read port often hit the same word in the same cycle, so Yosys's
     # bypass logic (the multiplexer the pass retimes) decides the read data
     from importlib.resources import files
@@ -398,7 +399,7 @@ def test_retimed_bypass_is_cycle_exact_under_read_write_collisions(tmp_path: Pat
     (tmp_path / "e3ne_primitives.sv").write_text(primitives.replace(ram_memory, '  (* ram_style = "block" *)' + ram_memory[1:]))
     (tmp_path / "ram.sv").write_text(
         "module ram(input logic clk, we, input logic [8:0] waddr, raddr, input logic [7:0] wdata, output logic [7:0] rdata);\n"
-        "  e3ne_ram_sdp #(.WIDTH(8), .DEPTH(512), .ADDR_WIDTH(9), .READ_LATENCY(2)) memory (.*);\nendmodule\n"
+        f"  e3ne_ram_sdp #(.WIDTH(8), .DEPTH(512), .ADDR_WIDTH(9), .READ_LATENCY({latency})) memory (.*);\nendmodule\n"
     )
     (tmp_path / "tb.sv").write_text(COLLISION_TB)
     yosys("read_verilog -sv e3ne_primitives.sv ram.sv; synth_ecp5 -top ram -json before.json", tmp_path)
