@@ -291,6 +291,11 @@ def emit_hardware(
 
     manifest.update(build_stamp(build_dir))  # e3ne version and rtl/ checksums, checked before simulate/synth
     (build_dir / "hardware.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    # With zero skipping the schedule's counts are the dense worst case; each image's own count is data-dependent.
+    worst = " (worst case: zero skipping)" if any(layer.get("skip_zeros") for layer in manifest["layers"]) else ""
     interval = f", a new image every {manifest['interval_expected']}" if "interval_expected" in manifest else ""
-    progress(f"RTL: {rtl / (top + '.sv')}, {len(hex_files)} memory files; {manifest['cycles_expected']} cycles/image{interval}")
+    progress(
+        f"RTL: {rtl / (top + '.sv')}, {len(hex_files)} memory files; "
+        f"{manifest['cycles_expected']} cycles/image{interval}{worst}"
+    )
     return manifest

@@ -115,6 +115,21 @@ def test_pass_leaves_ineligible_units_dense():
     accelerator.verify()
 
 
+def test_build_says_the_scheduled_cycles_are_the_worst_case(tmp_path):
+    # With skipping, cycles_expected is the dense schedule: the compile line must not read as the typical count.
+    from e3ne.backend.build import build_hardware
+
+    module, _ = hw_linear.make_network(3, SIZES, SHIFTS)
+    lines: list[str] = []
+    manifest = build_hardware(module, tmp_path / "skip", parallelism="fc1.P=2,fc2.P=2,fc3.P=2", skip_zeros=True,
+                              progress=lines.append)
+    rtl_line = next(line for line in lines if line.startswith("RTL:"))
+    assert rtl_line.endswith(f"{manifest['cycles_expected']} cycles/image (worst case: zero skipping)")
+    dense: list[str] = []
+    build_hardware(module, tmp_path / "dense", parallelism="fc1.P=2,fc2.P=2,fc3.P=2", progress=dense.append)
+    assert "worst case" not in next(line for line in dense if line.startswith("RTL:"))
+
+
 _cnn_spec = importlib.util.spec_from_file_location("hw_cnn", Path(__file__).with_name("test_hw_cnn.py"))
 hw_cnn = importlib.util.module_from_spec(_cnn_spec)
 _cnn_spec.loader.exec_module(hw_cnn)
