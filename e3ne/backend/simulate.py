@@ -55,12 +55,12 @@ def _sources(rtl: Path, manifest: dict) -> list[Path]:
     return [rtl / "tb.sv", rtl / f"{top}.sv", rtl / "e3ne_primitives.sv"]
 
 
-def _fingerprint(sources: list[Path]) -> str:
+def _fingerprint(sources: list[Path], flags: list[str]) -> str:
     digest = hashlib.sha256()
     for path in sources:
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
-    digest.update(" ".join(VERILATOR_FLAGS).encode())
+    digest.update(" ".join(flags).encode())
     return digest.hexdigest()
 
 
@@ -114,19 +114,23 @@ def _keep_runtime(cache: Path, obj_dir: Path) -> None:
         pass  # a cache that cannot be written only costs time
 
 
-def build_simulator(build_dir: Path, progress: Callable[[str], None] = print) -> Path:
-    """The Verilator executable for this build (compiled once, then reused)."""
-    build_dir = Path(build_dir).resolve()
-    manifest = _manifest(build_dir)
-    rtl = build_dir / "rtl"
-    sources = _sources(rtl, manifest)
+def verilate(
+    sources: list[Path],
+    flags: list[str],
+    obj_dir: Path,
+    *,
+    what: str,
+    hint: str,
+    progress: Callable[[str], None] | None = None,
+) -> Path:
+    """The Verilator executable `obj_dir/Vtb` of `sources`, rebuilt only when a source or a flag
+    changed (the whole-network testbench and the AXI/UART shell testbenches all build this way).
+    `what` names the simulator in messages; `hint` says what to do when a source is missing."""
     for path in sources:
         if not path.is_file():
-            raise E3NEError(f"{path.name} is missing", location=str(rtl), hint="rerun `e3ne compile`")
-    obj_dir = build_dir / "sim" / "obj_dir"
-    executable = obj_dir / "Vtb"
-    stamp = obj_dir / "e3ne.fingerprint"
-    fingerprint = _fingerprint(sources)
+            raise E3NEError(f"{path.name} is missing", location=str(path.parent), hint=hint)
+    executable, stamp = obj_dir / "Vtb", obj_dir / "e3ne.fingerprint"
+    fingerprint = _fingerprint(sources, flags)
     if executable.is_file() and stamp.is_file() and stamp.read_text() == fingerprint:
         return executable
     verilator = shutil.which(VERILATOR)
@@ -140,21 +144,31 @@ def build_simulator(build_dir: Path, progress: Callable[[str], None] = print) ->
     cache = _runtime_cache(verilator)
     keep = _seed_runtime(cache, obj_dir)
     jobs = str(min(8, os.cpu_count() or 1))
-    command = [verilator, *VERILATOR_FLAGS, *keep, "-j", jobs, "--Mdir", str(obj_dir), *map(str, sources)]
-    progress(f"verilator: building the simulator ({len(sources)} files)")
+    command = [verilator, *flags, *keep, "-j", jobs, "--Mdir", str(obj_dir), *map(str, sources)]
+    if progress:
+        progress(f"verilator: building {what} ({len(sources)} files)")
     began = time.monotonic()
     result = subprocess.run(command, capture_output=True, text=True)
     if result.returncode != 0 or not executable.is_file():
         log = (result.stderr or result.stdout).strip().splitlines()
         (obj_dir / "verilator.log").write_text(result.stdout + result.stderr)
         raise E3NEError(
-            "verilator failed to build the simulator: " + (log[-1] if log else f"exit code {result.returncode}"),
+            f"verilator failed to build {what}: " + (log[-1] if log else f"exit code {result.returncode}"),
             location=str(obj_dir / "verilator.log"),
         )
     stamp.write_text(fingerprint)
     _keep_runtime(cache, obj_dir)
-    progress(f"verilator: built in {time.monotonic() - began:.1f} s")
+    if progress:
+        progress(f"verilator: built in {time.monotonic() - began:.1f} s")
     return executable
+
+
+def build_simulator(build_dir: Path, progress: Callable[[str], None] = print) -> Path:
+    """The Verilator executable for this build (compiled once, then reused)."""
+    build_dir = Path(build_dir).resolve()
+    sources = _sources(build_dir / "rtl", _manifest(build_dir))
+    return verilate(sources, VERILATOR_FLAGS, build_dir / "sim" / "obj_dir", what="the simulator",
+                    hint="rerun `e3ne compile`", progress=progress)
 
 
 def _manifest(build_dir: Path) -> dict:
