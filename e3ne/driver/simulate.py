@@ -232,20 +232,26 @@ def simulate(
     return Simulation(summary, outputs)
 
 
+def _split_runs(cycles: np.ndarray, firsts: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """A dataflow run's measured cycles split into each shard's first image (its latency) and
+    every other image (its completion interval)."""
+    first = np.zeros(len(cycles), dtype=bool)
+    first[[i for i in firsts if i < len(cycles)]] = True
+    return cycles[first], cycles[~first]
+
+
 def dataflow_cycles(cycles: np.ndarray, firsts: list[int], manifest: dict) -> dict:
     """A dataflow run's measured latency (each shard's first image) and completion interval
     (every other image): the value that differs from the schedule if one does, else the schedule's."""
-    first = np.zeros(len(cycles), dtype=bool)
-    first[[i for i in firsts if i < len(cycles)]] = True
+    first, later = _split_runs(cycles, firsts)
     latency, interval = int(manifest["cycles_expected"]), int(manifest["interval_expected"])
 
     def pick(values: np.ndarray, expected: int) -> int:
         wrong = values[values != expected]
         return int(wrong.max()) if wrong.size else expected
 
-    later = cycles[~first]
     return {
-        "latency_measured": pick(cycles[first], latency),
+        "latency_measured": pick(first, latency),
         "interval_measured": pick(later, interval) if later.size else interval,
         "intervals_measured": int(later.size),
         "interval_expected": interval,
@@ -253,11 +259,9 @@ def dataflow_cycles(cycles: np.ndarray, firsts: list[int], manifest: dict) -> di
 def _dataflow_averages(cycles: np.ndarray, firsts: list[int]) -> dict:
     """A data-dependent dataflow run: the average latency (each shard's first image) and the
     average completion interval (every other image), measured."""
-    first = np.zeros(len(cycles), dtype=bool)
-    first[[i for i in firsts if i < len(cycles)]] = True
-    later = cycles[~first]
+    first, later = _split_runs(cycles, firsts)
     return {
-        "latency_average": round(float(cycles[first].mean()), 1) if first.any() else None,
+        "latency_average": round(float(first.mean()), 1) if first.size else None,
         "interval_average": round(float(later.mean()), 1) if later.size else None,
         "interval_min": int(later.min()) if later.size else None,
         "interval_max": int(later.max()) if later.size else None,
