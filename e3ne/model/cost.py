@@ -45,7 +45,7 @@ import numpy as np
 from e3ne.model.arith import bits_for, ceil_div
 from e3ne.model.kinds import RomKind
 from e3ne.model.memory import AXI_ADDRESS_BITS, beats_per_word
-from e3ne.model.units import ADDEND_LATENCY, MEMORY_READ_LATENCY, NEURON_LATENCY, LinearShape
+from e3ne.model.units import ADDEND_LATENCY, MEMORY_READ_LATENCY, NEURON_LATENCY, SPIKE_SELECT_LATENCY, LinearShape
 
 RESOURCES = ("lut", "ff", "carry", "bram18", "bram36", "dsp")
 
@@ -459,6 +459,9 @@ def linear_control(shape: LinearShape) -> Cost:
         counter(shape.groups),
         address_register(bits_for(shape.rom_depth)),  # weight_base
         adder(bits_for(shape.rom_depth)),  # weight address = base + i
+        # the Q selected spikes and the weight ROM address, registered (off-chip: the word
+        # instead, counted in `weight_buffer`; the address bits here are then an overcount)
+        register(SPIKE_SELECT_LATENCY * (shape.input_parallelism + bits_for(shape.rom_depth))),
         register(5 * MEMORY_READ_LATENCY),  # valid1, first_step1, first_group1, end_group1, end_layer1
         register(ADDEND_LATENCY * (5 + bits_for(shape.groups))),  # the same flags again, the bias ROM's group
         register(NEURON_LATENCY * 2),  # load_shadow, load_last one cycle later
@@ -488,7 +491,7 @@ def linear_lanes(shape: LinearShape, bias_bits: int | None = None) -> Cost:
         ff_per_lane = acc + shape.time_steps  # accumulator, spike shadow
         carry_per_lane = 2 * ceil_div(acc, 4) + 2  # accumulate, bias add, rounding, saturation
     q = shape.input_parallelism
-    ff_per_lane += ADDEND_LATENCY * addend_bits(shape.weight_bits, q, acc)  # the registered gated sum
+    ff_per_lane += (ADDEND_LATENCY - SPIKE_SELECT_LATENCY) * addend_bits(shape.weight_bits, q, acc)  # registered gated sum
     ff_per_lane += NEURON_LATENCY * acc  # the registered potential acc + bias
     if q > 1:  # Q-input adder tree of narrow spike-gated weights: ABC packs it into LUTs
         lut_per_lane += k.tree_lut_per_input_bit * (q - 1) * (shape.weight_bits + 1)
@@ -562,6 +565,7 @@ def conv_unit(
     pool_cols: int = 1,
     pool_value_bits: int = 0,
     select_luts: float = 0,
+    weight_address_bits: int = 0,
 ) -> Cost:
     """A row-stationary convolution unit (conv_unit.py): lanes x columns accumulators, each
     behind a kernel_w-input adder tree of spike-gated weights, a radix neuron per
@@ -586,7 +590,10 @@ def conv_unit(
     )
     control += register(READ_STAGE_FLAGS_CONV * (MEMORY_READ_LATENCY - 1))  # stage-1 flags, per read stage
     control += register(ADDEND_LATENCY * (6 + 4))  # the flags, column block and bias ROM group (~4) again
-    control += register(ADDEND_LATENCY * accumulators * addend_bits(weight_bits, kernel_w, acc))  # registered sums
+    control += register((ADDEND_LATENCY - SPIKE_SELECT_LATENCY) * accumulators * addend_bits(weight_bits, kernel_w, acc))
+    # the selected spikes (columns x kernel_w, shared by the lanes; Yosys drops the constant
+    # ones at the image border) and the weight ROM address, registered
+    control += register(SPIKE_SELECT_LATENCY * (columns * kernel_w + weight_address_bits))
     control += register(NEURON_LATENCY * (3 + 4 + accumulators * (acc + 1)))  # loads, column block, potentials
     return control + Cost(
         lut=k.conv_lut_per_acc_bit * accumulators * acc
@@ -724,5 +731,6 @@ def axi_read_master(*, word_width: int, axi_width: int, group_words: int, groups
 
 def weight_buffer(word_width: int, group_words: int) -> Cost:
     """The two-bank on-chip buffer an off-chip unit computes from: 2 x group_words words of
-    the ROM's word width, LUTRAM or block RAM by the usual rules (`ram`)."""
-    return ram(word_width, 2 * group_words)
+    the ROM's word width, LUTRAM or block RAM by the usual rules (`ram`), and the unit's
+    register of its word (`SPIKE_SELECT_LATENCY`: in step with the registered spikes)."""
+    return ram(word_width, 2 * group_words) + register(SPIKE_SELECT_LATENCY * word_width)

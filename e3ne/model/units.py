@@ -2,8 +2,8 @@
 
 Every stage runs in three parts: issue cycles (reading inputs and weights, one group of
 output lanes after another), a fixed `PIPELINE_LATENCY` (`MEMORY_READ_LATENCY` memory
-read registers + `ADDEND_LATENCY` + the accumulator register + `NEURON_LATENCY`, before the
-neuron) and the drain of the last group's results:
+read registers + `ADDEND_LATENCY` (selected-spike and gated-sum registers) + the
+accumulator register + `NEURON_LATENCY`, before the neuron) and the drain of the last group's results:
 
     cycles = issue_cycles + PIPELINE_LATENCY + drain_cycles
     issue_cycles = groups * group_cycles            (weights on chip, and pooling units)
@@ -30,11 +30,20 @@ from e3ne.model.memory import MemoryModel, Streaming
 # (its banks are registered before it; docs/timing-pipelining.md). The host's read port of
 # the last buffer keeps one cycle (docs/interface.md).
 MEMORY_READ_LATENCY = 3
-# Cycles from the memories' data to the accumulator's input: the spike select and the
-# spike-gated adder tree of a linear/conv unit end in a register (one per lane and column,
-# as narrow as the sum), so the accumulator's cycle is one operand select and one add; a
-# pooling unit registers its (in-range) input row. docs/timing-pipelining.md.
-ADDEND_LATENCY = 1
+# Cycles from the memories' data to the selected spikes of a linear/conv unit: the spike
+# select (a linear unit's Q spikes out of the word by the chunk index; a conv unit's
+# in-range zeroing and column-block select of the kernel_w spikes of every column) ends in a
+# register, so the spike-gated adder tree starts from flip-flops. The weights follow by the
+# same count: an on-chip weight ROM is addressed SPIKE_SELECT_LATENCY cycles after issue
+# (a registered address), an off-chip weight buffer's word is registered in the unit (its
+# address must stay with its `weight_group_end` handshake). docs/timing-pipelining.md.
+SPIKE_SELECT_LATENCY = 1
+# Cycles from the memories' data to the accumulator's input: the selected spikes' register,
+# then the spike-gated adder tree ends in a register (one per lane and column, as narrow as
+# the sum), so the accumulator's cycle is one operand select and one add. A pooling unit
+# delays its (in-range) input row by the same count (two row registers), so every unit kind
+# has the one PIPELINE_LATENCY. docs/timing-pipelining.md.
+ADDEND_LATENCY = SPIKE_SELECT_LATENCY + 1
 # Cycles from the accumulator to the neuron: the potential `acc + bias` (linear/conv) or the
 # pooled window (pooling unit) is registered, so the neuron's rounding, saturation and the
 # shadow/assembly/pooling banks start from a register. docs/timing-pipelining.md.

@@ -7,8 +7,8 @@ what it shares from here and never imports another unit. The pieces:
   weight ROM and bias ports of a unit with weights;
 * `StepIssue`: the `running` flag and the `issue` signal of a unit's step sequencer;
 * `RowReader`: the input row `iy = oy*stride + ky - pad` of a window and its buffer address;
-* `adder_tree`, `gated_sum`, `narrow_sum`, `registered_sum`, `doubling_base`: the
-  spike-gated, bit-serial accumulation (docs/numerics.md §9);
+* `adder_tree`, `gated_sum`, `narrow_sum`, `registered_spikes`, `selected_weights`,
+  `registered_sum`, `doubling_base`: the spike-gated, bit-serial accumulation (docs/numerics.md §9);
 * `radix_neuron`, `rounded_radix_neuron`: the neuron (docs/numerics.md §6);
 * `lif_neuron`, `popcount`: the IF/LIF neuron's step start and spike (docs/numerics.md §15);
 * `larger_or_sum`, `pool_window`, `divide_constant`: max/average pooling on T-bit values
@@ -20,8 +20,10 @@ Every construct creates its ops in a fixed order (the generated Verilog depends 
 
 from __future__ import annotations
 
+from xdsl.dialects import hw
+
 from e3ne.lowering.hw.hwbuilder import ModuleBuilder, Port, Register, Value, bits_for, width
-from e3ne.model.units import ADDEND_LATENCY
+from e3ne.model.units import ADDEND_LATENCY, SPIKE_SELECT_LATENCY
 from e3ne.numerics import signed_width
 
 
@@ -113,10 +115,31 @@ def narrow_sum(b: ModuleBuilder, weights: list[Value], spikes: list[Value], acc_
     return b.sext(gated_sum(b, weights, spikes, acc_bits), acc_bits)
 
 
+def registered_spikes(b: ModuleBuilder, name: str, spikes: list[Value]) -> list[Value]:
+    """The selected spikes `SPIKE_SELECT_LATENCY` cycles later (one flip-flop each, `name`
+    and the index), so the gated adder tree starts from registers; constants stay constants."""
+    return [
+        s if isinstance(s.owner, hw.ConstantOp) else b.delay_by(s, f"{name}{k}", SPIKE_SELECT_LATENCY)
+        for k, s in enumerate(spikes)
+    ]
+
+
+def selected_weights(b: ModuleBuilder, weight_addr: Value, offchip: bool) -> tuple[Value, Value]:
+    """(weight ROM address, weight word) in step with the registered spikes: an on-chip ROM
+    is addressed `SPIKE_SELECT_LATENCY` cycles later (a registered address); an off-chip
+    buffer keeps its address (it must stay with the `weight_group_end` handshake) and its
+    word is registered instead."""
+    if offchip:
+        return weight_addr, b.delay_by(b.inputs["weight_data"], "weight_word", SPIKE_SELECT_LATENCY)
+    return b.delay_by(weight_addr, "weight_addr_sel", SPIKE_SELECT_LATENCY), b.inputs["weight_data"]
+
+
 def registered_sum(b: ModuleBuilder, name: str, weights: list[Value], spikes: list[Value], acc_bits: int) -> Value:
-    """`narrow_sum` through a pipeline register `name` (as narrow as the sum): the
-    accumulator adds it `ADDEND_LATENCY` cycles after the memories answered."""
-    return b.sext(b.delay_by(gated_sum(b, weights, spikes, acc_bits), name, ADDEND_LATENCY), acc_bits)
+    """`narrow_sum` of the registered spikes through a pipeline register `name` (as narrow
+    as the sum): the accumulator adds it `ADDEND_LATENCY` cycles after the memories answered
+    (`SPIKE_SELECT_LATENCY` of them in the spikes' registers)."""
+    cycles = ADDEND_LATENCY - SPIKE_SELECT_LATENCY
+    return b.sext(b.delay_by(gated_sum(b, weights, spikes, acc_bits), name, cycles), acc_bits)
 
 
 def doubling_base(b: ModuleBuilder, acc: Register, first_of_step: Value, first: Value, zero: Value) -> Value:

@@ -8,8 +8,13 @@ Pipeline (docs/architecture.md "Convolution unit"):
   address `iy + H*(ic + C*t)`, `iy = oy*stride + ky - pad`, and the weight ROM address
   `(g*IC + ic)*KH + ky`;
 * stage 1 (c+R, R = MEMORY_READ_LATENCY): the row arrives (zero when iy is outside the image);
-  each of the lanes x columns kernel_w-input adder trees of spike-gated weights ends in a
-  register (A = ADDEND_LATENCY = 1 cycle);
+  the kernel_w spikes of each column (of the current column block) are selected and
+  registered (S = SPIKE_SELECT_LATENCY = 1 cycle; columns x kernel_w flip-flops, shared by
+  the lanes);
+* stage 1s (c+R+S): the weights answer (an on-chip ROM is addressed S cycles after issue;
+  an off-chip buffer's word is registered S cycles in the unit); each of the lanes x columns
+  kernel_w-input adder trees of spike-gated weights ends in a register (A = ADDEND_LATENCY
+  = S + 1 cycles from the memories' data);
 * stage 1' (c+R+A): each accumulator adds its tree's sum, doubling on the first (ic, ky) of
   each step;
 * stage 2 (c+R+A+1, end of a column block): `+ Bq`, registered (N = NEURON_LATENCY = 1 cycle),
@@ -40,8 +45,10 @@ from e3ne.lowering.hw.constructs import (
     larger_or_sum,
     lif_neuron,
     pool_window,
+    registered_spikes,
     registered_sum,
     rounded_radix_neuron,
+    selected_weights,
 )
 from e3ne.lowering.hw.constructs import unit_ports as stage_ports
 from e3ne.lowering.hw.conv_skip import ConvSkipIssue
@@ -174,13 +181,15 @@ def build_conv_unit(unit: snnhw.ConvUnitOp, module_name: str):
         return b.select_bit(b.concat(*reversed(choices)), xb1)
 
     zero = b.const(0, acc_bits)
-    spikes = [[spike(j, kx) for kx in range(kw)] for j in range(columns)]
+    # the selected spikes, registered (constant zeros stay constants: no tree input)
+    spikes = [registered_spikes(b, f"selected{j}_", [spike(j, kx) for kx in range(kw)]) for j in range(columns)]
+    weight_address, weight_data = selected_weights(b, weight_address, offchip)
     accumulators: list[list[Register]] = []
     lif = lif_of(unit)
     bias_bits = unit.bias_bits()
     trains: list[list[Value]] = []  # LIF: per accumulator, the spike train (step 0 in the top bit)
     for lane in range(lanes):
-        weights = [b.extract(b.inputs["weight_data"], (lane * kw + kx) * weight_bits, weight_bits) for kx in range(kw)]
+        weights = [b.extract(weight_data, (lane * kw + kx) * weight_bits, weight_bits) for kx in range(kw)]
         bank = b.accumulator(f"acc{lane}_", columns, acc_bits)
         lane_trains = []
         for j, acc in enumerate(bank):

@@ -5,9 +5,12 @@ P outputs in parallel; Q = 1 is one spike per cycle):
 
 * issue (cycle c): counters i (input), b (bit in word), t (time step), g (group) drive
   the buffer read address and the weight ROM address `g*in + i`;
-* stage 1 (c+R, R = MEMORY_READ_LATENCY): the memories answer; the Q spikes of the chunk
-  are selected from the word and each lane's gated sum `sum(spike ? W : 0)` is registered
-  (A = ADDEND_LATENCY = 1 cycle);
+* stage 1 (c+R, R = MEMORY_READ_LATENCY): the buffer word answers; the Q spikes of the
+  chunk are selected from the word and registered (S = SPIKE_SELECT_LATENCY = 1 cycle);
+* stage 1s (c+R+S): the weights answer (an on-chip ROM is addressed S cycles after issue;
+  an off-chip buffer's word is registered S cycles in the unit) and each lane's gated sum
+  `sum(spike ? W : 0)` of the registered spikes is registered (A = ADDEND_LATENCY = S + 1
+  cycles from the memories' data);
 * stage 1' (c+R+A): each lane does
   `acc <- (first input of the group ? 0 : first input of step t ? 2*acc : acc) + sum`;
 * stage 2 (c+R+A+1, last input of a group): `V = acc + Bq`, registered (N = NEURON_LATENCY = 1
@@ -17,7 +20,8 @@ P outputs in parallel; Q = 1 is one spike per cycle):
 
 Stage length: groups*in*T issue cycles + R + A + 1 + N (pipeline) + drain length (`LinearUnitOp.cycles`).
 The bias ROM is addressed A cycles after the group counter, so its word arrives with the
-group's end at the accumulator (c+R+A).
+group's end at the accumulator (c+R+A). Zero skipping records the chunk's (unregistered)
+spikes at c+R, as before.
 IF/LIF mode (`neuron = "lif"`, snnhw_lif.py): the accumulator is the membrane; stage 1 does
 `acc <- (first input of step t ? (t == 0 ? 0 : lif start(acc)) + Bq : acc) + (spike ? W : 0)`,
 recording the previous step's spike (`acc > thr`) in a per-lane shift register, and stage 2
@@ -40,7 +44,9 @@ from e3ne.lowering.hw.constructs import (
     lif_neuron,
     popcount,
     radix_neuron,
+    registered_spikes,
     registered_sum,
+    selected_weights,
 )
 from e3ne.lowering.hw.constructs import unit_ports as stage_ports
 from e3ne.lowering.hw.hwbuilder import ModuleBuilder, Port, bits_for, width
@@ -118,6 +124,8 @@ def build_linear_unit(unit: snnhw.LinearUnitOp, module_name: str):
         spikes.append(b.named(b.select_bit(b.concat(*reversed(choices)), bit1), f"spike{lane}"))
     if skipper is not None:  # the skip list is written as the spikes are selected (READ cycles after issue)
         skipper.record(spikes, b.delay_by(first_input, "first_step_sel", READ))
+    spikes = registered_spikes(b, "selected", spikes)  # the adder trees start from flip-flops
+    weight_addr, weight_data = selected_weights(b, weight_addr, offchip)
     zero = b.const(0, acc_bits)
     accumulators = b.accumulator("acc", p, acc_bits)
     lif = lif_of(unit)
@@ -125,7 +133,7 @@ def build_linear_unit(unit: snnhw.LinearUnitOp, module_name: str):
     fired = []  # LIF: per lane, the spikes of the steps before the current one
     spiking = []  # LIF: per lane, `acc > thr` (the spike of the step the accumulator holds)
     for k, acc in enumerate(accumulators):
-        weights = [b.extract(b.inputs["weight_data"], (lane * p + k) * weight_bits, weight_bits) for lane in range(q)]
+        weights = [b.extract(weight_data, (lane * p + k) * weight_bits, weight_bits) for lane in range(q)]
         if lif is None or direct:
             base = doubling_base(b, acc, first_step1, first_group1, zero)
         else:

@@ -175,6 +175,7 @@ def conv_cost(shape: ConvShape, bias: np.ndarray) -> cost.Cost:
         accumulator_width=shape.accumulator_width,
         time_steps=shape.time_steps,
         address_bits=cost.bits_for(shape.input_depth),
+        weight_address_bits=cost.bits_for(shape.rom_depth),
         bias_bits=stored,
         pool_rows=shape.pool_size[0],
         pool_cols=shape.pool_size[1],

@@ -14,7 +14,7 @@
 // CHECK:      snnhw.linear_unit @fc1 {neuron = "lif", lif_leak = 230 : i64, lif_leak_bits = 8 : i64, lif_threshold = 4 : i64, lif_reset = "subtract", in_features = 8 : i64, out_features = 4 : i64, parallelism = 2 : i64, time_steps = 4 : i64, weight_bits = 4 : i64, accumulator_width = 7 : i64, shift = 0 : i64, output_layer = 0 : i64
 // CHECK:      snnhw.linear_unit @fc2 {neuron = "lif", lif_leak = 256 : i64, lif_leak_bits = 8 : i64, lif_threshold = 3 : i64, lif_reset = "zero", readout = "count", {{.*}} accumulator_width = 7 : i64, shift = 0 : i64, output_layer = 1 : i64
 // CHECK:      snnhw.logit_buffer @logits {entries = 2 : i64, depth = 2 : i64, word_width = 7 : i64}
-// CHECK:      snnhw.schedule [@fc1, @fc2] {stage_cycles = array<i64: 74, 24>
+// CHECK:      snnhw.schedule [@fc1, @fc2] {stage_cycles = array<i64: 75, 25>
 
 // PERCHANNEL: per-channel beta or threshold is not built in hardware yet (one value per layer is)
 

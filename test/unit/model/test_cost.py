@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from e3ne.model import cost
-from e3ne.model.units import LinearShape
+from e3ne.model.units import PIPELINE_LATENCY, LinearShape
 from e3ne.ir import parse_module
 from e3ne.dialects import snnhw
 from e3ne.transforms.snnhw.estimate import estimate_accelerator, fit
@@ -77,7 +77,8 @@ def test_estimate_pass_sums_parts_and_reports_fit(counted):
     accelerator = next(op for op in module.walk() if isinstance(op, snnhw.AcceleratorOp))
     design = estimate_accelerator(accelerator)
     assert [layer.name for layer in design.layers] == ["fc1", "fc2"]
-    assert design.cycles == 40  # two units of 4 x 2 input steps + pipeline 6 + drain (LIT_INPUT)
+    # fc1: 2 groups x 4 inputs x 2 steps, fc2: 1 group; each + the pipeline + 2 drain (LIT_INPUT)
+    assert design.cycles == 16 + 8 + 2 * (PIPELINE_LATENCY + 2)
     fc2 = design.layers[1]
     assert fc2.parts["weights"].lut == 5 and fc2.parts["output"].lut == 8
     totals = design.totals

@@ -14,6 +14,7 @@ torch = pytest.importorskip("torch")
 from torch import nn  # noqa: E402
 
 from e3ne.model import cost  # noqa: E402
+from e3ne.model.units import SPIKE_SELECT_LATENCY  # noqa: E402
 from e3ne.backend.report import build_report, render_markdown  # noqa: E402
 from e3ne.datasets import mnist  # noqa: E402
 from e3ne.errors import E3NEError  # noqa: E402
@@ -41,7 +42,8 @@ def test_axi_master_keeps_all_but_the_last_beat_of_a_word():
     # counters hold 0..30 beats instead of 0..10 (5 bits each instead of 4)
     assert wide.ff - narrow.ff == 2 * 128 + 1 + 2 * 1
     assert narrow.bram == 0 and narrow.dsp == 0
-    assert cost.weight_buffer(96, 10) == cost.ram(96, 20)  # two banks of 10 words
+    # two banks of 10 words, and the unit's register of the word (in step with the selected spikes)
+    assert cost.weight_buffer(96, 10) == cost.ram(96, 20) + cost.register(SPIKE_SELECT_LATENCY * 96)
     assert cost.rom(96, 1000, "offchip") == cost.Cost()  # no on-chip storage
 
 
