@@ -16,6 +16,7 @@ from e3ne.dialects import snn, snnhw
 from e3ne.errors import E3NEError
 from e3ne.lowering.snn_to_snnhw import LowerSnnToSnnhw, pack_weights, parse_parallelism
 from e3ne.lowering.snnhw_to_circt import LowerSnnhwToCirct
+from e3ne.model.units import PIPELINE_LATENCY
 
 
 def test_pack_weights_groups_lanes_and_pads():
@@ -110,8 +111,8 @@ def test_lowering_single_layer_verifies_and_reaches_hw():
     accelerator = next(iter(module.body.ops))
     assert isinstance(accelerator, snnhw.AcceleratorOp)
     unit = accelerator.schedule().stage_ops()[0]
-    # groups*in*T + pipeline (3 memory read registers, gated sum, accumulator, potential) + P logits
-    assert unit.cycles() == 2 * 16 * 2 + 6 + 2
+    # groups*in*T + pipeline (memory read registers, gated sum, accumulator, potential) + P logits
+    assert unit.cycles() == 2 * 16 * 2 + PIPELINE_LATENCY + 2
     LowerSnnhwToCirct().apply(Context(), module)
     module.verify()
 

@@ -13,6 +13,8 @@ import pytest
 from xdsl.dialects.builtin import UnitAttr
 from xdsl.utils.exceptions import VerifyException
 
+from e3ne.model.units import PIPELINE_LATENCY, SKIP_GAP
+
 _spec = importlib.util.spec_from_file_location("hw_linear", Path(__file__).with_name("test_hw_linear.py"))
 hw_linear = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(hw_linear)
@@ -70,15 +72,16 @@ def test_skipping_is_bit_exact_and_cycles_are_predicted(tmp_path, parallelism):
     assert cycles.max() <= worst
     assert cycles[0] == cycles.min() < worst  # the all-zero image is the fastest
     # hand count for fc1 on the all-zero image (T = 3, only the first chunk of each plane kept):
-    # dense group + SKIP_GAP + (groups - 1) * T + pipeline 6 + drain T; its outputs are the
+    # dense group + SKIP_GAP + (groups - 1) * T + pipeline + drain T; its outputs are the
     # neurons' answers to their biases, so the later layers' counts depend on the weights
     dense = {layer["name"]: layer["cycles"] for layer in manifest["layers"]}
     if parallelism.startswith("fc1.P=2"):
-        # fc1: 24 in (words of 4, Q = 3: 2 chunks a word, 12 chunks), 3 groups: 36 + 5 + 2*3 + 6 + 3
+        # fc1: 24 in (words of 4, Q = 3: 2 chunks a word, 12 chunks), 3 groups: 36 + SKIP_GAP + 2*3 + pipeline + 3
         # fc2: 6 in (word = fc1's P = 2, Q = 1: 6 chunks), 3 groups; fc3: 5 in (word 2, Q = 2: 3 chunks),
         # 2 groups, output layer drain P = 2
-        assert per_stage["fc1"][0] == 36 + 5 + 2 * 3 + 6 + 3
-        assert dense == {"fc1": 3 * 36 + 5 + 9, "fc2": 3 * 18 + 5 + 9, "fc3": 2 * 9 + 5 + 8}
+        assert per_stage["fc1"][0] == 36 + SKIP_GAP + 2 * 3 + PIPELINE_LATENCY + 3
+        tail = SKIP_GAP + PIPELINE_LATENCY  # worst case: every chunk kept
+        assert dense == {"fc1": 3 * 36 + tail + 3, "fc2": 3 * 18 + tail + 3, "fc3": 2 * 9 + tail + 2}
 
 
 def _accelerator(parallelism: str):

@@ -11,7 +11,7 @@ from e3ne.model.skipping import (
     linear_kept_chunks,
     utilisation,
 )
-from e3ne.model.units import LinearShape
+from e3ne.model.units import PIPELINE_LATENCY, LinearShape
 
 
 def shape(**changes) -> LinearShape:
@@ -23,7 +23,7 @@ def shape(**changes) -> LinearShape:
 
 
 def test_gap_is_read_latency_plus_list_read():
-    assert SKIP_GAP == 5
+    assert SKIP_GAP == 4 + 2  # memory read latency + skip list read latency
 
 
 def test_kept_chunks_by_hand():
@@ -41,10 +41,11 @@ def test_image_cycles_by_hand():
     values = np.zeros((2, 8), dtype=np.int64)
     values[1] = 3
     s = shape()
-    # dense group: 4 chunks * 2 planes = 8; 3 groups; pipeline 6; drain T = 2
-    assert s.cycles() == 3 * 8 + SKIP_GAP + 6 + 2
-    assert image_cycles(s, values).tolist() == [8 + SKIP_GAP + 2 * 2 + 8, 8 + SKIP_GAP + 2 * 8 + 8]
-    assert image_cycles(shape(skip_zeros=False), values).tolist() == [3 * 8 + 8] * 2
+    # dense group: 4 chunks * 2 planes = 8; 3 groups; pipeline; drain T = 2
+    tail = PIPELINE_LATENCY + 2
+    assert s.cycles() == 3 * 8 + SKIP_GAP + tail
+    assert image_cycles(s, values).tolist() == [8 + SKIP_GAP + 2 * 2 + tail, 8 + SKIP_GAP + 2 * 8 + tail]
+    assert image_cycles(shape(skip_zeros=False), values).tolist() == [3 * 8 + tail] * 2
 
 
 def test_output_layer_keeps_the_first_p_chunks():
@@ -96,5 +97,5 @@ def test_conv_kept_reads_by_hand():
     # oy 0 (ky 0 is padding at p 0, 3, 6, 9): only p 9 skipped -> 11; oy 1: 12;
     # oy 2 (ky 2 is padding at p 2, 5, 8, 11): p 5 and 8 skipped -> 10
     assert conv_kept_reads(s, dense).tolist() == [11 + 12 + 10]
-    # cycles: dense group 3 rows * 12 + SKIP_GAP + 1 further group * K + pipeline 6 + drain 4
-    assert image_cycles(s, zero).tolist() == [36 + SKIP_GAP + 18 + 10]
+    # cycles: dense group 3 rows * 12 + SKIP_GAP + 1 further group * K + pipeline + drain 4
+    assert image_cycles(s, zero).tolist() == [36 + SKIP_GAP + 18 + PIPELINE_LATENCY + 4]

@@ -23,7 +23,7 @@ def mlp_fc1(**changes) -> LinearShape:
 
 
 def test_helpers():
-    assert PIPELINE_LATENCY == 6  # 3 memory read registers, gated sum, accumulator, potential
+    assert PIPELINE_LATENCY == 7  # 4 memory read registers, gated sum, accumulator, potential
     assert chunk_count(7, 5, 2) == 3 + 1  # word 0: bits 0-1, 2-3, 4; word 1: bits 0-1
     assert chunk_count(784, 28, 4) == 28 * 7
     assert chunk_count(784, 28, 5) == 28 * 6  # ceil(28/5) = 6 chunks a word
@@ -38,8 +38,8 @@ def test_linear_hidden_layer():
     assert fc1.group_cycles == 784 * 4 == 3136
     assert fc1.ideal_cycles == 8 * 784 * 4 == 25_088
     assert fc1.drain_cycles == 4  # T bit-planes
-    assert fc1.cycles() == 8 * 784 * 4 + 6 + 4 == 25_098
-    assert fc1.overhead_cycles() == 10 and fc1.stall_cycles() == 0
+    assert fc1.cycles() == 8 * 784 * 4 + PIPELINE_LATENCY + 4
+    assert fc1.overhead_cycles() == PIPELINE_LATENCY + 4 and fc1.stall_cycles() == 0
     assert (fc1.word_width, fc1.rom_depth, fc1.group_words) == (64, 6272, 784)
     assert fc1.output_depth == 8 * 4
 
@@ -47,7 +47,7 @@ def test_linear_hidden_layer():
 def test_linear_input_parallelism():
     q4 = mlp_fc1(parallelism=64, input_parallelism=4)
     assert (q4.groups, q4.chunks) == (2, 196)
-    assert q4.cycles() == 2 * 196 * 4 + 6 + 4 == 1578
+    assert q4.cycles() == 2 * 196 * 4 + PIPELINE_LATENCY + 4
     assert (q4.rom_lanes, q4.word_width, q4.rom_depth) == (256, 1024, 392)
 
 
@@ -57,7 +57,7 @@ def test_linear_output_layer_drains_p_logits():
         accumulator_width=14, output_layer=True, input_word_width=16, input_depth=32,
     )  # fmt: skip
     assert (fc2.groups, fc2.chunks, fc2.drain_cycles) == (1, 128, 10)
-    assert fc2.cycles() == 128 * 4 + 6 + 10 == 528
+    assert fc2.cycles() == 128 * 4 + PIPELINE_LATENCY + 10
     assert fc2.output_depth == 10
 
 
@@ -71,8 +71,8 @@ def test_linear_streamed_weights():
     assert streaming.fetch_cycles == 800 and streaming.hides_bandwidth
     assert fc1.issue_cycles(memory) == 800 + 8 * 3136 + 1 == 25_889
     assert fc1.stall_cycles(memory) == 801
-    assert fc1.cycles(memory) == streaming.cycles == 25_889 + 6 + 4
-    assert fc1.overhead_cycles(memory) == 801 + 10
+    assert fc1.cycles(memory) == streaming.cycles == 25_889 + PIPELINE_LATENCY + 4
+    assert fc1.overhead_cycles(memory) == 801 + PIPELINE_LATENCY + 4
 
 
 def conv(**changes) -> ConvShape:
@@ -92,8 +92,8 @@ def test_conv_read_bound_rows():
     assert unit.row_cycles == max(4 * 12, 32) == 48
     assert unit.group_cycles == 28 * 48
     assert unit.ideal_cycles == 4 * 28 * 4 * 12 == 5376
-    assert unit.cycles() == 4 * 28 * 48 + 6 + 32 == 5414
-    assert unit.overhead_cycles() == 38
+    assert unit.cycles() == 4 * 28 * 48 + PIPELINE_LATENCY + 32
+    assert unit.overhead_cycles() == 4 * 28 * 48 + PIPELINE_LATENCY + 32 - 5376
     assert (unit.group_words, unit.rom_lanes, unit.word_width, unit.rom_depth) == (3, 24, 96, 12)
     assert unit.input_depth == 1 * 28 * 4
     assert unit.written_shape == (32, 28, 28) and unit.pool_value_bits == 0
@@ -102,15 +102,15 @@ def test_conv_read_bound_rows():
 def test_conv_drain_bound_rows():
     unit = conv(columns=28, channels=8, units=1)  # one column block of 12 reads, 32 drain cycles
     assert unit.row_cycles == 32
-    assert unit.cycles() == 4 * 28 * 32 + 6 + 32 == 3622
-    assert unit.overhead_cycles() == 3622 - 4 * 28 * 12
+    assert unit.cycles() == 4 * 28 * 32 + PIPELINE_LATENCY + 32
+    assert unit.overhead_cycles() == unit.cycles() - 4 * 28 * 12
 
 
 def test_conv_fused_pooling():
     unit = conv(columns=28, channels=8, units=1, pool_mode=PoolMode.MAX, pool_kernel=(2, 2))
     assert unit.computed_size == (28, 28) and unit.written_shape == (32, 14, 14)
     assert unit.row_cycles == max(12, 32 // 2) == 16  # one written row per two computed rows
-    assert unit.cycles() == 4 * 28 * 16 + 6 + 32 == 1830
+    assert unit.cycles() == 4 * 28 * 16 + PIPELINE_LATENCY + 32
     assert unit.pool_value_bits == 4  # max keeps T bits
     avg = replace(unit, pool_mode=PoolMode.AVG)
     assert avg.pool_value_bits == 6  # the sum 4 * 15 plus the rounding 2 = 62 needs 6 bits
@@ -125,7 +125,7 @@ def test_pool_unit():
     )  # fmt: skip
     assert pool.row_cycles == 8 and pool.drain_cycles == 4
     assert pool.ideal_cycles == 6 * 12 * 8 == 576
-    assert pool.cycles() == 576 + 6 + 4 and pool.overhead_cycles() == 10
+    assert pool.cycles() == 576 + PIPELINE_LATENCY + 4 and pool.overhead_cycles() == PIPELINE_LATENCY + 4
     assert not pool.HAS_WEIGHTS and pool.stall_cycles(MemoryModel()) == 0
     assert pool.input_depth == 6 * 24 * 4
 
@@ -147,7 +147,7 @@ def test_rtl_mlp_fc2_waits_for_every_group():
     assert (fc2.groups, fc2.group_words, fc2.group_cycles) == (5, 6, 18)
     assert fc2.streaming(memory).fetch_cycles == 22
     assert fc2.stall_cycles(memory) == 23 + 4 * 4  # measured
-    assert fc2.cycles(memory) == 5 * 18 + 39 + 6 + 3
+    assert fc2.cycles(memory) == 5 * 18 + 39 + PIPELINE_LATENCY + 3
 
 
 def test_rtl_mlp_fc1_and_fc3_only_wait_for_the_first_group():
