@@ -22,6 +22,8 @@ from xdsl.utils.target import Target
 
 from e3ne.dense import dense_to_numpy
 from e3ne.errors import E3NEError
+from e3ne.model.cost import ROM_BANK_DEPTH, ROM_BANK_GROUP
+from e3ne.model.cost import rom_banks as block_rom_banks
 
 PRIMITIVES = Path(__file__).parent / "rtl" / "e3ne_primitives.sv"
 LOWERING_OPTIONS = "locationInfoStyle=none,omitVersionComment"
@@ -49,51 +51,87 @@ def _circt_text(module: ModuleOp) -> str:
     return text.getvalue()
 
 
-ROM_BANK_DEPTH = 512  # words of one bank of a deep block ROM: one block RAM deep at 36 bits (DP16KD, RAMB18)
-
-
 def rom_banks(op: hw.HWModuleExternOp) -> int:
     """How many banks the wrapper splits a block ROM into (1: not split). A block ROM deeper
     than ROM_BANK_DEPTH with READ_LATENCY >= 3 becomes banks of ROM_BANK_DEPTH words, each
-    read through two registers, then the bank multiplexer and the remaining registers:
-    no path runs from a block RAM output through the multiplexer the tools would build."""
+    read through two registers, then the (registered) bank multiplexers and the remaining
+    registers (`banked_rom_body`): no path runs from a block RAM output through the
+    multiplexer the tools would build."""
     parameters = op.attributes["e3ne.parameters"].data
     latency = parameters["READ_LATENCY"].value.data if "READ_LATENCY" in parameters else 1
     depth = parameters["DEPTH"].value.data if "DEPTH" in parameters else 0
-    if op.attributes["e3ne.primitive"].data != "e3ne_rom_block" or latency < 3 or depth <= ROM_BANK_DEPTH:
-        return 1
-    return -(-depth // ROM_BANK_DEPTH)
+    return block_rom_banks(depth, latency) if op.attributes["e3ne.primitive"].data == "e3ne_rom_block" else 1
 
 
 def bank_file(init_file: str, bank: int) -> str:
     return f"{init_file.removesuffix('.hex')}_bank{bank}.hex"
 
 
-def _banked_body(op: hw.HWModuleExternOp, banks: int) -> str:
-    parameters = op.attributes["e3ne.parameters"].data
-    width = parameters["WIDTH"].value.data
-    addr = parameters["ADDR_WIDTH"].value.data
-    latency = parameters["READ_LATENCY"].value.data
-    init = parameters["INIT_FILE"].data
+def banked_rom_body(width: int, depth: int, addr: int, latency: int, init: str) -> str:
+    """The wrapper body of a banked block ROM (`rom_banks` banks of ROM_BANK_DEPTH words).
+
+    Each bank is read through two registers (the block RAM's read register and its output
+    register, which the ECP5 flow moves into the DP16KD), the bank select is delayed to
+    match. READ_LATENCY 3: one bank multiplexer, then the output register(s). READ_LATENCY
+    >= 4: a registered two-level multiplexer, so that neither level is a deep tree of
+    LUTs spread over the banks: groups of ROM_BANK_GROUP banks (each group's multiplexer
+    ends in a register), then the groups, then the output register(s)."""
+    banks = block_rom_banks(depth, latency)
     low = (ROM_BANK_DEPTH - 1).bit_length()
     select = addr - low
-    lines = [f"  logic [{width - 1}:0] bank_data [0:{banks - 1}];"]
+    group_bits = min((ROM_BANK_GROUP - 1).bit_length(), select)
+    groups = -(-banks // (1 << group_bits))
+    two_level = latency >= 4
+    padded = groups << group_bits if two_level else banks
+    lines = [f"  logic [{width - 1}:0] bank_data [0:{padded - 1}];"]
     for k in range(banks):
-        depth = min(ROM_BANK_DEPTH, parameters["DEPTH"].value.data - k * ROM_BANK_DEPTH)
+        bank_depth = min(ROM_BANK_DEPTH, depth - k * ROM_BANK_DEPTH)
         lines.append(
-            f"  e3ne_rom_block #(.WIDTH({width}), .DEPTH({depth}), .ADDR_WIDTH({low}), "
+            f"  e3ne_rom_block #(.WIDTH({width}), .DEPTH({bank_depth}), .ADDR_WIDTH({low}), "
             f'.INIT_FILE("{bank_file(init, k)}"), .READ_LATENCY(2)) bank{k} '
             f"(.clk(clk), .addr(addr[{low - 1}:0]), .data(bank_data[{k}]));"
         )
+    lines += [f"  assign bank_data[{k}] = '0;  // no bank: never addressed" for k in range(banks, padded)]
     lines += [
         f"  logic [{select - 1}:0] select1, select2;",
         f"  always_ff @(posedge clk) begin select1 <= addr[{addr - 1}:{low}]; select2 <= select1; end",
-        (
+    ]
+    if not two_level:
+        lines.append(
             f"  e3ne_read_stage #(.WIDTH({width}), .LATENCY({latency - 1})) out_reg "
             "(.clk(clk), .d(bank_data[select2]), .q(data));"
-        ),
+        )
+        return "\n".join(lines) + "\n"
+    lines.append(f"  logic [{width - 1}:0] group_data [0:{groups - 1}];")
+    in_group = f"select2[{group_bits - 1}:0]" if group_bits else "1'b0"
+    registers = [
+        f"group_data[{g}] <= bank_data[{g << group_bits} + {in_group}];" if group_bits else f"group_data[{g}] <= bank_data[{g}];"
+        for g in range(groups)
     ]
+    if groups > 1:
+        lines.append(f"  logic [{select - group_bits - 1}:0] group_select;")
+        registers.append(f"group_select <= select2[{select - 1}:{group_bits}];")
+        chosen = "group_data[group_select]"
+    else:
+        chosen = "group_data[0]"
+    lines.append("  always_ff @(posedge clk) begin")
+    lines += [f"    {r}" for r in registers]
+    lines.append("  end")
+    lines.append(
+        f"  e3ne_read_stage #(.WIDTH({width}), .LATENCY({latency - 2})) out_reg (.clk(clk), .d({chosen}), .q(data));"
+    )
     return "\n".join(lines) + "\n"
+
+
+def _banked_body(op: hw.HWModuleExternOp) -> str:
+    parameters = op.attributes["e3ne.parameters"].data
+    return banked_rom_body(
+        parameters["WIDTH"].value.data,
+        parameters["DEPTH"].value.data,
+        parameters["ADDR_WIDTH"].value.data,
+        parameters["READ_LATENCY"].value.data,
+        parameters["INIT_FILE"].data,
+    )
 
 
 def _wrapper(op: hw.HWModuleExternOp) -> str:
@@ -111,7 +149,7 @@ def _wrapper(op: hw.HWModuleExternOp) -> str:
         text = f'"{value.data}"' if isinstance(value, StringAttr) else str(value.value.data)
         values.append(f".{name}({text})")
     banks = rom_banks(op)
-    body = _banked_body(op, banks) if banks > 1 else f"  {primitive.data} #({', '.join(values)}) memory (.*);\n"
+    body = _banked_body(op) if banks > 1 else f"  {primitive.data} #({', '.join(values)}) memory (.*);\n"
     return f"module {op.sym_name.data} (\n" + ",\n".join(ports) + "\n);\n" + body + "endmodule\n"
 
 

@@ -187,7 +187,7 @@ class StageModel:
         if shape.output_layer:
             output, out_buffer = cost.ram(shape.accumulator_width, words, read_latency=1), None
         else:
-            output, out_buffer = cost.ram(p, words), (p, shape.output_depth)
+            output, out_buffer = cost.ram(p, words, address_register=True), (p, shape.output_depth)
         parallelism = {"P": p, **({"Q": q} if q > 1 else {})}
         cycles, skipping = self._skipping(shape)
         dense_logic = None

@@ -12,8 +12,9 @@ Produces, per accelerator `@net`:
   in  logit_addr                                (host reads logits, one cycle latency)
 
 Every memory a unit reads (buffers, weight and bias ROMs, off-chip weight buffers) has
-`READ_LATENCY = MEMORY_READ_LATENCY` (an output register after the read register, see
-`e3ne.model.units`); the last buffer's read port, which only the host reads, keeps one cycle.
+`READ_LATENCY = MEMORY_READ_LATENCY` (see `e3ne.model.units`: a buffer's first cycle is its
+registered read address, `ADDRESS_REGISTER = 1`); the last buffer's read port, which only
+the host reads, keeps one cycle.
   out done, logit_data
   AXI4 read master m_axi_ar* / m_axi_r*         (only with off-chip weights)
 
@@ -102,15 +103,14 @@ def _weight_buffer(name: str, unit, rom: snnhw.RomOp, axi_data_width: int) -> hw
     )
 
 
-def _ram(name: str, width: int, depth: int, read_latency: int, copies: int = 1) -> hw.HWModuleExternOp:
+def _ram(
+    name: str, width: int, depth: int, read_latency: int, copies: int = 1, address_register: bool = False
+) -> hw.HWModuleExternOp:
     addr, words = ram_address_bits(depth, copies), buffer_words(depth, copies)
-    return extern_memory(
-        name,
-        {"we": 1, "waddr": addr, "wdata": width, "raddr": addr},
-        {"rdata": width},
-        RAM_PRIMITIVE,
-        {"WIDTH": width, "DEPTH": words, "ADDR_WIDTH": addr, "READ_LATENCY": read_latency},
-    )
+    parameters = {"WIDTH": width, "DEPTH": words, "ADDR_WIDTH": addr, "READ_LATENCY": read_latency}
+    if address_register:
+        parameters["ADDRESS_REGISTER"] = 1
+    return extern_memory(name, {"we": 1, "waddr": addr, "wdata": width, "raddr": addr}, {"rdata": width}, RAM_PRIMITIVE, parameters)
 
 
 def _rom(name: str, data, kind: str, width: int, depth: int) -> hw.HWModuleExternOp:
@@ -173,9 +173,12 @@ def lower_accelerator(accelerator: snnhw.AcceleratorOp) -> list:
     for op in accelerator.body.ops:
         if isinstance(op, snnhw.BufferOp | snnhw.LogitBufferOp):
             buffers[op.symbol] = op
-            latency = MEMORY_READ_LATENCY if op.symbol in read_by_units else 1
+            by_unit = op.symbol in read_by_units  # else only the host reads it: one cycle
+            latency = MEMORY_READ_LATENCY if by_unit else 1
             ops.append(
-                _ram(f"{net}_{op.symbol}", op.word_width.value.data, op.depth.value.data, latency, op.image_copies())
+                _ram(
+                    f"{net}_{op.symbol}", op.word_width.value.data, op.depth.value.data, latency, op.image_copies(), by_unit
+                )
             )
         elif isinstance(op, snnhw.RomOp) and not op.is_offchip():
             ops.append(_rom(f"{net}_{op.symbol}", op.data, op.kind.data, op.word_width.value.data, op.depth.value.data))

@@ -54,7 +54,11 @@ RESOURCES = ("lut", "ff", "carry", "bram18", "bram36", "dsp")
 RAMB18_MODES = ((14, 1), (13, 2), (12, 4), (11, 9), (10, 18), (9, 36))
 RAMB36_MODES = ((15, 1), (14, 2), (13, 4), (12, 9), (11, 18), (10, 36), (9, 72))
 RAMB18_COST, RAMB36_COST = 129, 257
-ROM_BANK_DEPTH = 512  # as e3ne/backend/verilog.py: block ROMs deeper than this are split in banks
+ROM_BANK_DEPTH = 512  # block ROMs deeper than this are split in banks (e3ne/backend/verilog.py)
+# Banks per group of a banked ROM's registered two-level multiplexer (read latency >= 4): a
+# 4:1 multiplexer is one LUT level (ECP5: two LUT4 and a PFUMX; Xilinx: a LUT6), and 4 groups
+# cover 16 banks (8,192 words) with the same depth at the second level.
+ROM_BANK_GROUP = 4
 BRAM_MUX_COST = 1.0  # per data bit per extra row of stacked blocks (fitted: MLP fc1 at P=4/16, Q=4)
 # LUTRAM simple dual-port arrangements (address bits, data width), 4 LUTs and cost 8 each
 # (Xilinx; the ECP5's TRELLIS_DPR16X4 is 16x4, cost 4, 6 LUT4s: `Coefficients`).
@@ -356,10 +360,23 @@ def rom_banks(depth: int, read_latency: int = MEMORY_READ_LATENCY) -> int:
     return ceil_div(depth, ROM_BANK_DEPTH) if read_latency >= 3 and depth > ROM_BANK_DEPTH else 1
 
 
+def rom_bank_groups(depth: int, read_latency: int = MEMORY_READ_LATENCY) -> int:
+    """Groups of the first multiplexer level of a banked ROM (`banked_rom_body`); 0 with one
+    multiplexer level (read latency 3) or no banks."""
+    banks = rom_banks(depth, read_latency)
+    if banks == 1 or read_latency < 4:
+        return 0
+    select = log2_ceil(depth) - log2_ceil(ROM_BANK_DEPTH)
+    return ceil_div(banks, 1 << min(log2_ceil(ROM_BANK_GROUP), select))
+
+
 def block_rom(width: int, depth: int, read_latency: int = MEMORY_READ_LATENCY) -> Cost:
     """A block ROM: one block RAM arrangement, or, deeper than ROM_BANK_DEPTH, banks of
     ROM_BANK_DEPTH words (each its own blocks and a `width` register), two bank-select
-    registers, the bank multiplexer and `read_latency - 1` output registers."""
+    registers, the bank multiplexer and the output registers: read latency 3, one
+    multiplexer and `read_latency - 2` output registers; read latency >= 4, the groups'
+    multiplexers and registers (`rom_bank_groups`, a `width` register each, the group
+    select register), the groups' multiplexer and `read_latency - 3` output registers."""
     banks = rom_banks(depth, read_latency)
     if banks == 1:
         return block_ram_cost(width, depth, read_latency)
@@ -369,9 +386,17 @@ def block_rom(width: int, depth: int, read_latency: int = MEMORY_READ_LATENCY) -
     if rest:
         blocks = blocks + block_ram_cost(width, rest, 2)
     select = log2_ceil(depth) - log2_ceil(ROM_BANK_DEPTH)
+    groups = rom_bank_groups(depth, read_latency)
+    if not groups:
+        return blocks + Cost(
+            lut=k.bank_mux_lut * width * mux_luts(banks),
+            ff=k.ff_control * 2 * select + k.ff_block_read * (read_latency - 2) * width,
+        )
+    per_group = ceil_div(banks, groups)
+    group_select = select - min(log2_ceil(ROM_BANK_GROUP), select)
     return blocks + Cost(
-        lut=k.bank_mux_lut * width * mux_luts(banks),
-        ff=k.ff_control * 2 * select + k.ff_block_read * (read_latency - 1) * width,
+        lut=k.bank_mux_lut * width * (groups * mux_luts(per_group) + mux_luts(groups)),
+        ff=k.ff_control * (2 * select + group_select) + k.ff_block_read * (groups + read_latency - 3) * width,
     )
 
 
@@ -389,16 +414,20 @@ def lutram(width: int, depth: int) -> tuple[int, float]:
     return best[1], best[2]
 
 
-def ram(width: int, depth: int, read_latency: int = MEMORY_READ_LATENCY) -> Cost:
-    """`e3ne_ram_sdp` (activation buffers, logits): LUTRAM or block RAM, whichever Yosys
-    finds cheaper. LUTRAM reads through `read_latency` `width`-bit registers (1 for the
-    logits, which only the host reads); block RAM absorbs them."""
+def ram(width: int, depth: int, read_latency: int = MEMORY_READ_LATENCY, address_register: bool = False) -> Cost:
+    """`e3ne_ram_sdp` (activation buffers, logits, skip lists): LUTRAM or block RAM, whichever
+    Yosys finds cheaper. With `address_register` (the buffers a unit reads) the read address
+    is registered first and the data takes `read_latency - 1` cycles after it. LUTRAM reads
+    through that many `width`-bit registers (1 for the logits, which only the host reads);
+    block RAM absorbs the first of them."""
     k = coefficients()
     units, mux = lutram(width, depth)
     bram18, bram36, _ = block_ram(width, depth)
+    address = register(bits_for(depth)) if address_register else Cost()
+    data_latency = read_latency - int(address_register)
     if units * k.lutram_unit_cost + k.lutram_choice_mux * mux <= bram18 * k.bram_costs[0] + bram36 * k.bram_costs[-1]:
-        return Cost(lut=units * k.lutram_unit_luts + mux, ff=k.ff_ram_read * read_latency * width)
-    return block_ram_cost(width, depth, read_latency)
+        return address + Cost(lut=units * k.lutram_unit_luts + mux, ff=k.ff_ram_read * data_latency * width)
+    return address + block_ram_cost(width, depth, data_latency)
 
 
 def stored_bits(words: np.ndarray, bits: int) -> int:

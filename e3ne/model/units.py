@@ -24,12 +24,17 @@ from e3ne.model.arith import bits_for, ceil_div
 from e3ne.model.kinds import PoolMode
 from e3ne.model.memory import MemoryModel, Streaming
 
-# Cycles from a unit's read address (buffer, weight ROM, bias ROM) to its data: the memory's
-# read register, an output register (so that no path starts at a block RAM's slow
-# clock-to-out and runs through logic) and one after the bank multiplexer of a deep ROM
-# (its banks are registered before it; docs/timing-pipelining.md). The host's read port of
-# the last buffer keeps one cycle (docs/interface.md).
-MEMORY_READ_LATENCY = 3
+# Cycles from a unit's read address (buffer, weight ROM, bias ROM) to its data, the same for
+# every memory a unit reads (docs/timing-pipelining.md):
+# * activation buffers (`e3ne_ram_sdp`): a register on the read address (so Yosys's read/write
+#   collision compare starts at a flip-flop), the memory's read register, an output register
+#   (so that no path starts at a block RAM's slow clock-to-out; ECP5: inside the DP16KD) and
+#   one more;
+# * deep block ROMs (banked): each bank's read register and output register, the registered
+#   multiplexer of a group of banks (`ROM_BANK_GROUP`), the registered multiplexer of the groups;
+# * other ROMs: the read register and three output registers.
+# The host's read port of the last buffer keeps one cycle (docs/interface.md).
+MEMORY_READ_LATENCY = 4
 # Cycles from the memories' data to the selected spikes of a linear/conv unit: the spike
 # select (a linear unit's Q spikes out of the word by the chunk index; a conv unit's
 # in-range zeroing and column-block select of the kernel_w spikes of every column) ends in a

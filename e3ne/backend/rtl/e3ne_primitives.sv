@@ -6,16 +6,22 @@
 // read register); each further cycle adds an output register (no reset, no enable), so a
 // read path never carries the block RAM's slow clock-to-out into logic. A deep block ROM
 // is split into banks by its wrapper (e3ne/backend/verilog.py): each bank's word is
-// registered before the bank multiplexer, and once more after it.
+// registered before the bank multiplexer, and once more after it (READ_LATENCY >= 4: a
+// registered multiplexer per group of banks, then the groups' multiplexer and its register).
 
 // Simple dual-port RAM: one synchronous write port, one registered read port
-// (read data appears READ_LATENCY cycles after the address; a read of the address written
-// in the same cycle returns the old word).
+// (read data appears READ_LATENCY cycles after the address). ADDRESS_REGISTER = 1 registers
+// the read address first (READ_LATENCY counts it), so no path runs from the reader's address
+// logic into the RAM and Yosys's read/write collision compare; the memory's read register
+// and READ_LATENCY - 1 - ADDRESS_REGISTER output registers follow. A read of the address
+// written in the cycle the memory is read (with ADDRESS_REGISTER, the cycle after the read
+// address) returns the old word.
 module e3ne_ram_sdp #(
   parameter int WIDTH = 8,
   parameter int DEPTH = 16,
   parameter int ADDR_WIDTH = 4,
-  parameter int READ_LATENCY = 1
+  parameter int READ_LATENCY = 1,
+  parameter int ADDRESS_REGISTER = 0
 ) (
   input  logic                  clk,
   input  logic                  we,
@@ -24,13 +30,21 @@ module e3ne_ram_sdp #(
   input  logic [ADDR_WIDTH-1:0] raddr,
   output logic [WIDTH-1:0]      rdata
 );
+  logic [ADDR_WIDTH-1:0] read_address;
+  generate
+    if (ADDRESS_REGISTER != 0) begin : address_register
+      always_ff @(posedge clk) read_address <= raddr;
+    end else begin : address_direct
+      assign read_address = raddr;
+    end
+  endgenerate
   logic [WIDTH-1:0] mem [0:DEPTH-1];
   logic [WIDTH-1:0] read_word;
   always_ff @(posedge clk) begin
     if (we) mem[waddr] <= wdata;
-    read_word <= mem[raddr];
+    read_word <= mem[read_address];
   end
-  e3ne_read_stage #(.WIDTH(WIDTH), .LATENCY(READ_LATENCY)) out_reg (.clk(clk), .d(read_word), .q(rdata));
+  e3ne_read_stage #(.WIDTH(WIDTH), .LATENCY(READ_LATENCY - ADDRESS_REGISTER)) out_reg (.clk(clk), .d(read_word), .q(rdata));
 endmodule
 
 // The read port's output registers after the memory's own read register: LATENCY - 1 of them.

@@ -139,7 +139,9 @@ def memory_cost(op: Operation) -> cost.Cost:
     if isinstance(op, snnhw.BufferOp | snnhw.LogitBufferOp):
         host_read = isinstance(op, snnhw.LogitBufferOp)  # the host's one-cycle read port
         words = buffer_words(_int(op.depth), op.image_copies())  # two images in dataflow mode
-        return cost.ram(_int(op.word_width), words, *([1] if host_read else []))
+        if host_read:
+            return cost.ram(_int(op.word_width), words, read_latency=1)
+        return cost.ram(_int(op.word_width), words, address_register=True)  # read by a unit
     raise TypeError(op.name)
 
 

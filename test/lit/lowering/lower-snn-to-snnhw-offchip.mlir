@@ -8,16 +8,16 @@
 // CHECK-LABEL: snnhw.accelerator @tiny {time_steps = 2, axi_data_width = 32, memory_latency = 3} {
 // CHECK:         snnhw.rom @fc1_weights {{{.*}}kind = "offchip", base_address = 0 : i64}
 // CHECK:         snnhw.rom @fc2_weights {{{.*}}kind = "distributed"}
-// CHECK:         snnhw.schedule [@fc1, @fc2] {stage_cycles = array<i64: 43, 15>, stage_overhead = array<i64: 19, 9>, cycles = 58 : i64}
+// CHECK:         snnhw.schedule [@fc1, @fc2] {stage_cycles = array<i64: 44, 16>, stage_overhead = array<i64: 20, 10>, cycles = 60 : i64}
 
 // Default latency 16; fc1 (12 words of 6 bits, one 64-bit beat each) takes one 4 KiB page.
 // fc1: 2 groups of 6 words, 12 issue cycles each, fetch 16 + 6 = 22: group 0 issues from
-// cycle 23, group 1 (fetched by edge 44) from 45: 57 issue cycles (33 stall) + 7 pipeline + 2 drain = 66.
-// fc2: one group of 3 words, fetch 16 + 3, issue from cycle 20: 6 + 20 stall + 7 + 2 = 35.
+// cycle 23, group 1 (fetched by edge 44) from 45: 57 issue cycles (33 stall) + 8 pipeline + 2 drain = 67.
+// fc2: one group of 3 words, fetch 16 + 3, issue from cycle 20: 6 + 20 stall + 8 + 2 = 36.
 // ALL-LABEL:   snnhw.accelerator @tiny {time_steps = 2, axi_data_width = 64, memory_latency = 16} {
 // ALL:           snnhw.rom @fc1_weights {{{.*}}kind = "offchip", base_address = 0 : i64}
 // ALL:           snnhw.rom @fc2_weights {{{.*}}kind = "offchip", base_address = 4096 : i64}
-// ALL:           snnhw.schedule [@fc1, @fc2] {stage_cycles = array<i64: 66, 35>, stage_overhead = array<i64: 42, 29>, cycles = 101 : i64}
+// ALL:           snnhw.schedule [@fc1, @fc2] {stage_cycles = array<i64: 67, 36>, stage_overhead = array<i64: 43, 30>, cycles = 103 : i64}
 
 // UNKNOWN: offchip-weights names unknown layer(s) fc9; the layers with weights are: fc1, fc2
 

@@ -2,8 +2,8 @@
 // RUN: e3ne-opt %s -p lower-snnhw-to-circt -t verilog | filecheck %s --check-prefix=SV
 // A 6 -> 3 -> 2 network, P = 2, T = 2: memories become tagged externs, each unit a module.
 
-// CHECK:       hw.module.extern @tiny_input(in %port0 clk: !seq.clock, in %port1 we: i1, in %port2 waddr: i1, in %port3 wdata: i6, in %port4 raddr: i1, out rdata: i6) attributes {e3ne.primitive = "e3ne_ram_sdp", e3ne.parameters = {WIDTH = 6 : i64, DEPTH = 2 : i64, ADDR_WIDTH = 1 : i64, READ_LATENCY = 3 : i64}}
-// CHECK:       hw.module.extern @tiny_fc1_weights(in %port0 clk: !seq.clock, in %port1 addr: i4, out data: i6) attributes {e3ne.primitive = "e3ne_rom_distributed", {{.*}}INIT_FILE = "tiny_fc1_weights.hex", READ_LATENCY = 3 : i64}, e3ne.init = dense<{{.*}}> : tensor<12x2xsi3>}
+// CHECK:       hw.module.extern @tiny_input(in %port0 clk: !seq.clock, in %port1 we: i1, in %port2 waddr: i1, in %port3 wdata: i6, in %port4 raddr: i1, out rdata: i6) attributes {e3ne.primitive = "e3ne_ram_sdp", e3ne.parameters = {WIDTH = 6 : i64, DEPTH = 2 : i64, ADDR_WIDTH = 1 : i64, READ_LATENCY = 4 : i64, ADDRESS_REGISTER = 1 : i64}}
+// CHECK:       hw.module.extern @tiny_fc1_weights(in %port0 clk: !seq.clock, in %port1 addr: i4, out data: i6) attributes {e3ne.primitive = "e3ne_rom_distributed", {{.*}}INIT_FILE = "tiny_fc1_weights.hex", READ_LATENCY = 4 : i64}, e3ne.init = dense<{{.*}}> : tensor<12x2xsi3>}
 // CHECK:       hw.module.extern @tiny_fc1_bias(in %port0 clk: !seq.clock, in %port1 addr: i1, out data: i14)
 
 // CHECK-LABEL: hw.module @tiny_fc1(in %clk: !seq.clock, in %rst: i1, in %start: i1, in %act_rdata: i6, in %weight_data: i6, in %bias_data: i14, out act_raddr: i1, out weight_addr: i4, out bias_addr: i1, out out_we: i1, out out_waddr: i2, out out_wdata: i2, out done: i1)
@@ -41,7 +41,7 @@
 // CHECK-NEXT:    %0 = hw.constant false
 // CHECK-NEXT:    %fc2_go = seq.compreg %fc1_done, %clk reset %rst, %0 : i1
 
-// CHECK-LABEL: hw.module @tiny(in %clk: !seq.clock, in %rst: i1, in %start: i1, in %in_we: i1, in %in_addr: i1, in %in_data: i6, in %logit_addr: i1, out done: i1, out logit_data: i9) attributes {e3ne.cycles = 48 : i64, e3ne.top = "tiny"}
+// CHECK-LABEL: hw.module @tiny(in %clk: !seq.clock, in %rst: i1, in %start: i1, in %in_we: i1, in %in_addr: i1, in %in_data: i6, in %logit_addr: i1, out done: i1, out logit_data: i9) attributes {e3ne.cycles = 50 : i64, e3ne.top = "tiny"}
 // CHECK:         hw.instance "input_mem" @tiny_input(clk: %clk: !seq.clock, we: %in_we: i1, waddr: %in_addr: i1, wdata: %in_data: i6, raddr: %fc1_act_raddr: i1) -> (rdata: i6)
 // CHECK:         hw.instance "fc1_out_mem" @tiny_fc1_out(clk: %clk: !seq.clock, we: %fc1_out_we: i1, waddr: %fc1_out_waddr: i2, wdata: %fc1_out_wdata: i2, raddr: %fc2_act_raddr: i2) -> (rdata: i2)
 // CHECK:         hw.instance "logits_mem" @tiny_logits(clk: %clk: !seq.clock, we: %fc2_out_we: i1, waddr: %fc2_out_waddr: i1, wdata: %fc2_out_wdata: i9, raddr: %logit_addr: i1) -> (rdata: i9)
@@ -62,7 +62,7 @@
 // SV-NEXT:       input  logic [3:0] addr,
 // SV-NEXT:       output logic [5:0] data
 // SV-NEXT:     );
-// SV-NEXT:       e3ne_rom_distributed #(.WIDTH(6), .DEPTH(12), .ADDR_WIDTH(4), .INIT_FILE("tiny_fc1_weights.hex"), .READ_LATENCY(3)) memory (.*);
+// SV-NEXT:       e3ne_rom_distributed #(.WIDTH(6), .DEPTH(12), .ADDR_WIDTH(4), .INIT_FILE("tiny_fc1_weights.hex"), .READ_LATENCY(4)) memory (.*);
 // SV-NEXT:     endmodule
 
 builtin.module {
@@ -74,7 +74,7 @@ builtin.module {
     snnhw.rom @fc2_weights {data = dense<[[1, -2], [-1, 1], [2, 1]]> : tensor<3x2xsi3>, word_width = 6 : i64, depth = 3 : i64, kind = "distributed"}
     snnhw.linear_unit @fc2 {in_features = 3 : i64, out_features = 2 : i64, parallelism = 2 : i64, time_steps = 2 : i64, weight_bits = 3 : i64, accumulator_width = 9 : i64, shift = 0 : i64, output_layer = 1 : i64, bias = dense<[0, 5]> : tensor<2xsi32>, input = @fc1_out, weights = @fc2_weights, output = @logits}
     snnhw.logit_buffer @logits {entries = 2 : i64, depth = 2 : i64, word_width = 9 : i64}
-    snnhw.schedule [@fc1, @fc2] {stage_cycles = array<i64: 33, 15>, stage_overhead = array<i64: 9, 9>, cycles = 48 : i64}
+    snnhw.schedule [@fc1, @fc2] {stage_cycles = array<i64: 34, 16>, stage_overhead = array<i64: 10, 10>, cycles = 50 : i64}
   }
 }
 

@@ -387,11 +387,12 @@ endmodule
 
 
 @needs_tools
-@pytest.mark.parametrize("latency", [2, 3])
-def test_retimed_bypass_is_cycle_exact_under_read_write_collisions(tmp_path: Path, latency: int):
-    # a 512 x 8 simple dual-port RAM (e3ne_ram_sdp, read latency 2 or 3) forced into a DP16KD: the
-    # write port and the read port often hit the same word in the same cycle, so Yosys's
-    # bypass logic (the multiplexer the pass retimes) decides the read data
+@pytest.mark.parametrize("latency, address_register", [(2, 0), (3, 0), (4, 1)])
+def test_retimed_bypass_is_cycle_exact_under_read_write_collisions(tmp_path: Path, latency: int, address_register: int):
+    # a 512 x 8 simple dual-port RAM (e3ne_ram_sdp, read latency 2 or 3; 4 with the registered
+    # read address of the buffers a unit reads) forced into a DP16KD: the write port and the
+    # read port often hit the same word in the same cycle, so Yosys's bypass logic (the
+    # multiplexer the pass retimes) decides the read data
     from importlib.resources import files
 
     primitives = (files("e3ne.backend") / "rtl" / "e3ne_primitives.sv").read_text()
@@ -399,7 +400,8 @@ def test_retimed_bypass_is_cycle_exact_under_read_write_collisions(tmp_path: Pat
     (tmp_path / "e3ne_primitives.sv").write_text(primitives.replace(ram_memory, '  (* ram_style = "block" *)' + ram_memory[1:]))
     (tmp_path / "ram.sv").write_text(
         "module ram(input logic clk, we, input logic [8:0] waddr, raddr, input logic [7:0] wdata, output logic [7:0] rdata);\n"
-        f"  e3ne_ram_sdp #(.WIDTH(8), .DEPTH(512), .ADDR_WIDTH(9), .READ_LATENCY({latency})) memory (.*);\nendmodule\n"
+        f"  e3ne_ram_sdp #(.WIDTH(8), .DEPTH(512), .ADDR_WIDTH(9), .READ_LATENCY({latency}), "
+        f".ADDRESS_REGISTER({address_register})) memory (.*);\nendmodule\n"
     )
     (tmp_path / "tb.sv").write_text(COLLISION_TB)
     yosys("read_verilog -sv e3ne_primitives.sv ram.sv; synth_ecp5 -top ram -json before.json", tmp_path)

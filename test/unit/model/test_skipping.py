@@ -23,7 +23,7 @@ def shape(**changes) -> LinearShape:
 
 
 def test_gap_is_read_latency_plus_list_read():
-    assert SKIP_GAP == 5
+    assert SKIP_GAP == 4 + 2  # memory read latency + skip list read latency
 
 
 def test_kept_chunks_by_hand():
@@ -42,8 +42,8 @@ def test_image_cycles_by_hand():
     values[1] = 3
     s = shape()
     # dense group: 4 chunks * 2 planes = 8; 3 groups; pipeline; drain T = 2
-    assert s.cycles() == 3 * 8 + SKIP_GAP + PIPELINE_LATENCY + 2
     tail = PIPELINE_LATENCY + 2
+    assert s.cycles() == 3 * 8 + SKIP_GAP + tail
     assert image_cycles(s, values).tolist() == [8 + SKIP_GAP + 2 * 2 + tail, 8 + SKIP_GAP + 2 * 8 + tail]
     assert image_cycles(shape(skip_zeros=False), values).tolist() == [3 * 8 + tail] * 2
 

@@ -23,7 +23,7 @@ def mlp_fc1(**changes) -> LinearShape:
 
 
 def test_helpers():
-    assert PIPELINE_LATENCY == 7  # 3 memory read registers, selected spikes, gated sum, accumulator, potential
+    assert PIPELINE_LATENCY == 8  # 4 memory read registers, selected spikes, gated sum, accumulator, potential
     assert chunk_count(7, 5, 2) == 3 + 1  # word 0: bits 0-1, 2-3, 4; word 1: bits 0-1
     assert chunk_count(784, 28, 4) == 28 * 7
     assert chunk_count(784, 28, 5) == 28 * 6  # ceil(28/5) = 6 chunks a word

@@ -3,11 +3,11 @@
 // On a dataflow schedule snnhw-skip-zeros keeps the kind and recomputes the interval and the
 // latency from the worst case (docs/dataflow.md, docs/zero-skipping.md).
 //
-// Hand counts (as skip_zeros.mlir): @fc1 25 dense -> 25 + SKIP_GAP 5 = 30 skipping; @fc2 one
-// group, dense 17. interval = the slowest stage = 30; latency = 1 (input hand-off) + 30 + 17 = 48.
+// Hand counts (as skip_zeros.mlir): @fc1 26 dense -> 26 + SKIP_GAP 6 = 32 skipping; @fc2 one
+// group, dense 18. interval = the slowest stage = 32; latency = 1 (input hand-off) + 32 + 18 = 51.
 
 // CHECK:      snnhw.linear_unit @fc1 {{.*}}, skip_zeros}
-// CHECK:      snnhw.schedule [@fc1, @fc2] {stage_cycles = array<i64: 30, 17>, stage_overhead = array<i64: 14, 9>, cycles = 47 : i64, kind = "dataflow", interval = 30 : i64, latency = 48 : i64}
+// CHECK:      snnhw.schedule [@fc1, @fc2] {stage_cycles = array<i64: 32, 18>, stage_overhead = array<i64: 16, 10>, cycles = 50 : i64, kind = "dataflow", interval = 32 : i64, latency = 51 : i64}
 
 snnhw.accelerator @net {time_steps = 2} {
   snnhw.buffer @input {channels = 2, height = 1, width = 2, time_steps = 2, word_width = 2, depth = 4, role = "input", copies = 2}
@@ -17,5 +17,5 @@ snnhw.accelerator @net {time_steps = 2} {
   snnhw.rom @fc2_weights {data = dense<[[1, -1], [2, 0], [-2, 1], [0, 3]]> : tensor<4x2xsi3>, word_width = 6, depth = 4, kind = "distributed"}
   snnhw.linear_unit @fc2 {in_features = 4, out_features = 2, parallelism = 2, time_steps = 2, weight_bits = 3, accumulator_width = 8, shift = 0, output_layer = 1, bias = dense<[3, -3]> : tensor<2xsi32>, input = @fc1_out, weights = @fc2_weights, output = @logits}
   snnhw.logit_buffer @logits {entries = 2, depth = 2, word_width = 8, copies = 2}
-  snnhw.schedule [@fc1, @fc2] {stage_cycles = array<i64: 25, 17>, stage_overhead = array<i64: 9, 9>, cycles = 42, kind = "dataflow", interval = 25, latency = 43}
+  snnhw.schedule [@fc1, @fc2] {stage_cycles = array<i64: 26, 18>, stage_overhead = array<i64: 10, 10>, cycles = 44, kind = "dataflow", interval = 26, latency = 45}
 }
