@@ -62,7 +62,8 @@ def plot(
     front = exploration.front
     ax.step(latency[front], exploration.resources["lut"][front], where="post", color="C0", label="Pareto front")
     ax.scatter(latency[front], exploration.resources["lut"][front], s=14, color="C0")
-    ax.axhline(budget["lut"], color="C3", linestyle="--", label=f"LUT budget ({part.name})")
+    limit = ", routability limit" if budget["lut"] == part.routable_luts else ""
+    ax.axhline(budget["lut"], color="C3", linestyle="--", label=f"LUT budget ({part.name}{limit})")
     if chosen is not None:
         ax.scatter([latency[chosen]], [exploration.resources["lut"][chosen]], s=120, marker="*", color="C1", label="chosen")
     if synthesized:
