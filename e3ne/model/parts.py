@@ -51,9 +51,9 @@ class Part:
         return self.family == "ecp5"
 
 
-# ECP5: the share of LUT4s nextpnr-ecp5 routed here; measured on the LFE5U-85F (docs/timing.md
-# "Routability limit": 26-32% routed in 15-50 min, 36% in 67 min of mostly congestion, ~63%
-# not in 2.5 h), applied to the 25F and 45F as a density (same fabric, not measured there).
+# ECP5: the share of LUT4s nextpnr-ecp5 routed here in ~25 min; measured on the LFE5U-85F
+# (docs/timing.md "Routability limit": 26% and 29.8% routed in 16 and 25 min, 36% in 67 min of
+# mostly congestion, ~63% not in 2.5 h), applied to the 25F and 45F as a density (not measured).
 ECP5_ROUTABLE_LUT = 0.30
 
 PARTS = {
