@@ -24,6 +24,7 @@ from e3ne.driver.options import CODINGS, EMIT_LEVELS, NIR_LEAKS, SHELLS, Compile
 from e3ne.driver.progress import Progress, to_stderr
 from e3ne.errors import E3NEError
 from e3ne.model.memory import DEFAULT_AXI_DATA_WIDTH, DEFAULT_MEMORY_LATENCY
+from e3ne.model.parts import ECP5_ROUTABLE_LUT
 from e3ne.model.schedule import SCHEDULE_KINDS
 from e3ne.parallelism import Parallelism
 
@@ -302,7 +303,11 @@ def build_parser() -> argparse.ArgumentParser:
     compile_.add_argument(
         "--target", default="xc7z020", help="part preset: xc7z020 (default), xczu9eg, xcvu13p, lfe5u-25f/45f/85f (ECP5)"
     )
-    compile_.add_argument("--max-luts", type=int, default=None, help="with --parallelism auto: LUT budget")
+    compile_.add_argument(
+        "--max-luts", type=int, default=None,
+        help="with --parallelism auto: LUT budget (replaces an ECP5 part's routability limit, "
+        f"{ECP5_ROUTABLE_LUT * 100:.0f}%% of its LUT4s)",
+    )  # fmt: skip
     compile_.add_argument(
         "--max-utilization", type=float, default=0.8,
         help="use at most this share of each resource for --parallelism auto and --offchip-weights auto (default 0.8)",
@@ -419,7 +424,11 @@ def build_parser() -> argparse.ArgumentParser:
     explore.add_argument(
         "--target", default="xc7z020", help="part preset: xc7z020 (default), xczu9eg, xcvu13p, lfe5u-25f/45f/85f (ECP5)"
     )
-    explore.add_argument("--max-luts", type=int, default=None, help="LUT budget (below the part's)")
+    explore.add_argument(
+        "--max-luts", type=int, default=None,
+        help="LUT budget (below the part's; replaces an ECP5 part's routability limit, "
+        f"{ECP5_ROUTABLE_LUT * 100:.0f}%% of its LUT4s)",
+    )  # fmt: skip
     explore.add_argument(
         "--max-utilization", type=float, default=0.8, help="use at most this share of each resource (default 0.8)"
     )

@@ -24,7 +24,7 @@ import numpy as np
 
 from e3ne.backend.clock import assumed_clock
 from e3ne.transforms.snnhw.estimate import DesignEstimate, fit
-from e3ne.model.parts import Part
+from e3ne.model.parts import Part, routability_warning
 from e3ne.model.schedule import images_per_second
 
 ENERGY_SOURCE = (
@@ -160,6 +160,7 @@ def build_report(
         "fit": fitting,
         "fits": not overflowing,
         "overflow": overflowing,
+        "routability": routability_warning(part, totals.lut),  # None: within the part's routability limit
         "offchip": offchip_summary(design, clock["mhz"], seconds, decision),
         "suggestions": suggestions(design, fitting),
         "energy": energy_estimate(design, activity),
@@ -311,6 +312,8 @@ def render_markdown(report: dict) -> str:
         ),
         _speed_line(report),
     ]
+    if report.get("routability"):
+        lines.append(f"- **Routability**: {report['routability']}.")
     cycles = report.get("cycles")
     if cycles and any(layer["skip_zeros"] for layer in cycles["layers"]):
         lines.append(
@@ -594,6 +597,8 @@ def summary_lines(report: dict) -> list[str]:
         + f" {target['part']}"
         + ("" if report["fits"] else f" (over: {', '.join(report['overflow'])})"),
     ]
+    if report.get("routability"):
+        lines.append(f"warning: {report['routability']}")
     offchip = report.get("offchip")
     if offchip and offchip["layers"]:
         lines.append(

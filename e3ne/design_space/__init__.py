@@ -34,6 +34,7 @@ from e3ne.design_space.outputs import (
     explain_no_fit,
     front_table,
     plot,
+    routability_lines,
     write_outputs,
 )
 from e3ne.design_space.sweep import (
@@ -50,5 +51,6 @@ from e3ne.design_space.sweep import (
 __all__ = [
     "RESOURCE_KEYS", "Candidate", "Exploration", "LayerOptions", "StageModel", "budget_of", "candidate_settings",
     "choose", "designs_text", "explain_no_fit", "front_table", "lower", "pareto_front", "plan", "plot",
-    "powers_of_two_upto", "prune_dominated", "resolve_offchip", "search", "sweep", "write_outputs",
+    "powers_of_two_upto", "prune_dominated", "resolve_offchip", "routability_lines", "search", "sweep",
+    "write_outputs",
 ]  # fmt: skip

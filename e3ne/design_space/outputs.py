@@ -62,7 +62,8 @@ def plot(
     front = exploration.front
     ax.step(latency[front], exploration.resources["lut"][front], where="post", color="C0", label="Pareto front")
     ax.scatter(latency[front], exploration.resources["lut"][front], s=14, color="C0")
-    ax.axhline(budget["lut"], color="C3", linestyle="--", label=f"LUT budget ({part.name})")
+    limit = ", routability limit" if budget["lut"] == part.routable_luts else ""
+    ax.axhline(budget["lut"], color="C3", linestyle="--", label=f"LUT budget ({part.name}{limit})")
     if chosen is not None:
         ax.scatter([latency[chosen]], [exploration.resources["lut"][chosen]], s=120, marker="*", color="C1", label="chosen")
     if synthesized:
@@ -97,6 +98,12 @@ def explain_no_fit(
     hint = "try a bigger part (--target xczu9eg or xcvu13p)"
     if max_luts is not None and totals["lut"] > max_luts:
         hint = f"raise --max-luts (the smallest design needs {totals['lut']:,.0f}) or drop it"
+    elif part.routable_luts is not None and budget["lut"] == part.routable_luts and totals["lut"] > budget["lut"]:
+        hint = (
+            f"the LUT4 budget is the routability limit ({part.routability_text()}); the smallest design "
+            f"needs {totals['lut']:,.0f}: give --max-luts {int(np.ceil(totals['lut'])):,} (it may not route), "
+            "or a bigger part"
+        )
     if totals["bram"] > budget["bram"]:
         streaming = any(c.offchip for layer in exploration.layers for c in layer.candidates)
         hint = (
@@ -106,6 +113,42 @@ def explain_no_fit(
     return E3NEError(
         f"no design fits {part.name} within the budget; even the smallest one needs {', '.join(over)}", hint=hint
     )
+
+
+def routability_lines(
+    exploration: Exploration,
+    part: Part,
+    budget: dict[str, float],
+    chosen: int | None,
+    max_utilization: float,
+    max_luts: int | None = None,
+) -> list[str]:
+    """Why the choice is smaller than the part allows (the routability limit bound it, and the
+    design it kept out), or a warning when --max-luts lets it past the limit; [] for parts
+    without a limit and when the limit did not matter."""
+    from e3ne.design_space.sweep import budget_of, choose
+
+    limit = part.routable_luts
+    if limit is None or chosen is None:
+        return []
+    lut = float(exploration.resources["lut"][chosen])
+    if max_luts is not None:
+        return [] if lut <= limit else [
+            f"warning: --max-luts {max_luts:,} replaces the routability limit ({part.routability_text()}); "
+            f"the chosen design's ~{lut:,.0f} LUT4 may not route (docs/timing.md \"Routability limit\")"
+        ]  # fmt: skip
+    if budget["lut"] < limit:  # --max-utilization is the tighter bound
+        return []
+    lines = [f"routability limit: LUT4 kept within {part.routability_text()} (docs/timing.md \"Routability limit\")"]
+    unlimited = choose(exploration, budget_of(part, max_utilization, routable=False))
+    if unlimited is not None and exploration.cycles[unlimited] < exploration.cycles[chosen]:
+        bigger = float(exploration.resources["lut"][unlimited])
+        lines.append(
+            f"  not chosen above it: --parallelism {exploration.parallelism_text(unlimited)} "
+            f"({int(exploration.cycles[unlimited]):,} cycles, ~{bigger:,.0f} LUT4 = {bigger / part.lut:.0%}); "
+            "compile it with that --parallelism (a warning, not an error) or raise the limit with --max-luts"
+        )
+    return lines
 
 
 def designs_text(exploration: Exploration) -> str:
@@ -135,6 +178,9 @@ def write_outputs(exploration: Exploration, part: Part, budget: dict, chosen: in
     summary = {
         "target": part.name,
         "budget": {key: round(value, 1) for key, value in budget.items()},
+        "routable_lut": None if part.routable_luts is None else {
+            "fraction": part.routable_lut, "lut": round(part.routable_luts, 1), "binds": budget["lut"] == part.routable_luts,
+        },  # fmt: skip
         "designs": len(exploration.cycles),
         "space": exploration.space,
         "exhaustive": exploration.exhaustive,

@@ -258,10 +258,16 @@ def pareto_front(cycles: np.ndarray, area: np.ndarray) -> np.ndarray:
     return order[keep]
 
 
-def budget_of(part: Part, max_utilization: float, max_luts: int | None = None) -> dict[str, float]:
+def budget_of(
+    part: Part, max_utilization: float, max_luts: int | None = None, routable: bool = True
+) -> dict[str, float]:
+    """Each resource at `max_utilization` of `part`; LUTs also at most `max_luts` when given,
+    else at most the part's routability limit (`Part.routable_luts`, ECP5; `routable=False`
+    leaves it out: the budget the limit is measured against)."""
     budget = {key: value * max_utilization for key, value in part.budget().items()}
-    if max_luts is not None:
-        budget["lut"] = min(budget["lut"], max_luts)
+    limit = max_luts if max_luts is not None else part.routable_luts if routable else None
+    if limit is not None:
+        budget["lut"] = min(budget["lut"], limit)
     return budget
 
 

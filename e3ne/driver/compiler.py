@@ -132,11 +132,13 @@ def _compile_hardware(
     if parallelism.auto:
         steps.step(f"exploring parallelism for {part.name}")
         chosen, explored, line = explore_and_choose_design(
-            quant_module, part, build, options, calibration_x, skip_chosen := []
+            quant_module, part, build, options, calibration_x, skip_chosen := [], notes := []
         )
         settings["parallelism_chosen"] = chosen.text()
         parallelism = chosen
         steps.done(line)
+        for note in notes:
+            steps.say(note)
     ctx, module, accelerator = lower_to_snnhw(
         quant_module, parallelism=parallelism.text() or None, schedule=options.schedule
     )
@@ -189,18 +191,26 @@ def _skip_inputs(quant_module, options: CompileOptions, calibration_x) -> dict |
 
 
 def explore_and_choose_design(
-    quant_module, part, out_dir, options: CompileOptions, calibration_x=None, skip_chosen: list | None = None
+    quant_module,
+    part,
+    out_dir,
+    options: CompileOptions,
+    calibration_x=None,
+    skip_chosen: list | None = None,
+    notes: list | None = None,
 ) -> tuple[Parallelism, list[str], str]:
     """Parallelism `auto`: the fastest design within the budget; writes explore.png and
     explore.json to `out_dir`. Returns (its parallelism, its off-chip layers, one-line summary).
     With `options.skip_zeros`, designs are ranked by their expected cycles on (64 of)
     `calibration_x` with zero skipping, each unit skipping or not (those that do are
-    appended to `skip_chosen`)."""
+    appended to `skip_chosen`). `notes` gets the lines on the part's routability limit
+    (`e3ne.design_space.routability_lines`: why a faster, bigger design was not chosen)."""
     from e3ne.design_space import (
         budget_of,
         choose,
         designs_text,
         explain_no_fit,
+        routability_lines,
         sweep,
         write_outputs,
     )
@@ -219,6 +229,8 @@ def explore_and_choose_design(
     offchip_layers = exploration.offchip_layers(chosen)
     if skip_chosen is not None:
         skip_chosen.extend(exploration.skip_layers(chosen))
+    if notes is not None:
+        notes.extend(routability_lines(exploration, part, budget, chosen, options.max_utilization, options.max_luts))
     text = exploration.parallelism_text(chosen)
     line = (
         f"{designs_text(exploration)} in {exploration.seconds:.1f} s; chose "

@@ -65,8 +65,17 @@ class ExploreResult:
 
         return explain_no_fit(self.exploration, self.part, self.budget, self.options.max_luts)
 
+    def routability_lines(self) -> list[str]:
+        """Why the choice stays below the part's routability limit (ECP5), or a warning."""
+        from e3ne.design_space import routability_lines
+
+        return routability_lines(
+            self.exploration, self.part, self.budget, self.chosen, self.options.max_utilization, self.options.max_luts
+        )
+
     def summary_lines(self) -> list[str]:
-        """The fastest design within budget: its flags, cycles, latency and resources."""
+        """The fastest design within budget: its flags, cycles, latency and resources, and the
+        routability limit's lines."""
         if self.chosen is None:
             return []
         part = self.part
@@ -84,6 +93,7 @@ class ExploreResult:
             f"--offchip-weights {offchip}" + (" --schedule dataflow" if dataflow else ""),
             speed + f"~{totals['lut']:,.0f} LUT, {totals['ff']:,.0f} FF, {totals['bram']:g} BRAM36 of {part.name}'s "
             f"{part.lut:,} / {part.ff:,} / {part.bram36:,}",
+            *self.routability_lines(),
         ]
 
     def compile_options(self) -> CompileOptions:
@@ -211,8 +221,12 @@ def explore(
     out_dir = Path(output) if output else default_output
     steps.done()
 
-    steps.step(f"sweeping parallelism (target {part.name}, {options.max_utilization:.0%} of its resources)")
     budget = budget_of(part, options.max_utilization, options.max_luts)
+    limited = options.max_luts is None and part.routable_luts is not None and budget["lut"] == part.routable_luts
+    steps.step(
+        f"sweeping parallelism (target {part.name}, {options.max_utilization:.0%} of its resources"
+        + (f"; LUT4 within the routability limit, {part.routable_lut:.0%})" if limited else ")")
+    )
     with cost.for_family(part.family):
         exploration = sweep(
             quant_module, offchip=options.offchip_weights, budget=budget, axi_width=options.axi_width,

@@ -37,7 +37,7 @@ class CompileOptions:
     parallelism: a `Parallelism` or its text (`auto` explores); target: part preset;
     offchip_weights: `auto`, `none`, `all` or layer names (`fc1,fc2`); axi_width,
     memory_latency: the external weight memory; max_utilization, max_luts: the budget of
-    `auto`; emit: `verilog` (hardware) or `snn` (stop after quantizing); input_mean,
+    `auto` (max_luts replaces an ECP5 part's routability limit, `Part.routable_lut`); emit: `verilog` (hardware) or `snn` (stop after quantizing); input_mean,
     input_std: the normalisation `(x - mean) / std` the model was trained with (one value, or
     one per input channel, as numbers or text `0.485,0.456,0.406`), folded into the first
     layer so the hardware takes raw non-negative pixels (docs/inputs.md); shell: `none` (the
