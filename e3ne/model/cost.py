@@ -45,7 +45,16 @@ import numpy as np
 from e3ne.model.arith import bits_for, ceil_div
 from e3ne.model.kinds import RomKind
 from e3ne.model.memory import AXI_ADDRESS_BITS, beats_per_word
-from e3ne.model.units import ADDEND_LATENCY, MEMORY_READ_LATENCY, NEURON_LATENCY, SPIKE_SELECT_LATENCY, LinearShape
+from e3ne.model.units import (
+    ADDEND_LATENCY,
+    MEMORY_READ_LATENCY,
+    NEURON_LATENCY,
+    SPIKE_SELECT_LATENCY,
+    TREE_TERMS_PER_CYCLE,
+    LinearShape,
+    addend_latency,
+    tree_stages,
+)
 
 RESOURCES = ("lut", "ff", "carry", "bram18", "bram36", "dsp")
 
@@ -492,7 +501,7 @@ def linear_control(shape: LinearShape) -> Cost:
         # instead, counted in `weight_buffer`; the address bits here are then an overcount)
         register(SPIKE_SELECT_LATENCY * (shape.input_parallelism + bits_for(shape.rom_depth))),
         register(5 * MEMORY_READ_LATENCY),  # valid1, first_step1, first_group1, end_group1, end_layer1
-        register(ADDEND_LATENCY * (5 + bits_for(shape.groups))),  # the same flags again, the bias ROM's group
+        register(shape.addend_latency * (5 + bits_for(shape.groups))),  # the same flags again, the bias ROM's group
         register(NEURON_LATENCY * 2),  # load_shadow, load_last one cycle later
         register(2 + 1 + 1),  # load_shadow, load_last, draining, finishing
         counter(shape.drain_cycles),
@@ -520,7 +529,7 @@ def linear_lanes(shape: LinearShape, bias_bits: int | None = None) -> Cost:
         ff_per_lane = acc + shape.time_steps  # accumulator, spike shadow
         carry_per_lane = 2 * ceil_div(acc, 4) + 2  # accumulate, bias add, rounding, saturation
     q = shape.input_parallelism
-    ff_per_lane += (ADDEND_LATENCY - SPIKE_SELECT_LATENCY) * addend_bits(shape.weight_bits, q, acc)  # registered gated sum
+    ff_per_lane += tree_bits(shape.weight_bits, q, acc)  # registered gated sum (and partial sums)
     ff_per_lane += NEURON_LATENCY * acc  # the registered potential acc + bias
     if q > 1:  # Q-input adder tree of narrow spike-gated weights: ABC packs it into LUTs
         lut_per_lane += k.tree_lut_per_input_bit * (q - 1) * (shape.weight_bits + 1)
@@ -535,6 +544,19 @@ def linear_lanes(shape: LinearShape, bias_bits: int | None = None) -> Cost:
 def addend_bits(weight_bits: int, terms: int, accumulator_width: int) -> int:
     """Width of a registered spike-gated sum of `terms` weights (`constructs.gated_sum`)."""
     return min(accumulator_width, weight_bits + (terms - 1).bit_length())
+
+
+def tree_bits(weight_bits: int, terms: int, accumulator_width: int) -> int:
+    """Flip-flops of one registered spike-gated adder tree (`constructs.registered_sum`): the
+    sum, and with two levels (`tree_stages`) the partial sums of its groups of at most
+    TREE_TERMS_PER_CYCLE terms."""
+    bits = addend_bits(weight_bits, terms, accumulator_width)
+    if tree_stages(terms) == 1:
+        return bits
+    count = ceil_div(terms, TREE_TERMS_PER_CYCLE)
+    size = ceil_div(terms, count)
+    sizes = [min(size, terms - start) for start in range(0, terms, size)]
+    return bits + sum(addend_bits(weight_bits, n, accumulator_width) for n in sizes)
 
 
 def linear_unit(shape: LinearShape, bias_bits: int | None = None) -> Cost:
@@ -618,8 +640,8 @@ def conv_unit(
         carry=ceil_div(6 * address_bits, 4),
     )
     control += register(READ_STAGE_FLAGS_CONV * (MEMORY_READ_LATENCY - 1))  # stage-1 flags, per read stage
-    control += register(ADDEND_LATENCY * (6 + 4))  # the flags, column block and bias ROM group (~4) again
-    control += register((ADDEND_LATENCY - SPIKE_SELECT_LATENCY) * accumulators * addend_bits(weight_bits, kernel_w, acc))
+    control += register(addend_latency(kernel_w) * (6 + 4))  # the flags, column block and bias ROM group (~4) again
+    control += register(accumulators * tree_bits(weight_bits, kernel_w, acc))  # registered gated sums (and partial sums)
     # the selected spikes (columns x kernel_w, shared by the lanes; Yosys drops the constant
     # ones at the image border) and the weight ROM address, registered
     control += register(SPIKE_SELECT_LATENCY * (columns * kernel_w + weight_address_bits))

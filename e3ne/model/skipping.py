@@ -13,7 +13,7 @@ MEMORY_READ_LATENCY cycles after its issue, and the list is read SKIP_LIST_READ_
 cycles ahead of its use), then every further group issues only the K kept chunks:
 
     issue_cycles(image) = chunks*T + SKIP_GAP + (groups - 1) * K(image)
-    cycles(image)       = issue_cycles(image) + PIPELINE_LATENCY + drain_cycles
+    cycles(image)       = issue_cycles(image) + pipeline_latency + drain_cycles
 
 The worst case (every chunk kept) is the dense count + SKIP_GAP; that is the static
 schedule's figure (`LinearShape.cycles`). `image_cycles` gives the exact count per image
@@ -30,7 +30,6 @@ import numpy as np
 
 from e3ne.model.arith import ceil_div
 from e3ne.model.units import (
-    PIPELINE_LATENCY,
     SKIP_GAP,
     SKIP_LIST_READ_LATENCY,
     ConvShape,
@@ -99,7 +98,7 @@ def image_issue_cycles(shape: LinearShape | ConvShape, values: np.ndarray) -> np
 def image_cycles(shape: LinearShape | ConvShape | PoolShape, values: np.ndarray) -> np.ndarray:
     """Cycles per image (N,) of one stage on its input activations `values` (N, ...)."""
     if getattr(shape, "skip_zeros", False):
-        return image_issue_cycles(shape, values) + PIPELINE_LATENCY + shape.drain_cycles
+        return image_issue_cycles(shape, values) + shape.pipeline_latency + shape.drain_cycles
     return np.full(len(values), shape.cycles(), dtype=np.int64)
 
 

@@ -1,11 +1,11 @@
 """The schedule of each unit kind: the one definition of its groups, drain and cycles.
 
 Every stage runs in three parts: issue cycles (reading inputs and weights, one group of
-output lanes after another), a fixed `PIPELINE_LATENCY` (`MEMORY_READ_LATENCY` memory
-read registers + `ADDEND_LATENCY` (selected-spike and gated-sum registers) + the
-accumulator register + `NEURON_LATENCY`, before the neuron) and the drain of the last group's results:
+output lanes after another), a fixed pipeline latency (`MEMORY_READ_LATENCY` memory
+read registers + the addend latency (selected-spike register and the gated adder tree's one or
+two levels, `addend_latency`) + the accumulator register + `NEURON_LATENCY`, before the neuron) and the drain of the last group's results:
 
-    cycles = issue_cycles + PIPELINE_LATENCY + drain_cycles
+    cycles = issue_cycles + pipeline_latency + drain_cycles
     issue_cycles = groups * group_cycles            (weights on chip, and pooling units)
                  = Streaming(...).issue_cycles      (weights streamed, `e3ne.model.memory`)
     overhead_cycles = cycles - ideal_cycles
@@ -46,14 +46,37 @@ SPIKE_SELECT_LATENCY = 1
 # Cycles from the memories' data to the accumulator's input: the selected spikes' register,
 # then the spike-gated adder tree ends in a register (one per lane and column, as narrow as
 # the sum), so the accumulator's cycle is one operand select and one add. A pooling unit
-# delays its (in-range) input row by the same count (two row registers), so every unit kind
-# has the one PIPELINE_LATENCY. docs/timing-pipelining.md.
+# delays its (in-range) input row by the same count (two row registers). This is the count of
+# a small tree; a wider one takes `addend_latency(terms)`. docs/timing-pipelining.md.
 ADDEND_LATENCY = SPIKE_SELECT_LATENCY + 1
+# Terms of a spike-gated adder tree summed in one cycle. A wider tree (a linear unit's Q, a
+# conv unit's kernel_w) is split in two registered levels: registered partial sums of groups
+# of at most this many terms, then their sum into the addend register; such a unit's addend
+# (and pipeline) latency is one cycle longer (`addend_latency`). docs/timing-pipelining.md,
+# "Fifth step" (Yosys depth on ECP5 for Q = 4, 5, 8).
+TREE_TERMS_PER_CYCLE = 5
 # Cycles from the accumulator to the neuron: the potential `acc + bias` (linear/conv) or the
 # pooled window (pooling unit) is registered, so the neuron's rounding, saturation and the
 # shadow/assembly/pooling banks start from a register. docs/timing-pipelining.md.
 NEURON_LATENCY = 1
 PIPELINE_LATENCY = MEMORY_READ_LATENCY + ADDEND_LATENCY + 1 + NEURON_LATENCY  # 1: the accumulator register
+
+
+def tree_stages(terms: int) -> int:
+    """Registered levels of a spike-gated adder tree of `terms` inputs: 1, or 2 when wider
+    than TREE_TERMS_PER_CYCLE (partial sums of groups, then their sum)."""
+    return 1 if terms <= TREE_TERMS_PER_CYCLE else 2
+
+
+def addend_latency(terms: int) -> int:
+    """Cycles from the memories' data to the accumulator's input for a `terms`-input tree:
+    the selected spikes' register and the tree's levels (ADDEND_LATENCY for a small tree)."""
+    return SPIKE_SELECT_LATENCY + tree_stages(terms)
+
+
+def pipeline_latency(terms: int) -> int:
+    """A unit's fixed pipeline for a `terms`-input tree (PIPELINE_LATENCY for a small tree)."""
+    return MEMORY_READ_LATENCY + addend_latency(terms) + 1 + NEURON_LATENCY  # 1: the accumulator register
 # Zero skipping (e3ne.model.skipping): a skipping linear unit reads its skip list this many
 # cycles ahead, and waits SKIP_GAP cycles after its first (dense, recording) group.
 SKIP_LIST_READ_LATENCY = 2
@@ -88,9 +111,19 @@ class _WeightedStage:
         """Cycles the unit waits for off-chip weight groups (0 with on-chip weights)."""
         return self.issue_cycles(memory) - self.groups * self.group_cycles
 
+    @property
+    def addend_latency(self) -> int:
+        """Cycles from the memories' data to the accumulator (`addend_latency` of the tree)."""
+        return addend_latency(self.tree_terms)
+
+    @property
+    def pipeline_latency(self) -> int:
+        """This unit's fixed pipeline (`pipeline_latency` of the tree)."""
+        return pipeline_latency(self.tree_terms)
+
     def cycles(self, memory: MemoryModel | None = None) -> int:
         """Start to the next stage's start (the hand-off register is inside the pipeline count)."""
-        return self.issue_cycles(memory) + PIPELINE_LATENCY + self.drain_cycles
+        return self.issue_cycles(memory) + self.pipeline_latency + self.drain_cycles
 
     def overhead_cycles(self, memory: MemoryModel | None = None) -> int:
         return self.cycles(memory) - self.ideal_cycles
@@ -102,7 +135,7 @@ class _WeightedStage:
             group_words=self.group_words,
             word_width=self.word_width,
             compute_cycles=self.group_cycles,
-            overhead_cycles=PIPELINE_LATENCY + self.drain_cycles,
+            overhead_cycles=self.pipeline_latency + self.drain_cycles,
             axi_width=memory.axi_data_width,
             memory_latency=memory.memory_latency,
         )
@@ -153,6 +186,11 @@ class LinearShape(_WeightedStage):
     @property
     def lanes(self) -> int:
         return self.parallelism
+
+    @property
+    def tree_terms(self) -> int:
+        """Inputs of each lane's spike-gated adder tree: Q."""
+        return self.input_parallelism
 
     @property
     def drain_cycles(self) -> int:
@@ -265,6 +303,11 @@ class ConvShape(_WeightedStage):
         return self.channels * self.units
 
     @property
+    def tree_terms(self) -> int:
+        """Inputs of each accumulator's spike-gated adder tree: kernel_w."""
+        return self.kernel[1]
+
+    @property
     def groups(self) -> int:
         return ceil_div(self.out_shape[0], self.lanes)
 
@@ -347,6 +390,9 @@ class PoolShape:
 
     KIND: ClassVar[str] = "pool"
     HAS_WEIGHTS: ClassVar[bool] = False
+    # its input row is delayed by ADDEND_LATENCY row registers: the common pipeline
+    addend_latency: ClassVar[int] = ADDEND_LATENCY
+    pipeline_latency: ClassVar[int] = PIPELINE_LATENCY
 
     @property
     def input_depth(self) -> int:
@@ -371,7 +417,7 @@ class PoolShape:
         return 0
 
     def cycles(self, memory: MemoryModel | None = None) -> int:
-        return self.issue_cycles() + PIPELINE_LATENCY + self.drain_cycles
+        return self.issue_cycles() + self.pipeline_latency + self.drain_cycles
 
     def overhead_cycles(self, memory: MemoryModel | None = None) -> int:
         return self.cycles() - self.ideal_cycles

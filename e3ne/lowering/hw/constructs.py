@@ -23,7 +23,7 @@ from __future__ import annotations
 from xdsl.dialects import hw
 
 from e3ne.lowering.hw.hwbuilder import ModuleBuilder, Port, Register, Value, bits_for, width
-from e3ne.model.units import ADDEND_LATENCY, SPIKE_SELECT_LATENCY
+from e3ne.model.units import SPIKE_SELECT_LATENCY, TREE_TERMS_PER_CYCLE
 from e3ne.numerics import signed_width
 
 
@@ -134,12 +134,25 @@ def selected_weights(b: ModuleBuilder, weight_addr: Value, offchip: bool) -> tup
     return b.delay_by(weight_addr, "weight_addr_sel", SPIKE_SELECT_LATENCY), b.inputs["weight_data"]
 
 
-def registered_sum(b: ModuleBuilder, name: str, weights: list[Value], spikes: list[Value], acc_bits: int) -> Value:
-    """`narrow_sum` of the registered spikes through a pipeline register `name` (as narrow
-    as the sum): the accumulator adds it `ADDEND_LATENCY` cycles after the memories answered
-    (`SPIKE_SELECT_LATENCY` of them in the spikes' registers)."""
-    cycles = ADDEND_LATENCY - SPIKE_SELECT_LATENCY
-    return b.sext(b.delay_by(gated_sum(b, weights, spikes, acc_bits), name, cycles), acc_bits)
+def registered_sum(
+    b: ModuleBuilder, name: str, weights: list[Value], spikes: list[Value], acc_bits: int, stages: int = 1
+) -> Value:
+    """`narrow_sum` of the registered spikes through `stages` pipeline levels (`tree_stages`
+    of the unit's tree): 1, the gated sum registered as `name` (as narrow as the sum); 2, the
+    gated sums of groups of at most TREE_TERMS_PER_CYCLE terms registered (`name`_part0..),
+    then their sum registered as `name`. The accumulator adds it `SPIKE_SELECT_LATENCY +
+    stages` cycles after the memories answered."""
+    if stages == 1:
+        return b.sext(b.delay_by(gated_sum(b, weights, spikes, acc_bits), name, 1), acc_bits)
+    count = -(-len(weights) // TREE_TERMS_PER_CYCLE)
+    size = -(-len(weights) // count)  # groups as even as they can be
+    parts = [
+        b.delay_by(gated_sum(b, weights[s : s + size], spikes[s : s + size], acc_bits), f"{name}_part{k}", 1)
+        for k, s in enumerate(range(0, len(weights), size))
+    ]
+    bits = min(acc_bits, width(weights[0]) + (len(weights) - 1).bit_length())
+    total = adder_tree(b, [b.sext(part, bits) for part in parts])
+    return b.sext(b.delay_by(total, name, 1), acc_bits)
 
 
 def doubling_base(b: ModuleBuilder, acc: Register, first_of_step: Value, first: Value, zero: Value) -> Value:

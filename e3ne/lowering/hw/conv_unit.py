@@ -13,8 +13,9 @@ Pipeline (docs/architecture.md "Convolution unit"):
   the lanes);
 * stage 1s (c+R+S): the weights answer (an on-chip ROM is addressed S cycles after issue;
   an off-chip buffer's word is registered S cycles in the unit); each of the lanes x columns
-  kernel_w-input adder trees of spike-gated weights ends in a register (A = ADDEND_LATENCY
-  = S + 1 cycles from the memories' data);
+  kernel_w-input adder trees of spike-gated weights ends in a register (A = S + 1 cycles from
+  the memories' data; kernel_w > TREE_TERMS_PER_CYCLE: two registered levels, partial sums
+  of groups then their sum, A = S + 2, `ConvShape.addend_latency`);
 * stage 1' (c+R+A): each accumulator adds its tree's sum, doubling on the first (ic, ky) of
   each step;
 * stage 2 (c+R+A+1, end of a column block): `+ Bq`, registered (N = NEURON_LATENCY = 1 cycle),
@@ -53,9 +54,9 @@ from e3ne.lowering.hw.constructs import (
 from e3ne.lowering.hw.constructs import unit_ports as stage_ports
 from e3ne.lowering.hw.conv_skip import ConvSkipIssue
 from e3ne.lowering.hw.hwbuilder import ModuleBuilder, Port, Register, Value, bits_for, width
-from e3ne.model.units import ADDEND_LATENCY as ADD
 from e3ne.model.units import MEMORY_READ_LATENCY as READ
 from e3ne.model.units import NEURON_LATENCY as NEURON
+from e3ne.model.units import tree_stages
 
 
 def unit_ports(unit: snnhw.ConvUnitOp) -> tuple[list[Port], list[Port]]:
@@ -105,6 +106,7 @@ def build_conv_unit(unit: snnhw.ConvUnitOp, module_name: str):
     _, written_h, written_w = unit.written_shape()
     pool_h, pool_w = unit.pool_size()
     kh, kw = unit.kernel_size()
+    add_cycles = unit.shape().addend_latency  # the selected spikes' register and the tree's levels
     sh, sw = unit.strides()
     ph, pw = unit.paddings()
     time_steps = unit.time_steps.value.data
@@ -154,13 +156,13 @@ def build_conv_unit(unit: snnhw.ConvUnitOp, module_name: str):
         in_range, weight_address = reader.in_range, weight_addr.value
 
     # ---- stage 1: spike-gated sums (registered), then accumulation
-    valid1 = b.delay_by(active, "valid1", READ + ADD)
-    first_step1 = b.delay_by(first_step, "first_step1", READ + ADD)
-    first_block1 = b.delay_by(first_block, "first_block1", READ + ADD)
+    valid1 = b.delay_by(active, "valid1", READ + add_cycles)
+    first_step1 = b.delay_by(first_step, "first_step1", READ + add_cycles)
+    first_block1 = b.delay_by(first_block, "first_block1", READ + add_cycles)
     in_range1 = b.delay_by(in_range, "in_range1", READ)
-    block_end1 = b.delay_by(t_wrap, "block_end1", READ + ADD)
-    row_end1 = b.delay_by(row_end, "row_end1", READ + ADD)
-    layer_end1 = b.delay_by(layer_end, "layer_end1", READ + ADD)
+    block_end1 = b.delay_by(t_wrap, "block_end1", READ + add_cycles)
+    row_end1 = b.delay_by(row_end, "row_end1", READ + add_cycles)
+    layer_end1 = b.delay_by(layer_end, "layer_end1", READ + add_cycles)
     xb1 = b.delay_by(xb, "column_block1", READ)
     row = b.mux(in_range1, b.inputs["act_rdata"], b.const(0, iw))
     if skipper is not None:
@@ -195,7 +197,7 @@ def build_conv_unit(unit: snnhw.ConvUnitOp, module_name: str):
         for j, acc in enumerate(bank):
             used = [kx for kx in range(kw) if spikes[j][kx] is not zero_bit]
             total = (
-                registered_sum(b, f"addend{lane}_{j}", [weights[kx] for kx in used], [spikes[j][kx] for kx in used], acc_bits)
+                registered_sum(b, f"addend{lane}_{j}", [weights[kx] for kx in used], [spikes[j][kx] for kx in used], acc_bits, tree_stages(kw))
                 if used
                 else zero
             )
@@ -225,7 +227,7 @@ def build_conv_unit(unit: snnhw.ConvUnitOp, module_name: str):
     load_block = b.delay_by(block_end1, "load_block", 1 + NEURON)
     load_row = b.delay_by(row_end1, "load_row", 1 + NEURON)
     load_last = b.delay_by(layer_end1, "load_last", 1 + NEURON)
-    xb2 = b.delay_by(xb1, "column_block2", ADD + 1 + NEURON)
+    xb2 = b.delay_by(xb1, "column_block2", add_cycles + 1 + NEURON)
     shift = unit.shift.value.data
     if lif is None:
         values = [
@@ -299,7 +301,7 @@ def build_conv_unit(unit: snnhw.ConvUnitOp, module_name: str):
         {
             "act_raddr": act_addr,
             "weight_addr": weight_address,
-            "bias_addr": b.delay_by(g, "bias_group", ADD),
+            "bias_addr": b.delay_by(g, "bias_group", add_cycles),
             "out_we": write,
             "out_waddr": waddr.value,
             "out_wdata": drain.word,

@@ -9,8 +9,9 @@ P outputs in parallel; Q = 1 is one spike per cycle):
   chunk are selected from the word and registered (S = SPIKE_SELECT_LATENCY = 1 cycle);
 * stage 1s (c+R+S): the weights answer (an on-chip ROM is addressed S cycles after issue;
   an off-chip buffer's word is registered S cycles in the unit) and each lane's gated sum
-  `sum(spike ? W : 0)` of the registered spikes is registered (A = ADDEND_LATENCY = S + 1
-  cycles from the memories' data);
+  `sum(spike ? W : 0)` of the registered spikes is registered (A = S + 1 cycles from the
+  memories' data); a tree wider than TREE_TERMS_PER_CYCLE (Q) in two registered levels,
+  partial sums of groups then their sum (A = S + 2; `LinearShape.addend_latency`);
 * stage 1' (c+R+A): each lane does
   `acc <- (first input of the group ? 0 : first input of step t ? 2*acc : acc) + sum`;
 * stage 2 (c+R+A+1, last input of a group): `V = acc + Bq`, registered (N = NEURON_LATENCY = 1
@@ -51,9 +52,9 @@ from e3ne.lowering.hw.constructs import (
 from e3ne.lowering.hw.constructs import unit_ports as stage_ports
 from e3ne.lowering.hw.hwbuilder import ModuleBuilder, Port, bits_for, width
 from e3ne.lowering.hw.skip_list import SkipIssue
-from e3ne.model.units import ADDEND_LATENCY as ADD
 from e3ne.model.units import MEMORY_READ_LATENCY as READ
 from e3ne.model.units import NEURON_LATENCY as NEURON
+from e3ne.model.units import tree_stages
 
 
 def unit_ports(unit: snnhw.LinearUnitOp) -> tuple[list[Port], list[Port]]:
@@ -69,6 +70,8 @@ def build_linear_unit(unit: snnhw.LinearUnitOp, module_name: str):
     weight_bits = unit.weight_bits.value.data
     acc_bits = unit.accumulator_width.value.data
     groups = unit.groups()
+    shape = unit.shape()
+    add_cycles = shape.addend_latency  # the selected spikes' register and the tree's levels
     word_bits = source.word_width.value.data
 
     # ---- issue: the step sequencer
@@ -107,11 +110,11 @@ def build_linear_unit(unit: snnhw.LinearUnitOp, module_name: str):
         act_raddr, chunk_index = act_addr.value, bit_reg.value
 
     # ---- stage 1: spike select and gated sums (registered), then accumulation (no multipliers)
-    valid1 = b.delay_by(issue, "valid1", READ + ADD)
-    first_step1 = b.delay_by(first_input, "first_step1", READ + ADD)
-    first_group1 = b.delay_by(first_of_group, "first_group1", READ + ADD)
-    end_group1 = b.delay_by(end_of_group, "end_group1", READ + ADD)
-    end_layer1 = b.delay_by(end_of_layer, "end_layer1", READ + ADD)
+    valid1 = b.delay_by(issue, "valid1", READ + add_cycles)
+    first_step1 = b.delay_by(first_input, "first_step1", READ + add_cycles)
+    first_group1 = b.delay_by(first_of_group, "first_group1", READ + add_cycles)
+    end_group1 = b.delay_by(end_of_group, "end_group1", READ + add_cycles)
+    end_layer1 = b.delay_by(end_of_layer, "end_layer1", READ + add_cycles)
     bit1 = b.delay_by(chunk_index, "bit1", READ)
     row = b.inputs["act_rdata"]
     zero_bit = b.const(0, 1)
@@ -147,7 +150,7 @@ def build_linear_unit(unit: snnhw.LinearUnitOp, module_name: str):
                 history.drive(shifted, b.and_(valid1, first_step1, b.not_(first_group1)))
             fired.append(history.value)
             spiking.append(spike_before)
-        acc.drive(b.add(base, registered_sum(b, f"addend{k}", weights, spikes, acc_bits)), valid1)
+        acc.drive(b.add(base, registered_sum(b, f"addend{k}", weights, spikes, acc_bits, tree_stages(q))), valid1)
     if lif is None or direct:
         bias = b.lane_hold("bias_hold", b.inputs["bias_data"], p, acc_bits, end_group1)
 
@@ -212,7 +215,7 @@ def build_linear_unit(unit: snnhw.LinearUnitOp, module_name: str):
         {
             "act_raddr": act_raddr,
             "weight_addr": weight_addr,
-            "bias_addr": b.delay_by(g, "bias_group", ADD),
+            "bias_addr": b.delay_by(g, "bias_group", add_cycles),
             "out_we": draining.value,
             "out_waddr": b.zext(waddr, out_addr_bits) if width(waddr) < out_addr_bits else waddr,
             "out_wdata": wdata,

@@ -12,7 +12,7 @@ SKIP_LIST_READ_LATENCY idle cycles after the dense group let the last entry be w
 before it is read. The producing stage, the buffers and the controller are untouched
 (a per-word flag written by the producer would change every producer and the
 inter-stage buffers), and the datapath after the issue (read latency, accumulator,
-neuron, drain) is the dense unit's, so PIPELINE_LATENCY stays exact.
+neuron, drain) is the dense unit's, so its pipeline latency stays exact.
 
 The cycles this gives per image are `e3ne.model.skipping.image_cycles`.
 """

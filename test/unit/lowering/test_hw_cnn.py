@@ -148,6 +148,28 @@ def test_small_cnn_1000_images(tmp_path_factory, time_steps):
     check(run(tmp_path_factory, small_cnn(), 12, "conv2.columns=2,Q=2", time_steps=time_steps, count=1000))
 
 
+def wide_kernel_cnn() -> nn.Module:
+    """8x8 input: conv 7x7 pad 3 (kernel_w 7 > TREE_TERMS_PER_CYCLE: two-level adder trees,
+    partial sums of 4 + 3 taps) with max pool 2, then a linear layer."""
+    torch.manual_seed(3)
+    model = nn.Sequential(
+        nn.Conv2d(1, 3, 7, padding=3), nn.ReLU(), nn.MaxPool2d(2),  # 4x4
+        nn.Flatten(), nn.Linear(48, 10),
+    )  # fmt: skip
+    return model.eval()
+
+
+def test_wide_kernel_cnn_bit_exact_with_its_extra_cycle(tmp_path_factory):
+    """A 7-wide kernel (two registered tree levels, one cycle more for the conv unit, the
+    border columns' shorter trees delayed as much), 2 columns: bit-exact, cycles == schedule."""
+    result = run(tmp_path_factory, wide_kernel_cnn(), 8, "conv1.columns=2,conv1.channels=3", count=30)
+    check(result)
+    conv1 = result[0]["layers"][0]
+    # 4 read registers, selected spikes, partial sums, sum, accumulator, potential = 9; then the
+    # last row's drain (3 channels x T = 4)
+    assert conv1["overhead_cycles"] == 9 + 3 * 4
+
+
 def test_more_parallelism_fewer_cycles():
     """The schedule shrinks close to proportionally with conv channels (no simulation)."""
     from xdsl.context import Context

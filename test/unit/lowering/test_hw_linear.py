@@ -161,3 +161,27 @@ def test_simulator_is_cached(mixed):
 @pytest.mark.parametrize("parallelism", [1, 3, 6])
 def test_global_parallelism_bit_exact(tmp_path_factory, parallelism):
     check(run_case(tmp_path_factory, SIZES, [2, 0], parallelism, seed=11 + parallelism))
+
+
+def test_wide_adder_tree_bit_exact_with_its_extra_cycle(tmp_path_factory):
+    """fc2 Q = 8 and fc3 Q = 7 (wider than TREE_TERMS_PER_CYCLE = 5; 8-spike input words):
+    their gated adder trees run in two registered levels (partial sums of 4 + 4 and 4 + 3
+    terms, then their sum), one cycle more per unit; fc1 (Q = 1) keeps one level. Bit-exact,
+    and the measured cycles equal the schedule's."""
+    from e3ne.backend.build import build_hardware
+    from e3ne.backend.simulate import run_rtl
+
+    module, layers = make_network(5, [24, 16, 12, 10], [3, 1])
+    build = tmp_path_factory.mktemp("hw")
+    setting = "fc1.P=8,fc2.P=8,fc2.Q=8,fc3.P=5,fc3.Q=7"
+    manifest = build_hardware(module, build, parallelism=setting, progress=lambda _: None)
+    rng = np.random.default_rng(6)
+    encoded = rng.integers(0, 1 << TIME_STEPS, size=(IMAGES, *INPUT_SHAPE[1:]))
+    encoded[1] = (1 << TIME_STEPS) - 1
+    logits, cycles = run_rtl(build, encoded, progress=lambda _: None)
+    check((module, layers, build, manifest, encoded, logits, cycles))
+    # pipeline: 4 read registers, selected spikes, the tree's 1 or 2 levels, accumulator,
+    # potential (8 or 9); then the drain (T planes, or P = 5 logits for the output layer)
+    assert [layer["overhead_cycles"] for layer in manifest["layers"]] == [8 + 3, 9 + 3, 9 + 5]
+    rtl = (build / "rtl" / "mlp.sv").read_text()
+    assert "addend0_part1" in rtl and "addend0_part2" not in rtl

@@ -204,3 +204,12 @@ def test_ecp5_mux_and_lutram_choice():
         assert buffer.bram == 0 and buffer.lut == 20 * 6 + 69
         # 1 x 512 (seed 25's fc2_out, an EBR after synth_ecp5): 32 units (128) + 63 / 2 > 128
         assert cost.ram(1, 512).bram == 0.5
+
+
+def test_tree_registers_count_the_partial_sums():
+    """A registered gated sum of b = 4 bit weights: 4 + ceil(log2 terms) bits; a tree of more
+    than 5 terms adds its groups' registered partial sums (8 = 4 + 4, 7 = 4 + 3 terms)."""
+    assert cost.tree_bits(4, 5, 16) == 4 + 3
+    assert cost.tree_bits(4, 8, 16) == (4 + 3) + 2 * (4 + 2)
+    assert cost.tree_bits(4, 7, 16) == (4 + 3) + (4 + 2) + (4 + 2)
+    assert cost.tree_bits(4, 8, 6) == 6 + 2 * 6  # never wider than the accumulator

@@ -10,7 +10,19 @@ import pytest
 
 from e3ne.model.kinds import PoolMode
 from e3ne.model.memory import MemoryModel
-from e3ne.model.units import PIPELINE_LATENCY, ConvShape, LinearShape, PoolShape, chunk_count, window_output
+from e3ne.model.units import (
+    ADDEND_LATENCY,
+    PIPELINE_LATENCY,
+    TREE_TERMS_PER_CYCLE,
+    ConvShape,
+    LinearShape,
+    PoolShape,
+    addend_latency,
+    chunk_count,
+    pipeline_latency,
+    tree_stages,
+    window_output,
+)
 
 
 def mlp_fc1(**changes) -> LinearShape:
@@ -30,6 +42,31 @@ def test_helpers():
     assert chunk_count(24, 4, 1) == 24
     assert window_output(28, 3, 1, 1) == 28 and window_output(28, 5, 1, 0) == 24
     assert window_output(5, 2, 2, 0) == 2 and window_output(8, 5, 2, 2) == 4
+
+
+def test_wide_adder_trees_take_one_more_cycle():
+    """Trees of more than TREE_TERMS_PER_CYCLE = 5 terms: two registered levels."""
+    assert TREE_TERMS_PER_CYCLE == 5
+    assert [tree_stages(n) for n in (1, 4, 5, 6, 8, 25)] == [1, 1, 1, 2, 2, 2]
+    assert (addend_latency(5), addend_latency(8)) == (ADDEND_LATENCY, 3) == (2, 3)
+    assert (pipeline_latency(5), pipeline_latency(8)) == (PIPELINE_LATENCY, 9) == (8, 9)
+    q5, q8 = mlp_fc1(parallelism=64, input_parallelism=5), mlp_fc1(parallelism=64, input_parallelism=8)
+    assert (q5.addend_latency, q5.pipeline_latency, q8.addend_latency, q8.pipeline_latency) == (2, 8, 3, 9)
+    assert q5.cycles() == 2 * 168 * 4 + 8 + 4  # 6 chunks of <= 5 spikes per 28-spike word
+    assert q8.cycles() == 2 * 112 * 4 + 9 + 4  # 4 chunks of <= 8 spikes per word
+    assert q8.overhead_cycles() == 9 + 4
+    memory = MemoryModel(axi_data_width=128, memory_latency=16)
+    assert q8.cycles(memory) == q8.streaming(memory).cycles == q8.issue_cycles(memory) + 9 + 4
+    conv = dict(
+        in_shape=(1, 28, 28), stride=(1, 1), padding=(2, 2), columns=28, channels=4, units=1,
+        time_steps=4, weight_bits=4, accumulator_width=16,
+    )  # fmt: skip
+    k5 = ConvShape(out_shape=(8, 28, 28), kernel=(5, 5), **conv)
+    k7 = ConvShape(out_shape=(8, 26, 26), kernel=(7, 7), **conv)
+    assert (k5.pipeline_latency, k7.pipeline_latency) == (8, 9)
+    assert k7.cycles() == k7.issue_cycles() + 9 + 4 * 4
+    pool = PoolShape(PoolMode.MAX, 4, (24, 24), (12, 12), (2, 2), (2, 2), (0, 0), 4)
+    assert (pool.addend_latency, pool.pipeline_latency) == (2, 8)
 
 
 def test_linear_hidden_layer():
