@@ -1,9 +1,10 @@
 """The schedule of each unit kind: the one definition of its groups, drain and cycles.
 
 Every stage runs in three parts: issue cycles (reading inputs and weights, one group of
-output lanes after another), a fixed pipeline latency (`MEMORY_READ_LATENCY` memory
-read registers + the addend latency (selected-spike register and the gated adder tree's one or
-two levels, `addend_latency`) + the accumulator register + `NEURON_LATENCY`, before the neuron) and the drain of the last group's results:
+output lanes after another), a fixed pipeline latency (`MEMORY_READ_LATENCY` memory read
+registers + the addend latency (the selected-spike register and the gated adder tree's one or
+two levels, `addend_latency`) + the accumulator register + `NEURON_LATENCY`, before the
+neuron) and the drain of the last group's results:
 
     cycles = issue_cycles + pipeline_latency + drain_cycles
     issue_cycles = groups * group_cycles            (weights on chip, and pooling units)
@@ -77,6 +78,8 @@ def addend_latency(terms: int) -> int:
 def pipeline_latency(terms: int) -> int:
     """A unit's fixed pipeline for a `terms`-input tree (PIPELINE_LATENCY for a small tree)."""
     return MEMORY_READ_LATENCY + addend_latency(terms) + 1 + NEURON_LATENCY  # 1: the accumulator register
+
+
 # Zero skipping (e3ne.model.skipping): a skipping linear unit reads its skip list this many
 # cycles ahead, and waits SKIP_GAP cycles after its first (dense, recording) group.
 SKIP_LIST_READ_LATENCY = 2
