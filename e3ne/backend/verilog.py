@@ -103,11 +103,11 @@ def banked_rom_body(width: int, depth: int, addr: int, latency: int, init: str) 
         )
         return "\n".join(lines) + "\n"
     lines.append(f"  logic [{width - 1}:0] group_data [0:{groups - 1}];")
-    in_group = f"select2[{group_bits - 1}:0]" if group_bits else "1'b0"
     registers = [
-        f"group_data[{g}] <= bank_data[{g << group_bits} + {in_group}];" if group_bits else f"group_data[{g}] <= bank_data[{g}];"
+        f"group_data[{g}] <= bank_data[{g << group_bits} + select2[{group_bits - 1}:0]];" if group_bits
+        else f"group_data[{g}] <= bank_data[{g}];"
         for g in range(groups)
-    ]
+    ]  # fmt: skip
     if groups > 1:
         lines.append(f"  logic [{select - group_bits - 1}:0] group_select;")
         registers.append(f"group_select <= select2[{select - 1}:{group_bits}];")

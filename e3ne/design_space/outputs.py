@@ -62,7 +62,7 @@ def plot(
     front = exploration.front
     ax.step(latency[front], exploration.resources["lut"][front], where="post", color="C0", label="Pareto front")
     ax.scatter(latency[front], exploration.resources["lut"][front], s=14, color="C0")
-    limit = ", routability limit" if budget["lut"] == part.routable_luts else ""
+    limit = ", routability limit" if part.routability_binds(budget) else ""
     ax.axhline(budget["lut"], color="C3", linestyle="--", label=f"LUT budget ({part.name}{limit})")
     if chosen is not None:
         ax.scatter([latency[chosen]], [exploration.resources["lut"][chosen]], s=120, marker="*", color="C1", label="chosen")
@@ -98,7 +98,7 @@ def explain_no_fit(
     hint = "try a bigger part (--target xczu9eg or xcvu13p)"
     if max_luts is not None and totals["lut"] > max_luts:
         hint = f"raise --max-luts (the smallest design needs {totals['lut']:,.0f}) or drop it"
-    elif part.routable_luts is not None and budget["lut"] == part.routable_luts and totals["lut"] > budget["lut"]:
+    elif part.routability_binds(budget) and totals["lut"] > budget["lut"]:
         hint = (
             f"the LUT4 budget is the routability limit ({part.routability_text()}); the smallest design "
             f"needs {totals['lut']:,.0f}: give --max-luts {int(np.ceil(totals['lut'])):,} (it may not route), "
@@ -179,7 +179,7 @@ def write_outputs(exploration: Exploration, part: Part, budget: dict, chosen: in
         "target": part.name,
         "budget": {key: round(value, 1) for key, value in budget.items()},
         "routable_lut": None if part.routable_luts is None else {
-            "fraction": part.routable_lut, "lut": round(part.routable_luts, 1), "binds": budget["lut"] == part.routable_luts,
+            "fraction": part.routable_lut, "lut": round(part.routable_luts, 1), "binds": part.routability_binds(budget),
         },  # fmt: skip
         "designs": len(exploration.cycles),
         "space": exploration.space,

@@ -222,7 +222,7 @@ def explore(
     steps.done()
 
     budget = budget_of(part, options.max_utilization, options.max_luts)
-    limited = options.max_luts is None and part.routable_luts is not None and budget["lut"] == part.routable_luts
+    limited = options.max_luts is None and part.routability_binds(budget)
     steps.step(
         f"sweeping parallelism (target {part.name}, {options.max_utilization:.0%} of its resources"
         + (f"; LUT4 within the routability limit, {part.routable_lut:.0%})" if limited else ")")

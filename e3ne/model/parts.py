@@ -42,6 +42,10 @@ class Part:
         """The LUTs the automatic pick may use on this part (`routable_lut` of `lut`), or None."""
         return None if self.routable_lut is None else self.lut * self.routable_lut
 
+    def routability_binds(self, budget: dict[str, float]) -> bool:
+        """Whether `budget`'s LUT bound is this part's routability limit (not the part, not --max-luts)."""
+        return self.routable_luts is not None and budget["lut"] == self.routable_luts
+
     def routability_text(self) -> str:
         """`30% of lfe5u-85f's 83,640 LUT4 = 25,092` (a part with a routability limit)."""
         return f"{self.routable_lut:.0%} of {self.name}'s {self.lut:,} LUT4 = {self.routable_luts:,.0f}"

@@ -115,6 +115,11 @@ class _WeightedStage:
         return self.issue_cycles(memory) - self.groups * self.group_cycles
 
     @property
+    def tree_stages(self) -> int:
+        """Registered levels of this unit's adder tree (`tree_stages` of its terms)."""
+        return tree_stages(self.tree_terms)
+
+    @property
     def addend_latency(self) -> int:
         """Cycles from the memories' data to the accumulator (`addend_latency` of the tree)."""
         return addend_latency(self.tree_terms)

@@ -56,7 +56,6 @@ from e3ne.lowering.hw.conv_skip import ConvSkipIssue
 from e3ne.lowering.hw.hwbuilder import ModuleBuilder, Port, Register, Value, bits_for, width
 from e3ne.model.units import MEMORY_READ_LATENCY as READ
 from e3ne.model.units import NEURON_LATENCY as NEURON
-from e3ne.model.units import tree_stages
 
 
 def unit_ports(unit: snnhw.ConvUnitOp) -> tuple[list[Port], list[Port]]:
@@ -106,7 +105,8 @@ def build_conv_unit(unit: snnhw.ConvUnitOp, module_name: str):
     _, written_h, written_w = unit.written_shape()
     pool_h, pool_w = unit.pool_size()
     kh, kw = unit.kernel_size()
-    add_cycles = unit.shape().addend_latency  # the selected spikes' register and the tree's levels
+    shape = unit.shape()
+    add_cycles = shape.addend_latency  # the selected spikes' register and the tree's levels
     sh, sw = unit.strides()
     ph, pw = unit.paddings()
     time_steps = unit.time_steps.value.data
@@ -197,7 +197,7 @@ def build_conv_unit(unit: snnhw.ConvUnitOp, module_name: str):
         for j, acc in enumerate(bank):
             used = [kx for kx in range(kw) if spikes[j][kx] is not zero_bit]
             total = (
-                registered_sum(b, f"addend{lane}_{j}", [weights[kx] for kx in used], [spikes[j][kx] for kx in used], acc_bits, tree_stages(kw))
+                registered_sum(b, f"addend{lane}_{j}", [weights[kx] for kx in used], [spikes[j][kx] for kx in used], acc_bits, shape.tree_stages)
                 if used
                 else zero
             )

@@ -54,7 +54,6 @@ from e3ne.lowering.hw.hwbuilder import ModuleBuilder, Port, bits_for, width
 from e3ne.lowering.hw.skip_list import SkipIssue
 from e3ne.model.units import MEMORY_READ_LATENCY as READ
 from e3ne.model.units import NEURON_LATENCY as NEURON
-from e3ne.model.units import tree_stages
 
 
 def unit_ports(unit: snnhw.LinearUnitOp) -> tuple[list[Port], list[Port]]:
@@ -150,7 +149,7 @@ def build_linear_unit(unit: snnhw.LinearUnitOp, module_name: str):
                 history.drive(shifted, b.and_(valid1, first_step1, b.not_(first_group1)))
             fired.append(history.value)
             spiking.append(spike_before)
-        acc.drive(b.add(base, registered_sum(b, f"addend{k}", weights, spikes, acc_bits, tree_stages(q))), valid1)
+        acc.drive(b.add(base, registered_sum(b, f"addend{k}", weights, spikes, acc_bits, shape.tree_stages)), valid1)
     if lif is None or direct:
         bias = b.lane_hold("bias_hold", b.inputs["bias_data"], p, acc_bits, end_group1)
 

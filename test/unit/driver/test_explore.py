@@ -90,18 +90,14 @@ def fit_of(report):
 
 
 @pytest.mark.slow
-def test_explore_fang_cnn_is_fast_and_its_xc7z020_pick_fits(tmp_path: Path):
-    import time
-
+def test_explore_fang_cnn_xc7z020_pick_fits(tmp_path: Path):
     from e3ne.driver import CompileOptions
-    from e3ne.driver.explorer import explore_and_choose_design
+    from e3ne.driver.compiler import explore_and_choose_design
     from e3ne.design_space import lower
 
     x, _ = mnist("calibration")
     model = load_model(f"{EXAMPLES / 'fang_cnn' / 'model.py'}:FangCNN", str(EXAMPLES / "fang_cnn" / "weights.pt"))
     quant = quantize_module(import_model(model, (1, 28, 28)), x[:64])
-    started = time.perf_counter()
     chosen, _, _ = explore_and_choose_design(quant, get_part("xc7z020"), tmp_path, CompileOptions(offchip_weights="none"))
-    assert time.perf_counter() - started < 30
     design = estimate_accelerator(lower(quant, chosen.text()))
     assert all(entry["overflow"] == 0 for entry in fit(design.totals, get_part("xc7z020")).values())
