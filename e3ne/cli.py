@@ -3,7 +3,7 @@
     e3ne compile model.py:Net --weights net.pt --input-shape 1,28,28 --calibration calib.npz -o build/
     e3ne simulate build/ --data test.npz [--limit N] [--golden-only | --per-layer [--layers conv1,fc2]]
     e3ne synth build/ [--target xc7z020|lfe5u-85f]
-    e3ne bitstream build/ [--board ulx3s-85f] [--clock 100] [--seed 1] [--pll] [--no-bram-outreg] [--require-timing]
+    e3ne bitstream build/ [--board ulx3s-85f] [--clock 100] [--seed 1] [--pll] [--no-bram-outreg] [--max-fanout 32] [--router auto] [--require-timing]
     e3ne run build/ --port /dev/ttyUSB0 --data test.npz [--baud 115200] [--check]   (--shell uart builds; --port sim)
     e3ne explore model.py:Net --weights net.pt --input-shape 1,28,28 --calibration calib.npz [--target xc7z020]
 
@@ -115,8 +115,9 @@ def cmd_bitstream(args: argparse.Namespace) -> int:
     from e3ne.driver import Build
 
     result = Build.open(args.build).bitstream(
-        args.board, args.clock, args.seed, pll=args.pll, bram_outreg=not args.no_bram_outreg, progress=_say(args)
-    )
+        args.board, args.clock, args.seed, pll=args.pll, bram_outreg=not args.no_bram_outreg,
+        max_fanout=args.max_fanout, router=args.router, progress=_say(args),
+    )  # fmt: skip
     keys = ("device", "clock_mhz", "fmax_mhz", "met", "critical_path", "utilisation", "seconds")
     print(json.dumps({key: result[key] for key in keys}, indent=2))
     print(f"e3ne: {timing_message(result)}", file=sys.stderr)
@@ -399,6 +400,15 @@ def build_parser() -> argparse.ArgumentParser:
     bitstream.add_argument(
         "--no-bram-outreg", action="store_true",
         help="keep the flip-flops after block-RAM reads in the fabric (default: moved into the DP16KD output register)",
+    )  # fmt: skip
+    bitstream.add_argument(
+        "--max-fanout", type=int, default=None, metavar="N",
+        help="copy every flip-flop and LUT4 that drives more than N cell inputs (default 32; 0: off)",
+    )  # fmt: skip
+    bitstream.add_argument(
+        "--router", choices=("auto", "router1", "router2"), default=None,
+        help="nextpnr's router (default auto: router2 above 15%% of the part's LUT4s, where router1 congests; "
+        "router1 below, its routes were faster there; docs/timing.md)",
     )  # fmt: skip
     bitstream.add_argument("--require-timing", action="store_true", help="exit non-zero when Fmax < --clock")
     bitstream.set_defaults(run=cmd_bitstream)

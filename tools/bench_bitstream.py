@@ -10,7 +10,7 @@ reused by the next run with the same board, clock, seed and block-RAM output-reg
 (--rerun to redo); the table and rows go to OUT/bench_bitstream.{md,json}.
 
     python tools/bench_bitstream.py [--board ulx3s-85f] [--clock 125] [--seed 1] [--only mlp,fang-fast] [--rerun]
-                                    [--no-bram-outreg] [--out build/bench_bitstream]
+                                    [--no-bram-outreg] [--max-fanout 32] [--router auto] [--out build/bench_bitstream]
 """
 
 from __future__ import annotations
@@ -25,7 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from e3ne.backend.bitstream import run_bitstream  # noqa: E402
+from e3ne.backend.bitstream import ROUTER, ROUTERS, run_bitstream  # noqa: E402
+from e3ne.backend.ecp5_fanout import MAX_FANOUT  # noqa: E402
 from e3ne.backend.boards import get_board  # noqa: E402
 
 FANG = ("examples/fang_cnn/model.py:FangCNN", "examples/fang_cnn/weights.pt", "1,28,28")
@@ -63,12 +64,14 @@ def compile_design(name: str, out: Path, target: str) -> Path:
 
 def synthesized(fpga: dict) -> tuple[int, int]:
     """synth_ecp5's LUT4 (CCU2C = 2, TRELLIS_DPR16X4 = 6, as the estimator counts them) and flip-flops
-    before the output-register pass moved any into the block RAMs: what `cost.ECP5` estimates."""
+    before the output-register pass moved any into the block RAMs and before the fan-out pass copied
+    any: what `cost.ECP5` estimates."""
     cells = fpga["yosys_cells"]
-    lut4 = cells.get("LUT4", 0) + 2 * cells.get("CCU2C", 0) + 6 * cells.get("TRELLIS_DPR16X4", 0)
+    copies = fpga.get("fanout", {}).get("copies", {})
+    lut4 = cells.get("LUT4", 0) - copies.get("LUT4", 0) + 2 * cells.get("CCU2C", 0) + 6 * cells.get("TRELLIS_DPR16X4", 0)
     outreg = fpga.get("bram_outreg", {})
     ff = cells.get("TRELLIS_FF", 0) + outreg.get("flip_flops_removed", 0) - outreg.get("flip_flops_added", 0)
-    return lut4, ff
+    return lut4, ff - copies.get("TRELLIS_FF", 0)
 
 
 def row(name: str, build: Path, fpga: dict) -> dict:
@@ -136,6 +139,8 @@ def main() -> int:
     parser.add_argument("--only", default=None, help=f"comma list of: {', '.join(DESIGNS)}")
     parser.add_argument("--rerun", action="store_true", help="run the flow again even where fpga.json matches")
     parser.add_argument("--no-bram-outreg", action="store_true", help="keep block-RAM read registers in the fabric (A/B)")
+    parser.add_argument("--max-fanout", type=int, default=MAX_FANOUT, help="e3ne bitstream --max-fanout (0: off; A/B)")
+    parser.add_argument("--router", choices=ROUTERS, default=ROUTER, help="nextpnr router (A/B)")
     parser.add_argument("--out", default=str(ROOT / "build" / "bench_bitstream"))
     args = parser.parse_args()
     board = get_board(args.board)
@@ -149,14 +154,19 @@ def main() -> int:
             compile_design(name, out, target=board.device.lower())
         previous = build / "fpga" / "fpga.json"
         fpga = json.loads(previous.read_text()) if previous.is_file() and not args.rerun else None
-        outreg = fpga and fpga.get("bram_outreg", {"enabled": False})["enabled"]  # older fpga.json: without the pass
-        if fpga and (fpga["board"], fpga["clock_mhz"], fpga["seed"], outreg) == (board.name, args.clock, args.seed, not args.no_bram_outreg):
+        # older fpga.json: without the passes, router1
+        settings = fpga and (
+            fpga["board"], fpga["clock_mhz"], fpga["seed"], fpga.get("bram_outreg", {"enabled": False})["enabled"],
+            fpga.get("fanout", {}).get("max_fanout", 0), fpga.get("router_option", fpga.get("router", "router1")),
+        )  # fmt: skip
+        wanted = (board.name, args.clock, args.seed, not args.no_bram_outreg, args.max_fanout, args.router)
+        if fpga and settings == wanted:
             say(f"{name}: reusing {previous} (--rerun to place and route again)")
         else:
             say(f"{name}: bitstream for {board.device} at {args.clock:g} MHz")
             fpga = run_bitstream(
                 build, board, args.clock, args.seed, progress=lambda text, n=name: say(f"{n}: {text}"),
-                bram_outreg=not args.no_bram_outreg,
+                bram_outreg=not args.no_bram_outreg, max_fanout=args.max_fanout, router=args.router,
             )
         rows.append(row(name, build, fpga))
         say(f"{name}: Fmax {fpga['fmax_mhz']:.1f} MHz, {rows[-1]['lut4']} LUT4")

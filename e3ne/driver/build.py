@@ -92,10 +92,15 @@ class Build:
         pll: bool = False,
         progress: Progress | Say | None = None,
         bram_outreg: bool = True,
+        max_fanout: int | None = None,
+        router: str | None = None,
     ) -> dict:
         """The open ECP5 flow (Yosys synth_ecp5, nextpnr-ecp5 at `clock_mhz`, ecppack) for
         `board`; writes BUILD/fpga/ and returns fpga.json (measured Fmax, utilisation).
-        `bram_outreg=False` keeps the block RAMs' read registers in the fabric (for A/B runs).
+        `bram_outreg=False` keeps the block RAMs' read registers in the fabric (for A/B runs);
+        `max_fanout` (default `ecp5_fanout.MAX_FANOUT`, 0: off) bounds each flip-flop's and
+        LUT4's fan-out by copying it (e3ne/backend/ecp5_fanout.py); `router`: nextpnr's
+        router1, router2 or auto (default: by the design's size, `bitstream.chosen_router`).
         report.json/report.md are recomputed at the measured Fmax (`e3ne.backend.clock`)."""
         from e3ne.backend.bitstream import run_bitstream
         from e3ne.backend.boards import get_board
@@ -104,9 +109,15 @@ class Build:
         chosen = get_board(board)
         if not clock_mhz > 0:
             raise E3NEError(f"--clock must be positive, got {clock_mhz}")
+        if max_fanout is not None and (max_fanout < 0 or max_fanout == 1):
+            raise E3NEError(f"--max-fanout must be 0 (off) or at least 2, got {max_fanout}")
         steps = progress_of(progress, 1)
         steps.step(f"open flow for {chosen.description}: yosys, nextpnr-ecp5 at {clock_mhz:g} MHz, ecppack")
-        result = run_bitstream(self.path, chosen, clock_mhz, seed, progress=steps.say, pll=pll, bram_outreg=bram_outreg)
+        optional = {"max_fanout": max_fanout, "router": router}
+        result = run_bitstream(
+            self.path, chosen, clock_mhz, seed, progress=steps.say, pll=pll, bram_outreg=bram_outreg,
+            **{key: value for key, value in optional.items() if value is not None},
+        )  # fmt: skip
         from e3ne.backend.clock import apply_measured_clock
 
         report = apply_measured_clock(self.path, result)  # latency and throughput at the measured Fmax

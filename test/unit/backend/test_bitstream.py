@@ -65,6 +65,15 @@ def test_check_fit_names_the_overflowing_resource_and_the_bigger_board():
     assert "--board ulx3s-85f" in text
 
 
+def test_router_auto_picks_router2_for_large_designs_only():
+    from e3ne.backend.bitstream import chosen_router
+
+    board = get_board("ulx3s-85f")  # 83,640 LUT4: the threshold is 15% = 12,546
+    assert chosen_router("auto", 12_546, board) == "router1"
+    assert chosen_router("auto", 12_547, board) == "router2"
+    assert chosen_router("router1", 50_000, board) == "router1" and chosen_router("router2", 10, board) == "router2"
+
+
 def test_unknown_board_lists_the_presets():
     with pytest.raises(E3NEError, match="unknown board 'ice40'.*ulx3s-85f.*lfe5u-25f"):
         get_board("ice40")
@@ -121,6 +130,12 @@ def test_tiny_network_to_a_bitstream(tmp_path: Path):
     outreg = result["bram_outreg"]
     assert outreg["enabled"] is True and outreg["flip_flops_removed"] == outreg["bits_absorbed"]
     assert result["yosys_cells"]["TRELLIS_FF"] == used["FF"]["used"]
+    # the fan-out pass ran (e3ne/backend/ecp5_fanout.py): no flip-flop or LUT4 drives more than 32 inputs
+    fanout = result["fanout"]
+    assert fanout["enabled"] is True and fanout["max_fanout"] == 32 and fanout["largest_after"] <= 32
+    # a design this small (under 15% of the part) goes to router1 (`--router auto`)
+    assert result["router"] == "router1" and result["router_option"] == "auto"
+    assert "--router router1" in " ".join(result["commands"])
     for log in ("yosys.log", "nextpnr.log", "ecppack.log"):
         assert (fpga / log).is_file()
 
@@ -253,3 +268,5 @@ def test_cli_bitstream_errors_are_plain(tmp_path: Path, capsys):
     assert "unknown board 'ecp5-12f'" in capsys.readouterr().err
     assert main(["bitstream", str(tmp_path), "--clock", "0"]) == 1
     assert "--clock must be positive, got 0.0" in capsys.readouterr().err
+    assert main(["bitstream", str(tmp_path), "--max-fanout", "1"]) == 1
+    assert "--max-fanout must be 0 (off) or at least 2, got 1" in capsys.readouterr().err
