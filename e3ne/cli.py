@@ -403,12 +403,13 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     bitstream.add_argument(
         "--max-fanout", type=int, default=None, metavar="N",
-        help="copy every flip-flop and LUT4 that drives more than N cell inputs (default 32; 0: off)",
+        help="copy every flip-flop and LUT4 that drives more than N cell inputs (default: 32 for a design over "
+        "15%% of the part's LUT4s, else off; 0: off)",
     )  # fmt: skip
     bitstream.add_argument(
         "--router", choices=("auto", "router1", "router2"), default=None,
-        help="nextpnr's router (default auto: router2 above 15%% of the part's LUT4s, where router1 congests; "
-        "router1 below, its routes were faster there; docs/timing.md)",
+        help="nextpnr's router (default auto: router2 for a design over 15%% of the part's LUT4s, where router1 "
+        "congests; router1 below, its routes were faster there; docs/timing.md)",
     )  # fmt: skip
     bitstream.add_argument("--require-timing", action="store_true", help="exit non-zero when Fmax < --clock")
     bitstream.set_defaults(run=cmd_bitstream)

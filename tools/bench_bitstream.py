@@ -10,7 +10,7 @@ reused by the next run with the same board, clock, seed and block-RAM output-reg
 (--rerun to redo); the table and rows go to OUT/bench_bitstream.{md,json}.
 
     python tools/bench_bitstream.py [--board ulx3s-85f] [--clock 125] [--seed 1] [--only mlp,fang-fast] [--rerun]
-                                    [--no-bram-outreg] [--max-fanout 32] [--router auto] [--out build/bench_bitstream]
+                                    [--no-bram-outreg] [--max-fanout N] [--router auto] [--out build/bench_bitstream]
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from e3ne.backend.bitstream import ROUTER, ROUTERS, run_bitstream  # noqa: E402
-from e3ne.backend.ecp5_fanout import MAX_FANOUT  # noqa: E402
 from e3ne.backend.boards import get_board  # noqa: E402
 
 FANG = ("examples/fang_cnn/model.py:FangCNN", "examples/fang_cnn/weights.pt", "1,28,28")
@@ -139,7 +138,7 @@ def main() -> int:
     parser.add_argument("--only", default=None, help=f"comma list of: {', '.join(DESIGNS)}")
     parser.add_argument("--rerun", action="store_true", help="run the flow again even where fpga.json matches")
     parser.add_argument("--no-bram-outreg", action="store_true", help="keep block-RAM read registers in the fabric (A/B)")
-    parser.add_argument("--max-fanout", type=int, default=MAX_FANOUT, help="e3ne bitstream --max-fanout (0: off; A/B)")
+    parser.add_argument("--max-fanout", type=int, default=None, help="e3ne bitstream --max-fanout (0: off; default: by size)")
     parser.add_argument("--router", choices=ROUTERS, default=ROUTER, help="nextpnr router (A/B)")
     parser.add_argument("--out", default=str(ROOT / "build" / "bench_bitstream"))
     args = parser.parse_args()
@@ -157,7 +156,7 @@ def main() -> int:
         # older fpga.json: without the passes, router1
         settings = fpga and (
             fpga["board"], fpga["clock_mhz"], fpga["seed"], fpga.get("bram_outreg", {"enabled": False})["enabled"],
-            fpga.get("fanout", {}).get("max_fanout", 0), fpga.get("router_option", fpga.get("router", "router1")),
+            fpga.get("fanout_option", 0), fpga.get("router_option", fpga.get("router", "router1")),
         )  # fmt: skip
         wanted = (board.name, args.clock, args.seed, not args.no_bram_outreg, args.max_fanout, args.router)
         if fpga and settings == wanted:

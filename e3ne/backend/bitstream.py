@@ -44,21 +44,23 @@ REPORTED = {"LUT4": "LUT4", "TRELLIS_FF": "FF", "DP16KD": "DP16KD", "MULT18X18D"
 # --------------------------------------------------------------------------- running the tools
 
 
-# nextpnr's router. `auto`: router2 for a design over ROUTER2_SHARE of the part's LUT4s, else
-# router1 (nextpnr-ecp5's default). Measured (docs/timing.md, "High fan-out nets and the
-# router"): router2 routed LeNet-5 (34% of the 85F), Fang "fast" (32%) and Fang default (26%)
-# in 2-4 minutes where router1 had not finished after 20-80 minutes of congestion, but on the
-# small designs router1's routes were faster (MLP 160.6 vs 147.3 MHz, Fang "small" ... vs 118.8).
+# Large designs: synth_ecp5's LUT4s over this share of the part. For them `e3ne bitstream`
+# copies high fan-out drivers (ecp5_fanout.py) and routes with router2; for smaller ones it
+# does neither. Measured (docs/timing.md, "High fan-out nets and the router"): router2 routed
+# LeNet-5 (34% of the 85F), Fang "fast" (31%) and Fang default (26%) in 2-4 minutes where
+# router1 had not finished after 20-80 minutes of congestion, and the copies took Fang "fast"
+# from 66.3 to 98.8 MHz; on the small designs router1's routes were faster (MLP 160.6 vs
+# 147.3 MHz with the copies) and the copies cost Fang "small" 127.3 -> 120.1 MHz (router1).
+LARGE_DESIGN_SHARE = 0.15
 ROUTERS = ("auto", "router1", "router2")
 ROUTER = "auto"
-ROUTER2_SHARE = 0.15
 
 
 def chosen_router(router: str, lut4: int, board: Board) -> str:
-    """The nextpnr router for `router` (`auto`: by the design's share of the part's LUT4s)."""
+    """The nextpnr router for `router` (`auto`: router2 for a large design, LARGE_DESIGN_SHARE)."""
     if router != "auto":
         return router
-    return "router2" if lut4 > ROUTER2_SHARE * board.lut4 else "router1"
+    return "router2" if lut4 > LARGE_DESIGN_SHARE * board.lut4 else "router1"
 
 
 def tool(name: str) -> str:
@@ -260,7 +262,7 @@ def run_bitstream(
     progress: Callable[[str], None] = print,
     pll: bool = False,
     bram_outreg: bool = True,
-    max_fanout: int = MAX_FANOUT,
+    max_fanout: int | None = None,
     router: str = ROUTER,
 ) -> dict:
     """Synthesize, place and route, pack BUILD's RTL for `board`; write and return fpga.json.
@@ -270,8 +272,8 @@ def run_bitstream(
     With `bram_outreg` (default), the flip-flops right after a block RAM's read port move into
     its output register (e3ne/backend/ecp5_outreg.py) before nextpnr. Then every flip-flop or
     LUT4 driving more than `max_fanout` cell inputs gets copies (e3ne/backend/ecp5_fanout.py;
-    0 leaves the netlist as it is). `router`: nextpnr's router1, router2, or `auto` (default:
-    `chosen_router`, router2 for designs over ROUTER2_SHARE of the part's LUT4s)."""
+    0 leaves the netlist as it is; None: MAX_FANOUT for a large design, LARGE_DESIGN_SHARE). `router`: nextpnr's router1, router2, or `auto` (default:
+    `chosen_router`, router2 for a large design)."""
     if router not in ROUTERS:
         raise E3NEError(f"unknown nextpnr router {router!r}", hint=f"use one of {', '.join(ROUTERS)}")
     build = Path(build)
@@ -332,7 +334,11 @@ def run_bitstream(
             f"({outreg['bits_absorbed']} bits, {outreg['bits_through_lut']} of them through a bypass LUT; "
             f"{outreg['flip_flops_removed']} flip-flops removed, {outreg['flip_flops_added']} added)"
         )
-    fanout = {"enabled": max_fanout > 0}
+    fanout_option, synthesized_lut4 = max_fanout, needed_resources(cells, 0)["LUT4"]
+    large = synthesized_lut4 > LARGE_DESIGN_SHARE * board.lut4
+    if max_fanout is None:  # auto: on for large designs (docs/timing.md "High fan-out nets and the router")
+        max_fanout = MAX_FANOUT if large else 0
+    fanout = {"enabled": max_fanout > 0, **({} if max_fanout else {"max_fanout": 0})}
     if max_fanout:
         fanout.update(replicate_high_fanout(netlist, top, max_fanout))
         for kind, added in fanout["copies"].items():
@@ -351,7 +357,7 @@ def run_bitstream(
     if needed["LUT4"] > 0.85 * board.lut4:
         progress(f"warning: {needed['LUT4']} of the {board.device}'s {board.lut4} LUT4s; packing adds 12-15%, it may not fit")
 
-    router_option, router = router, chosen_router(router, needed["LUT4"], board)
+    router_option, router = router, chosen_router(router, synthesized_lut4, board)
     nextpnr_arguments = [
         *board.nextpnr_arguments(), "--json", f"{top}.json", "--textcfg", f"{top}.config",
         "--freq", f"{clock_mhz:g}", "--seed", str(seed), "--router", router, *lpf, "--lpf-allow-unconstrained",
@@ -361,7 +367,7 @@ def run_bitstream(
     progress(
         f"nextpnr-ecp5: placing and routing for {board.device} at {clock_mhz:g} MHz (seed {seed}, {router}"
         + (f", chosen by --router auto: {needed['LUT4']:,} LUT4 {'>' if router == 'router2' else '<='} "
-           f"{ROUTER2_SHARE:.0%} of {board.lut4:,}" if router_option == "auto" else "")
+           f"{LARGE_DESIGN_SHARE:.0%} of {board.lut4:,}" if router_option == "auto" else "")
         + "); takes minutes"
     )  # fmt: skip
     log_path = fpga_dir / "nextpnr.log"
@@ -403,6 +409,7 @@ def run_bitstream(
         "router_option": router_option,
         "bram_outreg": outreg,
         "fanout": fanout,
+        "fanout_option": fanout_option,
         "fmax_mhz": clocks[worst]["fmax_mhz"],
         "met": all(clock["met"] for clock in clocks.values()),
         "clocks": clocks,

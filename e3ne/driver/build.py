@@ -98,9 +98,10 @@ class Build:
         """The open ECP5 flow (Yosys synth_ecp5, nextpnr-ecp5 at `clock_mhz`, ecppack) for
         `board`; writes BUILD/fpga/ and returns fpga.json (measured Fmax, utilisation).
         `bram_outreg=False` keeps the block RAMs' read registers in the fabric (for A/B runs);
-        `max_fanout` (default `ecp5_fanout.MAX_FANOUT`, 0: off) bounds each flip-flop's and
-        LUT4's fan-out by copying it (e3ne/backend/ecp5_fanout.py); `router`: nextpnr's
-        router1, router2 or auto (default: by the design's size, `bitstream.chosen_router`).
+        `max_fanout` bounds each flip-flop's and LUT4's fan-out by copying it
+        (e3ne/backend/ecp5_fanout.py; 0: off; default: `ecp5_fanout.MAX_FANOUT` for a design over
+        `bitstream.LARGE_DESIGN_SHARE` of the part, else off); `router`: nextpnr's router1,
+        router2 or auto (default: router2 for such a large design, `bitstream.chosen_router`).
         report.json/report.md are recomputed at the measured Fmax (`e3ne.backend.clock`)."""
         from e3ne.backend.bitstream import run_bitstream
         from e3ne.backend.boards import get_board

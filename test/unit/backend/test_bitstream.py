@@ -65,7 +65,7 @@ def test_check_fit_names_the_overflowing_resource_and_the_bigger_board():
     assert "--board ulx3s-85f" in text
 
 
-def test_router_auto_picks_router2_for_large_designs_only():
+def test_router_auto_picks_router2_for_large_designs_only():  # over 15% of the part's LUT4s
     from e3ne.backend.bitstream import chosen_router
 
     board = get_board("ulx3s-85f")  # 83,640 LUT4: the threshold is 15% = 12,546
@@ -130,10 +130,8 @@ def test_tiny_network_to_a_bitstream(tmp_path: Path):
     outreg = result["bram_outreg"]
     assert outreg["enabled"] is True and outreg["flip_flops_removed"] == outreg["bits_absorbed"]
     assert result["yosys_cells"]["TRELLIS_FF"] == used["FF"]["used"]
-    # the fan-out pass ran (e3ne/backend/ecp5_fanout.py): no flip-flop or LUT4 drives more than 32 inputs
-    fanout = result["fanout"]
-    assert fanout["enabled"] is True and fanout["max_fanout"] == 32 and fanout["largest_after"] <= 32
-    # a design this small (under 15% of the part) goes to router1 (`--router auto`)
+    # a design this small (under 15% of the part) gets neither the fan-out copies nor router2 (auto)
+    assert result["fanout"] == {"enabled": False, "max_fanout": 0} and result["fanout_option"] is None
     assert result["router"] == "router1" and result["router_option"] == "auto"
     assert "--router router1" in " ".join(result["commands"])
     for log in ("yosys.log", "nextpnr.log", "ecppack.log"):
@@ -227,8 +225,15 @@ def test_bundled_mlp_to_a_bitstream_on_the_85f(tmp_path: Path):
 @needs_nextpnr
 def test_tiny_network_behind_the_ulx3s_pll(tmp_path: Path):
     compile_linear(tmp_path, [16, 8, 4], (1, 4, 4), "P=4")
-    result = run_bitstream(tmp_path, get_board("ulx3s-25f"), clock_mhz=50.0, progress=lambda _: None, pll=True)
+    # the fan-out copies and router2 forced on a small design (by default only large ones get them)
+    result = run_bitstream(
+        tmp_path, get_board("ulx3s-25f"), clock_mhz=50.0, progress=lambda _: None, pll=True, max_fanout=4, router="router2"
+    )
     assert (tmp_path / "fpga" / "e3ne_board_top.bit").is_file()
+    fanout = result["fanout"]
+    assert fanout["enabled"] and fanout["max_fanout"] == 4 and fanout["largest_after"] <= 4 < fanout["largest_before"]
+    assert result["yosys_cells"]["TRELLIS_FF"] == result["utilisation"]["FF"]["used"]  # the copies are counted
+    assert result["router"] == result["router_option"] == "router2"
     assert result["top"] == "e3ne_board_top" and result["accelerator"] == "net"
     assert result["pll"] == {"input_mhz": 25.0, "output_mhz": 50.0}
     # nextpnr derives the PLL output's 50 MHz from the oscillator's 25 MHz LPF constraint
