@@ -26,7 +26,7 @@
 // CHECK-LABEL: hw.module @net_controller(
 // CHECK-SAME:    in %conv1_done: i1, in %conv2_done: i1, in %pool1_done: i1, in %fc1_done: i1
 // CHECK-LABEL: hw.module @net(
-// CHECK-SAME:    attributes {e3ne.cycles = 124 : i64, e3ne.top = "net"}
+// CHECK-SAME:    attributes {e3ne.cycles = 125 : i64, e3ne.top = "net"}
 // CHECK:         hw.instance "pool1" @net_pool1(
 // CHECK-NOT:     pool1_weights_rom
 
