@@ -49,6 +49,7 @@ from e3ne.model.units import (
     ADDEND_LATENCY,
     MEMORY_READ_LATENCY,
     NEURON_LATENCY,
+    POOL_INPUT_LATENCY,
     SPIKE_SELECT_LATENCY,
     TREE_TERMS_PER_CYCLE,
     LinearShape,
@@ -646,6 +647,8 @@ def conv_unit(
     # ones at the image border) and the weight ROM address, registered
     control += register(SPIKE_SELECT_LATENCY * (columns * kernel_w + weight_address_bits))
     control += register(NEURON_LATENCY * (3 + 4 + accumulators * (acc + 1)))  # loads, column block, potentials
+    if pool_rows > 1 or pool_cols > 1:  # the neurons' outputs, registered before the fused pooling
+        control += register(POOL_INPUT_LATENCY * (3 + 4 + accumulators * time_steps))
     return control + Cost(
         lut=k.conv_lut_per_acc_bit * accumulators * acc
         + k.conv_tree_lut_per_bit * accumulators * kernel_w * weight_bits  # spike gates + kernel_w-input adder tree

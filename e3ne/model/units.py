@@ -60,6 +60,10 @@ TREE_TERMS_PER_CYCLE = 5
 # pooled window (pooling unit) is registered, so the neuron's rounding, saturation and the
 # shadow/assembly/pooling banks start from a register. docs/timing-pipelining.md.
 NEURON_LATENCY = 1
+# A convolution with fused pooling registers its neurons' outputs once more before the pooling
+# window's row merge and column combine (the neuron plus the pooling was the CNNs' critical
+# path, docs/timing.md "High fan-out nets and the router"): its pipeline is this much longer.
+POOL_INPUT_LATENCY = 1
 PIPELINE_LATENCY = MEMORY_READ_LATENCY + ADDEND_LATENCY + 1 + NEURON_LATENCY  # 1: the accumulator register
 
 
@@ -287,6 +291,16 @@ class ConvShape(_WeightedStage):
     def pool_size(self) -> tuple[int, int]:
         """The fused pooling window, (1, 1) without pooling."""
         return (1, 1) if self.pool_kernel is None else self.pool_kernel
+
+    @property
+    def pool_input_latency(self) -> int:
+        """POOL_INPUT_LATENCY with fused pooling (the neurons' outputs registered before it), else 0."""
+        return 0 if self.pool_kernel is None else POOL_INPUT_LATENCY
+
+    @property
+    def pipeline_latency(self) -> int:
+        """The tree's `pipeline_latency`, and the register before a fused pooling."""
+        return pipeline_latency(self.tree_terms) + self.pool_input_latency
 
     @property
     def computed_size(self) -> tuple[int, int]:

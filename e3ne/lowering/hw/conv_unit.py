@@ -19,12 +19,13 @@ Pipeline (docs/architecture.md "Convolution unit"):
 * stage 1' (c+R+A): each accumulator adds its tree's sum, doubling on the first (ic, ky) of
   each step;
 * stage 2 (c+R+A+1, end of a column block): `+ Bq`, registered (N = NEURON_LATENCY = 1 cycle),
-  the radix neuron; the row's T-bit values
+  the radix neuron (with fused pooling its T-bit outputs are registered once more, P =
+  POOL_INPUT_LATENCY cycles, before the window's row merge and column combine); the row's T-bit values
   collect in an assembly bank (several column blocks) and load a shadow bank at the end
   of the row, which drains lanes*T bit-plane words (lane by lane, MSB plane first) while
   the next row accumulates.
 
-Stage length: groups*OH*row_cycles + R + A + 1 + N + lanes*T (`ConvUnitOp.cycles`). The bias ROM
+Stage length: groups*OH*row_cycles + R + A + 1 + N (+ P) + lanes*T (`ConvUnitOp.cycles`). The bias ROM
 is addressed A cycles after the group counter (its word arrives with the block's end at c+R+A).
 IF/LIF mode (`neuron = "lif"`, snnhw_lif.py): as the linear unit's, per accumulator (lane,
 column): the T steps of a column block run back to back, the accumulator is the membrane
@@ -224,10 +225,11 @@ def build_conv_unit(unit: snnhw.ConvUnitOp, module_name: str):
         bias = b.lane_hold("bias_hold", b.inputs["bias_data"], lanes, bias_bits, block_end1)
 
     # ---- stage 2: bias, neuron, assembly of the row, shadow bank drain
-    load_block = b.delay_by(block_end1, "load_block", 1 + NEURON)
-    load_row = b.delay_by(row_end1, "load_row", 1 + NEURON)
-    load_last = b.delay_by(layer_end1, "load_last", 1 + NEURON)
-    xb2 = b.delay_by(xb1, "column_block2", add_cycles + 1 + NEURON)
+    pool_in = shape.pool_input_latency  # the neurons' outputs registered before a fused pooling
+    load_block = b.delay_by(block_end1, "load_block", 1 + NEURON + pool_in)
+    load_row = b.delay_by(row_end1, "load_row", 1 + NEURON + pool_in)
+    load_last = b.delay_by(layer_end1, "load_last", 1 + NEURON + pool_in)
+    xb2 = b.delay_by(xb1, "column_block2", add_cycles + 1 + NEURON + pool_in)
     shift = unit.shift.value.data
     if lif is None:
         values = [
@@ -244,6 +246,8 @@ def build_conv_unit(unit: snnhw.ConvUnitOp, module_name: str):
             [b.delay_by(train, f"train{lane}_{j}", NEURON) for j, train in enumerate(lane_trains)]
             for lane, lane_trains in enumerate(trains)
         ]
+    if pool_in:
+        values = [[b.delay_by(v, f"neuron_out{lane}_{j}", pool_in) for j, v in enumerate(row)] for lane, row in enumerate(values)]
     row_values: list[list[Value]] = []
     for lane in range(lanes):
         lane_values = []
