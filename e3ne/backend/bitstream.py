@@ -28,8 +28,8 @@ from e3ne.backend.board_top import (
     write_pll,
     write_uart_board_top,
 )
-from e3ne.backend.ecp5_fanout import MAX_FANOUT, replicate_high_fanout
 from e3ne.backend.boards import Board
+from e3ne.backend.ecp5_fanout import MAX_FANOUT, replicate_high_fanout
 from e3ne.errors import E3NEError
 
 YOSYS_STAGE = re.compile(r"^[\d.]+ Executing (\S+)")
@@ -56,11 +56,16 @@ ROUTERS = ("auto", "router1", "router2")
 ROUTER = "auto"
 
 
+def large_design(lut4: int, board: Board) -> bool:
+    """Whether synth_ecp5's `lut4` are over LARGE_DESIGN_SHARE of `board`'s part."""
+    return lut4 > LARGE_DESIGN_SHARE * board.lut4
+
+
 def chosen_router(router: str, lut4: int, board: Board) -> str:
-    """The nextpnr router for `router` (`auto`: router2 for a large design, LARGE_DESIGN_SHARE)."""
+    """The nextpnr router for `router` (`auto`: router2 for a `large_design`, else router1)."""
     if router != "auto":
         return router
-    return "router2" if lut4 > LARGE_DESIGN_SHARE * board.lut4 else "router1"
+    return "router2" if large_design(lut4, board) else "router1"
 
 
 def tool(name: str) -> str:
@@ -272,8 +277,8 @@ def run_bitstream(
     With `bram_outreg` (default), the flip-flops right after a block RAM's read port move into
     its output register (e3ne/backend/ecp5_outreg.py) before nextpnr. Then every flip-flop or
     LUT4 driving more than `max_fanout` cell inputs gets copies (e3ne/backend/ecp5_fanout.py;
-    0 leaves the netlist as it is; None: MAX_FANOUT for a large design, LARGE_DESIGN_SHARE). `router`: nextpnr's router1, router2, or `auto` (default:
-    `chosen_router`, router2 for a large design)."""
+    0 leaves the netlist as it is; None: MAX_FANOUT for a `large_design`, else 0). `router`:
+    nextpnr's router1, router2, or `auto` (default: `chosen_router`, router2 for a large design)."""
     if router not in ROUTERS:
         raise E3NEError(f"unknown nextpnr router {router!r}", hint=f"use one of {', '.join(ROUTERS)}")
     build = Path(build)
@@ -335,9 +340,8 @@ def run_bitstream(
             f"{outreg['flip_flops_removed']} flip-flops removed, {outreg['flip_flops_added']} added)"
         )
     fanout_option, synthesized_lut4 = max_fanout, needed_resources(cells, 0)["LUT4"]
-    large = synthesized_lut4 > LARGE_DESIGN_SHARE * board.lut4
     if max_fanout is None:  # auto: on for large designs (docs/timing.md "High fan-out nets and the router")
-        max_fanout = MAX_FANOUT if large else 0
+        max_fanout = MAX_FANOUT if large_design(synthesized_lut4, board) else 0
     fanout = {"enabled": max_fanout > 0, **({} if max_fanout else {"max_fanout": 0})}
     if max_fanout:
         fanout.update(replicate_high_fanout(netlist, top, max_fanout))
@@ -366,7 +370,7 @@ def run_bitstream(
     ]  # fmt: skip
     progress(
         f"nextpnr-ecp5: placing and routing for {board.device} at {clock_mhz:g} MHz (seed {seed}, {router}"
-        + (f", chosen by --router auto: {needed['LUT4']:,} LUT4 {'>' if router == 'router2' else '<='} "
+        + (f", chosen by --router auto: {synthesized_lut4:,} LUT4 {'>' if router == 'router2' else '<='} "
            f"{LARGE_DESIGN_SHARE:.0%} of {board.lut4:,}" if router_option == "auto" else "")
         + "); takes minutes"
     )  # fmt: skip
