@@ -28,9 +28,9 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
-MAX_FANOUT = 32  # cell inputs per driver after the pass (docs/timing.md, "High fan-out nets")
+MAX_FANOUT = 32  # cell inputs per driver after the pass (docs/timing.md, "High fan-out nets and the router")
 REPLICABLE = ("TRELLIS_FF", "LUT4")
-ROUNDS = 8  # each round can only raise the fan-out of the copies' inputs; 2-3 rounds suffice
+ROUNDS = 8  # each round can only raise the fan-out of the copies' inputs; 3-4 rounds on the examples
 
 
 def natural_key(name: str) -> list:
@@ -40,6 +40,13 @@ def natural_key(name: str) -> list:
 
 def output_port(cell: dict) -> str | None:
     return {"TRELLIS_FF": "Q", "LUT4": "Z"}.get(cell.get("type"))
+
+
+def output_bit(cell: dict):
+    """The net bit a replicable cell drives, None for other cells and constant outputs."""
+    port = output_port(cell)
+    bits = cell.get("connections", {}).get(port) if port else None
+    return bits[0] if bits and not isinstance(bits[0], str) else None
 
 
 def readers_of(module: dict) -> dict:
@@ -57,13 +64,8 @@ def readers_of(module: dict) -> dict:
 
 def largest_fanout(module: dict, readers: dict) -> int:
     """The most cell inputs a replicable driver (TRELLIS_FF, LUT4) drives."""
-    largest = 0
-    for cell in module["cells"].values():
-        port = output_port(cell)
-        bits = cell.get("connections", {}).get(port) if port else None
-        if bits and not isinstance(bits[0], str):
-            largest = max(largest, len(readers.get(bits[0], ())))
-    return largest
+    bits = [output_bit(cell) for cell in module["cells"].values()]
+    return max((len(readers.get(bit, ())) for bit in bits if bit is not None), default=0)
 
 
 def replicate_high_fanout(netlist: dict, top: str, max_fanout: int = MAX_FANOUT) -> dict:
@@ -91,12 +93,10 @@ def replicate_high_fanout(netlist: dict, top: str, max_fanout: int = MAX_FANOUT)
         readers = readers_of(module)
         if round_ == 0:
             summary["largest_before"] = largest_fanout(module, readers)
-        over = []
-        for name, cell in cells.items():
-            port = output_port(cell)
-            bits = cell.get("connections", {}).get(port) if port else None
-            if bits and not isinstance(bits[0], str) and len(readers.get(bits[0], ())) > max_fanout:
-                over.append(name)
+        over = [
+            name for name, cell in cells.items()
+            if (bit := output_bit(cell)) is not None and len(readers.get(bit, ())) > max_fanout
+        ]  # fmt: skip
         if not over:
             break
         for name in sorted(over, key=natural_key):
