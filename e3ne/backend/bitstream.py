@@ -268,7 +268,7 @@ def run_bitstream(
     pll: bool = False,
     bram_outreg: bool = True,
     max_fanout: int | None = None,
-    router: str = ROUTER,
+    router: str | None = None,
 ) -> dict:
     """Synthesize, place and route, pack BUILD's RTL for `board`; write and return fpga.json.
 
@@ -278,7 +278,8 @@ def run_bitstream(
     its output register (e3ne/backend/ecp5_outreg.py) before nextpnr. Then every flip-flop or
     LUT4 driving more than `max_fanout` cell inputs gets copies (e3ne/backend/ecp5_fanout.py;
     0 leaves the netlist as it is; None: MAX_FANOUT for a `large_design`, else 0). `router`:
-    nextpnr's router1, router2, or `auto` (default: `chosen_router`, router2 for a large design)."""
+    nextpnr's router1, router2, or `auto` (None: `auto`; `chosen_router`, router2 for a large design)."""
+    router = ROUTER if router is None else router
     if router not in ROUTERS:
         raise E3NEError(f"unknown nextpnr router {router!r}", hint=f"use one of {', '.join(ROUTERS)}")
     build = Path(build)
@@ -342,7 +343,7 @@ def run_bitstream(
     fanout_option, synthesized_lut4 = max_fanout, needed_resources(cells, 0)["LUT4"]
     if max_fanout is None:  # auto: on for large designs (docs/timing.md "High fan-out nets and the router")
         max_fanout = MAX_FANOUT if large_design(synthesized_lut4, board) else 0
-    fanout = {"enabled": max_fanout > 0, **({} if max_fanout else {"max_fanout": 0})}
+    fanout = {"enabled": max_fanout > 0, "max_fanout": max_fanout}
     if max_fanout:
         fanout.update(replicate_high_fanout(netlist, top, max_fanout))
         for kind, added in fanout["copies"].items():

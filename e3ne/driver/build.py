@@ -114,10 +114,9 @@ class Build:
             raise E3NEError(f"--max-fanout must be 0 (off) or at least 2, got {max_fanout}")
         steps = progress_of(progress, 1)
         steps.step(f"open flow for {chosen.description}: yosys, nextpnr-ecp5 at {clock_mhz:g} MHz, ecppack")
-        optional = {"max_fanout": max_fanout, "router": router}
         result = run_bitstream(
             self.path, chosen, clock_mhz, seed, progress=steps.say, pll=pll, bram_outreg=bram_outreg,
-            **{key: value for key, value in optional.items() if value is not None},
+            max_fanout=max_fanout, router=router,
         )  # fmt: skip
         from e3ne.backend.clock import apply_measured_clock
 
