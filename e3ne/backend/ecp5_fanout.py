@@ -107,9 +107,10 @@ def replicate_high_fanout(netlist: dict, top: str, max_fanout: int = MAX_FANOUT)
             count = -(-len(sinks) // max_fanout)  # drivers needed; runs of equal size leave headroom
             runs = [sinks[len(sinks) * k // count : len(sinks) * (k + 1) // count] for k in range(count)]
             for run in runs[1:]:
-                copies[name] += 1  # numbered on from the copies of earlier rounds
+                copies[name] += 1  # numbered on from the copies of earlier rounds (or runs)
+                while f"{name}$fanout{copies[name]}" in cells:
+                    copies[name] += 1
                 copy_name = f"{name}$fanout{copies[name]}"
-                assert copy_name not in cells, copy_name
                 cells[copy_name] = {
                     **{k: v for k, v in cell.items() if k not in ("connections", "parameters", "attributes")},
                     "parameters": dict(cell.get("parameters", {})),

@@ -126,6 +126,20 @@ def test_a_driver_split_in_two_rounds_keeps_every_copy():
     assert {driver_of(cells, name, port) for name, port in readers_} == gates
 
 
+def test_a_second_run_with_a_lower_limit_numbers_its_copies_after_the_first_runs():
+    # `python -m e3ne.backend.ecp5_fanout` run again on a netlist it already split (to try a
+    # lower limit): state$fanout1 exists, so the new copies of `state` take the next numbers;
+    # state$fanout1 (20 readers) is a driver like any other and gets copies of its own
+    netlist = module_of({"state": flip_flop(D, Q), **readers(40, Q)})
+    replicate_high_fanout(netlist, "net", max_fanout=32)
+    summary = replicate_high_fanout(netlist, "net", max_fanout=8)
+    cells = netlist["modules"]["net"]["cells"]
+    assert summary["largest_after"] <= 8 and undriven(netlist) == set()
+    drivers = {"state", "state$fanout1", "state$fanout2", "state$fanout3", "state$fanout1$fanout1", "state$fanout1$fanout2"}
+    assert {name for name in cells if name.startswith("state")} == drivers
+    assert {driver_of(cells, f"lane{k}") for k in range(40)} == drivers
+
+
 def test_a_netlist_within_the_limit_is_left_as_it_is():
     netlist = module_of({"state": flip_flop(D, Q), **readers(32, Q)})
     before = copy.deepcopy(netlist)
