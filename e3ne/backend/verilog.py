@@ -75,7 +75,8 @@ def banked_rom_body(width: int, depth: int, addr: int, latency: int, init: str) 
     match. READ_LATENCY 3: one bank multiplexer, then the output register(s). READ_LATENCY
     >= 4: a registered two-level multiplexer, so that neither level is a deep tree of
     LUTs spread over the banks: groups of ROM_BANK_GROUP banks (each group's multiplexer
-    ends in a register), then the groups, then the output register(s)."""
+    ends in a register), then the groups (an AND-OR with a registered one-hot select), then
+    the output register(s)."""
     banks = block_rom_banks(depth, latency)
     low = (ROM_BANK_DEPTH - 1).bit_length()
     select = addr - low
@@ -109,9 +110,11 @@ def banked_rom_body(width: int, depth: int, addr: int, latency: int, init: str) 
         for g in range(groups)
     ]  # fmt: skip
     if groups > 1:
-        lines.append(f"  logic [{select - group_bits - 1}:0] group_select;")
-        registers.append(f"group_select <= select2[{select - 1}:{group_bits}];")
-        chosen = "group_data[group_select]"
+        # the group select registered one-hot: the second level is an AND-OR of the groups,
+        # each select bit a flip-flop (no decoding LUT between it and the many-bit multiplexer)
+        lines.append(f"  logic [{groups - 1}:0] group_hot;")
+        registers.append(f"group_hot <= {groups}'(1) << select2[{select - 1}:{group_bits}];")
+        chosen = " | ".join(f"({{{width}{{group_hot[{g}]}}}} & group_data[{g}])" for g in range(groups))
     else:
         chosen = "group_data[0]"
     lines.append("  always_ff @(posedge clk) begin")

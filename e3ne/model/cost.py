@@ -385,8 +385,8 @@ def block_rom(width: int, depth: int, read_latency: int = MEMORY_READ_LATENCY) -
     ROM_BANK_DEPTH words (each its own blocks and a `width` register), two bank-select
     registers, the bank multiplexer and the output registers: read latency 3, one
     multiplexer and `read_latency - 2` output registers; read latency >= 4, the groups'
-    multiplexers and registers (`rom_bank_groups`, a `width` register each, the group
-    select register), the groups' multiplexer and `read_latency - 3` output registers."""
+    multiplexers and registers (`rom_bank_groups`, a `width` register each, the one-hot
+    group select register), the groups' AND-OR multiplexer and `read_latency - 3` output registers."""
     banks = rom_banks(depth, read_latency)
     if banks == 1:
         return block_ram_cost(width, depth, read_latency)
@@ -403,10 +403,10 @@ def block_rom(width: int, depth: int, read_latency: int = MEMORY_READ_LATENCY) -
             ff=k.ff_control * 2 * select + k.ff_block_read * (read_latency - 2) * width,
         )
     per_group = ceil_div(banks, groups)
-    group_select = select - min(log2_ceil(ROM_BANK_GROUP), select)
+    group_hot = groups if groups > 1 else 0  # the one-hot group select
     return blocks + Cost(
         lut=k.bank_mux_lut * width * (groups * mux_luts(per_group) + mux_luts(groups)),
-        ff=k.ff_control * (2 * select + group_select) + k.ff_block_read * (groups + read_latency - 3) * width,
+        ff=k.ff_control * (2 * select + group_hot) + k.ff_block_read * (groups + read_latency - 3) * width,
     )
 
 
@@ -649,6 +649,7 @@ def conv_unit(
     control += register(NEURON_LATENCY * (3 + 4 + accumulators * (acc + 1)))  # loads, column block, potentials
     if pool_rows > 1 or pool_cols > 1:  # the neurons' outputs, registered before the fused pooling
         control += register(POOL_INPUT_LATENCY * (3 + 4 + accumulators * time_steps))
+    control += register(int(time_steps > 1))  # the shadow bank's registered lane step (PlaneDrain)
     return control + Cost(
         lut=k.conv_lut_per_acc_bit * accumulators * acc
         + k.conv_tree_lut_per_bit * accumulators * kernel_w * weight_bits  # spike gates + kernel_w-input adder tree
@@ -707,7 +708,8 @@ def pool_unit(*, width: int, time_steps: int, kernel_h: int, kernel_w: int, addr
         ff=k.ff_pool * 2 * row
         + k.ff_control * (6 * address_bits + READ_STAGE_FLAGS_POOL * (MEMORY_READ_LATENCY - 1))
         + ADDEND_LATENCY * (width + 5)  # the registered input row, its flags
-        + NEURON_LATENCY * (width * time_steps + 2),  # the registered pooled row (at most width values), loads
+        + NEURON_LATENCY * (width * time_steps + 2)  # the registered pooled row (at most width values), loads
+        + (time_steps > 1),  # the shadow bank's registered lane step (PlaneDrain)
         carry=ceil_div(row, 4) + ceil_div(6 * address_bits, 4),
     )
 

@@ -307,15 +307,28 @@ class PlaneDrain:
         ]
         self.draining = b.register("draining", 1)
         self.plane, self.last_plane = b.counter("drain_plane", time_steps, self.draining.value, clear=load)
-        self.lane, self.last_lane = b.counter("drain_lane", lanes, b.and_(self.draining.value, self.last_plane), clear=load)
+        self.lane_step = self._lane_step(load)
+        self.lane, self.last_lane = b.counter("drain_lane", lanes, self.lane_step, clear=load)
         self.last = b.and_(self.last_plane, self.last_lane)
         self.draining.drive(b.or_(load, b.and_(self.draining.value, b.not_(self.last))))
         self.load = load
         self.word = b.concat(*[b.bit(reg.value, time_steps - 1) for reg in reversed(self.bank[0])])
 
+    def _lane_step(self, load: Value) -> Value:
+        """`draining and plane == T-1` (the bank moves on a lane), registered: it enables
+        every shadow register, so it is a flip-flop rather than a decode of the plane counter.
+        The plane reaches T-1 the cycle after it is T-2 while draining and no `load` clears it
+        (draining stays high then: `last` needs plane T-1). With T = 1 it is `draining`."""
+        b = self.b
+        if self.time_steps == 1:
+            return self.draining.value
+        step = b.register("drain_lane_step", 1)
+        step.drive(b.and_(b.not_(load), self.draining.value, b.eq(self.plane, self.time_steps - 2)))
+        return step.value
+
     def drive(self, values: list[list[Value]]) -> None:
         b = self.b
-        lane_step = b.and_(self.draining.value, self.last_plane)
+        lane_step = self.lane_step
         for lane, row in enumerate(self.bank):
             for x, reg in enumerate(row):
                 following = self.bank[lane + 1][x].value if lane + 1 < self.lanes else reg.value

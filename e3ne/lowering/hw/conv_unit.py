@@ -279,7 +279,7 @@ def build_conv_unit(unit: snnhw.ConvUnitOp, module_name: str):
         load_row,
     )
     row_addr = b.add(out_group.value, b.zext(out_row, out_bits) if width(out_row) < out_bits else out_row)
-    lane_step = b.and_(drain.draining.value, drain.last_plane)
+    lane_step = drain.lane_step
     lane_addr = b.register("lane_addr", out_bits)
     next_lane_addr = b.add(lane_addr.value, oh)
     lane_addr.drive(b.mux(load_row, row_addr, b.mux(lane_step, next_lane_addr, lane_addr.value)))

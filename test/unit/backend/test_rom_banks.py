@@ -46,8 +46,8 @@ def test_shallow_or_single_cycle_roms_are_not_banked():
 
 def test_read_latency_4_registers_a_two_level_bank_multiplexer():
     # 6,272 words (the MLP's fc1 ROM): 13 banks, 4 select bits; groups of ROM_BANK_GROUP = 4
-    # banks (select2[1:0]), registered, then the 4 groups (group_select = select2[3:2]),
-    # registered: 2 (bank) + 1 (group) + 1 (output) = 4 cycles
+    # banks (select2[1:0]), registered, then the 4 groups (an AND-OR with the one-hot
+    # `group_hot` = 1 << select2[3:2], registered): 2 (bank) + 1 (group) + 1 (output) = 4 cycles
     op = block_rom(6272, 4, addr=13)
     assert rom_banks(op) == 13
     text = _wrapper(op)
@@ -55,9 +55,13 @@ def test_read_latency_4_registers_a_two_level_bank_multiplexer():
     assert "assign bank_data[13] = '0;" in text and "assign bank_data[15] = '0;" in text
     assert "group_data[0] <= bank_data[0 + select2[1:0]];" in text
     assert "group_data[3] <= bank_data[12 + select2[1:0]];" in text
-    assert "group_select <= select2[3:2];" in text
-    assert ".LATENCY(2)) out_reg (.clk(clk), .d(group_data[group_select]), .q(data));" in text
+    assert "logic [3:0] group_hot;" in text and "group_hot <= 4'(1) << select2[3:2];" in text
+    chosen = (
+        "({8{group_hot[0]}} & group_data[0]) | ({8{group_hot[1]}} & group_data[1]) | "
+        "({8{group_hot[2]}} & group_data[2]) | ({8{group_hot[3]}} & group_data[3])"
+    )
+    assert f".LATENCY(2)) out_reg (.clk(clk), .d({chosen}), .q(data));" in text
     # three banks (2 select bits) make one group: its register, then the output register
     small = _wrapper(block_rom(1100, 4))
-    assert "group_data[0] <= bank_data[0 + select2[1:0]];" in small and "group_select" not in small
+    assert "group_data[0] <= bank_data[0 + select2[1:0]];" in small and "group_hot" not in small
     assert ".LATENCY(2)) out_reg (.clk(clk), .d(group_data[0]), .q(data));" in small

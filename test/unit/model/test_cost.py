@@ -128,9 +128,9 @@ def test_deep_block_roms_are_banked_like_the_rtl(counted):
     rom = cost.rom(3, 4096, "block")
     assert (rom.bram18, rom.bram36) == (8, 0)
     # a 3-bit register after each bank, 2 x 3 bank-select bits; two groups of 4 banks: a 3-bit
-    # register each and the 1-bit group select; one 3-bit output register
+    # register each and the 2-bit one-hot group select; one 3-bit output register
     assert cost.rom_bank_groups(4096) == 2 and cost.rom_bank_groups(4096, read_latency=3) == 0
-    assert rom.ff == 8 * 3 + 2 * 3 + (2 * 3 + 1) + 3
+    assert rom.ff == 8 * 3 + 2 * 3 + (2 * 3 + 2) + 3
     assert cost.rom(3, 512, "block").ff == 3 * 3  # one bank: the three output registers
 
 
