@@ -76,7 +76,8 @@ def banked_rom_body(width: int, depth: int, addr: int, latency: int, init: str) 
     >= 4: a registered two-level multiplexer, so that neither level is a deep tree of
     LUTs spread over the banks: groups of ROM_BANK_GROUP banks (each group's multiplexer
     ends in a register), then the groups (an AND-OR with a registered one-hot select), then
-    the output register(s)."""
+    the output register(s); with one group, each bank's word registered, then the bank
+    multiplexer into the output register(s)."""
     banks = block_rom_banks(depth, latency)
     low = (ROM_BANK_DEPTH - 1).bit_length()
     select = addr - low
@@ -102,6 +103,20 @@ def banked_rom_body(width: int, depth: int, addr: int, latency: int, init: str) 
             f"  e3ne_read_stage #(.WIDTH({width}), .LATENCY({latency - 1})) out_reg "
             "(.clk(clk), .d(bank_data[select2]), .q(data));"
         )
+        return "\n".join(lines) + "\n"
+    if groups == 1:
+        # one group: each bank's word is registered first (a flip-flop the placer puts near its
+        # block RAMs: a wide ROM's banks sit far apart), then the bank multiplexer into the output register
+        lines += [
+            f"  logic [{width - 1}:0] bank_q [0:{padded - 1}];",
+            f"  logic [{select - 1}:0] select3;",
+            "  always_ff @(posedge clk) begin",
+            *[f"    bank_q[{k}] <= bank_data[{k}];" for k in range(padded)],
+            "    select3 <= select2;",
+            "  end",
+            f"  e3ne_read_stage #(.WIDTH({width}), .LATENCY({latency - 2})) out_reg "
+            "(.clk(clk), .d(bank_q[select3]), .q(data));",
+        ]
         return "\n".join(lines) + "\n"
     lines.append(f"  logic [{width - 1}:0] group_data [0:{groups - 1}];")
     registers = [

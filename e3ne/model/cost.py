@@ -296,10 +296,15 @@ def register(bits: int) -> Cost:
 
 
 def counter(count: int) -> Cost:
-    """`hwbuilder.counter`: a bits_for(count) register, incrementer, wrap compare."""
+    """`hwbuilder.counter`: a bits_for(count) register, incrementer, the registered `at_last`
+    flag (count > 1) and its compare."""
     bits = bits_for(count)
     k = coefficients()
-    return Cost(lut=k.counter_lut_per_bit * bits + k.counter_lut_fixed, ff=k.ff_control * bits, carry=ceil_div(bits, 4))
+    return Cost(
+        lut=k.counter_lut_per_bit * bits + k.counter_lut_fixed,
+        ff=k.ff_control * (bits + (count > 1)),
+        carry=ceil_div(bits, 4),
+    )
 
 
 def address_register(bits: int) -> Cost:
@@ -386,7 +391,8 @@ def block_rom(width: int, depth: int, read_latency: int = MEMORY_READ_LATENCY) -
     registers, the bank multiplexer and the output registers: read latency 3, one
     multiplexer and `read_latency - 2` output registers; read latency >= 4, the groups'
     multiplexers and registers (`rom_bank_groups`, a `width` register each, the one-hot
-    group select register), the groups' AND-OR multiplexer and `read_latency - 3` output registers."""
+    group select register), the groups' AND-OR multiplexer and `read_latency - 3` output registers
+    (one group: a `width` register per bank and a third bank-select register, then one multiplexer)."""
     banks = rom_banks(depth, read_latency)
     if banks == 1:
         return block_ram_cost(width, depth, read_latency)
@@ -402,8 +408,13 @@ def block_rom(width: int, depth: int, read_latency: int = MEMORY_READ_LATENCY) -
             lut=k.bank_mux_lut * width * mux_luts(banks),
             ff=k.ff_control * 2 * select + k.ff_block_read * (read_latency - 2) * width,
         )
+    if groups == 1:  # each bank's word registered, then one multiplexer; select3
+        return blocks + Cost(
+            lut=k.bank_mux_lut * width * mux_luts(banks),
+            ff=k.ff_control * 3 * select + k.ff_block_read * (banks + read_latency - 3) * width,
+        )
     per_group = ceil_div(banks, groups)
-    group_hot = groups if groups > 1 else 0  # the one-hot group select
+    group_hot = groups  # the one-hot group select
     return blocks + Cost(
         lut=k.bank_mux_lut * width * (groups * mux_luts(per_group) + mux_luts(groups)),
         ff=k.ff_control * (2 * select + group_hot) + k.ff_block_read * (groups + read_latency - 3) * width,

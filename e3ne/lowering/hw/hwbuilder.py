@@ -220,15 +220,25 @@ class ModuleBuilder:
         return reg.value
 
     def counter(self, name: str, count: int, step: Value, clear: Value | None = None) -> tuple[Value, Value]:
-        """Counts 0..count-1 on `step`, wrapping; returns (value, at_last) — at_last is combinational."""
+        """Counts 0..count-1 on `step`, wrapping; returns (value, at_last).
+
+        `at_last` (value == count-1) is a flip-flop, `name`_last, set a step early (when the
+        value steps from count-2, unless `clear`): the nested loops' wraps (`sequencer`) and
+        the decisions built on them start at registers, not at a chain of compares."""
         reg = self.register(name, bits_for(count))
-        at_last = self.eq(reg.value, count - 1)
         zero = self.const(0, width(reg.value))
+        enable = step if clear is None else self.or_(step, clear)
+        if count == 1:
+            at_last = self.eq(reg.value, 0)
+        else:
+            last = self.register(f"{name}_last", 1)
+            at_last = last.value
+            becomes_last = self.eq(reg.value, count - 2)
+            last.drive(becomes_last if clear is None else self.and_(self.not_(clear), becomes_last), enable)
         next_value = self.mux(at_last, zero, self.add(reg.value, 1))
         if clear is not None:
             next_value = self.mux(clear, zero, next_value)
-            step = self.or_(step, clear)
-        reg.drive(next_value, step)
+        reg.drive(next_value, enable)
         return reg.value, at_last
 
     def stepping_base(self, name: str, bits: int, stride: int, advance: Value, restart: Value) -> Value:

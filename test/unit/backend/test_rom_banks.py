@@ -1,13 +1,18 @@
 """Deep block ROMs are split into registered banks by their Verilog wrapper (docs/timing-pipelining.md)."""
 
+import shutil
+import subprocess
 from pathlib import Path
 
 import numpy as np
+import pytest
 from xdsl.dialects.builtin import IntegerType, ModuleOp, Signedness
 
 from e3ne.backend.verilog import _wrapper, rom_banks, write_memory_files
 from e3ne.dense import numpy_to_dense
 from e3ne.lowering.hw.hwbuilder import extern_memory
+
+PRIMITIVES = Path(__file__).resolve().parents[3] / "e3ne" / "backend" / "rtl" / "e3ne_primitives.sv"
 
 
 def block_rom(depth: int, latency: int, addr: int = 11):
@@ -61,7 +66,33 @@ def test_read_latency_4_registers_a_two_level_bank_multiplexer():
         "({8{group_hot[2]}} & group_data[2]) | ({8{group_hot[3]}} & group_data[3])"
     )
     assert f".LATENCY(2)) out_reg (.clk(clk), .d({chosen}), .q(data));" in text
-    # three banks (2 select bits) make one group: its register, then the output register
+    # three banks (2 select bits) make one group: each bank's word registered (the fourth slot
+    # is the constant 0), the select delayed to match, then the multiplexer into the output
+    # register: 2 (bank) + 1 (bank_q) + 1 (output) = 4 cycles
     small = _wrapper(block_rom(1100, 4))
-    assert "group_data[0] <= bank_data[0 + select2[1:0]];" in small and "group_hot" not in small
-    assert ".LATENCY(2)) out_reg (.clk(clk), .d(group_data[0]), .q(data));" in small
+    assert "group_hot" not in small and "group_data" not in small
+    assert "bank_q[0] <= bank_data[0];" in small and "bank_q[3] <= bank_data[3];" in small
+    assert "assign bank_data[3] = '0;" in small and "select3 <= select2;" in small
+    assert ".LATENCY(2)) out_reg (.clk(clk), .d(bank_q[select3]), .q(data));" in small
+
+
+def test_one_group_rom_reads_every_word_with_latency_4(tmp_path: Path):
+    # the one-group wrapper in Icarus: 1,100 words (3 banks), a new address every cycle; the
+    # word of the address set before clock edge n is on `data` after edge n + 3 (4 cycles)
+    if shutil.which("iverilog") is None:
+        pytest.skip("iverilog not installed")
+    depth = 1100
+    op = block_rom(depth, 4)
+    write_memory_files(ModuleOp([op]), tmp_path)
+    (tmp_path / "net_w.sv").write_text(_wrapper(op))
+    (tmp_path / "tb.sv").write_text(
+        "module tb;\n  logic clk = 0;\n  logic [10:0] addr = 0;\n  logic [7:0] data;\n"
+        "  net_w dut (.clk(clk), .addr(addr), .data(data));\n  integer n;\n"
+        f"  initial begin\n    for (n = 0; n < {depth + 3}; n = n + 1) begin\n"
+        f"      addr = n < {depth} ? n : 0;\n      #5 clk = 1; #5 clk = 0;\n"
+        '      if (n >= 3) $display("%0d", data);\n    end\n    $finish;\n  end\nendmodule\n'
+    )
+    subprocess.run(["iverilog", "-g2012", "-o", "sim", "tb.sv", "net_w.sv", str(PRIMITIVES)], cwd=tmp_path, check=True)
+    shown = subprocess.run(["vvp", "-n", "sim"], cwd=tmp_path, check=True, capture_output=True, text=True).stdout.split()
+    lanes = (np.arange(depth * 2) % 7 - 3).reshape(depth, 2) & 0xF
+    assert [int(x) for x in shown] == list(lanes[:, 0] | lanes[:, 1] << 4)

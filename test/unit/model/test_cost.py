@@ -26,8 +26,9 @@ def counted():
 
 
 def test_counter_is_a_register_an_incrementer_and_a_compare(counted):
-    c = cost.counter(100)  # 0..99: 7 bits
-    assert c.ff == 7
+    c = cost.counter(100)  # 0..99: 7 bits and the registered at-last flag
+    assert c.ff == 7 + 1
+    assert cost.counter(1).ff == 1  # a one-value counter has no flag
     assert c.carry == 2  # a 7-bit incrementer spans two CARRY4
     assert c.lut == 8
 
