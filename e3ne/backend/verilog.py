@@ -118,23 +118,18 @@ def banked_rom_body(width: int, depth: int, addr: int, latency: int, init: str) 
             "(.clk(clk), .d(bank_q[select3]), .q(data));",
         ]
         return "\n".join(lines) + "\n"
-    lines.append(f"  logic [{width - 1}:0] group_data [0:{groups - 1}];")
-    registers = [
-        f"group_data[{g}] <= bank_data[{g << group_bits} + select2[{group_bits - 1}:0]];" if group_bits
-        else f"group_data[{g}] <= bank_data[{g}];"
-        for g in range(groups)
-    ]  # fmt: skip
-    if groups > 1:
-        # the group select registered one-hot: the second level is an AND-OR of the groups,
-        # each select bit a flip-flop (no decoding LUT between it and the many-bit multiplexer)
-        lines.append(f"  logic [{groups - 1}:0] group_hot;")
-        registers.append(f"group_hot <= {groups}'(1) << select2[{select - 1}:{group_bits}];")
-        chosen = " | ".join(f"({{{width}{{group_hot[{g}]}}}} & group_data[{g}])" for g in range(groups))
-    else:
-        chosen = "group_data[0]"
-    lines.append("  always_ff @(posedge clk) begin")
-    lines += [f"    {r}" for r in registers]
-    lines.append("  end")
+    # several groups (so group_bits = log2(ROM_BANK_GROUP)): each group's multiplexer into a
+    # register, then the groups' AND-OR with the group select registered one-hot (each select
+    # bit a flip-flop: no decoding LUT between it and the many-bit multiplexer)
+    lines += [
+        f"  logic [{width - 1}:0] group_data [0:{groups - 1}];",
+        f"  logic [{groups - 1}:0] group_hot;",
+        "  always_ff @(posedge clk) begin",
+        *[f"    group_data[{g}] <= bank_data[{g << group_bits} + select2[{group_bits - 1}:0]];" for g in range(groups)],
+        f"    group_hot <= {groups}'(1) << select2[{select - 1}:{group_bits}];",
+        "  end",
+    ]
+    chosen = " | ".join(f"({{{width}{{group_hot[{g}]}}}} & group_data[{g}])" for g in range(groups))
     lines.append(
         f"  e3ne_read_stage #(.WIDTH({width}), .LATENCY({latency - 2})) out_reg (.clk(clk), .d({chosen}), .q(data));"
     )
