@@ -315,10 +315,12 @@ class PlaneDrain:
         self.word = b.concat(*[b.bit(reg.value, time_steps - 1) for reg in reversed(self.bank[0])])
 
     def _lane_step(self, load: Value) -> Value:
-        """`draining and plane == T-1` (the bank moves on a lane), registered: it enables
-        every shadow register, so it is a flip-flop rather than a decode of the plane counter.
-        The plane reaches T-1 the cycle after it is T-2 while draining and no `load` clears it
-        (draining stays high then: `last` needs plane T-1). With T = 1 it is `draining`."""
+        """`draining and plane == T-1` (the bank moves on a lane) as one flip-flop. It enables
+        every shadow register: its own register, not a LUT4 of `draining` and the plane
+        counter's `at_last` flag, so the broadcast (and the ECP5 fan-out pass's copies of it)
+        starts at a flip-flop. The plane reaches T-1 the cycle after it is T-2 while draining
+        and no `load` clears it (draining stays high then: `last` needs plane T-1). With T = 1
+        it is `draining`."""
         b = self.b
         if self.time_steps == 1:
             return self.draining.value
