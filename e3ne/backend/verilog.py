@@ -75,8 +75,8 @@ def banked_rom_body(width: int, depth: int, addr: int, latency: int, init: str) 
     match. READ_LATENCY 3: one bank multiplexer, then the output register(s). READ_LATENCY
     >= 4: a registered two-level multiplexer, so that neither level is a deep tree of
     LUTs spread over the banks: groups of ROM_BANK_GROUP banks (each group's multiplexer
-    ends in a register), then the groups (an AND-OR with a registered one-hot select), then
-    the output register(s); with one group, each bank's word registered, then the bank
+    ends in a register, held at 0 unless its bit of a registered one-hot group select is
+    set), then the groups' words ORed into the output register(s); with one group, each bank's word registered, then the bank
     multiplexer into the output register(s)."""
     banks = block_rom_banks(depth, latency)
     low = (ROM_BANK_DEPTH - 1).bit_length()
@@ -119,17 +119,21 @@ def banked_rom_body(width: int, depth: int, addr: int, latency: int, init: str) 
         ]
         return "\n".join(lines) + "\n"
     # several groups (so group_bits = log2(ROM_BANK_GROUP)): each group's multiplexer into a
-    # register, then the groups' AND-OR with the group select registered one-hot (each select
-    # bit a flip-flop: no decoding LUT between it and the many-bit multiplexer)
+    # register that is cleared unless the group is addressed (its one-hot select bit, a
+    # flip-flop registered from select1, is the register's synchronous reset: no select
+    # reaches the groups' words through LUTs), then the groups' words ORed
     lines += [
         f"  logic [{width - 1}:0] group_data [0:{groups - 1}];",
         f"  logic [{groups - 1}:0] group_hot;",
         "  always_ff @(posedge clk) begin",
-        *[f"    group_data[{g}] <= bank_data[{g << group_bits} + select2[{group_bits - 1}:0]];" for g in range(groups)],
-        f"    group_hot <= {groups}'(1) << select2[{select - 1}:{group_bits}];",
+        f"    group_hot <= {groups}'(1) << select1[{select - 1}:{group_bits}];",
+        *[
+            f"    group_data[{g}] <= group_hot[{g}] ? bank_data[{g << group_bits} + select2[{group_bits - 1}:0]] : '0;"
+            for g in range(groups)
+        ],
         "  end",
     ]
-    chosen = " | ".join(f"({{{width}{{group_hot[{g}]}}}} & group_data[{g}])" for g in range(groups))
+    chosen = " | ".join(f"group_data[{g}]" for g in range(groups))
     lines.append(
         f"  e3ne_read_stage #(.WIDTH({width}), .LATENCY({latency - 2})) out_reg (.clk(clk), .d({chosen}), .q(data));"
     )

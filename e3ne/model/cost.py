@@ -391,7 +391,8 @@ def block_rom(width: int, depth: int, read_latency: int = MEMORY_READ_LATENCY) -
     registers, the bank multiplexer and the output registers: read latency 3, one
     multiplexer and `read_latency - 2` output registers; read latency >= 4, the groups'
     multiplexers and registers (`rom_bank_groups`, a `width` register each, the one-hot
-    group select register), the groups' AND-OR multiplexer and `read_latency - 3` output registers
+    group select register, the groups' registers' synchronous clear), the OR of the groups'
+    words (counted as a multiplexer of as many inputs) and `read_latency - 3` output registers
     (one group: a `width` register per bank and a third bank-select register, then one multiplexer)."""
     banks = rom_banks(depth, read_latency)
     if banks == 1:

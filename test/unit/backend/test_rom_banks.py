@@ -51,20 +51,18 @@ def test_shallow_or_single_cycle_roms_are_not_banked():
 
 def test_read_latency_4_registers_a_two_level_bank_multiplexer():
     # 6,272 words (the MLP's fc1 ROM): 13 banks, 4 select bits; groups of ROM_BANK_GROUP = 4
-    # banks (select2[1:0]), registered, then the 4 groups (an AND-OR with the one-hot
-    # `group_hot` = 1 << select2[3:2], registered): 2 (bank) + 1 (group) + 1 (output) = 4 cycles
+    # banks (select2[1:0]), each registered and cleared unless its bit of the one-hot
+    # `group_hot` (= 1 << select1[3:2], registered, so in step with select2) is set, then the 4
+    # groups ORed: 2 (bank) + 1 (group) + 1 (output) = 4 cycles
     op = block_rom(6272, 4, addr=13)
     assert rom_banks(op) == 13
     text = _wrapper(op)
     assert "logic [7:0] bank_data [0:15];" in text
     assert "assign bank_data[13] = '0;" in text and "assign bank_data[15] = '0;" in text
-    assert "group_data[0] <= bank_data[0 + select2[1:0]];" in text
-    assert "group_data[3] <= bank_data[12 + select2[1:0]];" in text
-    assert "logic [3:0] group_hot;" in text and "group_hot <= 4'(1) << select2[3:2];" in text
-    chosen = (
-        "({8{group_hot[0]}} & group_data[0]) | ({8{group_hot[1]}} & group_data[1]) | "
-        "({8{group_hot[2]}} & group_data[2]) | ({8{group_hot[3]}} & group_data[3])"
-    )
+    assert "logic [3:0] group_hot;" in text and "group_hot <= 4'(1) << select1[3:2];" in text
+    assert "group_data[0] <= group_hot[0] ? bank_data[0 + select2[1:0]] : '0;" in text
+    assert "group_data[3] <= group_hot[3] ? bank_data[12 + select2[1:0]] : '0;" in text
+    chosen = "group_data[0] | group_data[1] | group_data[2] | group_data[3]"
     assert f".LATENCY(2)) out_reg (.clk(clk), .d({chosen}), .q(data));" in text
     # three banks (2 select bits) make one group: each bank's word registered (the fourth slot
     # is the constant 0), the select delayed to match, then the multiplexer into the output
@@ -76,23 +74,26 @@ def test_read_latency_4_registers_a_two_level_bank_multiplexer():
     assert ".LATENCY(2)) out_reg (.clk(clk), .d(bank_q[select3]), .q(data));" in small
 
 
-def test_one_group_rom_reads_every_word_with_latency_4(tmp_path: Path):
-    # the one-group wrapper in Icarus: 1,100 words (3 banks), a new address every cycle; the
-    # word of the address set before clock edge n is on `data` after edge n + 3 (4 cycles)
+@pytest.mark.parametrize("depth, addr", [(1100, 11), (6272, 13)], ids=["one-group", "four-groups"])
+def test_banked_rom_reads_every_word_with_latency_4(tmp_path: Path, depth: int, addr: int):
+    # the wrapper in Icarus, one group of banks (1,100 words, 3 banks) and four groups (6,272
+    # words, 13 banks): a new address every cycle, in order, then from the last word back to
+    # the first (every bank and group change); the word of the address set before clock edge
+    # n is on `data` after edge n + 3 (4 cycles)
     if shutil.which("iverilog") is None:
         pytest.skip("iverilog not installed")
-    depth = 1100
-    op = block_rom(depth, 4)
+    op = block_rom(depth, 4, addr=addr)
     write_memory_files(ModuleOp([op]), tmp_path)
     (tmp_path / "net_w.sv").write_text(_wrapper(op))
     (tmp_path / "tb.sv").write_text(
-        "module tb;\n  logic clk = 0;\n  logic [10:0] addr = 0;\n  logic [7:0] data;\n"
+        f"module tb;\n  logic clk = 0;\n  logic [{addr - 1}:0] addr = 0;\n  logic [7:0] data;\n"
         "  net_w dut (.clk(clk), .addr(addr), .data(data));\n  integer n;\n"
-        f"  initial begin\n    for (n = 0; n < {depth + 3}; n = n + 1) begin\n"
-        f"      addr = n < {depth} ? n : 0;\n      #5 clk = 1; #5 clk = 0;\n"
+        f"  initial begin\n    for (n = 0; n < {2 * depth + 3}; n = n + 1) begin\n"
+        f"      addr = n < {depth} ? n : n < {2 * depth} ? {2 * depth - 1} - n : 0;\n      #5 clk = 1; #5 clk = 0;\n"
         '      if (n >= 3) $display("%0d", data);\n    end\n    $finish;\n  end\nendmodule\n'
     )
     subprocess.run(["iverilog", "-g2012", "-o", "sim", "tb.sv", "net_w.sv", str(PRIMITIVES)], cwd=tmp_path, check=True)
     shown = subprocess.run(["vvp", "-n", "sim"], cwd=tmp_path, check=True, capture_output=True, text=True).stdout.split()
     lanes = (np.arange(depth * 2) % 7 - 3).reshape(depth, 2) & 0xF
-    assert [int(x) for x in shown] == list(lanes[:, 0] | lanes[:, 1] << 4)
+    words = list(lanes[:, 0] | lanes[:, 1] << 4)
+    assert [int(x) for x in shown] == words + words[::-1]
