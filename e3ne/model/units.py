@@ -53,9 +53,12 @@ ADDEND_LATENCY = SPIKE_SELECT_LATENCY + 1
 # Terms of a spike-gated adder tree summed in one cycle. A wider tree (a linear unit's Q, a
 # conv unit's kernel_w) is split in two registered levels: registered partial sums of groups
 # of at most this many terms, then their sum into the addend register; such a unit's addend
-# (and pipeline) latency is one cycle longer (`addend_latency`). docs/timing-pipelining.md,
-# "Fifth step" (Yosys depth on ECP5 for Q = 4, 5, 8).
-TREE_TERMS_PER_CYCLE = 5
+# (and pipeline) latency is one cycle longer (`addend_latency`). Two: the selected spikes and
+# the weight word reach every lane's and column's tree over long routes (they are broadcast),
+# so after them comes only the gating and one carry chain; the wider sum of the partial sums
+# starts from flip-flops next to it. docs/timing-pipelining.md, "Fifth step" (Yosys depth on
+# ECP5 for Q = 4, 5, 8) and "Eighth step" (5 -> 2).
+TREE_TERMS_PER_CYCLE = 2
 # Cycles from the accumulator to the neuron: the potential `acc + bias` (linear/conv) or the
 # pooled window (pooling unit) is registered, so the neuron's rounding, saturation and the
 # shadow/assembly/pooling banks start from a register. docs/timing-pipelining.md.

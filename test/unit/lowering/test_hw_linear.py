@@ -164,10 +164,10 @@ def test_global_parallelism_bit_exact(tmp_path_factory, parallelism):
 
 
 def test_wide_adder_tree_bit_exact_with_its_extra_cycle(tmp_path_factory):
-    """fc2 Q = 8 and fc3 Q = 7 (wider than TREE_TERMS_PER_CYCLE = 5; 8-spike input words):
-    their gated adder trees run in two registered levels (partial sums of 4 + 4 and 4 + 3
-    terms, then their sum), one cycle more per unit; fc1 (Q = 1) keeps one level. Bit-exact,
-    and the measured cycles equal the schedule's."""
+    """fc2 Q = 8 and fc3 Q = 7 (wider than TREE_TERMS_PER_CYCLE = 2; 8-spike input words):
+    their gated adder trees run in two registered levels (partial sums of 2 + 2 + 2 + 2 and
+    2 + 2 + 2 + 1 terms, then their sum), one cycle more per unit; fc1 (Q = 1) keeps one
+    level. Bit-exact, and the measured cycles equal the schedule's."""
     from e3ne.backend.build import build_hardware
     from e3ne.backend.simulate import run_rtl
 
@@ -184,4 +184,4 @@ def test_wide_adder_tree_bit_exact_with_its_extra_cycle(tmp_path_factory):
     # potential (8 or 9); then the drain (T planes, or P = 5 logits for the output layer)
     assert [layer["overhead_cycles"] for layer in manifest["layers"]] == [8 + 3, 9 + 3, 9 + 5]
     rtl = (build / "rtl" / "mlp.sv").read_text()
-    assert "addend0_part1" in rtl and "addend0_part2" not in rtl
+    assert "addend0_part3" in rtl and "addend0_part4" not in rtl

@@ -209,8 +209,10 @@ def test_ecp5_mux_and_lutram_choice():
 
 def test_tree_registers_count_the_partial_sums():
     """A registered gated sum of b = 4 bit weights: 4 + ceil(log2 terms) bits; a tree of more
-    than 5 terms adds its groups' registered partial sums (8 = 4 + 4, 7 = 4 + 3 terms)."""
-    assert cost.tree_bits(4, 5, 16) == 4 + 3
-    assert cost.tree_bits(4, 8, 16) == (4 + 3) + 2 * (4 + 2)
-    assert cost.tree_bits(4, 7, 16) == (4 + 3) + (4 + 2) + (4 + 2)
-    assert cost.tree_bits(4, 8, 6) == 6 + 2 * 6  # never wider than the accumulator
+    than 2 terms adds its groups' registered partial sums (pairs of 4 + 1 bits, a single term
+    4 bits: 5 = 2 + 2 + 1, 8 = 4 x 2, 7 = 3 x 2 + 1 terms)."""
+    assert cost.tree_bits(4, 2, 16) == 4 + 1
+    assert cost.tree_bits(4, 5, 16) == (4 + 3) + 2 * (4 + 1) + 4
+    assert cost.tree_bits(4, 8, 16) == (4 + 3) + 4 * (4 + 1)
+    assert cost.tree_bits(4, 7, 16) == (4 + 3) + 3 * (4 + 1) + 4
+    assert cost.tree_bits(4, 8, 6) == 6 + 4 * 5  # never wider than the accumulator

@@ -97,5 +97,6 @@ def test_conv_kept_reads_by_hand():
     # oy 0 (ky 0 is padding at p 0, 3, 6, 9): only p 9 skipped -> 11; oy 1: 12;
     # oy 2 (ky 2 is padding at p 2, 5, 8, 11): p 5 and 8 skipped -> 10
     assert conv_kept_reads(s, dense).tolist() == [11 + 12 + 10]
-    # cycles: dense group 3 rows * 12 + SKIP_GAP + 1 further group * K + pipeline + drain 4
-    assert image_cycles(s, zero).tolist() == [36 + SKIP_GAP + 18 + PIPELINE_LATENCY + 4]
+    # cycles: dense group 3 rows * 12 + SKIP_GAP + 1 further group * K + pipeline (kernel_w 3:
+    # a two-level tree, one cycle more) + drain 4
+    assert image_cycles(s, zero).tolist() == [36 + SKIP_GAP + 18 + PIPELINE_LATENCY + 1 + 4]

@@ -46,14 +46,17 @@ def test_helpers():
 
 
 def test_wide_adder_trees_take_one_more_cycle():
-    """Trees of more than TREE_TERMS_PER_CYCLE = 5 terms: two registered levels."""
-    assert TREE_TERMS_PER_CYCLE == 5
-    assert [tree_stages(n) for n in (1, 4, 5, 6, 8, 25)] == [1, 1, 1, 2, 2, 2]
-    assert (addend_latency(5), addend_latency(8)) == (ADDEND_LATENCY, 3) == (2, 3)
-    assert (pipeline_latency(5), pipeline_latency(8)) == (PIPELINE_LATENCY, 9) == (8, 9)
+    """Trees of more than TREE_TERMS_PER_CYCLE = 2 terms: two registered levels."""
+    assert TREE_TERMS_PER_CYCLE == 2
+    assert [tree_stages(n) for n in (1, 2, 3, 4, 5, 8, 25)] == [1, 1, 2, 2, 2, 2, 2]
+    assert (addend_latency(2), addend_latency(5), addend_latency(8)) == (ADDEND_LATENCY, 3, 3) == (2, 3, 3)
+    assert (pipeline_latency(2), pipeline_latency(5), pipeline_latency(8)) == (PIPELINE_LATENCY, 9, 9) == (8, 9, 9)
+    q2 = mlp_fc1(parallelism=64, input_parallelism=2)
+    assert (q2.addend_latency, q2.pipeline_latency) == (2, 8)
+    assert q2.cycles() == 2 * 392 * 4 + 8 + 4  # 14 chunks of 2 spikes per 28-spike word
     q5, q8 = mlp_fc1(parallelism=64, input_parallelism=5), mlp_fc1(parallelism=64, input_parallelism=8)
-    assert (q5.addend_latency, q5.pipeline_latency, q8.addend_latency, q8.pipeline_latency) == (2, 8, 3, 9)
-    assert q5.cycles() == 2 * 168 * 4 + 8 + 4  # 6 chunks of <= 5 spikes per 28-spike word
+    assert (q5.addend_latency, q5.pipeline_latency, q8.addend_latency, q8.pipeline_latency) == (3, 9, 3, 9)
+    assert q5.cycles() == 2 * 168 * 4 + 9 + 4  # 6 chunks of <= 5 spikes per 28-spike word
     assert q8.cycles() == 2 * 112 * 4 + 9 + 4  # 4 chunks of <= 8 spikes per word
     assert q8.overhead_cycles() == 9 + 4
     memory = MemoryModel(axi_data_width=128, memory_latency=16)
@@ -64,7 +67,8 @@ def test_wide_adder_trees_take_one_more_cycle():
     )  # fmt: skip
     k5 = ConvShape(out_shape=(8, 28, 28), kernel=(5, 5), **conv)
     k7 = ConvShape(out_shape=(8, 26, 26), kernel=(7, 7), **conv)
-    assert (k5.pipeline_latency, k7.pipeline_latency) == (8, 9)
+    k1 = ConvShape(out_shape=(8, 24, 24), kernel=(5, 1), **conv)
+    assert (k1.pipeline_latency, k5.pipeline_latency, k7.pipeline_latency) == (8, 9, 9)
     assert k7.cycles() == k7.issue_cycles() + 9 + 4 * 4
     pool = PoolShape(PoolMode.MAX, 4, (24, 24), (12, 12), (2, 2), (2, 2), (0, 0), 4)
     assert (pool.addend_latency, pool.pipeline_latency) == (2, 8)
@@ -85,7 +89,7 @@ def test_linear_hidden_layer():
 def test_linear_input_parallelism():
     q4 = mlp_fc1(parallelism=64, input_parallelism=4)
     assert (q4.groups, q4.chunks) == (2, 196)
-    assert q4.cycles() == 2 * 196 * 4 + PIPELINE_LATENCY + 4
+    assert q4.cycles() == 2 * 196 * 4 + PIPELINE_LATENCY + 1 + 4  # Q = 4 > 2 terms: a two-level tree, one cycle
     assert (q4.rom_lanes, q4.word_width, q4.rom_depth) == (256, 1024, 392)
 
 
@@ -114,7 +118,8 @@ def test_linear_streamed_weights():
 
 
 def conv(**changes) -> ConvShape:
-    """A 3x3 padded convolution, 1x28x28 -> 32x28x28, T = 4, 4-bit weights."""
+    """A 3x3 padded convolution, 1x28x28 -> 32x28x28, T = 4, 4-bit weights (kernel_w = 3 > 2
+    terms: a two-level adder tree, one cycle more than PIPELINE_LATENCY)."""
     shape = ConvShape(
         in_shape=(1, 28, 28), out_shape=(32, 28, 28), kernel=(3, 3), stride=(1, 1), padding=(1, 1),
         columns=7, channels=4, units=2, time_steps=4, weight_bits=4, accumulator_width=10,
@@ -130,8 +135,8 @@ def test_conv_read_bound_rows():
     assert unit.row_cycles == max(4 * 12, 32) == 48
     assert unit.group_cycles == 28 * 48
     assert unit.ideal_cycles == 4 * 28 * 4 * 12 == 5376
-    assert unit.cycles() == 4 * 28 * 48 + PIPELINE_LATENCY + 32
-    assert unit.overhead_cycles() == PIPELINE_LATENCY + 32
+    assert unit.cycles() == 4 * 28 * 48 + PIPELINE_LATENCY + 1 + 32
+    assert unit.overhead_cycles() == PIPELINE_LATENCY + 1 + 32
     assert (unit.group_words, unit.rom_lanes, unit.word_width, unit.rom_depth) == (3, 24, 96, 12)
     assert unit.input_depth == 1 * 28 * 4
     assert unit.written_shape == (32, 28, 28) and unit.pool_value_bits == 0
@@ -140,7 +145,7 @@ def test_conv_read_bound_rows():
 def test_conv_drain_bound_rows():
     unit = conv(columns=28, channels=8, units=1)  # one column block of 12 reads, 32 drain cycles
     assert unit.row_cycles == 32
-    assert unit.cycles() == 4 * 28 * 32 + PIPELINE_LATENCY + 32
+    assert unit.cycles() == 4 * 28 * 32 + PIPELINE_LATENCY + 1 + 32
     assert unit.overhead_cycles() == unit.cycles() - 4 * 28 * 12
 
 
@@ -149,9 +154,9 @@ def test_conv_fused_pooling():
     assert unit.computed_size == (28, 28) and unit.written_shape == (32, 14, 14)
     assert unit.row_cycles == max(12, 32 // 2) == 16  # one written row per two computed rows
     # the neurons' outputs are registered once more before the pooling: one cycle
-    assert POOL_INPUT_LATENCY == 1 and unit.pipeline_latency == PIPELINE_LATENCY + 1
-    assert unit.cycles() == 4 * 28 * 16 + PIPELINE_LATENCY + 1 + 32
-    assert conv(columns=28, channels=8, units=1).pipeline_latency == PIPELINE_LATENCY  # no pooling: no register
+    assert POOL_INPUT_LATENCY == 1 and unit.pipeline_latency == PIPELINE_LATENCY + 1 + 1
+    assert unit.cycles() == 4 * 28 * 16 + PIPELINE_LATENCY + 1 + 1 + 32
+    assert conv(columns=28, channels=8, units=1).pipeline_latency == PIPELINE_LATENCY + 1  # no pooling: no register
     assert unit.pool_value_bits == 4  # max keeps T bits
     avg = replace(unit, pool_mode=PoolMode.AVG)
     assert avg.pool_value_bits == 6  # the sum 4 * 15 plus the rounding 2 = 62 needs 6 bits
@@ -219,11 +224,14 @@ def test_rtl_tiny_cnn_conv1_waits_for_slow_memory():
     assert conv1.stall_cycles(memory) == 104 + 2 * 7  # measured
 
 
-@pytest.mark.parametrize("shape", [mlp_fc1(), conv(), conv(pool_mode=PoolMode.AVG, pool_kernel=(2, 2))])
-def test_cycles_split_into_issue_pipeline_and_drain(shape):
+@pytest.mark.parametrize(
+    "shape, wide", [(mlp_fc1(), 0), (conv(), 1), (conv(pool_mode=PoolMode.AVG, pool_kernel=(2, 2)), 1)]
+)
+def test_cycles_split_into_issue_pipeline_and_drain(shape, wide):
+    # wide: the two-level tree's cycle (fc1's Q = 1 spike, the convolution's kernel_w = 3 terms)
     for memory in (None, MemoryModel(32, 40)):
         pooled = getattr(shape, "pool_kernel", None) is not None  # the register before a fused pooling
-        assert shape.cycles(memory) == shape.issue_cycles(memory) + PIPELINE_LATENCY + pooled + shape.drain_cycles
+        assert shape.cycles(memory) == shape.issue_cycles(memory) + PIPELINE_LATENCY + wide + pooled + shape.drain_cycles
         assert shape.overhead_cycles(memory) == shape.cycles(memory) - shape.ideal_cycles
 
 
