@@ -49,6 +49,7 @@ from e3ne.model.units import (
     ADDEND_LATENCY,
     MEMORY_READ_LATENCY,
     NEURON_LATENCY,
+    POOL_COMBINE_LATENCY,
     POOL_INPUT_LATENCY,
     SPIKE_SELECT_LATENCY,
     TREE_TERMS_PER_CYCLE,
@@ -661,6 +662,8 @@ def conv_unit(
     control += register(NEURON_LATENCY * (3 + 4 + accumulators * (acc + 1)))  # loads, column block, potentials
     if pool_rows > 1 or pool_cols > 1:  # the neurons' outputs, registered before the fused pooling
         control += register(POOL_INPUT_LATENCY * (3 + 4 + accumulators * time_steps))
+        # the row-merged values (one per computed column), the write pulse and the last row's flag
+        control += register(POOL_COMBINE_LATENCY * (2 + lanes * computed_width * (pool_value_bits or time_steps)))
     control += register(int(time_steps > 1))  # the shadow bank's registered lane step (PlaneDrain)
     return control + Cost(
         lut=k.conv_lut_per_acc_bit * accumulators * acc

@@ -67,6 +67,10 @@ NEURON_LATENCY = 1
 # window's row merge and column combine (the neuron plus the pooling was the CNNs' critical
 # path, docs/timing.md "High fan-out nets and the router"): its pipeline is this much longer.
 POOL_INPUT_LATENCY = 1
+# ... and registers the window's row-merged values before the column combine (the row merge
+# and the window's sum or maximum were two adders or compares in series after a long route,
+# LeNet-5's critical path, docs/timing-pipelining.md "Eighth step"): this much longer again.
+POOL_COMBINE_LATENCY = 1
 PIPELINE_LATENCY = MEMORY_READ_LATENCY + ADDEND_LATENCY + 1 + NEURON_LATENCY  # 1: the accumulator register
 
 
@@ -296,14 +300,15 @@ class ConvShape(_WeightedStage):
         return (1, 1) if self.pool_kernel is None else self.pool_kernel
 
     @property
-    def pool_input_latency(self) -> int:
-        """POOL_INPUT_LATENCY with fused pooling (the neurons' outputs registered before it), else 0."""
-        return 0 if self.pool_kernel is None else POOL_INPUT_LATENCY
+    def pool_latency(self) -> int:
+        """With fused pooling, POOL_INPUT_LATENCY (the neurons' outputs registered before it) +
+        POOL_COMBINE_LATENCY (the row-merged values registered before the column combine), else 0."""
+        return 0 if self.pool_kernel is None else POOL_INPUT_LATENCY + POOL_COMBINE_LATENCY
 
     @property
     def pipeline_latency(self) -> int:
-        """The tree's `pipeline_latency`, and the register before a fused pooling."""
-        return pipeline_latency(self.tree_terms) + self.pool_input_latency
+        """The tree's `pipeline_latency`, and the registers of a fused pooling."""
+        return pipeline_latency(self.tree_terms) + self.pool_latency
 
     @property
     def computed_size(self) -> tuple[int, int]:

@@ -19,8 +19,9 @@ Pipeline (docs/architecture.md "Convolution unit"):
 * stage 1' (c+R+A): each accumulator adds its tree's sum, doubling on the first (ic, ky) of
   each step;
 * stage 2 (c+R+A+1, end of a column block): `+ Bq`, registered (N = NEURON_LATENCY = 1 cycle),
-  the radix neuron (with fused pooling its T-bit outputs are registered once more, P =
-  POOL_INPUT_LATENCY cycles, before the window's row merge and column combine); the row's T-bit values
+  the radix neuron (with fused pooling its T-bit outputs are registered once more before the
+  window's row merge, and the row-merged values before the column combine, P =
+  POOL_INPUT_LATENCY + POOL_COMBINE_LATENCY cycles); the row's T-bit values
   collect in an assembly bank (several column blocks) and load a shadow bank at the end
   of the row, which drains lanes*T bit-plane words (lane by lane, MSB plane first) while
   the next row accumulates.
@@ -57,6 +58,7 @@ from e3ne.lowering.hw.conv_skip import ConvSkipIssue
 from e3ne.lowering.hw.hwbuilder import ModuleBuilder, Port, Register, Value, bits_for, width
 from e3ne.model.units import MEMORY_READ_LATENCY as READ
 from e3ne.model.units import NEURON_LATENCY as NEURON
+from e3ne.model.units import POOL_COMBINE_LATENCY, POOL_INPUT_LATENCY
 
 
 def unit_ports(unit: snnhw.ConvUnitOp) -> tuple[list[Port], list[Port]]:
@@ -67,7 +69,9 @@ def fused_pooling(
     b: ModuleBuilder, unit: snnhw.ConvUnitOp, row_values: list[list[Value]], load_row: Value
 ) -> tuple[Value, list[list[Value]]]:
     """Pooling at the neuron's output: rows of a window combine in a register bank; the last
-    row of each window gives the pooled row. Returns (write_row pulse, pooled values)."""
+    row of each window gives the pooled row, POOL_COMBINE_LATENCY cycles after `load_row`
+    (the row-merged values are registered before the column combine). Returns (write_row
+    pulse, pooled values)."""
     time_steps = unit.time_steps.value.data
     pool_h, pool_w = unit.pool_size()
     is_max = unit.pool_mode.data == "max"
@@ -87,12 +91,17 @@ def fused_pooling(
             merged = larger_or_sum(b, is_max, held.value, fresh)
             held.drive(b.mux(b.eq(window_row, 0), fresh, merged), load_row)
             rows_combined.append(merged)
+        # registered before the column combine (POOL_COMBINE_LATENCY): the row merge and the
+        # window's sum or maximum are not one cycle
+        rows_combined = [
+            b.delay_by(v, f"pool_merged{lane}_{x}", POOL_COMBINE_LATENCY) for x, v in enumerate(rows_combined)
+        ]
         lane_pooled = []
         for px in range(len(values) // pool_w):
             window = rows_combined[px * pool_w : (px + 1) * pool_w]
             lane_pooled.append(pool_window(b, window, is_max, count, time_steps))
         pooled.append(lane_pooled)
-    return b.and_(load_row, last_window_row), pooled
+    return b.delay_by(b.and_(load_row, last_window_row), "pool_write", POOL_COMBINE_LATENCY), pooled
 
 
 def build_conv_unit(unit: snnhw.ConvUnitOp, module_name: str):
@@ -225,11 +234,13 @@ def build_conv_unit(unit: snnhw.ConvUnitOp, module_name: str):
         bias = b.lane_hold("bias_hold", b.inputs["bias_data"], lanes, bias_bits, block_end1)
 
     # ---- stage 2: bias, neuron, assembly of the row, shadow bank drain
-    pool_in = shape.pool_input_latency  # the neurons' outputs registered before a fused pooling
-    load_block = b.delay_by(block_end1, "load_block", 1 + NEURON + pool_in)
-    load_row = b.delay_by(row_end1, "load_row", 1 + NEURON + pool_in)
-    load_last = b.delay_by(layer_end1, "load_last", 1 + NEURON + pool_in)
-    xb2 = b.delay_by(xb1, "column_block2", add_cycles + 1 + NEURON + pool_in)
+    pool_in = POOL_INPUT_LATENCY if shape.pool_kernel is not None else 0  # the neurons' outputs registered
+    assembled = 1 + NEURON + pool_in  # the row's values at the assembly bank (and the pooling's row merge)
+    load_block = b.delay_by(block_end1, "load_block", assembled)
+    load_row = b.delay_by(row_end1, "load_row", assembled)
+    # the last written row: after the fused pooling's row-merged values are registered too
+    load_last = b.delay_by(layer_end1, "load_last", 1 + NEURON + shape.pool_latency)
+    xb2 = b.delay_by(xb1, "column_block2", add_cycles + assembled)
     shift = unit.shift.value.data
     if lif is None:
         values = [

@@ -150,7 +150,7 @@ def test_small_cnn_1000_images(tmp_path_factory, time_steps):
 
 def wide_kernel_cnn() -> nn.Module:
     """8x8 input: conv 7x7 pad 3 (kernel_w 7 > TREE_TERMS_PER_CYCLE: two-level adder trees,
-    partial sums of 4 + 3 taps) with max pool 2, then a linear layer."""
+    partial sums of 2 + 2 + 2 + 1 taps) with max pool 2, then a linear layer."""
     torch.manual_seed(3)
     model = nn.Sequential(
         nn.Conv2d(1, 3, 7, padding=3), nn.ReLU(), nn.MaxPool2d(2),  # 4x4
@@ -166,9 +166,9 @@ def test_wide_kernel_cnn_bit_exact_with_its_extra_cycle(tmp_path_factory):
     check(result)
     conv1 = result[0]["layers"][0]
     # 4 read registers, selected spikes, partial sums, sum, accumulator, potential = 9, the
-    # neurons' outputs before the fused max pooling = 10; then the last row's drain (3 channels
-    # x T = 4)
-    assert conv1["overhead_cycles"] == 10 + 3 * 4
+    # neurons' outputs before the fused max pooling and the row-merged values before its column
+    # combine = 11; then the last row's drain (3 channels x T = 4)
+    assert conv1["overhead_cycles"] == 11 + 3 * 4
 
 
 def test_more_parallelism_fewer_cycles():

@@ -13,6 +13,7 @@ from e3ne.model.memory import MemoryModel
 from e3ne.model.units import (
     ADDEND_LATENCY,
     PIPELINE_LATENCY,
+    POOL_COMBINE_LATENCY,
     POOL_INPUT_LATENCY,
     TREE_TERMS_PER_CYCLE,
     ConvShape,
@@ -153,9 +154,11 @@ def test_conv_fused_pooling():
     unit = conv(columns=28, channels=8, units=1, pool_mode=PoolMode.MAX, pool_kernel=(2, 2))
     assert unit.computed_size == (28, 28) and unit.written_shape == (32, 14, 14)
     assert unit.row_cycles == max(12, 32 // 2) == 16  # one written row per two computed rows
-    # the neurons' outputs are registered once more before the pooling: one cycle
-    assert POOL_INPUT_LATENCY == 1 and unit.pipeline_latency == PIPELINE_LATENCY + 1 + 1
-    assert unit.cycles() == 4 * 28 * 16 + PIPELINE_LATENCY + 1 + 1 + 32
+    # the neurons' outputs are registered once more before the pooling, and the row-merged
+    # values before the column combine: two cycles
+    assert POOL_INPUT_LATENCY == POOL_COMBINE_LATENCY == 1 and unit.pool_latency == 2
+    assert unit.pipeline_latency == PIPELINE_LATENCY + 1 + 2
+    assert unit.cycles() == 4 * 28 * 16 + PIPELINE_LATENCY + 1 + 2 + 32
     assert conv(columns=28, channels=8, units=1).pipeline_latency == PIPELINE_LATENCY + 1  # no pooling: no register
     assert unit.pool_value_bits == 4  # max keeps T bits
     avg = replace(unit, pool_mode=PoolMode.AVG)
@@ -230,7 +233,7 @@ def test_rtl_tiny_cnn_conv1_waits_for_slow_memory():
 def test_cycles_split_into_issue_pipeline_and_drain(shape, wide):
     # wide: the two-level tree's cycle (fc1's Q = 1 spike, the convolution's kernel_w = 3 terms)
     for memory in (None, MemoryModel(32, 40)):
-        pooled = getattr(shape, "pool_kernel", None) is not None  # the register before a fused pooling
+        pooled = 2 * (getattr(shape, "pool_kernel", None) is not None)  # the two registers of a fused pooling
         assert shape.cycles(memory) == shape.issue_cycles(memory) + PIPELINE_LATENCY + wide + pooled + shape.drain_cycles
         assert shape.overhead_cycles(memory) == shape.cycles(memory) - shape.ideal_cycles
 
