@@ -47,6 +47,7 @@ from e3ne.model.kinds import RomKind
 from e3ne.model.memory import AXI_ADDRESS_BITS, beats_per_word
 from e3ne.model.units import (
     ADDEND_LATENCY,
+    BROADCAST_LATENCY,
     MEMORY_READ_LATENCY,
     NEURON_LATENCY,
     POOL_COMBINE_LATENCY,
@@ -511,9 +512,10 @@ def linear_control(shape: LinearShape) -> Cost:
         counter(shape.groups),
         address_register(bits_for(shape.rom_depth)),  # weight_base
         adder(bits_for(shape.rom_depth)),  # weight address = base + i
-        # the Q selected spikes and the weight ROM address, registered (off-chip: the word
-        # instead, counted in `weight_buffer`; the address bits here are then an overcount)
-        register(SPIKE_SELECT_LATENCY * (shape.input_parallelism + bits_for(shape.rom_depth))),
+        # the Q selected spikes and the weight ROM address, registered and registered again
+        # (the broadcast register; off-chip: the word instead, counted in `weight_buffer`, and
+        # the address bits here are then an overcount)
+        register((SPIKE_SELECT_LATENCY + BROADCAST_LATENCY) * (shape.input_parallelism + bits_for(shape.rom_depth))),
         register(5 * MEMORY_READ_LATENCY),  # valid1, first_step1, first_group1, end_group1, end_layer1
         register(shape.addend_latency * (5 + bits_for(shape.groups))),  # the same flags again, the bias ROM's group
         register(NEURON_LATENCY * 2),  # load_shadow, load_last one cycle later
@@ -659,6 +661,9 @@ def conv_unit(
     # the selected spikes (columns x kernel_w, shared by the lanes; Yosys drops the constant
     # ones at the image border) and the weight ROM address, registered
     control += register(SPIKE_SELECT_LATENCY * (columns * kernel_w + weight_address_bits))
+    # the broadcast registers the trees read: the selected spikes again and the weight word
+    # (lanes x kernel_w weights)
+    control += register(BROADCAST_LATENCY * (columns * kernel_w + lanes * kernel_w * weight_bits))
     control += register(NEURON_LATENCY * (3 + 4 + accumulators * (acc + 1)))  # loads, column block, potentials
     if pool_rows > 1 or pool_cols > 1:  # the neurons' outputs, registered before the fused pooling
         control += register(POOL_INPUT_LATENCY * (3 + 4 + accumulators * time_steps))
@@ -803,5 +808,6 @@ def axi_read_master(*, word_width: int, axi_width: int, group_words: int, groups
 def weight_buffer(word_width: int, group_words: int) -> Cost:
     """The two-bank on-chip buffer an off-chip unit computes from: 2 x group_words words of
     the ROM's word width, LUTRAM or block RAM by the usual rules (`ram`), and the unit's
-    register of its word (`SPIKE_SELECT_LATENCY`: in step with the registered spikes)."""
+    register of its word (`SPIKE_SELECT_LATENCY`: in step with the registered spikes; the
+    broadcast register after it is counted with the unit, as on chip)."""
     return ram(word_width, 2 * group_words) + register(SPIKE_SELECT_LATENCY * word_width)

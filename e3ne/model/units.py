@@ -2,8 +2,8 @@
 
 Every stage runs in three parts: issue cycles (reading inputs and weights, one group of
 output lanes after another), a fixed pipeline latency (`MEMORY_READ_LATENCY` memory read
-registers + the addend latency (the selected-spike register and the gated adder tree's one or
-two levels, `addend_latency`) + the accumulator register + `NEURON_LATENCY`, before the
+registers + the addend latency (the selected-spike and broadcast registers and the gated adder
+tree's one or two levels, `addend_latency`) + the accumulator register + `NEURON_LATENCY`, before the
 neuron) and the drain of the last group's results:
 
     cycles = issue_cycles + pipeline_latency + drain_cycles
@@ -44,12 +44,20 @@ MEMORY_READ_LATENCY = 4
 # (a registered address), an off-chip weight buffer's word is registered in the unit (its
 # address must stay with its `weight_group_end` handshake). docs/timing-pipelining.md.
 SPIKE_SELECT_LATENCY = 1
+# Cycles from the selected spikes' register to the register the adder trees read (and a conv
+# unit's weight word likewise): a selected spike reaches every lane's tree (a conv unit's
+# weight word every column's) across the unit. With the trees split into pairs this one route
+# (5.4-5.9 ns for one hop on the LFE5U-85F) was the large designs' critical path; a register
+# level of its own gives it a cycle, and the ECP5 flow's fan-out pass copies that register so
+# that each copy sits by its trees. An on-chip linear unit's ROM is addressed this much later
+# instead (its weights are not broadcast). docs/timing-pipelining.md "Eighth step".
+BROADCAST_LATENCY = 1
 # Cycles from the memories' data to the accumulator's input: the selected spikes' register,
-# then the spike-gated adder tree ends in a register (one per lane and column, as narrow as
-# the sum), so the accumulator's cycle is one operand select and one add. A pooling unit
-# delays its (in-range) input row by the same count (two row registers). This is the count of
-# a small tree; a wider one takes `addend_latency(terms)`. docs/timing-pipelining.md.
-ADDEND_LATENCY = SPIKE_SELECT_LATENCY + 1
+# the broadcast register, then the spike-gated adder tree ends in a register (one per lane and
+# column, as narrow as the sum), so the accumulator's cycle is one operand select and one add.
+# A pooling unit delays its (in-range) input row by the same count (row registers). This is
+# the count of a small tree; a wider one takes `addend_latency(terms)`. docs/timing-pipelining.md.
+ADDEND_LATENCY = SPIKE_SELECT_LATENCY + BROADCAST_LATENCY + 1
 # Terms of a spike-gated adder tree summed in one cycle. A wider tree (a linear unit's Q, a
 # conv unit's kernel_w) is split in two registered levels: registered partial sums of groups
 # of at most this many terms, then their sum into the addend register; such a unit's addend
@@ -82,8 +90,9 @@ def tree_stages(terms: int) -> int:
 
 def addend_latency(terms: int) -> int:
     """Cycles from the memories' data to the accumulator's input for a `terms`-input tree:
-    the selected spikes' register and the tree's levels (ADDEND_LATENCY for a small tree)."""
-    return SPIKE_SELECT_LATENCY + tree_stages(terms)
+    the selected spikes' and the broadcast registers and the tree's levels (ADDEND_LATENCY for
+    a small tree)."""
+    return SPIKE_SELECT_LATENCY + BROADCAST_LATENCY + tree_stages(terms)
 
 
 def pipeline_latency(terms: int) -> int:

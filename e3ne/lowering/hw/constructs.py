@@ -23,7 +23,7 @@ from __future__ import annotations
 from xdsl.dialects import hw
 
 from e3ne.lowering.hw.hwbuilder import ModuleBuilder, Port, Register, Value, bits_for, width
-from e3ne.model.units import SPIKE_SELECT_LATENCY, TREE_TERMS_PER_CYCLE
+from e3ne.model.units import BROADCAST_LATENCY, SPIKE_SELECT_LATENCY, TREE_TERMS_PER_CYCLE
 from e3ne.numerics import signed_width
 
 
@@ -116,22 +116,28 @@ def narrow_sum(b: ModuleBuilder, weights: list[Value], spikes: list[Value], acc_
 
 
 def registered_spikes(b: ModuleBuilder, name: str, spikes: list[Value]) -> list[Value]:
-    """The selected spikes `SPIKE_SELECT_LATENCY` cycles later (one flip-flop each, `name`
-    and the index), so the gated adder tree starts from registers; constants stay constants."""
+    """The selected spikes `SPIKE_SELECT_LATENCY + BROADCAST_LATENCY` cycles later (a chain
+    of flip-flops each, the last one `name` and the index, the one the trees read and the
+    ECP5 flow copies), so the gated adder tree starts from registers; constants stay constants."""
     return [
-        s if isinstance(s.owner, hw.ConstantOp) else b.delay_by(s, f"{name}{k}", SPIKE_SELECT_LATENCY)
+        s if isinstance(s.owner, hw.ConstantOp) else b.delay_by(s, f"{name}{k}", SPIKE_SELECT_LATENCY + BROADCAST_LATENCY)
         for k, s in enumerate(spikes)
     ]
 
 
-def selected_weights(b: ModuleBuilder, weight_addr: Value, offchip: bool) -> tuple[Value, Value]:
-    """(weight ROM address, weight word) in step with the registered spikes: an on-chip ROM
-    is addressed `SPIKE_SELECT_LATENCY` cycles later (a registered address); an off-chip
-    buffer keeps its address (it must stay with the `weight_group_end` handshake) and its
-    word is registered instead."""
+def selected_weights(b: ModuleBuilder, weight_addr: Value, offchip: bool, broadcast: bool) -> tuple[Value, Value]:
+    """(weight ROM address, weight word) in step with the registered spikes. An on-chip ROM
+    is addressed `SPIKE_SELECT_LATENCY` cycles later (a registered address) and, when its
+    word is `broadcast` (a conv unit's, to every column), the word is registered
+    BROADCAST_LATENCY cycles in the unit; else (a linear unit's) the address is that much
+    later too. An off-chip buffer keeps its address (it must stay with the
+    `weight_group_end` handshake) and its word is registered both counts instead."""
+    word = b.inputs["weight_data"]
     if offchip:
-        return weight_addr, b.delay_by(b.inputs["weight_data"], "weight_word", SPIKE_SELECT_LATENCY)
-    return b.delay_by(weight_addr, "weight_addr_sel", SPIKE_SELECT_LATENCY), b.inputs["weight_data"]
+        return weight_addr, b.delay_by(word, "weight_word", SPIKE_SELECT_LATENCY + BROADCAST_LATENCY)
+    if broadcast:
+        return b.delay_by(weight_addr, "weight_addr_sel", SPIKE_SELECT_LATENCY), b.delay_by(word, "weight_word", BROADCAST_LATENCY)
+    return b.delay_by(weight_addr, "weight_addr_sel", SPIKE_SELECT_LATENCY + BROADCAST_LATENCY), word
 
 
 def registered_sum(
@@ -141,7 +147,7 @@ def registered_sum(
     of the unit's tree): 1, the gated sum registered as `name` (as narrow as the sum); 2, the
     gated sums of groups of at most TREE_TERMS_PER_CYCLE terms registered (`name`_part0..),
     then their sum registered as `name`. The accumulator adds it `SPIKE_SELECT_LATENCY +
-    stages` cycles after the memories answered."""
+    BROADCAST_LATENCY + stages` cycles after the memories answered."""
     if stages == 1:
         return b.sext(b.delay_by(gated_sum(b, weights, spikes, acc_bits), name, 1), acc_bits)
     count = -(-len(weights) // TREE_TERMS_PER_CYCLE)

@@ -10,12 +10,14 @@ Pipeline (docs/architecture.md "Convolution unit"):
 * stage 1 (c+R, R = MEMORY_READ_LATENCY): the row arrives (zero when iy is outside the image);
   the kernel_w spikes of each column (of the current column block) are selected and
   registered (S = SPIKE_SELECT_LATENCY = 1 cycle; columns x kernel_w flip-flops, shared by
-  the lanes);
-* stage 1s (c+R+S): the weights answer (an on-chip ROM is addressed S cycles after issue;
-  an off-chip buffer's word is registered S cycles in the unit); each of the lanes x columns
-  kernel_w-input adder trees of spike-gated weights ends in a register (A = S + 1 cycles from
-  the memories' data; kernel_w > TREE_TERMS_PER_CYCLE: two registered levels, partial sums
-  of groups then their sum, A = S + 2, `ConvShape.addend_latency`);
+  the lanes), then registered again (B = BROADCAST_LATENCY = 1: the register the lanes' trees
+  read);
+* stage 1s (c+R+S+B): the weights answer (an on-chip ROM is addressed S cycles after issue
+  and its word registered B cycles in the unit, the register every column's trees read; an
+  off-chip buffer's word is registered S + B cycles in the unit); each of the lanes x columns
+  kernel_w-input adder trees of spike-gated weights ends in a register (A = S + B + 1 cycles
+  from the memories' data; kernel_w > TREE_TERMS_PER_CYCLE: two registered levels, partial
+  sums of groups then their sum, A = S + B + 2, `ConvShape.addend_latency`);
 * stage 1' (c+R+A): each accumulator adds its tree's sum, doubling on the first (ic, ky) of
   each step;
 * stage 2 (c+R+A+1, end of a column block): `+ Bq`, registered (N = NEURON_LATENCY = 1 cycle),
@@ -195,7 +197,7 @@ def build_conv_unit(unit: snnhw.ConvUnitOp, module_name: str):
     zero = b.const(0, acc_bits)
     # the selected spikes, registered (constant zeros stay constants: no tree input)
     spikes = [registered_spikes(b, f"selected{j}_", [spike(j, kx) for kx in range(kw)]) for j in range(columns)]
-    weight_address, weight_data = selected_weights(b, weight_address, offchip)
+    weight_address, weight_data = selected_weights(b, weight_address, offchip, broadcast=True)
     accumulators: list[list[Register]] = []
     lif = lif_of(unit)
     bias_bits = unit.bias_bits()

@@ -6,12 +6,13 @@ P outputs in parallel; Q = 1 is one spike per cycle):
 * issue (cycle c): counters i (input), b (bit in word), t (time step), g (group) drive
   the buffer read address and the weight ROM address `g*in + i`;
 * stage 1 (c+R, R = MEMORY_READ_LATENCY): the buffer word answers; the Q spikes of the
-  chunk are selected from the word and registered (S = SPIKE_SELECT_LATENCY = 1 cycle);
-* stage 1s (c+R+S): the weights answer (an on-chip ROM is addressed S cycles after issue;
-  an off-chip buffer's word is registered S cycles in the unit) and each lane's gated sum
-  `sum(spike ? W : 0)` of the registered spikes is registered (A = S + 1 cycles from the
-  memories' data); a tree wider than TREE_TERMS_PER_CYCLE (Q) in two registered levels,
-  partial sums of groups then their sum (A = S + 2; `LinearShape.addend_latency`);
+  chunk are selected from the word and registered (S = SPIKE_SELECT_LATENCY = 1 cycle), then
+  registered again (B = BROADCAST_LATENCY = 1: the register every lane's tree reads);
+* stage 1s (c+R+S+B): the weights answer (an on-chip ROM is addressed S + B cycles after
+  issue; an off-chip buffer's word is registered S + B cycles in the unit) and each lane's
+  gated sum `sum(spike ? W : 0)` of the registered spikes is registered (A = S + B + 1 cycles
+  from the memories' data); a tree wider than TREE_TERMS_PER_CYCLE (Q) in two registered
+  levels, partial sums of groups then their sum (A = S + B + 2; `LinearShape.addend_latency`);
 * stage 1' (c+R+A): each lane does
   `acc <- (first input of the group ? 0 : first input of step t ? 2*acc : acc) + sum`;
 * stage 2 (c+R+A+1, last input of a group): `V = acc + Bq`, registered (N = NEURON_LATENCY = 1
@@ -127,7 +128,7 @@ def build_linear_unit(unit: snnhw.LinearUnitOp, module_name: str):
     if skipper is not None:  # the skip list is written as the spikes are selected (READ cycles after issue)
         skipper.record(spikes, b.delay_by(first_input, "first_step_sel", READ))
     spikes = registered_spikes(b, "selected", spikes)  # the adder trees start from flip-flops
-    weight_addr, weight_data = selected_weights(b, weight_addr, offchip)
+    weight_addr, weight_data = selected_weights(b, weight_addr, offchip, broadcast=False)
     zero = b.const(0, acc_bits)
     accumulators = b.accumulator("acc", p, acc_bits)
     lif = lif_of(unit)

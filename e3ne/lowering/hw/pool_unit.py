@@ -4,8 +4,8 @@ bit-planes (docs/numerics.md §7), in the builder's nouns.
 * issue (cycle c): counters t (time step), ky (window row), oy (output row), c (channel)
   drive the buffer address `iy + H*(c + C*t)`, `iy = oy*stride + ky - pad`;
 * stage 1 (c+R, R = MEMORY_READ_LATENCY): the row arrives (zero when iy is outside the image) and is
-  delayed by A = ADDEND_LATENCY = 2 row registers (the weighted units' selected-spike and
-  gated-sum registers of a small tree): PIPELINE_LATENCY, the common pipeline;
+  delayed by A = ADDEND_LATENCY = 3 row registers (the weighted units' selected-spike,
+  broadcast and gated-sum registers of a small tree): PIPELINE_LATENCY, the common pipeline;
 * stage 1' (c+R+A): each input column shifts its spike into a T-bit value; after the last
   plane of a window row the value is combined (max or sum) into the row's running value;
 * stage 2 (c+R+A+1, end of an output row): the kernel_w columns of each window are combined

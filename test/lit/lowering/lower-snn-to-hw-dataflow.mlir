@@ -7,10 +7,10 @@
 // CHECK:       snnhw.buffer @input {{{.*}}depth = 4 : i64, role = "input", copies = 2 : i64}
 // CHECK:       snnhw.buffer @fc1_out {{{.*}}depth = 4 : i64, role = "hidden", copies = 2 : i64}
 // CHECK:       snnhw.logit_buffer @logits {entries = 2 : i64, depth = 2 : i64, word_width = 9 : i64, copies = 2 : i64}
-// CHECK:       snnhw.schedule [@fc1, @fc2] {stage_cycles = array<i64: 34, 16>, stage_overhead = array<i64: 10, 10>, cycles = 50 : i64, kind = "dataflow", interval = 34 : i64, latency = 51 : i64}
+// CHECK:       snnhw.schedule [@fc1, @fc2] {stage_cycles = array<i64: 35, 17>, stage_overhead = array<i64: 11, 11>, cycles = 52 : i64, kind = "dataflow", interval = 35 : i64, latency = 53 : i64}
 
 // SEQ-NOT:     copies
-// SEQ:         snnhw.schedule [@fc1, @fc2] {stage_cycles = array<i64: 22, 16>, stage_overhead = array<i64: 10, 10>, cycles = 38 : i64}
+// SEQ:         snnhw.schedule [@fc1, @fc2] {stage_cycles = array<i64: 23, 17>, stage_overhead = array<i64: 11, 11>, cycles = 40 : i64}
 
 // Two halves per RAM: the half bit on top of the image's address (depth 4 -> 4 + 4 words).
 // HW:          hw.module.extern @tiny_input({{.*}}waddr: i3{{.*}}raddr: i3{{.*}}DEPTH = 8 : i64, ADDR_WIDTH = 3 : i64, READ_LATENCY = 4 : i64, ADDRESS_REGISTER = 1 : i64}}
@@ -22,7 +22,7 @@
 // HW:            %fc1_go = comb.and
 // HW:            %fc2_go = comb.and
 // HW:            %fc1_go_q = seq.compreg %fc1_go
-// HW-LABEL:    hw.module @tiny(in %clk: !seq.clock, in %rst: i1, in %start: i1, in %in_we: i1, in %in_addr: i2, in %in_data: i3, in %logit_addr: i1, in %ack: i1, out done: i1, out logit_data: i9, out in_ready: i1, out image_done: i1) attributes {e3ne.cycles = 51 : i64, e3ne.top = "tiny"}
+// HW-LABEL:    hw.module @tiny(in %clk: !seq.clock, in %rst: i1, in %start: i1, in %in_we: i1, in %in_addr: i2, in %in_data: i3, in %logit_addr: i1, in %ack: i1, out done: i1, out logit_data: i9, out in_ready: i1, out image_done: i1) attributes {e3ne.cycles = 53 : i64, e3ne.top = "tiny"}
 // HW-DAG:        comb.concat %controller_fc1_rsel, %fc1_act_raddr : i1, i2
 // HW-DAG:        comb.concat %controller_fc1_wsel, %fc1_out_waddr : i1, i2
 // HW-DAG:        comb.concat %controller_in_sel, %in_addr : i1, i2

@@ -12,7 +12,7 @@
 // CHECK-NEXT:    snnhw.rom @fc1_weights
 // CHECK-NEXT:    snnhw.linear_unit @fc1 {{{.*}}parallelism = 2 : i64{{.*}}output_layer = 0 : i64{{.*}}input = @input, weights = @fc1_weights, output = @fc1_out}
 // CHECK-NEXT:    snnhw.buffer @fc1_out {channels = 2 : i64, height = 1 : i64, width = 2 : i64, time_steps = 2 : i64, word_width = 2 : i64, depth = 4 : i64, role = "hidden"}
-// CHECK-NEXT:    snnhw.schedule [@fc1] {stage_cycles = array<i64: 42>, stage_overhead = array<i64: 10>, cycles = 42 : i64}
+// CHECK-NEXT:    snnhw.schedule [@fc1] {stage_cycles = array<i64: 43>, stage_overhead = array<i64: 11>, cycles = 43 : i64}
 // CHECK-NEXT:  }
 
 // HW-LABEL: hw.module @net_fc1(in %clk: !seq.clock, in %rst: i1, in %start: i1, in %in_we: i1, in %in_addr: i3, in %in_data: i2, in %result_addr: i2, out done: i1, out result_data: i2)

@@ -7,11 +7,11 @@
 // CHECK:       hw.module @tiny_fc1(
 // CHECK:       hw.module @tiny_fc2(
 // CHECK:       hw.module @tiny_controller(
-// CHECK:       hw.module @tiny(in %clk: !seq.clock, in %rst: i1, in %start: i1, in %in_we: i1, in %in_addr: i1, in %in_data: i6, in %logit_addr: i1, out done: i1, out logit_data: i{{[0-9]+}}) attributes {e3ne.cycles = 38 : i64, e3ne.top = "tiny"}
+// CHECK:       hw.module @tiny(in %clk: !seq.clock, in %rst: i1, in %start: i1, in %in_we: i1, in %in_addr: i1, in %in_data: i6, in %logit_addr: i1, out done: i1, out logit_data: i{{[0-9]+}}) attributes {e3ne.cycles = 40 : i64, e3ne.top = "tiny"}
 // CHECK-NOT:   snn.
 // CHECK-NOT:   snnhw.
 
-// P1:          attributes {e3ne.cycles = 67 : i64, e3ne.top = "tiny"}
+// P1:          attributes {e3ne.cycles = 69 : i64, e3ne.top = "tiny"}
 
 // ERR:         error: Verilog needs CIRCT hw/comb/seq IR, found func.func
 

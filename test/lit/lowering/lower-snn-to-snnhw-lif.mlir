@@ -8,13 +8,13 @@
 // fc1: per-step sums with or without bias lie in [-5, 11] (row 1: -2-1-1 - 1 = -5; row 0: 1+3+4+1+1 + 1 = 11),
 // reset by subtraction of thr 4: membranes in [4*(-5-4), 4*11] = [-36, 44] -> 7 bits.
 // fc2: [-2, 8], reset to zero: [-8, 32] -> 7 bits (6 bits hold only up to 31).
-// Cycles: fc1 2 groups x 8 inputs x 4 steps + 7 (pipeline) + 4 planes = 75; fc2 1 x 4 x 4 + 7 + 2 logits = 25.
+// Cycles: fc1 2 groups x 8 inputs x 4 steps + 9 (pipeline) + 4 planes = 77; fc2 1 x 4 x 4 + 9 + 2 logits = 27.
 
 // CHECK:      snnhw.buffer @input {channels = 1 : i64, height = 1 : i64, width = 8 : i64, time_steps = 4 : i64, word_width = 8 : i64, depth = 4 : i64, role = "input"}
 // CHECK:      snnhw.linear_unit @fc1 {neuron = "lif", lif_leak = 230 : i64, lif_leak_bits = 8 : i64, lif_threshold = 4 : i64, lif_reset = "subtract", in_features = 8 : i64, out_features = 4 : i64, parallelism = 2 : i64, time_steps = 4 : i64, weight_bits = 4 : i64, accumulator_width = 7 : i64, shift = 0 : i64, output_layer = 0 : i64
 // CHECK:      snnhw.linear_unit @fc2 {neuron = "lif", lif_leak = 256 : i64, lif_leak_bits = 8 : i64, lif_threshold = 3 : i64, lif_reset = "zero", readout = "count", {{.*}} accumulator_width = 7 : i64, shift = 0 : i64, output_layer = 1 : i64
 // CHECK:      snnhw.logit_buffer @logits {entries = 2 : i64, depth = 2 : i64, word_width = 7 : i64}
-// CHECK:      snnhw.schedule [@fc1, @fc2] {stage_cycles = array<i64: 76, 26>
+// CHECK:      snnhw.schedule [@fc1, @fc2] {stage_cycles = array<i64: 77, 27>
 
 // PERCHANNEL: per-channel beta or threshold is not built in hardware yet (one value per layer is)
 

@@ -8,7 +8,7 @@
 // CHECK-LABEL: snnhw.accelerator @tiny {time_steps = 2, axi_data_width = 32, memory_latency = 3} {
 // CHECK:         snnhw.rom @fc1_weights {{{.*}}kind = "offchip", base_address = 0 : i64}
 // CHECK:         snnhw.rom @fc2_weights {{{.*}}kind = "distributed"}
-// CHECK:         snnhw.schedule [@fc1, @fc2] {stage_cycles = array<i64: 44, 16>, stage_overhead = array<i64: 20, 10>, cycles = 60 : i64}
+// CHECK:         snnhw.schedule [@fc1, @fc2] {stage_cycles = array<i64: 45, 17>, stage_overhead = array<i64: 21, 11>, cycles = 62 : i64}
 
 // Default latency 16; fc1 (12 words of 6 bits, one 64-bit beat each) takes one 4 KiB page.
 // fc1: 2 groups of 6 words, 12 issue cycles each, fetch 16 + 6 = 22: group 0 issues from
@@ -17,7 +17,7 @@
 // ALL-LABEL:   snnhw.accelerator @tiny {time_steps = 2, axi_data_width = 64, memory_latency = 16} {
 // ALL:           snnhw.rom @fc1_weights {{{.*}}kind = "offchip", base_address = 0 : i64}
 // ALL:           snnhw.rom @fc2_weights {{{.*}}kind = "offchip", base_address = 4096 : i64}
-// ALL:           snnhw.schedule [@fc1, @fc2] {stage_cycles = array<i64: 67, 36>, stage_overhead = array<i64: 43, 30>, cycles = 103 : i64}
+// ALL:           snnhw.schedule [@fc1, @fc2] {stage_cycles = array<i64: 68, 37>, stage_overhead = array<i64: 44, 31>, cycles = 105 : i64}
 
 // UNKNOWN: offchip-weights names unknown layer(s) fc9; the layers with weights are: fc1, fc2
 

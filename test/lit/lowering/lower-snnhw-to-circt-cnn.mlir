@@ -26,7 +26,7 @@
 // CHECK-LABEL: hw.module @net_controller(
 // CHECK-SAME:    in %conv1_done: i1, in %conv2_done: i1, in %pool1_done: i1, in %fc1_done: i1
 // CHECK-LABEL: hw.module @net(
-// CHECK-SAME:    attributes {e3ne.cycles = 127 : i64, e3ne.top = "net"}
+// CHECK-SAME:    attributes {e3ne.cycles = 131 : i64, e3ne.top = "net"}
 // CHECK:         hw.instance "pool1" @net_pool1(
 // CHECK-NOT:     pool1_weights_rom
 
@@ -48,5 +48,5 @@ snnhw.accelerator @net {time_steps = 2} {
   snnhw.rom @fc1_weights {data = dense<[[-1, -1, 0, 0], [0, 0, 0, 1], [0, 1, -1, -1], [1, 0, 0, 1]]> : tensor<4x4xsi3>, word_width = 12 : i64, depth = 4 : i64, kind = "distributed"}
   snnhw.linear_unit @fc1 {input_parallelism = 2 : i64, in_features = 8 : i64, out_features = 2 : i64, parallelism = 2 : i64, time_steps = 2 : i64, weight_bits = 3 : i64, accumulator_width = 5 : i64, shift = 0 : i64, output_layer = 1 : i64, bias = dense<[4, 1]> : tensor<2xsi32>, input = @pool1_out, weights = @fc1_weights, output = @logits}
   snnhw.logit_buffer @logits {entries = 2 : i64, depth = 2 : i64, word_width = 5 : i64}
-  snnhw.schedule [@conv1, @conv2, @pool1, @fc1] {stage_cycles = array<i64: 63, 20, 26, 18>, stage_overhead = array<i64: 15, 12, 10, 10>, cycles = 127 : i64}
+  snnhw.schedule [@conv1, @conv2, @pool1, @fc1] {stage_cycles = array<i64: 64, 21, 27, 19>, stage_overhead = array<i64: 16, 13, 11, 11>, cycles = 131 : i64}
 }

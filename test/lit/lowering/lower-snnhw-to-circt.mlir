@@ -8,12 +8,15 @@
 
 // CHECK-LABEL: hw.module @tiny_fc1(in %clk: !seq.clock, in %rst: i1, in %start: i1, in %act_rdata: i6, in %weight_data: i6, in %bias_data: i14, out act_raddr: i1, out weight_addr: i4, out bias_addr: i1, out out_we: i1, out out_waddr: i2, out out_wdata: i2, out done: i1)
 // CHECK:         %issue = comb.or %start, %running : i1
-// The selected spike is registered (SPIKE_SELECT_LATENCY), the weight ROM addressed a cycle
+// The selected spike is registered (SPIKE_SELECT_LATENCY) and registered again (the
+// broadcast register the lanes read, BROADCAST_LATENCY), the weight ROM addressed two cycles
 // later to match; the registered spike selects a weight into a 3-bit pipeline register (the
 // gated sum); the accumulator adds it a cycle later and doubles at each new time step.
 // CHECK:         %spike = comb.extract %{{.*}} from 0 :  (i6) -> i1
-// CHECK-NEXT:    %selected0 = seq.compreg %spike, %clk reset %rst, %{{.*}} : i1
-// CHECK-NEXT:    %weight_addr_sel = seq.compreg %{{.*}}, %clk reset %rst, %{{.*}} : i4
+// CHECK-NEXT:    %selected0_d1 = seq.compreg %spike, %clk reset %rst, %{{.*}} : i1
+// CHECK-NEXT:    %selected0 = seq.compreg %selected0_d1, %clk reset %rst, %{{.*}} : i1
+// CHECK-NEXT:    %weight_addr_sel_d1 = seq.compreg %{{.*}}, %clk reset %rst, %{{.*}} : i4
+// CHECK-NEXT:    %weight_addr_sel = seq.compreg %weight_addr_sel_d1, %clk reset %rst, %{{.*}} : i4
 // CHECK:         %acc0 = seq.compreg %{{.*}}, %clk reset %rst, %{{.*}} : i7
 // CHECK-NEXT:    %acc1 = seq.compreg
 // CHECK:         comb.mux %first_step1, %{{.*}}, %acc0 : i7
@@ -26,10 +29,11 @@
 // CHECK:         %potential0 = seq.compreg %{{.*}} : i7
 // CHECK:         %spike_shadow0 = seq.compreg %{{.*}} : i2
 // CHECK:         %plane_addr = seq.compreg
-// The bias ROM is addressed by the group counter delayed two cycles (ADDEND_LATENCY: the
-// selected-spike and gated-sum registers).
+// The bias ROM is addressed by the group counter delayed three cycles (ADDEND_LATENCY: the
+// selected-spike, broadcast and gated-sum registers).
 // CHECK:         %bias_group_d1 = seq.compreg %group, %clk
-// CHECK-NEXT:    %bias_group = seq.compreg %bias_group_d1, %clk
+// CHECK-NEXT:    %bias_group_d2 = seq.compreg %bias_group_d1, %clk
+// CHECK-NEXT:    %bias_group = seq.compreg %bias_group_d2, %clk
 // CHECK:         hw.output %act_addr, %weight_addr_sel, %bias_group, %draining, %plane_addr, %{{.*}}, %{{.*}} : i1, i4, i1, i1, i2, i2, i1
 // CHECK-NOT:     comb.mul
 
@@ -41,7 +45,7 @@
 // CHECK-NEXT:    %0 = hw.constant false
 // CHECK-NEXT:    %fc2_go = seq.compreg %fc1_done, %clk reset %rst, %0 : i1
 
-// CHECK-LABEL: hw.module @tiny(in %clk: !seq.clock, in %rst: i1, in %start: i1, in %in_we: i1, in %in_addr: i1, in %in_data: i6, in %logit_addr: i1, out done: i1, out logit_data: i9) attributes {e3ne.cycles = 50 : i64, e3ne.top = "tiny"}
+// CHECK-LABEL: hw.module @tiny(in %clk: !seq.clock, in %rst: i1, in %start: i1, in %in_we: i1, in %in_addr: i1, in %in_data: i6, in %logit_addr: i1, out done: i1, out logit_data: i9) attributes {e3ne.cycles = 52 : i64, e3ne.top = "tiny"}
 // CHECK:         hw.instance "input_mem" @tiny_input(clk: %clk: !seq.clock, we: %in_we: i1, waddr: %in_addr: i1, wdata: %in_data: i6, raddr: %fc1_act_raddr: i1) -> (rdata: i6)
 // CHECK:         hw.instance "fc1_out_mem" @tiny_fc1_out(clk: %clk: !seq.clock, we: %fc1_out_we: i1, waddr: %fc1_out_waddr: i2, wdata: %fc1_out_wdata: i2, raddr: %fc2_act_raddr: i2) -> (rdata: i2)
 // CHECK:         hw.instance "logits_mem" @tiny_logits(clk: %clk: !seq.clock, we: %fc2_out_we: i1, waddr: %fc2_out_waddr: i1, wdata: %fc2_out_wdata: i9, raddr: %logit_addr: i1) -> (rdata: i9)
@@ -74,7 +78,7 @@ builtin.module {
     snnhw.rom @fc2_weights {data = dense<[[1, -2], [-1, 1], [2, 1]]> : tensor<3x2xsi3>, word_width = 6 : i64, depth = 3 : i64, kind = "distributed"}
     snnhw.linear_unit @fc2 {in_features = 3 : i64, out_features = 2 : i64, parallelism = 2 : i64, time_steps = 2 : i64, weight_bits = 3 : i64, accumulator_width = 9 : i64, shift = 0 : i64, output_layer = 1 : i64, bias = dense<[0, 5]> : tensor<2xsi32>, input = @fc1_out, weights = @fc2_weights, output = @logits}
     snnhw.logit_buffer @logits {entries = 2 : i64, depth = 2 : i64, word_width = 9 : i64}
-    snnhw.schedule [@fc1, @fc2] {stage_cycles = array<i64: 34, 16>, stage_overhead = array<i64: 10, 10>, cycles = 50 : i64}
+    snnhw.schedule [@fc1, @fc2] {stage_cycles = array<i64: 35, 17>, stage_overhead = array<i64: 11, 11>, cycles = 52 : i64}
   }
 }
 

@@ -165,10 +165,11 @@ def test_wide_kernel_cnn_bit_exact_with_its_extra_cycle(tmp_path_factory):
     result = run(tmp_path_factory, wide_kernel_cnn(), 8, "conv1.columns=2,conv1.channels=3", count=30)
     check(result)
     conv1 = result[0]["layers"][0]
-    # 4 read registers, selected spikes, partial sums, sum, accumulator, potential = 9, the
-    # neurons' outputs before the fused max pooling and the row-merged values before its column
-    # combine = 11; then the last row's drain (3 channels x T = 4)
-    assert conv1["overhead_cycles"] == 11 + 3 * 4
+    # 4 read registers, selected spikes, their broadcast register, partial sums, sum,
+    # accumulator, potential = 10, the neurons' outputs before the fused max pooling and the
+    # row-merged values before its column combine = 12; then the last row's drain (3 channels
+    # x T = 4)
+    assert conv1["overhead_cycles"] == 12 + 3 * 4
 
 
 def test_more_parallelism_fewer_cycles():

@@ -180,8 +180,9 @@ def test_wide_adder_tree_bit_exact_with_its_extra_cycle(tmp_path_factory):
     encoded[1] = (1 << TIME_STEPS) - 1
     logits, cycles = run_rtl(build, encoded, progress=lambda _: None)
     check((module, layers, build, manifest, encoded, logits, cycles))
-    # pipeline: 4 read registers, selected spikes, the tree's 1 or 2 levels, accumulator,
-    # potential (8 or 9); then the drain (T planes, or P = 5 logits for the output layer)
-    assert [layer["overhead_cycles"] for layer in manifest["layers"]] == [8 + 3, 9 + 3, 9 + 5]
+    # pipeline: 4 read registers, selected spikes, their broadcast register, the tree's 1 or 2
+    # levels, accumulator, potential (9 or 10); then the drain (T planes, or P = 5 logits for
+    # the output layer)
+    assert [layer["overhead_cycles"] for layer in manifest["layers"]] == [9 + 3, 10 + 3, 10 + 5]
     rtl = (build / "rtl" / "mlp.sv").read_text()
     assert "addend0_part3" in rtl and "addend0_part4" not in rtl

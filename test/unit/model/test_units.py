@@ -37,7 +37,8 @@ def mlp_fc1(**changes) -> LinearShape:
 
 
 def test_helpers():
-    assert PIPELINE_LATENCY == 8  # 4 memory read registers, selected spikes, gated sum, accumulator, potential
+    # 4 memory read registers, selected spikes, their broadcast register, gated sum, accumulator, potential
+    assert PIPELINE_LATENCY == 9
     assert chunk_count(7, 5, 2) == 3 + 1  # word 0: bits 0-1, 2-3, 4; word 1: bits 0-1
     assert chunk_count(784, 28, 4) == 28 * 7
     assert chunk_count(784, 28, 5) == 28 * 6  # ceil(28/5) = 6 chunks a word
@@ -50,18 +51,18 @@ def test_wide_adder_trees_take_one_more_cycle():
     """Trees of more than TREE_TERMS_PER_CYCLE = 2 terms: two registered levels."""
     assert TREE_TERMS_PER_CYCLE == 2
     assert [tree_stages(n) for n in (1, 2, 3, 4, 5, 8, 25)] == [1, 1, 2, 2, 2, 2, 2]
-    assert (addend_latency(2), addend_latency(5), addend_latency(8)) == (ADDEND_LATENCY, 3, 3) == (2, 3, 3)
-    assert (pipeline_latency(2), pipeline_latency(5), pipeline_latency(8)) == (PIPELINE_LATENCY, 9, 9) == (8, 9, 9)
+    assert (addend_latency(2), addend_latency(5), addend_latency(8)) == (ADDEND_LATENCY, 4, 4) == (3, 4, 4)
+    assert (pipeline_latency(2), pipeline_latency(5), pipeline_latency(8)) == (PIPELINE_LATENCY, 10, 10) == (9, 10, 10)
     q2 = mlp_fc1(parallelism=64, input_parallelism=2)
-    assert (q2.addend_latency, q2.pipeline_latency) == (2, 8)
-    assert q2.cycles() == 2 * 392 * 4 + 8 + 4  # 14 chunks of 2 spikes per 28-spike word
+    assert (q2.addend_latency, q2.pipeline_latency) == (3, 9)
+    assert q2.cycles() == 2 * 392 * 4 + 9 + 4  # 14 chunks of 2 spikes per 28-spike word
     q5, q8 = mlp_fc1(parallelism=64, input_parallelism=5), mlp_fc1(parallelism=64, input_parallelism=8)
-    assert (q5.addend_latency, q5.pipeline_latency, q8.addend_latency, q8.pipeline_latency) == (3, 9, 3, 9)
-    assert q5.cycles() == 2 * 168 * 4 + 9 + 4  # 6 chunks of <= 5 spikes per 28-spike word
-    assert q8.cycles() == 2 * 112 * 4 + 9 + 4  # 4 chunks of <= 8 spikes per word
-    assert q8.overhead_cycles() == 9 + 4
+    assert (q5.addend_latency, q5.pipeline_latency, q8.addend_latency, q8.pipeline_latency) == (4, 10, 4, 10)
+    assert q5.cycles() == 2 * 168 * 4 + 10 + 4  # 6 chunks of <= 5 spikes per 28-spike word
+    assert q8.cycles() == 2 * 112 * 4 + 10 + 4  # 4 chunks of <= 8 spikes per word
+    assert q8.overhead_cycles() == 10 + 4
     memory = MemoryModel(axi_data_width=128, memory_latency=16)
-    assert q8.cycles(memory) == q8.streaming(memory).cycles == q8.issue_cycles(memory) + 9 + 4
+    assert q8.cycles(memory) == q8.streaming(memory).cycles == q8.issue_cycles(memory) + 10 + 4
     conv = dict(
         in_shape=(1, 28, 28), stride=(1, 1), padding=(2, 2), columns=28, channels=4, units=1,
         time_steps=4, weight_bits=4, accumulator_width=16,
@@ -69,10 +70,10 @@ def test_wide_adder_trees_take_one_more_cycle():
     k5 = ConvShape(out_shape=(8, 28, 28), kernel=(5, 5), **conv)
     k7 = ConvShape(out_shape=(8, 26, 26), kernel=(7, 7), **conv)
     k1 = ConvShape(out_shape=(8, 24, 24), kernel=(5, 1), **conv)
-    assert (k1.pipeline_latency, k5.pipeline_latency, k7.pipeline_latency) == (8, 9, 9)
-    assert k7.cycles() == k7.issue_cycles() + 9 + 4 * 4
+    assert (k1.pipeline_latency, k5.pipeline_latency, k7.pipeline_latency) == (9, 10, 10)
+    assert k7.cycles() == k7.issue_cycles() + 10 + 4 * 4
     pool = PoolShape(PoolMode.MAX, 4, (24, 24), (12, 12), (2, 2), (2, 2), (0, 0), 4)
-    assert (pool.addend_latency, pool.pipeline_latency) == (2, 8)
+    assert (pool.addend_latency, pool.pipeline_latency) == (3, 9)
 
 
 def test_linear_hidden_layer():

@@ -14,7 +14,7 @@ snnhw.accelerator @net {time_steps = 2} {
   snnhw.rom @fc1_weights {data = dense<[[-1, -1, 0, 0], [0, 0, 0, 1], [0, 1, -1, -1], [1, 0, 0, 1]]> : tensor<4x4xsi3>, word_width = 12 : i64, depth = 4 : i64, kind = "distributed"}
   snnhw.linear_unit @fc1 {input_parallelism = 2 : i64, in_features = 8 : i64, out_features = 2 : i64, parallelism = 2 : i64, time_steps = 2 : i64, weight_bits = 3 : i64, accumulator_width = 5 : i64, shift = 0 : i64, output_layer = 1 : i64, bias = dense<[4, 1]> : tensor<2xsi32>, input = @pool1_out, weights = @fc1_weights, output = @logits}
   snnhw.logit_buffer @logits {entries = 2 : i64, depth = 2 : i64, word_width = 5 : i64}
-  snnhw.schedule [@conv1, @conv2, @pool1, @fc1] {stage_cycles = array<i64: 61, 20, 26, 18>, stage_overhead = array<i64: 13, 12, 10, 10>, cycles = 125 : i64}
+  snnhw.schedule [@conv1, @conv2, @pool1, @fc1] {stage_cycles = array<i64: 64, 21, 27, 19>, stage_overhead = array<i64: 16, 13, 11, 11>, cycles = 131 : i64}
 }
 // CHECK: columns = 5 must be in [1, 4] (out_width)
 
@@ -33,7 +33,7 @@ snnhw.accelerator @net {time_steps = 2} {
   snnhw.rom @fc1_weights {data = dense<[[-1, -1, 0, 0], [0, 0, 0, 1], [0, 1, -1, -1], [1, 0, 0, 1]]> : tensor<4x4xsi3>, word_width = 12 : i64, depth = 4 : i64, kind = "distributed"}
   snnhw.linear_unit @fc1 {input_parallelism = 2 : i64, in_features = 8 : i64, out_features = 2 : i64, parallelism = 2 : i64, time_steps = 2 : i64, weight_bits = 3 : i64, accumulator_width = 5 : i64, shift = 0 : i64, output_layer = 1 : i64, bias = dense<[4, 1]> : tensor<2xsi32>, input = @pool1_out, weights = @fc1_weights, output = @logits}
   snnhw.logit_buffer @logits {entries = 2 : i64, depth = 2 : i64, word_width = 5 : i64}
-  snnhw.schedule [@conv1, @conv2, @pool1, @fc1] {stage_cycles = array<i64: 61, 20, 26, 18>, stage_overhead = array<i64: 13, 12, 10, 10>, cycles = 125 : i64}
+  snnhw.schedule [@conv1, @conv2, @pool1, @fc1] {stage_cycles = array<i64: 64, 21, 27, 19>, stage_overhead = array<i64: 16, 13, 11, 11>, cycles = 131 : i64}
 }
 // CHECK: channels x units = 2x2 must be in [1, 2] (out_channels)
 
@@ -52,7 +52,7 @@ snnhw.accelerator @net {time_steps = 2} {
   snnhw.rom @fc1_weights {data = dense<[[-1, -1, 0, 0], [0, 0, 0, 1], [0, 1, -1, -1], [1, 0, 0, 1]]> : tensor<4x4xsi3>, word_width = 12 : i64, depth = 4 : i64, kind = "distributed"}
   snnhw.linear_unit @fc1 {input_parallelism = 2 : i64, in_features = 8 : i64, out_features = 2 : i64, parallelism = 2 : i64, time_steps = 2 : i64, weight_bits = 3 : i64, accumulator_width = 5 : i64, shift = 0 : i64, output_layer = 1 : i64, bias = dense<[4, 1]> : tensor<2xsi32>, input = @pool1_out, weights = @fc1_weights, output = @logits}
   snnhw.logit_buffer @logits {entries = 2 : i64, depth = 2 : i64, word_width = 5 : i64}
-  snnhw.schedule [@conv1, @conv2, @pool1, @fc1] {stage_cycles = array<i64: 61, 20, 26, 18>, stage_overhead = array<i64: 13, 12, 10, 10>, cycles = 125 : i64}
+  snnhw.schedule [@conv1, @conv2, @pool1, @fc1] {stage_cycles = array<i64: 64, 21, 27, 19>, stage_overhead = array<i64: 16, 13, 11, 11>, cycles = 131 : i64}
 }
 // CHECK: output buffer @conv1_out must be 2x2x2x2 (CxHxWxT), got 2x4x4x2
 
@@ -71,7 +71,7 @@ snnhw.accelerator @net {time_steps = 2} {
   snnhw.rom @fc1_weights {data = dense<[[-1, -1, 0, 0], [0, 0, 0, 1], [0, 1, -1, -1], [1, 0, 0, 1]]> : tensor<4x4xsi3>, word_width = 12 : i64, depth = 4 : i64, kind = "distributed"}
   snnhw.linear_unit @fc1 {input_parallelism = 2 : i64, in_features = 8 : i64, out_features = 2 : i64, parallelism = 2 : i64, time_steps = 2 : i64, weight_bits = 3 : i64, accumulator_width = 5 : i64, shift = 0 : i64, output_layer = 1 : i64, bias = dense<[4, 1]> : tensor<2xsi32>, input = @pool1_out, weights = @fc1_weights, output = @logits}
   snnhw.logit_buffer @logits {entries = 2 : i64, depth = 2 : i64, word_width = 5 : i64}
-  snnhw.schedule [@conv1, @conv2, @pool1, @fc1] {stage_cycles = array<i64: 61, 20, 26, 18>, stage_overhead = array<i64: 13, 12, 10, 10>, cycles = 125 : i64}
+  snnhw.schedule [@conv1, @conv2, @pool1, @fc1] {stage_cycles = array<i64: 64, 21, 27, 19>, stage_overhead = array<i64: 16, 13, 11, 11>, cycles = 131 : i64}
 }
 // CHECK: PoolMode must be one of 'max', 'avg', got 'min'
 
@@ -90,7 +90,7 @@ snnhw.accelerator @net {time_steps = 2} {
   snnhw.rom @fc1_weights {data = dense<[[-1, -1, 0, 0], [0, 0, 0, 1], [0, 1, -1, -1], [1, 0, 0, 1]]> : tensor<4x4xsi3>, word_width = 12 : i64, depth = 4 : i64, kind = "distributed"}
   snnhw.linear_unit @fc1 {input_parallelism = 2 : i64, in_features = 8 : i64, out_features = 2 : i64, parallelism = 2 : i64, time_steps = 2 : i64, weight_bits = 3 : i64, accumulator_width = 5 : i64, shift = 0 : i64, output_layer = 1 : i64, bias = dense<[4, 1]> : tensor<2xsi32>, input = @pool1_out, weights = @fc1_weights, output = @logits}
   snnhw.logit_buffer @logits {entries = 2 : i64, depth = 2 : i64, word_width = 5 : i64}
-  snnhw.schedule [@conv1, @conv2, @pool1, @fc1] {stage_cycles = array<i64: 61, 20, 26, 18>, stage_overhead = array<i64: 13, 12, 10, 10>, cycles = 125 : i64}
+  snnhw.schedule [@conv1, @conv2, @pool1, @fc1] {stage_cycles = array<i64: 64, 21, 27, 19>, stage_overhead = array<i64: 16, 13, 11, 11>, cycles = 131 : i64}
 }
 // CHECK: fused pooling needs both pool_mode and pool_kernel
 
@@ -109,7 +109,7 @@ snnhw.accelerator @net {time_steps = 2} {
   snnhw.rom @fc1_weights {data = dense<[[-1, -1, 0, 0], [0, 0, 0, 1], [0, 1, -1, -1], [1, 0, 0, 1]]> : tensor<4x4xsi3>, word_width = 12 : i64, depth = 4 : i64, kind = "distributed"}
   snnhw.linear_unit @fc1 {input_parallelism = 2 : i64, in_features = 8 : i64, out_features = 2 : i64, parallelism = 2 : i64, time_steps = 2 : i64, weight_bits = 3 : i64, accumulator_width = 5 : i64, shift = 0 : i64, output_layer = 1 : i64, bias = dense<[4, 1]> : tensor<2xsi32>, input = @pool1_out, weights = @fc1_weights, output = @logits}
   snnhw.logit_buffer @logits {entries = 2 : i64, depth = 2 : i64, word_width = 5 : i64}
-  snnhw.schedule [@conv1, @conv2, @pool1, @fc1] {stage_cycles = array<i64: 61, 20, 26, 18>, stage_overhead = array<i64: 13, 12, 10, 10>, cycles = 125 : i64}
+  snnhw.schedule [@conv1, @conv2, @pool1, @fc1] {stage_cycles = array<i64: 64, 21, 27, 19>, stage_overhead = array<i64: 16, 13, 11, 11>, cycles = 131 : i64}
 }
 // CHECK: weight ROM has 4 lanes, channels*units*kernel_w is 2
 
@@ -130,7 +130,7 @@ snnhw.accelerator @net {time_steps = 2} {
   snnhw.logit_buffer @logits {entries = 2 : i64, depth = 2 : i64, word_width = 5 : i64}
   snnhw.schedule [@conv1, @conv2, @pool1, @fc1] {stage_cycles = array<i64: 56, 20, 26, 18>, stage_overhead = array<i64: 13, 12, 10, 10>, cycles = 125 : i64}
 }
-// CHECK: stage @conv1 takes 63 cycles, schedule says 56
+// CHECK: stage @conv1 takes 64 cycles, schedule says 56
 
 // -----
 
@@ -147,7 +147,7 @@ snnhw.accelerator @net {time_steps = 2} {
   snnhw.rom @fc1_weights {data = dense<[[-1, -1, 0, 0], [0, 0, 0, 1], [0, 1, -1, -1], [1, 0, 0, 1]]> : tensor<4x4xsi3>, word_width = 12 : i64, depth = 4 : i64, kind = "distributed"}
   snnhw.linear_unit @fc1 {input_parallelism = 3 : i64, in_features = 8 : i64, out_features = 2 : i64, parallelism = 2 : i64, time_steps = 2 : i64, weight_bits = 3 : i64, accumulator_width = 5 : i64, shift = 0 : i64, output_layer = 1 : i64, bias = dense<[4, 1]> : tensor<2xsi32>, input = @pool1_out, weights = @fc1_weights, output = @logits}
   snnhw.logit_buffer @logits {entries = 2 : i64, depth = 2 : i64, word_width = 5 : i64}
-  snnhw.schedule [@conv1, @conv2, @pool1, @fc1] {stage_cycles = array<i64: 61, 20, 26, 18>, stage_overhead = array<i64: 13, 12, 10, 10>, cycles = 125 : i64}
+  snnhw.schedule [@conv1, @conv2, @pool1, @fc1] {stage_cycles = array<i64: 64, 21, 27, 19>, stage_overhead = array<i64: 16, 13, 11, 11>, cycles = 131 : i64}
 }
 // CHECK: input parallelism Q = 3 must be in [1, 2] (the input word width)
 
@@ -166,7 +166,7 @@ snnhw.accelerator @net {time_steps = 2} {
   snnhw.rom @fc1_weights {data = dense<[[-1, -1, 0, 0], [0, 0, 0, 1], [0, 1, -1, -1], [1, 0, 0, 1]]> : tensor<4x4xsi3>, word_width = 12 : i64, depth = 4 : i64, kind = "distributed"}
   snnhw.linear_unit @fc1 {input_parallelism = 2 : i64, in_features = 8 : i64, out_features = 2 : i64, parallelism = 2 : i64, time_steps = 2 : i64, weight_bits = 3 : i64, accumulator_width = 5 : i64, shift = 0 : i64, output_layer = 1 : i64, bias = dense<[4, 1]> : tensor<2xsi32>, input = @pool1_out, weights = @fc1_weights, output = @logits}
   snnhw.logit_buffer @logits {entries = 2 : i64, depth = 2 : i64, word_width = 5 : i64}
-  snnhw.schedule [@conv1, @conv2, @pool1, @fc1] {stage_cycles = array<i64: 61, 20, 26, 18>, stage_overhead = array<i64: 13, 12, 10, 10>, cycles = 125 : i64}
+  snnhw.schedule [@conv1, @conv2, @pool1, @fc1] {stage_cycles = array<i64: 64, 21, 27, 19>, stage_overhead = array<i64: 16, 13, 11, 11>, cycles = 131 : i64}
 }
 // CHECK: output 2x1 must be 1x1 for this kernel, stride and padding
 
@@ -185,6 +185,6 @@ snnhw.accelerator @net {time_steps = 2} {
   snnhw.rom @fc1_weights {data = dense<[[-1, -1, 0, 0], [0, 0, 0, 1], [0, 1, -1, -1], [1, 0, 0, 1]]> : tensor<4x4xsi3>, word_width = 12 : i64, depth = 4 : i64, kind = "distributed"}
   snnhw.linear_unit @fc1 {input_parallelism = 2 : i64, in_features = 8 : i64, out_features = 2 : i64, parallelism = 2 : i64, time_steps = 2 : i64, weight_bits = 3 : i64, accumulator_width = 5 : i64, shift = 0 : i64, output_layer = 1 : i64, bias = dense<[4, 1]> : tensor<2xsi32>, input = @pool1_out, weights = @fc1_weights, output = @logits}
   snnhw.logit_buffer @logits {entries = 2 : i64, depth = 2 : i64, word_width = 5 : i64}
-  snnhw.schedule [@conv1, @conv2, @pool1, @fc1] {stage_cycles = array<i64: 61, 20, 26, 18>, stage_overhead = array<i64: 13, 12, 10, 10>, cycles = 125 : i64}
+  snnhw.schedule [@conv1, @conv2, @pool1, @fc1] {stage_cycles = array<i64: 64, 21, 27, 19>, stage_overhead = array<i64: 16, 13, 11, 11>, cycles = 131 : i64}
 }
 // CHECK: accumulator width 4 can overflow

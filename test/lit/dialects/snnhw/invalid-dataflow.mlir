@@ -9,9 +9,9 @@ snnhw.accelerator @tiny {time_steps = 2} {
   snnhw.rom @fc2_weights {data = dense<[[1, -2], [-1, 1], [2, 1]]> : tensor<3x2xsi3>, word_width = 6, depth = 3, kind = "distributed"}
   snnhw.linear_unit @fc2 {in_features = 3, out_features = 2, parallelism = 2, time_steps = 2, weight_bits = 3, accumulator_width = 9, shift = 0, output_layer = 1, bias = dense<[0, 5]> : tensor<2xsi32>, input = @fc1_out, weights = @fc2_weights, output = @logits}
   snnhw.logit_buffer @logits {entries = 2, depth = 2, word_width = 9, copies = 2}
-  snnhw.schedule [@fc1, @fc2] {stage_cycles = array<i64: 34, 16>, stage_overhead = array<i64: 10, 10>, cycles = 50, kind = "dataflow", interval = 50, latency = 51}
+  snnhw.schedule [@fc1, @fc2] {stage_cycles = array<i64: 35, 17>, stage_overhead = array<i64: 11, 11>, cycles = 52, kind = "dataflow", interval = 52, latency = 53}
 }
-// CHECK: interval 50 must be 34 (the slowest stage's cycles)
+// CHECK: interval 52 must be 35 (the slowest stage's cycles)
 
 // -----
 
@@ -23,9 +23,9 @@ snnhw.accelerator @tiny {time_steps = 2} {
   snnhw.rom @fc2_weights {data = dense<[[1, -2], [-1, 1], [2, 1]]> : tensor<3x2xsi3>, word_width = 6, depth = 3, kind = "distributed"}
   snnhw.linear_unit @fc2 {in_features = 3, out_features = 2, parallelism = 2, time_steps = 2, weight_bits = 3, accumulator_width = 9, shift = 0, output_layer = 1, bias = dense<[0, 5]> : tensor<2xsi32>, input = @fc1_out, weights = @fc2_weights, output = @logits}
   snnhw.logit_buffer @logits {entries = 2, depth = 2, word_width = 9, copies = 2}
-  snnhw.schedule [@fc1, @fc2] {stage_cycles = array<i64: 34, 16>, stage_overhead = array<i64: 10, 10>, cycles = 50, kind = "dataflow", interval = 34, latency = 50}
+  snnhw.schedule [@fc1, @fc2] {stage_cycles = array<i64: 35, 17>, stage_overhead = array<i64: 11, 11>, cycles = 52, kind = "dataflow", interval = 35, latency = 52}
 }
-// CHECK: latency 50 must be 51 (1 + the sum of stage cycles)
+// CHECK: latency 52 must be 53 (1 + the sum of stage cycles)
 
 // -----
 
@@ -37,7 +37,7 @@ snnhw.accelerator @tiny {time_steps = 2} {
   snnhw.rom @fc2_weights {data = dense<[[1, -2], [-1, 1], [2, 1]]> : tensor<3x2xsi3>, word_width = 6, depth = 3, kind = "distributed"}
   snnhw.linear_unit @fc2 {in_features = 3, out_features = 2, parallelism = 2, time_steps = 2, weight_bits = 3, accumulator_width = 9, shift = 0, output_layer = 1, bias = dense<[0, 5]> : tensor<2xsi32>, input = @fc1_out, weights = @fc2_weights, output = @logits}
   snnhw.logit_buffer @logits {entries = 2, depth = 2, word_width = 9, copies = 2}
-  snnhw.schedule [@fc1, @fc2] {stage_cycles = array<i64: 34, 16>, stage_overhead = array<i64: 10, 10>, cycles = 50, kind = "dataflow", interval = 34, latency = 51}
+  snnhw.schedule [@fc1, @fc2] {stage_cycles = array<i64: 35, 17>, stage_overhead = array<i64: 11, 11>, cycles = 52, kind = "dataflow", interval = 35, latency = 53}
 }
 // CHECK: buffer @fc1_out holds 1 image(s); a dataflow schedule needs copies = 2
 
@@ -51,7 +51,7 @@ snnhw.accelerator @tiny {time_steps = 2} {
   snnhw.rom @fc2_weights {data = dense<[[1, -2], [-1, 1], [2, 1]]> : tensor<3x2xsi3>, word_width = 6, depth = 3, kind = "distributed"}
   snnhw.linear_unit @fc2 {in_features = 3, out_features = 2, parallelism = 2, time_steps = 2, weight_bits = 3, accumulator_width = 9, shift = 0, output_layer = 1, bias = dense<[0, 5]> : tensor<2xsi32>, input = @fc1_out, weights = @fc2_weights, output = @logits}
   snnhw.logit_buffer @logits {entries = 2, depth = 2, word_width = 9, copies = 2}
-  snnhw.schedule [@fc1, @fc2] {stage_cycles = array<i64: 34, 16>, stage_overhead = array<i64: 10, 10>, cycles = 50, interval = 34}
+  snnhw.schedule [@fc1, @fc2] {stage_cycles = array<i64: 35, 17>, stage_overhead = array<i64: 11, 11>, cycles = 52, interval = 34}
 }
 // CHECK: interval is only for kind = "dataflow" (a sequential schedule's is `cycles`)
 

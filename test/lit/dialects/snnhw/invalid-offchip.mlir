@@ -44,7 +44,7 @@ snnhw.accelerator @net {time_steps = 2, axi_data_width = 48, memory_latency = 3}
   snnhw.rom @fc2_weights {data = dense<[[1, -2], [-1, 1], [2, 1]]> : tensor<3x2xsi3>, word_width = 6, depth = 3, kind = "distributed"}
   snnhw.linear_unit @fc2 {in_features = 3, out_features = 2, parallelism = 2, time_steps = 2, weight_bits = 3, accumulator_width = 9, shift = 0, output_layer = 1, bias = dense<[0, 5]> : tensor<2xsi32>, input = @fc1_out, weights = @fc2_weights, output = @logits}
   snnhw.logit_buffer @logits {entries = 2, depth = 2, word_width = 9}
-  snnhw.schedule [@fc1, @fc2] {stage_cycles = array<i64: 34, 16>, stage_overhead = array<i64: 10, 10>, cycles = 50}
+  snnhw.schedule [@fc1, @fc2] {stage_cycles = array<i64: 35, 17>, stage_overhead = array<i64: 11, 11>, cycles = 52}
 }
 // CHECK: axi_data_width 48 must be a power of two in [32, 1024]
 
@@ -58,7 +58,7 @@ snnhw.accelerator @net {time_steps = 2, axi_data_width = 64, memory_latency = 0}
   snnhw.rom @fc2_weights {data = dense<[[1, -2], [-1, 1], [2, 1]]> : tensor<3x2xsi3>, word_width = 6, depth = 3, kind = "distributed"}
   snnhw.linear_unit @fc2 {in_features = 3, out_features = 2, parallelism = 2, time_steps = 2, weight_bits = 3, accumulator_width = 9, shift = 0, output_layer = 1, bias = dense<[0, 5]> : tensor<2xsi32>, input = @fc1_out, weights = @fc2_weights, output = @logits}
   snnhw.logit_buffer @logits {entries = 2, depth = 2, word_width = 9}
-  snnhw.schedule [@fc1, @fc2] {stage_cycles = array<i64: 34, 16>, stage_overhead = array<i64: 10, 10>, cycles = 50}
+  snnhw.schedule [@fc1, @fc2] {stage_cycles = array<i64: 35, 17>, stage_overhead = array<i64: 11, 11>, cycles = 52}
 }
 // CHECK: memory_latency 0 must be at least 1 cycle
 
@@ -72,6 +72,6 @@ snnhw.accelerator @net {time_steps = 2, axi_data_width = 32, memory_latency = 3}
   snnhw.rom @fc2_weights {data = dense<[[1, -2], [-1, 1], [2, 1]]> : tensor<3x2xsi3>, word_width = 6, depth = 3, kind = "offchip", base_address = 0}
   snnhw.linear_unit @fc2 {in_features = 3, out_features = 2, parallelism = 2, time_steps = 2, weight_bits = 3, accumulator_width = 9, shift = 0, output_layer = 1, bias = dense<[0, 5]> : tensor<2xsi32>, input = @fc1_out, weights = @fc2_weights, output = @logits}
   snnhw.logit_buffer @logits {entries = 2, depth = 2, word_width = 9}
-  snnhw.schedule [@fc1, @fc2] {stage_cycles = array<i64: 44, 23>, stage_overhead = array<i64: 20, 17>, cycles = 67}
+  snnhw.schedule [@fc1, @fc2] {stage_cycles = array<i64: 45, 24>, stage_overhead = array<i64: 21, 18>, cycles = 69}
 }
 // CHECK: off-chip ROMs @fc1_weights and @fc2_weights overlap in the weight image (@fc2_weights starts at 0)

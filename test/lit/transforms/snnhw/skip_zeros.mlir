@@ -11,7 +11,7 @@
 // CHECK:      snnhw.linear_unit @fc1 {{.*}}, skip_zeros}
 // CHECK:      snnhw.linear_unit @fc2
 // CHECK-NOT:  skip_zeros
-// CHECK:      snnhw.schedule [@fc1, @fc2] {stage_cycles = array<i64: 32, 18>, stage_overhead = array<i64: 16, 10>, cycles = 50 : i64}
+// CHECK:      snnhw.schedule [@fc1, @fc2] {stage_cycles = array<i64: 33, 19>, stage_overhead = array<i64: 17, 11>, cycles = 52 : i64}
 
 snnhw.accelerator @net {time_steps = 2} {
   snnhw.buffer @input {channels = 2, height = 1, width = 2, time_steps = 2, word_width = 2, depth = 4, role = "input"}
@@ -21,5 +21,5 @@ snnhw.accelerator @net {time_steps = 2} {
   snnhw.rom @fc2_weights {data = dense<[[1, -1], [2, 0], [-2, 1], [0, 3]]> : tensor<4x2xsi3>, word_width = 6, depth = 4, kind = "distributed"}
   snnhw.linear_unit @fc2 {in_features = 4, out_features = 2, parallelism = 2, time_steps = 2, weight_bits = 3, accumulator_width = 8, shift = 0, output_layer = 1, bias = dense<[3, -3]> : tensor<2xsi32>, input = @fc1_out, weights = @fc2_weights, output = @logits}
   snnhw.logit_buffer @logits {entries = 2, depth = 2, word_width = 8}
-  snnhw.schedule [@fc1, @fc2] {stage_cycles = array<i64: 26, 18>, stage_overhead = array<i64: 10, 10>, cycles = 44}
+  snnhw.schedule [@fc1, @fc2] {stage_cycles = array<i64: 27, 19>, stage_overhead = array<i64: 11, 11>, cycles = 46}
 }
