@@ -670,6 +670,7 @@ def conv_unit(
         # the row-merged values (one per computed column), the write pulse and the last row's flag
         control += register(POOL_COMBINE_LATENCY * (2 + lanes * computed_width * (pool_value_bits or time_steps)))
     control += register(int(time_steps > 1))  # the shadow bank's registered lane step (PlaneDrain)
+    control += register(int(time_steps > 1 and lanes > 1))  # and its registered enable of lanes 1..
     return control + Cost(
         lut=k.conv_lut_per_acc_bit * accumulators * acc
         + k.conv_tree_lut_per_bit * accumulators * kernel_w * weight_bits  # spike gates + kernel_w-input adder tree

@@ -304,9 +304,13 @@ class PlaneDrain:
 
     `load` (one cycle) takes the new values; then lanes*T cycles follow, lane by lane and
     MSB plane first, each presenting one word (bit x = MSB of the value in column x).
+    `load_early`, when the caller has it, is `load` one cycle earlier: the clock enable of
+    lanes 1.. is then a flip-flop (`_enable`).
     """
 
-    def __init__(self, b: ModuleBuilder, lanes: int, columns: int, time_steps: int, load: Value):
+    def __init__(
+        self, b: ModuleBuilder, lanes: int, columns: int, time_steps: int, load: Value, load_early: Value | None = None
+    ):
         self.b, self.lanes, self.time_steps = b, lanes, time_steps
         self.bank: list[list[Register]] = [
             [b.register(f"shadow{lane}_{x}", time_steps) for x in range(columns)] for lane in range(lanes)
@@ -314,6 +318,7 @@ class PlaneDrain:
         self.draining = b.register("draining", 1)
         self.plane, self.last_plane = b.counter("drain_plane", time_steps, self.draining.value, clear=load)
         self.lane_step = self._lane_step(load)
+        self.enable = self._enable(load, load_early) if lanes > 1 else None
         self.lane, self.last_lane = b.counter("drain_lane", lanes, self.lane_step, clear=load)
         self.last = b.and_(self.last_plane, self.last_lane)
         self.draining.drive(b.or_(load, b.and_(self.draining.value, b.not_(self.last))))
@@ -331,8 +336,23 @@ class PlaneDrain:
         if self.time_steps == 1:
             return self.draining.value
         step = b.register("drain_lane_step", 1)
-        step.drive(b.and_(b.not_(load), self.draining.value, b.eq(self.plane, self.time_steps - 2)))
+        self._step_next = b.and_(b.not_(load), self.draining.value, b.eq(self.plane, self.time_steps - 2))
+        step.drive(self._step_next)
         return step.value
+
+    def _enable(self, load: Value, load_early: Value | None) -> Value:
+        """The clock enable of lanes 1.. of the bank, `load or lane_step`, as one flip-flop
+        (`shadow_enable`, set from `load_early` and the lane step's next value), so that it
+        reaches the many shadow registers straight from a flip-flop (and the fan-out pass's
+        copies of it): as a LUT4 it put two long routes in series, `drain_lane_step` -> the
+        OR's copies -> every clock enable (Fang default's critical path, 8.14 ns). Without
+        `load_early`, or with T = 1, the OR."""
+        b = self.b
+        if load_early is None or self.time_steps == 1:
+            return b.or_(load, self.lane_step)
+        enable = b.register("shadow_enable", 1)
+        enable.drive(b.or_(load_early, self._step_next))
+        return enable.value
 
     def drive(self, values: list[list[Value]]) -> None:
         b = self.b
@@ -340,9 +360,11 @@ class PlaneDrain:
         for lane, row in enumerate(self.bank):
             for x, reg in enumerate(row):
                 following = self.bank[lane + 1][x].value if lane + 1 < self.lanes else reg.value
-                shifted = b.shift_left(reg.value, 1) if lane == 0 else reg.value
-                held = b.mux(lane_step, following, b.mux(self.draining.value, shifted, reg.value))
-                reg.drive(b.mux(self.load, values[lane][x], held))
+                if lane == 0:  # the lane on the output: shifts its planes out while draining
+                    held = b.mux(lane_step, following, b.mux(self.draining.value, b.shift_left(reg.value, 1), reg.value))
+                    reg.drive(b.mux(self.load, values[lane][x], held))
+                else:  # the others move only on `load` or a lane step: `enable`
+                    reg.drive(b.mux(self.load, values[lane][x], following), self.enable)
 
 
 def done_pulse(b: ModuleBuilder, load_last: Value, draining: Value, last: Value) -> Value:

@@ -69,11 +69,11 @@ def unit_ports(unit: snnhw.ConvUnitOp) -> tuple[list[Port], list[Port]]:
 
 def fused_pooling(
     b: ModuleBuilder, unit: snnhw.ConvUnitOp, row_values: list[list[Value]], load_row: Value
-) -> tuple[Value, list[list[Value]]]:
+) -> tuple[Value, Value, list[list[Value]]]:
     """Pooling at the neuron's output: rows of a window combine in a register bank; the last
     row of each window gives the pooled row, POOL_COMBINE_LATENCY cycles after `load_row`
     (the row-merged values are registered before the column combine). Returns (write_row
-    pulse, pooled values)."""
+    pulse, the same a cycle earlier, pooled values)."""
     time_steps = unit.time_steps.value.data
     pool_h, pool_w = unit.pool_size()
     is_max = unit.pool_mode.data == "max"
@@ -103,7 +103,8 @@ def fused_pooling(
             window = rows_combined[px * pool_w : (px + 1) * pool_w]
             lane_pooled.append(pool_window(b, window, is_max, count, time_steps))
         pooled.append(lane_pooled)
-    return b.delay_by(b.and_(load_row, last_window_row), "pool_write", POOL_COMBINE_LATENCY), pooled
+    write = b.delay_chain(b.and_(load_row, last_window_row), "pool_write", POOL_COMBINE_LATENCY)
+    return write[-1], write[-2], pooled
 
 
 def build_conv_unit(unit: snnhw.ConvUnitOp, module_name: str):
@@ -239,7 +240,8 @@ def build_conv_unit(unit: snnhw.ConvUnitOp, module_name: str):
     pool_in = POOL_INPUT_LATENCY if shape.pool_kernel is not None else 0  # the neurons' outputs registered
     assembled = 1 + NEURON + pool_in  # the row's values at the assembly bank (and the pooling's row merge)
     load_block = b.delay_by(block_end1, "load_block", assembled)
-    load_row = b.delay_by(row_end1, "load_row", assembled)
+    load_rows = b.delay_chain(row_end1, "load_row", assembled)  # [-2]: a cycle early (the shadow's enable)
+    load_row = load_rows[-1]
     # the last written row: after the fused pooling's row-merged values are registered too
     load_last = b.delay_by(layer_end1, "load_last", 1 + NEURON + shape.pool_latency)
     xb2 = b.delay_by(xb1, "column_block2", add_cycles + assembled)
@@ -274,11 +276,11 @@ def build_conv_unit(unit: snnhw.ConvUnitOp, module_name: str):
             lane_values.append(held.value)
         row_values.append(lane_values)
     if unit.pool_mode is None:
-        write_row = load_row
+        write_row, write_early = load_row, load_rows[-2]
         written_values = row_values
     else:
-        write_row, written_values = fused_pooling(b, unit, row_values, load_row)
-    drain = PlaneDrain(b, lanes, written_w, time_steps, write_row)
+        write_row, write_early, written_values = fused_pooling(b, unit, row_values, load_row)
+    drain = PlaneDrain(b, lanes, written_w, time_steps, write_row, write_early)
     drain.drive(written_values)
     load_row = write_row
     oh = written_h

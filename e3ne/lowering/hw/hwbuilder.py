@@ -207,11 +207,17 @@ class ModuleBuilder:
         reg.drive(value, enable)
         return reg.value
 
+    def delay_chain(self, value: Value, name: str, cycles: int) -> list[Value]:
+        """`value` and its `cycles` pipeline registers (`name`_d1 .. and the last one `name`):
+        element k is `value` k cycles later."""
+        chain = [value]
+        for k in range(1, cycles + 1):
+            chain.append(self.delay(chain[-1], name if k == cycles else f"{name}_d{k}"))
+        return chain
+
     def delay_by(self, value: Value, name: str, cycles: int) -> Value:
         """`value` `cycles` cycles later (a chain of pipeline registers, the last one `name`)."""
-        for k in range(1, cycles):
-            value = self.delay(value, f"{name}_d{k}")
-        return self.delay(value, name) if cycles else value
+        return self.delay_chain(value, name, cycles)[-1]
 
     def flag(self, name: str, set_: Value, clear: Value) -> Value:
         """A set/reset flip-flop; `set_` wins."""
