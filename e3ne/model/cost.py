@@ -809,6 +809,7 @@ def axi_read_master(*, word_width: int, axi_width: int, group_words: int, groups
 def weight_buffer(word_width: int, group_words: int) -> Cost:
     """The two-bank on-chip buffer an off-chip unit computes from: 2 x group_words words of
     the ROM's word width, LUTRAM or block RAM by the usual rules (`ram`), and the unit's
-    register of its word (`SPIKE_SELECT_LATENCY`: in step with the registered spikes; the
-    broadcast register after it is counted with the unit, as on chip)."""
+    register of its word (`SPIKE_SELECT_LATENCY`: in step with the registered spikes). The
+    broadcast register after it is a conv unit's `weight_word`, counted with the unit as on
+    chip; a linear unit's (BROADCAST_LATENCY x word width flip-flops) is not counted."""
     return ram(word_width, 2 * group_words) + register(SPIKE_SELECT_LATENCY * word_width)
