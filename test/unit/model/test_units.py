@@ -69,7 +69,7 @@ def test_wide_adder_trees_take_one_more_cycle():
     )  # fmt: skip
     k5 = ConvShape(out_shape=(8, 28, 28), kernel=(5, 5), **conv)
     k7 = ConvShape(out_shape=(8, 26, 26), kernel=(7, 7), **conv)
-    k1 = ConvShape(out_shape=(8, 24, 24), kernel=(5, 1), **conv)
+    k1 = ConvShape(out_shape=(8, 28, 32), kernel=(5, 1), **conv)  # kernel_w = 1: one term
     assert (k1.pipeline_latency, k5.pipeline_latency, k7.pipeline_latency) == (9, 10, 10)
     assert k7.cycles() == k7.issue_cycles() + 10 + 4 * 4
     pool = PoolShape(PoolMode.MAX, 4, (24, 24), (12, 12), (2, 2), (2, 2), (0, 0), 4)
