@@ -35,7 +35,7 @@
 // DEFAULT:       snnhw.linear_unit @fc1 {in_features = 8 : i64, out_features = 2 : i64, parallelism = 2 : i64, time_steps = 2 : i64, weight_bits = 3 : i64, accumulator_width = 5 : i64, shift = 0 : i64, output_layer = 1 : i64, bias = dense<[4, 1]> : tensor<2xsi32>, input = @pool1_out, weights = @fc1_weights, output = @logits}
 // DEFAULT:       snnhw.schedule [@conv1, @conv2, @pool1, @fc1] {stage_cycles = array<i64: 40, 21, 27, 27>, stage_overhead = array<i64: 16, 13, 11, 11>, cycles = 115 : i64}
 
-// The named pipeline to CIRCT: conv1 60 (2 groups x 4 rows x 6 + 9 + 3) + conv2 20 + pool1 26 + fc1 26.
+// The named pipeline to CIRCT: conv1 62 (2 groups x 4 rows x 6 + 12 + 2) + conv2 21 + pool1 27 + fc1 27 = 137.
 // HW-LABEL: hw.module @net_conv1(
 // HW-LABEL: hw.module @net(
 // HW-SAME:    attributes {e3ne.cycles = 137 : i64, e3ne.top = "net"}
