@@ -317,30 +317,30 @@ class PlaneDrain:
         ]
         self.draining = b.register("draining", 1)
         self.plane, self.last_plane = b.counter("drain_plane", time_steps, self.draining.value, clear=load)
-        self.lane_step = self._lane_step(load)
-        self.enable = self._enable(load, load_early) if lanes > 1 else None
+        self.lane_step, step_next = self._lane_step(load)
+        self.enable = self._enable(load, load_early, step_next) if lanes > 1 else None
         self.lane, self.last_lane = b.counter("drain_lane", lanes, self.lane_step, clear=load)
         self.last = b.and_(self.last_plane, self.last_lane)
         self.draining.drive(b.or_(load, b.and_(self.draining.value, b.not_(self.last))))
         self.load = load
         self.word = b.concat(*[b.bit(reg.value, time_steps - 1) for reg in reversed(self.bank[0])])
 
-    def _lane_step(self, load: Value) -> Value:
+    def _lane_step(self, load: Value) -> tuple[Value, Value | None]:
         """`draining and plane == T-1` (the bank moves on a lane) as one flip-flop. It enables
         every shadow register: its own register, not a LUT4 of `draining` and the plane
         counter's `at_last` flag, so the broadcast (and the ECP5 fan-out pass's copies of it)
         starts at a flip-flop. The plane reaches T-1 the cycle after it is T-2 while draining
         and no `load` clears it (draining stays high then: `last` needs plane T-1). With T = 1
-        it is `draining`."""
+        it is `draining`. Returns (lane step, its next value; None with T = 1)."""
         b = self.b
         if self.time_steps == 1:
-            return self.draining.value
+            return self.draining.value, None
         step = b.register("drain_lane_step", 1)
-        self._step_next = b.and_(b.not_(load), self.draining.value, b.eq(self.plane, self.time_steps - 2))
-        step.drive(self._step_next)
-        return step.value
+        step_next = b.and_(b.not_(load), self.draining.value, b.eq(self.plane, self.time_steps - 2))
+        step.drive(step_next)
+        return step.value, step_next
 
-    def _enable(self, load: Value, load_early: Value | None) -> Value:
+    def _enable(self, load: Value, load_early: Value | None, step_next: Value | None) -> Value:
         """The clock enable of lanes 1.. of the bank, `load or lane_step`, as one flip-flop
         (`shadow_enable`, set from `load_early` and the lane step's next value), so that it
         reaches the many shadow registers straight from a flip-flop (and the fan-out pass's
@@ -348,10 +348,10 @@ class PlaneDrain:
         OR's copies -> every clock enable (Fang default's critical path, 8.14 ns). Without
         `load_early`, or with T = 1, the OR."""
         b = self.b
-        if load_early is None or self.time_steps == 1:
+        if load_early is None or step_next is None:
             return b.or_(load, self.lane_step)
         enable = b.register("shadow_enable", 1)
-        enable.drive(b.or_(load_early, self._step_next))
+        enable.drive(b.or_(load_early, step_next))
         return enable.value
 
     def drive(self, values: list[list[Value]]) -> None:
