@@ -10,8 +10,8 @@ exploration can call them for hundreds of points without building IR.
 Where the numbers come from:
 
 * structural counts: register bits (`seq.compreg` widths), adder and accumulator bits,
-  adder-tree inputs, address bits, ROM stored bits (Yosys drops constant ROM outputs and
-  merges identical ones: `stored_bits`), memory arrangements;
+  adder-tree inputs, address bits, ROM output bits (Yosys drops constant ROM outputs and
+  merges identical ones: `rom_bits`), memory arrangements;
 * coefficients (`Coefficients`, one set per family: `XC7`, `ECP5`) turn them into LUTs and
   flip-flops (Yosys also removes or merges some registers, hence a factor per register
   group). Every estimate is linear in the coefficients; `tools/fit_cost.py` fits them by
@@ -25,7 +25,7 @@ Where the numbers come from:
   TRELLIS_DPR16X4: 16x4, 6 LUT4s, cost 4) or block RAM (RAMB18 cost 129, RAMB36 cost 257;
   DP16KD cost 128), whichever is cheaper; a ROM forced to block RAM takes the cheapest
   arrangement (deep ones in ROM_BANK_DEPTH banks, as the RTL splits them); other ROMs
-  become LUT logic (per stored output bit, one LUT6 per 64 words or one LUT4 per 16) —
+  become LUT logic (per distinct output bit, one LUT6 per 64 words or one LUT4 per 16) —
   Yosys's LUTRAM mappings refuse ROMs (`prune_rom`);
 * no unit uses a multiplier: DSP = 0 throughout (docs/numerics.md §9).
 
@@ -114,7 +114,7 @@ class Coefficients:
     pool_lut_per_row_kernel_bit: float = 1.0
     pool_lut_per_address_bit: float = 6.0
     controller_lut_per_stage: float = 1.0
-    rom_lut_per_bit_block: float = 1.0  # distributed ROM: per stored bit per `rom_words_per_lut` words
+    rom_lut_per_bit_block: float = 1.0  # distributed ROM: per distinct output bit per `rom_words_per_lut` words
     rom_words_per_lut: int = 64  # structural: LUT6 (+ MUXF7/F8); 16 for LUT4
     block_ram_mux_lut: float = 0.4  # per data bit per extra row of stacked block RAMs
     bank_mux_lut: float = 1.0  # per LUT6 of the bank multiplexer (`mux_luts(banks)` per data bit) of a banked block ROM
@@ -130,7 +130,7 @@ class Coefficients:
     # Flip-flops are counted from the registers; Yosys removes constant ones and merges
     # copies, so each group of registers has a fitted factor (1 = as counted).
     ff_control: float = 1.0  # counters, address registers, flags
-    ff_rom_read: float = 1.0  # registered reads of distributed ROMs (per stored bit)
+    ff_rom_read: float = 1.0  # registered reads of distributed ROMs (per kept bit, `rom`)
     ff_ram_read: float = 1.0  # registered reads of LUTRAM buffers
     ff_block_read: float = 1.0  # output registers after a block RAM (ROM banks, buffers)
     ff_lane: float = 1.0  # linear accumulators, spike/logit shadows
@@ -454,36 +454,46 @@ def ram(width: int, depth: int, read_latency: int = MEMORY_READ_LATENCY, address
     return address + block_ram_cost(width, depth, data_latency)
 
 
-def stored_bits(words: np.ndarray, bits: int) -> int:
-    """How many distinct, non-constant output bits a ROM of `bits`-wide two's-complement
-    `words` (depth x lanes) has. Yosys drops constant outputs and merges identical ones
-    (e.g. the sign-extension bits of small values), with the registers they feed."""
+@dataclass(frozen=True)
+class RomBits:
+    """The output bits of a distributed ROM that synthesis keeps (`rom_bits`)."""
+
+    varying: int  # not constant: Yosys drops the constant ones, with the registers they feed
+    distinct: int  # of those, different from each other: Yosys merges copies in the ROM's logic
+
+
+def rom_bits(words: np.ndarray, bits: int) -> RomBits:
+    """The varying and distinct output bits of a ROM of `bits`-wide two's-complement `words`
+    (depth x lanes). Yosys drops constant outputs and merges identical ones (e.g. the
+    sign-extension bits of small values) in the ROM's logic and read registers; the last
+    read register keeps every varying bit (e3ne_primitives.sv `e3ne_rom_distributed`), and so
+    do the registers it feeds."""
     words = np.asarray(words, dtype=np.int64).reshape(len(words), -1)
     if words.size == 0 or len(words) == 1:
-        return 0
+        return RomBits(0, 0)
     shifts = np.arange(bits, dtype=np.int64)
     planes = (words[:, :, None] >> shifts) & 1  # depth x lanes x bits
     columns = planes.reshape(len(words), -1).T
     columns = columns[columns.min(axis=1) != columns.max(axis=1)]
-    return len(np.unique(columns, axis=0)) if len(columns) else 0
+    return RomBits(len(columns), len(np.unique(columns, axis=0)) if len(columns) else 0)
 
 
-def rom(width: int, depth: int, kind: RomKind | str, stored: int | None = None) -> Cost:
+def rom(width: int, depth: int, kind: RomKind | str, stored: RomBits | None = None) -> Cost:
     """A registered-read ROM. `offchip`: nothing on chip. `block`: block RAM (the output register is inside it).
-    `distributed`: LUT logic, one LUT6 per stored output bit per 64 words (MUXF7/F8
-    combine deeper ones), plus the output register; `stored` (see `stored_bits`) is the
-    number of output bits that are neither constant nor copies of another, if known."""
+    `distributed`: LUT logic, one LUT6 per distinct output bit per 64 words (MUXF7/F8
+    combine deeper ones), plus the read registers: the distinct bits in all but the last,
+    the varying ones in the last (`stored`, see `rom_bits`; all `width` bits if unknown)."""
     if kind == RomKind.BLOCK:
         return block_rom(width, depth)
     if kind == RomKind.OFFCHIP:
         return Cost()  # in external memory; the unit's weight buffer and AXI master are its cost
-    varying = width if stored is None else stored
+    bits = RomBits(width, width) if stored is None else stored
     if depth <= 1:
         return Cost()  # a single word is a constant: Yosys folds it away
     k = coefficients()
     return Cost(
-        lut=k.rom_lut_per_bit_block * varying * ceil_div(depth, k.rom_words_per_lut),
-        ff=k.ff_rom_read * MEMORY_READ_LATENCY * varying,
+        lut=k.rom_lut_per_bit_block * bits.distinct * ceil_div(depth, k.rom_words_per_lut),
+        ff=k.ff_rom_read * ((MEMORY_READ_LATENCY - 1) * bits.distinct + bits.varying),
     )
 
 
@@ -533,7 +543,7 @@ def linear_control(shape: LinearShape) -> Cost:
 def linear_lanes(shape: LinearShape, bias_bits: int | None = None) -> Cost:
     """P accumulator lanes: accumulator (doubling, gating), bias hold, bias add, radix neuron
     or logit shadow, shadow bank. `bias_bits`: bias-hold bits Yosys keeps (the bias ROM's
-    stored bits; all P*acc if unknown)."""
+    varying bits; all P*acc if unknown)."""
     p, acc = shape.parallelism, shape.accumulator_width
     k = coefficients()
     if shape.output_layer:

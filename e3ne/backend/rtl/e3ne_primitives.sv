@@ -112,9 +112,19 @@ module e3ne_rom_distributed #(
       initial $readmemh(INIT_FILE, mem);
     end
   endgenerate
-  logic [WIDTH-1:0] read_word;
+  logic [WIDTH-1:0] read_word, last_stage_in;
   always_ff @(posedge clk) read_word <= mem[addr];
-  e3ne_read_stage #(.WIDTH(WIDTH), .LATENCY(READ_LATENCY)) out_reg (.clk(clk), .d(read_word), .q(data));
+  e3ne_read_stage #(.WIDTH(WIDTH), .LATENCY(READ_LATENCY - 1)) out_reg (.clk(clk), .d(read_word), .q(last_stage_in));
+  // The last register is kept bit for bit: Yosys merges output bits that are copies of another
+  // (equal in every word), and a merged bit drives the gates of trees far apart, whose equal
+  // gates Yosys merges too (a LUT between two distant carry chains: docs/timing-pipelining.md).
+  generate
+    if (READ_LATENCY >= 2) begin : kept
+      (* keep *) always_ff @(posedge clk) data <= last_stage_in;
+    end else begin : direct
+      assign data = last_stage_in;
+    end
+  endgenerate
 endmodule
 
 // Off-chip weight buffer: the weight ROM of one unit, streamed from external memory
