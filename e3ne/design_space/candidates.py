@@ -157,7 +157,7 @@ class StageModel:
 
         bits = shape.weight_bits
         if shape.rom_depth * shape.rom_lanes * bits <= DISTRIBUTED_ROM_BITS:
-            return cost.rom(shape.word_width, shape.rom_depth, "distributed", cost.rom_bits(pack(), bits))
+            return cost.rom(shape.word_width, shape.rom_depth, "distributed", cost.rom_bits(pack(), bits), keep_output=True)
         return cost.rom(shape.word_width, shape.rom_depth, "block")
 
     def evaluate(self, settings: dict[str, int]) -> Evaluated | None:

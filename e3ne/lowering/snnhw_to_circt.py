@@ -113,21 +113,14 @@ def _ram(
     return extern_memory(name, {"we": 1, "waddr": addr, "wdata": width, "raddr": addr}, {"rdata": width}, RAM_PRIMITIVE, parameters)
 
 
-def _rom(name: str, data, kind: str, width: int, depth: int) -> hw.HWModuleExternOp:
+def _rom(name: str, data, kind: str, width: int, depth: int, weights: bool) -> hw.HWModuleExternOp:
+    """A ROM module; a distributed weight ROM keeps its last read register bit for bit
+    (`KEEP_OUTPUT`, e3ne_primitives.sv; `cost.rom`)."""
     addr = bits_for(depth)
-    op = extern_memory(
-        name,
-        {"addr": addr},
-        {"data": width},
-        ROM_PRIMITIVES[kind],
-        {
-            "WIDTH": width,
-            "DEPTH": depth,
-            "ADDR_WIDTH": addr,
-            "INIT_FILE": f"{name}.hex",
-            "READ_LATENCY": MEMORY_READ_LATENCY,
-        },
-    )
+    parameters = {"WIDTH": width, "DEPTH": depth, "ADDR_WIDTH": addr, "INIT_FILE": f"{name}.hex", "READ_LATENCY": MEMORY_READ_LATENCY}  # fmt: skip
+    if weights and kind == "distributed":
+        parameters["KEEP_OUTPUT"] = 1
+    op = extern_memory(name, {"addr": addr}, {"data": width}, ROM_PRIMITIVES[kind], parameters)
     op.attributes["e3ne.init"] = data
     return op
 
@@ -181,7 +174,9 @@ def lower_accelerator(accelerator: snnhw.AcceleratorOp) -> list:
                 )
             )
         elif isinstance(op, snnhw.RomOp) and not op.is_offchip():
-            ops.append(_rom(f"{net}_{op.symbol}", op.data, op.kind.data, op.word_width.value.data, op.depth.value.data))
+            ops.append(
+                _rom(f"{net}_{op.symbol}", op.data, op.kind.data, op.word_width.value.data, op.depth.value.data, weights=True)
+            )
     for stage in stages:
         if stage.is_offchip():
             rom = stage.weight_rom()
@@ -191,7 +186,7 @@ def lower_accelerator(accelerator: snnhw.AcceleratorOp) -> list:
             bias = _bias_data(stage)
             groups, p = bias.get_shape()
             ops.append(
-                _rom(f"{net}_{stage.symbol}_bias", bias, "distributed", p * stage.bias_bits(), groups)
+                _rom(f"{net}_{stage.symbol}_bias", bias, "distributed", p * stage.bias_bits(), groups, weights=False)
             )
         if isinstance(stage, snnhw.LinearUnitOp | snnhw.ConvUnitOp) and stage.skips_zeros():
             bits, depth = (

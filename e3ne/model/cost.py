@@ -465,9 +465,8 @@ class RomBits:
 def rom_bits(words: np.ndarray, bits: int) -> RomBits:
     """The varying and distinct output bits of a ROM of `bits`-wide two's-complement `words`
     (depth x lanes). Yosys drops constant outputs and merges identical ones (e.g. the
-    sign-extension bits of small values) in the ROM's logic and read registers; the last
-    read register keeps every varying bit (e3ne_primitives.sv `e3ne_rom_distributed`), and so
-    do the registers it feeds."""
+    sign-extension bits of small values) in the ROM's logic and read registers, and in the
+    registers they feed, unless the last read register is kept (`rom`)."""
     words = np.asarray(words, dtype=np.int64).reshape(len(words), -1)
     if words.size == 0 or len(words) == 1:
         return RomBits(0, 0)
@@ -478,11 +477,12 @@ def rom_bits(words: np.ndarray, bits: int) -> RomBits:
     return RomBits(len(columns), len(np.unique(columns, axis=0)) if len(columns) else 0)
 
 
-def rom(width: int, depth: int, kind: RomKind | str, stored: RomBits | None = None) -> Cost:
+def rom(width: int, depth: int, kind: RomKind | str, stored: RomBits | None = None, keep_output: bool = False) -> Cost:
     """A registered-read ROM. `offchip`: nothing on chip. `block`: block RAM (the output register is inside it).
     `distributed`: LUT logic, one LUT6 per distinct output bit per 64 words (MUXF7/F8
-    combine deeper ones), plus the read registers: the distinct bits in all but the last,
-    the varying ones in the last (`stored`, see `rom_bits`; all `width` bits if unknown)."""
+    combine deeper ones), plus the read registers of the distinct bits (`stored`, see
+    `rom_bits`; all `width` bits if unknown). `keep_output` (a weight ROM's `KEEP_OUTPUT`,
+    e3ne_primitives.sv): the last read register holds every varying bit instead."""
     if kind == RomKind.BLOCK:
         return block_rom(width, depth)
     if kind == RomKind.OFFCHIP:
@@ -491,9 +491,10 @@ def rom(width: int, depth: int, kind: RomKind | str, stored: RomBits | None = No
     if depth <= 1:
         return Cost()  # a single word is a constant: Yosys folds it away
     k = coefficients()
+    last = bits.varying if keep_output else bits.distinct
     return Cost(
         lut=k.rom_lut_per_bit_block * bits.distinct * ceil_div(depth, k.rom_words_per_lut),
-        ff=k.ff_rom_read * ((MEMORY_READ_LATENCY - 1) * bits.distinct + bits.varying),
+        ff=k.ff_rom_read * ((MEMORY_READ_LATENCY - 1) * bits.distinct + last),
     )
 
 
@@ -543,7 +544,7 @@ def linear_control(shape: LinearShape) -> Cost:
 def linear_lanes(shape: LinearShape, bias_bits: int | None = None) -> Cost:
     """P accumulator lanes: accumulator (doubling, gating), bias hold, bias add, radix neuron
     or logit shadow, shadow bank. `bias_bits`: bias-hold bits Yosys keeps (the bias ROM's
-    varying bits; all P*acc if unknown)."""
+    distinct bits; all P*acc if unknown)."""
     p, acc = shape.parallelism, shape.accumulator_width
     k = coefficients()
     if shape.output_layer:

@@ -98,7 +98,8 @@ module e3ne_rom_distributed #(
   parameter int DEPTH = 16,
   parameter int ADDR_WIDTH = 4,
   parameter INIT_FILE = "",
-  parameter int READ_LATENCY = 1
+  parameter int READ_LATENCY = 1,
+  parameter int KEEP_OUTPUT = 0
 ) (
   input  logic                  clk,
   input  logic [ADDR_WIDTH-1:0] addr,
@@ -112,17 +113,19 @@ module e3ne_rom_distributed #(
       initial $readmemh(INIT_FILE, mem);
     end
   endgenerate
-  logic [WIDTH-1:0] read_word, last_stage_in;
+  logic [WIDTH-1:0] read_word;
   always_ff @(posedge clk) read_word <= mem[addr];
-  e3ne_read_stage #(.WIDTH(WIDTH), .LATENCY(READ_LATENCY - 1)) out_reg (.clk(clk), .d(read_word), .q(last_stage_in));
-  // The last register is kept bit for bit: Yosys merges output bits that are copies of another
-  // (equal in every word), and a merged bit drives the gates of trees far apart, whose equal
-  // gates Yosys merges too (a LUT between two distant carry chains: docs/timing-pipelining.md).
+  // KEEP_OUTPUT (weight ROMs): the last read register is kept bit for bit. Yosys merges output
+  // bits that are copies of another (equal in every word), and a merged weight bit makes equal
+  // spike gates of trees far apart, which Yosys merges too: one LUT between two distant carry
+  // chains (docs/timing-pipelining.md "Ninth step"). A bias ROM lets its copies merge.
   generate
-    if (READ_LATENCY >= 2) begin : kept
+    if (KEEP_OUTPUT != 0 && READ_LATENCY >= 2) begin : kept
+      logic [WIDTH-1:0] last_stage_in;
+      e3ne_read_stage #(.WIDTH(WIDTH), .LATENCY(READ_LATENCY - 1)) out_reg (.clk(clk), .d(read_word), .q(last_stage_in));
       (* keep *) always_ff @(posedge clk) data <= last_stage_in;
-    end else begin : direct
-      assign data = last_stage_in;
+    end else begin : merged
+      e3ne_read_stage #(.WIDTH(WIDTH), .LATENCY(READ_LATENCY)) out_reg (.clk(clk), .d(read_word), .q(data));
     end
   endgenerate
 endmodule

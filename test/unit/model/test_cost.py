@@ -53,14 +53,15 @@ def test_small_ram_goes_to_lutram_large_to_block_ram(counted):
     assert (large.lut, large.bram18, large.bram36) == (0, 1, 0)
 
 
-def test_rom_bits_drop_constant_columns_and_merge_duplicates_but_in_the_last_register(counted):
+def test_rom_bits_drop_constant_columns_and_merge_duplicates(counted):
     words = np.array([[0, 1], [0, -1], [0, 1], [0, -1]])  # lane 0 constant; lane 1 = +-1
     # lane 1 in 4 bits: 0001 / 1111 -> bit 0 constant 1, bits 1..3 vary and are identical
     assert cost.rom_bits(words, 4) == cost.RomBits(varying=3, distinct=1)
     rom = cost.rom(8, 4, "distributed", cost.rom_bits(words, 4))
-    # one LUT for the distinct bit; its read register and the two next ones hold it once,
-    # the last register (kept bit for bit) holds the three varying bits
-    assert (rom.lut, rom.ff) == (1, 3 * 1 + 3)
+    assert (rom.lut, rom.ff) == (1, 4)  # one LUT and four read registers for the distinct bit
+    # a weight ROM keeps its last read register bit for bit: the three varying bits there
+    kept = cost.rom(8, 4, "distributed", cost.rom_bits(words, 4), keep_output=True)
+    assert (kept.lut, kept.ff) == (1, 3 * 1 + 3)
     assert cost.rom(8, 1, "distributed").lut == 0  # one word is a constant
 
 
