@@ -29,6 +29,10 @@ import re
 from collections import defaultdict
 
 MAX_FANOUT = 32  # cell inputs per driver after the pass (docs/timing.md, "High fan-out nets and the router")
+# A block RAM's input counts as MAX_FANOUT / BLOCK_RAMS_PER_COPY: a wide ROM's DP16KDs sit all
+# over the block-RAM rows, and one copy of its address driving 23 of them had an 8 ns route
+# (Fang "fast", docs/timing-pipelining.md "Ninth step").
+BLOCK_RAMS_PER_COPY = 4
 REPLICABLE = ("TRELLIS_FF", "LUT4")
 ROUNDS = 8  # each round can only raise the fan-out of the copies' inputs; 3-4 rounds on the examples
 
@@ -68,6 +72,13 @@ def largest_fanout(module: dict, readers: dict) -> int:
     return max((len(readers.get(bit, ())) for bit in bits if bit is not None), default=0)
 
 
+def weighted(sinks: list, cells: dict, max_fanout: int) -> list:
+    """`sinks` with each block-RAM input repeated to count as max_fanout / BLOCK_RAMS_PER_COPY
+    inputs (at least one): the load the runs are split by."""
+    weight = max(1, max_fanout // BLOCK_RAMS_PER_COPY)
+    return [sink for sink in sinks for _ in range(weight if cells[sink[0]]["type"] == "DP16KD" else 1)]
+
+
 def replicate_high_fanout(netlist: dict, top: str, max_fanout: int = MAX_FANOUT) -> dict:
     """Rewrite `netlist` (synth_ecp5's JSON, flattened) in place; return what was done:
     nets split, copies added per cell type, the largest fan-out before and after."""
@@ -95,7 +106,7 @@ def replicate_high_fanout(netlist: dict, top: str, max_fanout: int = MAX_FANOUT)
             summary["largest_before"] = largest_fanout(module, readers)
         over = [
             name for name, cell in cells.items()
-            if (bit := output_bit(cell)) is not None and len(readers.get(bit, ())) > max_fanout
+            if (bit := output_bit(cell)) is not None and len(weighted(readers.get(bit, []), cells, max_fanout)) > max_fanout
         ]  # fmt: skip
         if not over:
             break
@@ -103,9 +114,11 @@ def replicate_high_fanout(netlist: dict, top: str, max_fanout: int = MAX_FANOUT)
             cell = cells[name]
             port = output_port(cell)
             bit = cell["connections"][port][0]
-            sinks = sorted(readers[bit], key=lambda r: (natural_key(r[0]), r[1], r[2]))
-            count = -(-len(sinks) // max_fanout)  # drivers needed; runs of equal size leave headroom
-            runs = [sinks[len(sinks) * k // count : len(sinks) * (k + 1) // count] for k in range(count)]
+            load = weighted(sorted(readers[bit], key=lambda r: (natural_key(r[0]), r[1], r[2])), cells, max_fanout)
+            count = -(-len(load) // max_fanout)  # drivers needed; runs of equal load leave headroom
+            runs = [list(dict.fromkeys(load[len(load) * k // count : len(load) * (k + 1) // count])) for k in range(count)]
+            # a block RAM's input repeated over two runs stays in the first
+            runs = [[sink for sink in run if sink not in runs[k - 1]] if k else run for k, run in enumerate(runs)]
             for run in runs[1:]:
                 copies[name] += 1  # numbered on from the copies of earlier rounds (or runs)
                 while f"{name}$fanout{copies[name]}" in cells:

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from e3ne.backend.ecp5_fanout import replicate_high_fanout
+from e3ne.backend.ecp5_fanout import BLOCK_RAMS_PER_COPY, replicate_high_fanout
 from e3ne.backend.ecp5_outreg import absorb_output_registers
 from gate_level import (
     CLK,
@@ -95,6 +95,22 @@ def test_copies_of_a_lut_raise_its_input_flip_flops_fan_out_which_splits_next_ro
     assert cells["gate$fanout1"]["connections"]["B"] == [CE]
     assert {driver_of(cells, f"lane{k}") for k in range(32, 40)} == {"gate$fanout1"}
     assert {driver_of(cells, gate) for gate in ("gate", "gate$fanout1")} <= {"state", "state$fanout1"}
+
+
+def test_a_block_ram_input_counts_as_a_quarter_of_the_limit():
+    # an address flip-flop driving 10 DP16KDs' ADB0 (10 inputs, under the limit of 32) is over
+    # it in load: each DP16KD counts 32 / BLOCK_RAMS_PER_COPY = 8, 80 in all -> three drivers,
+    # runs of 26-27 load: bram0..3 (bram3's load straddles the first two runs: it stays in the
+    # first), bram4..6, bram7..9
+    assert BLOCK_RAMS_PER_COPY == 4
+    rams = {f"bram{k}": {"type": "DP16KD", "parameters": {}, "port_directions": {"ADB0": "input", "DOB0": "output"},
+                         "connections": {"ADB0": [Q], "DOB0": [1000 + k]}} for k in range(10)}  # fmt: skip
+    netlist = module_of({"state": flip_flop(D, Q), **rams})
+    summary = replicate_high_fanout(netlist, "net", max_fanout=32)
+    cells = netlist["modules"]["net"]["cells"]
+    assert summary["copies"] == {"TRELLIS_FF": 2, "LUT4": 0} and undriven(netlist) == set()
+    drivers = [driver_of(cells, f"bram{k}", "ADB0") for k in range(10)]
+    assert drivers == ["state"] * 4 + ["state$fanout1"] * 3 + ["state$fanout2"] * 3
 
 
 def undriven(netlist: dict) -> set:
