@@ -133,6 +133,7 @@ def build_report(
         seconds = design.latency / (clock["mhz"] * 1e6)
     fitting = fit(totals, part)
     overflowing = [key for key, entry in fitting.items() if entry["overflow"] > 0]
+    routability = routability_warning(part, totals.lut)
     return {
         "target": {"part": part.name, "board": part.board, "clock_mhz": clock["mhz"], "clock": clock, "family": part.family},
         "settings": settings or {},
@@ -160,9 +161,9 @@ def build_report(
         "fit": fitting,
         "fits": not overflowing,
         "overflow": overflowing,
-        "routability": routability_warning(part, totals.lut),  # None: within the part's routability limit
+        "routability": routability,  # None: within the part's routability limit
         "offchip": offchip_summary(design, clock["mhz"], seconds, decision),
-        "suggestions": suggestions(design, fitting),
+        "suggestions": suggestions(design, fitting, routability is not None),
         "energy": energy_estimate(design, activity),
         "estimator": f"e3ne.model.cost (Yosys {'synth_ecp5' if part.family == 'ecp5' else 'synth_xilinx'}-calibrated; "
         "see e3ne synth for real counts)",
@@ -192,9 +193,19 @@ def offchip_summary(design: DesignEstimate, clock_mhz: float, seconds: float, de
     }
 
 
-def suggestions(design: DesignEstimate, fitting: dict) -> list[str]:
-    """What to change, in plain words: for a design that does not fit, and what limits speed."""
+def suggestions(design: DesignEstimate, fitting: dict, over_routability_limit: bool = False) -> list[str]:
+    """What to change, in plain words: for a design that does not fit or is over the part's
+    routability limit, and what limits speed."""
     tips = []
+    if over_routability_limit:
+        widest = max(design.layers, key=lambda layer: layer.cost.lut)
+        lut_share = widest.cost.lut / max(1.0, sum(layer.cost.lut for layer in design.layers))
+        time_share = widest.cycles / max(1, design.cycles)
+        tips.append(
+            f"The design is over the part's routability limit (above): lower the parallelism of {widest.name} "
+            f"({_parallelism_text(widest.parallelism)}), which has {lut_share:.0%} of the layers' LUTs for "
+            f"{time_share:.0%} of the time, or let `--parallelism auto` pick a design within the limit."
+        )
     on_chip_weights = [layer for layer in design.layers if "weights" in layer.parts and layer.parts["weights"].bram > 0]
     if fitting["bram"]["overflow"] > 0 and on_chip_weights:
         biggest = max(on_chip_weights, key=lambda layer: layer.parts["weights"].bram)

@@ -45,6 +45,22 @@ def test_overflow_is_reported_with_amount_and_suggestion():
     assert "does NOT fit xc7z020" in lines[1] and lines[-1].startswith("suggestion:")
 
 
+def test_a_design_over_the_routability_limit_is_told_which_layer_to_shrink():
+    # lfe5u-85f: 83,640 LUT4, routability limit 30% = 25,092; fc1 and fc2 at 14,000 each (+3
+    # controller) are 28,003: within the part, over the limit. fc1 (the first of the two widest)
+    # has half the layers' LUTs for 90% of the time.
+    report = build_report(design(14_000, 2), get_part("lfe5u-85f"))
+    assert report["fits"] and report["routability"] is not None
+    assert report["suggestions"][0] == (
+        "The design is over the part's routability limit (above): lower the parallelism of fc1 (P=16), "
+        "which has 50% of the layers' LUTs for 90% of the time, or let `--parallelism auto` pick a design "
+        "within the limit."
+    )
+    assert "Nothing: the design fits" not in render_markdown(report)
+    within = build_report(design(10_000, 2), get_part("lfe5u-85f"))  # 20,003 LUT4: within the limit
+    assert within["routability"] is None and not any("routability" in tip for tip in within["suggestions"])
+
+
 def test_energy_counts_spike_gated_additions():
     activity = [{"input_spikes": 400.0, "inputs": 784}, {"input_spikes": 50.0, "inputs": 128}]
     report = build_report(design(1000, 2), get_part("xc7z020"), activity=activity)
