@@ -43,3 +43,26 @@ def test_synth_ecp5_keeps_a_weight_roms_last_read_register_bit_for_bit(tmp_path:
     # kept, else the 3 distinct ones (what `cost.rom` counts before its fitted factor: test_cost.py)
     last = 7 if keep_output else 3
     assert synthesized_flip_flops(tmp_path, keep_output) == (MEMORY_READ_LATENCY - 1) * 3 + last
+
+
+@pytest.mark.skipif(shutil.which("iverilog") is None, reason="needs iverilog (apt-get install iverilog)")
+@pytest.mark.parametrize("latency", [1, 2, MEMORY_READ_LATENCY])
+def test_a_kept_rom_reads_each_word_after_its_latency(tmp_path: Path, latency: int):
+    # Icarus, KEEP_OUTPUT 0 and 1 side by side: the address set before clock edge n gives its
+    # word on `data` after edge n + latency - 1, the same in both
+    (tmp_path / "rom.hex").write_text("".join(f"{word:02x}\n" for word in WORDS))
+    roms = "".join(
+        f'  e3ne_rom_distributed #(.WIDTH(8), .DEPTH(4), .ADDR_WIDTH(2), .INIT_FILE("rom.hex"), '
+        f".READ_LATENCY({latency}), .KEEP_OUTPUT({keep})) rom{keep} (.clk(clk), .addr(addr), .data(data{keep}));\n"
+        for keep in (0, 1)
+    )
+    (tmp_path / "tb.sv").write_text(
+        "module tb;\n  logic clk = 0;\n  logic [1:0] addr = 0;\n  logic [7:0] data0, data1;\n" + roms
+        + "  integer n;\n  initial begin\n    for (n = 0; n < 12; n = n + 1) begin\n"
+        "      addr = (3 * n) % 4;\n      #5 clk = 1; #5 clk = 0;\n"
+        f'      if (n >= {latency - 1}) $display("%0d %0d", data0, data1);\n    end\n    $finish;\n  end\nendmodule\n'
+    )
+    subprocess.run(["iverilog", "-g2012", "-o", "sim", "tb.sv", str(PRIMITIVES)], cwd=tmp_path, check=True)
+    shown = subprocess.run(["vvp", "-n", "sim"], cwd=tmp_path, check=True, capture_output=True, text=True).stdout
+    expected = [WORDS[(3 * n) % 4] for n in range(12 - (latency - 1))]
+    assert [tuple(map(int, line.split())) for line in shown.splitlines()] == [(w, w) for w in expected]
