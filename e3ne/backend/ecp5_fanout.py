@@ -10,7 +10,7 @@ sinks (3.8 ns) -> a clock enable, 15.1 ns in all (66.3 MHz).
 This pass works on the JSON netlist between Yosys and nextpnr, like ecp5_outreg.py: a
 TRELLIS_FF or LUT4 whose output drives more than `max_fanout` cell inputs gets copies, the
 original and each copy driving a run of those inputs (ceil(n / max_fanout) runs of equal
-size), taken in the natural order of the reading cells' names (the cells of one lane, one column, sort
+size; a block RAM's input counts as max_fanout / BLOCK_RAMS_PER_COPY), taken in the natural order of the reading cells' names (the cells of one lane, one column, sort
 together, so a copy's sinks tend to sit together). A copy has the cell's parameters and the
 same inputs, so it holds the same value in every cycle: the flip-flop the same D, clock,
 clock enable, set/reset and power-up value; the LUT4 the same INIT and inputs. The

@@ -130,7 +130,7 @@ def rom_cost(op: snnhw.RomOp) -> cost.Cost:
     stored = None
     if kind == RomKind.DISTRIBUTED:
         stored = cost.rom_bits(dense_to_numpy(op.data), op.element_bits())
-    return cost.rom(width, depth, kind, stored, keep_output=True)
+    return cost.rom(width, depth, kind, stored, keep_output=True)  # a weight ROM (a bias ROM: `bias_rom`)
 
 
 def memory_cost(op: Operation) -> cost.Cost:
