@@ -3,7 +3,7 @@
     e3ne compile model.py:Net --weights net.pt --input-shape 1,28,28 --calibration calib.npz -o build/
     e3ne simulate build/ --data test.npz [--limit N] [--golden-only | --per-layer [--layers conv1,fc2]]
     e3ne synth build/ [--target xc7z020|lfe5u-85f]
-    e3ne bitstream build/ [--board ulx3s-85f] [--clock 100] [--seed 1] [--pll] [--no-bram-outreg] [--max-fanout 32] [--router auto] [--require-timing]
+    e3ne bitstream build/ [--board ulx3s-85f] [--clock 100] [--seed 1] [--pll] [--no-bram-outreg] [--max-fanout 8] [--router auto] [--require-timing]
     e3ne run build/ --port /dev/ttyUSB0 --data test.npz [--baud 115200] [--check]   (--shell uart builds; --port sim)
     e3ne explore model.py:Net --weights net.pt --input-shape 1,28,28 --calibration calib.npz [--target xc7z020]
 

@@ -28,8 +28,11 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
-MAX_FANOUT = 32  # cell inputs per driver after the pass (docs/timing.md, "High fan-out nets and the router")
-# A block RAM's input counts as MAX_FANOUT / BLOCK_RAMS_PER_COPY: a wide ROM's DP16KDs sit all
+# cell inputs per driver after the pass (docs/timing.md, "High fan-out nets and the router"):
+# 32 until the ninth pipelining step; 8 since, when a conv unit's weight word (28 columns' gates,
+# under 32) had become the broadcast that limited LeNet-5 (122.5 -> 149.2 MHz, docs/timing-pipelining.md)
+MAX_FANOUT = 8
+# A block RAM's input counts as max_fanout / BLOCK_RAMS_PER_COPY: a wide ROM's DP16KDs sit all
 # over the block-RAM rows, and one copy of its address driving 23 of them had an 8 ns route
 # (Fang "fast", docs/timing-pipelining.md "Ninth step").
 BLOCK_RAMS_PER_COPY = 4
