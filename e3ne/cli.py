@@ -403,7 +403,7 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     bitstream.add_argument(
         "--max-fanout", type=int, default=None, metavar="N",
-        help="copy every flip-flop and LUT4 that drives more than N cell inputs (default: 32 for a design over "
+        help="copy every flip-flop and LUT4 that drives more than N cell inputs (default: 8 for a design over "
         "15%% of the part's LUT4s, else off; 0: off)",
     )  # fmt: skip
     bitstream.add_argument(
