@@ -107,6 +107,12 @@ def yosys(script: str, cwd: Path) -> None:
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
 
 
+def icarus(cwd: Path, *sources: str) -> str:
+    """Compile `sources` (tb.sv's module `tb` first) with Icarus Verilog in `cwd`, run it, return what it printed."""
+    subprocess.run(["iverilog", "-g2012", "-o", "sim", *sources], cwd=cwd, check=True)
+    return subprocess.run(["vvp", "-n", "sim"], cwd=cwd, check=True, capture_output=True, text=True).stdout
+
+
 def cell_models(directory: Path) -> Path:
     """Yosys's ECP5 cell models in one file, for Icarus Verilog: the includes inlined once
     (cells_sim.v and common_sim.vh both include cells_ff.vh and cells_io.vh), the DP16KD

@@ -1,11 +1,11 @@
 """Deep block ROMs are split into registered banks by their Verilog wrapper (docs/timing-pipelining.md)."""
 
 import shutil
-import subprocess
 from pathlib import Path
 
 import numpy as np
 import pytest
+from gate_level import icarus
 from xdsl.dialects.builtin import IntegerType, ModuleOp, Signedness
 
 from e3ne.backend.verilog import _wrapper, rom_banks, write_memory_files
@@ -92,8 +92,7 @@ def test_banked_rom_reads_every_word_with_latency_4(tmp_path: Path, depth: int, 
         f"      addr = n < {depth} ? n : n < {2 * depth} ? {2 * depth - 1} - n : 0;\n      #5 clk = 1; #5 clk = 0;\n"
         '      if (n >= 3) $display("%0d", data);\n    end\n    $finish;\n  end\nendmodule\n'
     )
-    subprocess.run(["iverilog", "-g2012", "-o", "sim", "tb.sv", "net_w.sv", str(PRIMITIVES)], cwd=tmp_path, check=True)
-    shown = subprocess.run(["vvp", "-n", "sim"], cwd=tmp_path, check=True, capture_output=True, text=True).stdout.split()
+    shown = icarus(tmp_path, "tb.sv", "net_w.sv", str(PRIMITIVES)).split()
     lanes = (np.arange(depth * 2) % 7 - 3).reshape(depth, 2) & 0xF
     words = list(lanes[:, 0] | lanes[:, 1] << 4)
     assert [int(x) for x in shown] == words + words[::-1]

