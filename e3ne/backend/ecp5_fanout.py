@@ -9,9 +9,12 @@ sinks (3.8 ns) -> a clock enable, 15.1 ns in all (66.3 MHz).
 
 This pass works on the JSON netlist between Yosys and nextpnr, like ecp5_outreg.py: a
 TRELLIS_FF or LUT4 whose output drives more than `max_fanout` cell inputs gets copies, the
-original and each copy driving a run of those inputs (ceil(n / max_fanout) runs of equal
-size; a block RAM's input counts as max_fanout / BLOCK_RAMS_PER_COPY), taken in the natural order of the reading cells' names (the cells of one lane, one column, sort
-together, so a copy's sinks tend to sit together). A copy has the cell's parameters and the
+original and each copy driving a run of those inputs (a block RAM's input counts as
+max_fanout / BLOCK_RAMS_PER_COPY), taken in the natural order of the reading cells' names (the
+cells of one lane, one column, sort together, so a copy's sinks tend to sit together). The runs
+are as few and as equal as the limit allows with one rule: the cells of one RTL name (an
+accumulator's adder LUTs, `group_of`) share a run, or, if they are over the limit, take runs of
+their own, so that no copy has to reach two accumulators the placer may put apart. A copy has the cell's parameters and the
 same inputs, so it holds the same value in every cycle: the flip-flop the same D, clock,
 clock enable, set/reset and power-up value; the LUT4 the same INIT and inputs. The
 netlist's behaviour is unchanged; only the drivers' fan-out is.
@@ -25,6 +28,8 @@ runs' headroom is what ends it. Module output ports stay on the original driver.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
 from collections import defaultdict
 
@@ -37,6 +42,8 @@ MAX_FANOUT = 8
 # (Fang "fast", docs/timing-pipelining.md "Ninth step").
 BLOCK_RAMS_PER_COPY = 4
 REPLICABLE = ("TRELLIS_FF", "LUT4")
+# where a cell name's RTL part ends: the first cell type Yosys appended, or a `$` (`$fanout`, `$abc$...`)
+GROUP_END = re.compile(r"_(?:TRELLIS_FF|TRELLIS_DPR16X4|LUT4|CCU2C|PFUMX|L6MUX21|DP16KD|MULT18X18D|ALU54B)|\$")
 ROUNDS = 8  # each round can only raise the fan-out of the copies' inputs; 3-4 rounds on the examples
 
 
@@ -75,11 +82,61 @@ def largest_fanout(module: dict, readers: dict) -> int:
     return max((len(readers.get(bit, ())) for bit in bits if bit is not None), default=0)
 
 
-def weighted(sinks: list, cells: dict, max_fanout: int) -> list:
-    """`sinks` with each block-RAM input repeated to count as max_fanout / BLOCK_RAMS_PER_COPY
-    inputs (at least one): the load the runs are split by."""
-    weight = max(1, max_fanout // BLOCK_RAMS_PER_COPY)
-    return [sink for sink in sinks for _ in range(weight if cells[sink[0]]["type"] == "DP16KD" else 1)]
+def group_of(name: str) -> str:
+    """The RTL name a cell of synth_ecp5's netlist was made for: Yosys names a cell after the net
+    it drives and the cell types on the way (`fc2.acc9_TRELLIS_FF_Q_5_DI_CCU2C_S0_A1_LUT4_Z` is
+    one of `fc2.acc9`'s adder LUTs; a copy `X$fanout2` is X's)."""
+    return GROUP_END.split(name, maxsplit=1)[0]
+
+
+def sink_load(sink: tuple, cells: dict, max_fanout: int) -> int:
+    """What one cell input counts toward the limit: 1, a block RAM's max_fanout / BLOCK_RAMS_PER_COPY."""
+    return max(1, max_fanout // BLOCK_RAMS_PER_COPY) if cells[sink[0]]["type"] == "DP16KD" else 1
+
+
+def equal_runs(sinks: list, loads: list[int], count: int) -> list[list]:
+    """`sinks` in `count` runs of equal load, in order; a sink whose load straddles two runs
+    goes to the first."""
+    total, start, runs = sum(loads), 0, [[] for _ in range(count)]
+    for sink, load in zip(sinks, loads):
+        runs[start * count // total].append(sink)
+        start += load
+    return [run for run in runs if run]
+
+
+def nearest_bound(bounds: list[int], position: int) -> int:
+    """The index of the value in `bounds` (ascending) nearest to `position`, the lower on a tie."""
+    upper = bisect.bisect_left(bounds, position)
+    if upper == len(bounds) or (upper and position - bounds[upper - 1] <= bounds[upper] - position):
+        return upper - 1
+    return upper
+
+
+def split_runs(sinks: list, cells: dict, max_fanout: int) -> list[list]:
+    """The runs of `sinks` (sorted) that a driver and its copies take, none over `max_fanout` in
+    load, as few as the groups allow and of about equal load. A group's sinks (`group_of`) stay
+    in one run, or, in a group over the limit, in runs of their own: a copy shared by two
+    accumulators' carry chains has to reach both (Fang default's critical path at a limit of 8,
+    docs/timing-pipelining.md "Tenth step")."""
+    units: list[tuple[list, int]] = []  # (sinks, load): whole groups, and equal pieces of groups over the limit
+    for _, members in itertools.groupby(sinks, key=lambda sink: group_of(sink[0])):
+        members = list(members)
+        loads = [sink_load(sink, cells, max_fanout) for sink in members]
+        pieces = equal_runs(members, loads, -(-sum(loads) // max_fanout))
+        units += [(piece, sum(sink_load(sink, cells, max_fanout) for sink in piece)) for piece in pieces]
+    bounds = list(itertools.accumulate((load for _, load in units), initial=0))
+    total = bounds[-1]
+    for count in range(-(-total // max_fanout), len(units) + 1):
+        edges = sorted({0, len(units), *(nearest_bound(bounds, total * k // count) for k in range(1, count))})
+        if all(bounds[b] - bounds[a] <= max_fanout for a, b in itertools.pairwise(edges)):
+            return [[sink for unit, _ in units[a:b] for sink in unit] for a, b in itertools.pairwise(edges)]
+    runs, load = [[]], 0  # no count fits with the cuts snapped (units of very unequal load): pack in order
+    for unit, unit_load in units:
+        if load + unit_load > max_fanout:
+            runs, load = [*runs, []], 0
+        runs[-1] += unit
+        load += unit_load
+    return runs
 
 
 def replicate_high_fanout(netlist: dict, top: str, max_fanout: int = MAX_FANOUT) -> dict:
@@ -109,7 +166,8 @@ def replicate_high_fanout(netlist: dict, top: str, max_fanout: int = MAX_FANOUT)
             summary["largest_before"] = largest_fanout(module, readers)
         over = [
             name for name, cell in cells.items()
-            if (bit := output_bit(cell)) is not None and len(weighted(readers.get(bit, []), cells, max_fanout)) > max_fanout
+            if (bit := output_bit(cell)) is not None
+            and sum(sink_load(sink, cells, max_fanout) for sink in readers.get(bit, [])) > max_fanout
         ]  # fmt: skip
         if not over:
             break
@@ -117,11 +175,8 @@ def replicate_high_fanout(netlist: dict, top: str, max_fanout: int = MAX_FANOUT)
             cell = cells[name]
             port = output_port(cell)
             bit = cell["connections"][port][0]
-            load = weighted(sorted(readers[bit], key=lambda r: (natural_key(r[0]), r[1], r[2])), cells, max_fanout)
-            count = -(-len(load) // max_fanout)  # drivers needed; runs of equal load leave headroom
-            runs = [list(dict.fromkeys(load[len(load) * k // count : len(load) * (k + 1) // count])) for k in range(count)]
-            # a block RAM's input repeated over two runs stays in the first
-            runs = [[sink for sink in run if sink not in runs[k - 1]] if k else run for k, run in enumerate(runs)]
+            sinks = sorted(readers[bit], key=lambda r: (natural_key(group_of(r[0])), natural_key(r[0]), r[1], r[2]))
+            runs = split_runs(sinks, cells, max_fanout)
             for run in runs[1:]:
                 copies[name] += 1  # numbered on from the copies of earlier rounds (or runs)
                 while f"{name}$fanout{copies[name]}" in cells:

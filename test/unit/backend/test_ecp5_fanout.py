@@ -1,7 +1,8 @@
 """The high fan-out pass (e3ne/backend/ecp5_fanout.py).
 
 On hand-written synth_ecp5-style netlists: which drivers get copies, which sinks each copy
-takes (runs in the natural order of the readers' names), what a copy carries, repeated
+takes (runs in the natural order of the readers' names, a group of one RTL name's cells
+together), what a copy carries, repeated
 rounds when copies raise their inputs' fan-out. On a tiny compiled network: the netlist after
 the output-register pass and after this pass (with a fan-out limit of 4, so that most
 control nets split), written back to Verilog by Yosys, gives the same logits and cycles as
@@ -99,9 +100,9 @@ def test_copies_of_a_lut_raise_its_input_flip_flops_fan_out_which_splits_next_ro
 
 def test_a_block_ram_input_counts_as_a_quarter_of_the_limit():
     # an address flip-flop driving 10 DP16KDs' ADB0 (10 inputs, under the limit of 32) is over
-    # it in load: each DP16KD counts 32 / BLOCK_RAMS_PER_COPY = 8, 80 in all -> three drivers,
-    # runs of 26-27 load: bram0..3 (bram3's load straddles the first two runs: it stays in the
-    # first), bram4..6, bram7..9
+    # it in load: each DP16KD counts 32 / BLOCK_RAMS_PER_COPY = 8, 80 in all -> three drivers;
+    # the equal runs' cuts (26, 53) move to the nearest block RAM's edge (24, 56): bram0..2,
+    # bram3..6, bram7..9
     assert BLOCK_RAMS_PER_COPY == 4
     rams = {f"bram{k}": {"type": "DP16KD", "parameters": {}, "port_directions": {"ADB0": "input", "DOB0": "output"},
                          "connections": {"ADB0": [Q], "DOB0": [1000 + k]}} for k in range(10)}  # fmt: skip
@@ -110,7 +111,40 @@ def test_a_block_ram_input_counts_as_a_quarter_of_the_limit():
     cells = netlist["modules"]["net"]["cells"]
     assert summary["copies"] == {"TRELLIS_FF": 2, "LUT4": 0} and undriven(netlist) == set()
     drivers = [driver_of(cells, f"bram{k}", "ADB0") for k in range(10)]
-    assert drivers == ["state"] * 4 + ["state$fanout1"] * 3 + ["state$fanout2"] * 3
+    assert drivers == ["state"] * 3 + ["state$fanout1"] * 4 + ["state$fanout2"] * 3
+
+
+def adder_luts(register: str, count: int, source: int, first_bit: int) -> dict:
+    """`count` LUT4s named as synth_ecp5 names an accumulator's adder LUTs, reading `source`."""
+    names = [f"{register}_TRELLIS_FF_Q_{k}_DI_CCU2C_S0_A{k % 2}_LUT4_Z" for k in range(count)]
+    return {name: lut([source, CLK], first_bit + k) for k, name in enumerate(names)}
+
+
+def test_a_copy_takes_whole_groups_of_sinks_and_a_group_over_the_limit_alone():
+    # 20 sinks at a limit of 8: equal runs (7/7/6) would each reach two accumulators; whole
+    # groups take four drivers, one per accumulator
+    cells = {"first": flip_flop(D, Q)}
+    for k in range(4):
+        cells.update(adder_luts(f"fc2.acc{k}", 5, Q, 1000 + 10 * k))
+    netlist = module_of(cells)
+    summary = replicate_high_fanout(netlist, "net", max_fanout=8)
+    cells = netlist["modules"]["net"]["cells"]
+    assert summary["copies"] == {"TRELLIS_FF": 3, "LUT4": 0} and undriven(netlist) == set()
+    by_driver = {}
+    for name in cells:
+        if name.startswith("fc2.acc"):
+            by_driver.setdefault(driver_of(cells, name), set()).add(name.split("_")[0])
+    assert by_driver == {"first": {"fc2.acc0"}, "first$fanout1": {"fc2.acc1"},
+                         "first$fanout2": {"fc2.acc2"}, "first$fanout3": {"fc2.acc3"}}  # fmt: skip
+    # a group of 12 (over the limit) takes two runs of 6 of its own; the group of 3 after it
+    # its own run: acc10 (natural order) comes after acc9
+    cells = {"first": flip_flop(D, Q), **adder_luts("fc2.acc10", 3, Q, 1000), **adder_luts("fc2.acc9", 12, Q, 2000)}
+    netlist = module_of(cells)
+    replicate_high_fanout(netlist, "net", max_fanout=8)
+    cells = netlist["modules"]["net"]["cells"]
+    drivers = [driver_of(cells, name) for name in adder_luts("fc2.acc9", 12, Q, 0)]
+    assert drivers == ["first"] * 6 + ["first$fanout1"] * 6
+    assert {driver_of(cells, name) for name in adder_luts("fc2.acc10", 3, Q, 0)} == {"first$fanout2"}
 
 
 def undriven(netlist: dict) -> set:
