@@ -12,9 +12,10 @@ TRELLIS_FF or LUT4 whose output drives more than `max_fanout` cell inputs gets c
 original and each copy driving a run of those inputs (a block RAM's input counts as
 max_fanout / BLOCK_RAMS_PER_COPY), taken in the natural order of the reading cells' names (the
 cells of one lane, one column, sort together, so a copy's sinks tend to sit together). The runs
-are as few and as equal as the limit allows with one rule: the cells of one RTL name (an
-accumulator's adder LUTs, `group_of`) share a run, or, if they are over the limit, take runs of
-their own, so that no copy has to reach two accumulators the placer may put apart. A copy has the cell's parameters and the
+are as few and as equal as the limit allows, cut only between groups: the cells of one RTL
+name (an accumulator's adder LUTs, `group_of`) share a run, or, over the limit, are cut into
+equal pieces that each share one, so that no copy serves the tail of one accumulator and the
+head of the next, which the placer may have put apart. A copy has the cell's parameters and the
 same inputs, so it holds the same value in every cycle: the flip-flop the same D, clock,
 clock enable, set/reset and power-up value; the LUT4 the same INIT and inputs. The
 netlist's behaviour is unchanged; only the drivers' fan-out is.
@@ -22,8 +23,8 @@ netlist's behaviour is unchanged; only the drivers' fan-out is.
 Copies add readers to their inputs' nets; the pass repeats until no replicable net is over
 the limit (a LUT4 driving 745 sinks becomes 24 LUT4s, which its flip-flop input then drives
 through copies of its own), at most ROUNDS times: in a feedback loop (a counter's flip-flop
-and the LUT4 computing its next value) each split adds a reader to the other, and the equal
-runs' headroom is what ends it. Module output ports stay on the original driver.
+and the LUT4 computing its next value) each split adds a reader to the other, and the runs'
+headroom under the limit is what ends it. Module output ports stay on the original driver.
 """
 
 from __future__ import annotations
@@ -115,9 +116,10 @@ def nearest_bound(bounds: list[int], position: int) -> int:
 def split_runs(sinks: list, cells: dict, max_fanout: int) -> list[list]:
     """The runs of `sinks` (sorted) that a driver and its copies take, none over `max_fanout` in
     load, as few as the groups allow and of about equal load. A group's sinks (`group_of`) stay
-    in one run, or, in a group over the limit, in runs of their own: a copy shared by two
-    accumulators' carry chains has to reach both (Fang default's critical path at a limit of 8,
-    docs/timing-pipelining.md "Tenth step")."""
+    in one run; a group over the limit is cut into equal pieces, each of which stays in one run
+    (a run may hold several groups or pieces): a copy that served the tail of one
+    accumulator's carry chain and the head of the next had to reach both (Fang default's critical path at a limit of
+    8, docs/timing-pipelining.md "Tenth step")."""
     units: list[tuple[list, int]] = []  # (sinks, load): whole groups, and equal pieces of groups over the limit
     for _, members in itertools.groupby(sinks, key=lambda sink: group_of(sink[0])):
         members = list(members)

@@ -120,7 +120,7 @@ def adder_luts(register: str, count: int, source: int, first_bit: int) -> dict:
     return {name: lut([source, CLK], first_bit + k) for k, name in enumerate(names)}
 
 
-def test_a_copy_takes_whole_groups_of_sinks_and_a_group_over_the_limit_alone():
+def test_a_copy_takes_whole_groups_of_sinks_and_a_group_over_the_limit_in_equal_pieces():
     # 20 sinks at a limit of 8: equal runs (7/7/6) would each reach two accumulators; whole
     # groups take four drivers, one per accumulator
     cells = {"first": flip_flop(D, Q)}
@@ -136,8 +136,8 @@ def test_a_copy_takes_whole_groups_of_sinks_and_a_group_over_the_limit_alone():
             by_driver.setdefault(driver_of(cells, name), set()).add(name.split("_")[0])
     assert by_driver == {"first": {"fc2.acc0"}, "first$fanout1": {"fc2.acc1"},
                          "first$fanout2": {"fc2.acc2"}, "first$fanout3": {"fc2.acc3"}}  # fmt: skip
-    # a group of 12 (over the limit) takes two runs of 6 of its own; the group of 3 after it
-    # its own run: acc10 (natural order) comes after acc9
+    # a group of 12 (over the limit) is cut into two pieces of 6; the group of 3 after it
+    # (acc10 comes after acc9 in natural order) fits beside neither: three runs
     cells = {"first": flip_flop(D, Q), **adder_luts("fc2.acc10", 3, Q, 1000), **adder_luts("fc2.acc9", 12, Q, 2000)}
     netlist = module_of(cells)
     replicate_high_fanout(netlist, "net", max_fanout=8)
