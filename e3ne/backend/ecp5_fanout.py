@@ -134,7 +134,7 @@ def split_runs(sinks: list, cells: dict, max_fanout: int) -> list[list]:
             return [[sink for unit, _ in units[a:b] for sink in unit] for a, b in itertools.pairwise(edges)]
     runs, load = [[]], 0  # no count fits with the cuts snapped (units of very unequal load): pack in order
     for unit, unit_load in units:
-        if load + unit_load > max_fanout:
+        if runs[-1] and load + unit_load > max_fanout:  # a piece can be over the limit (a block RAM's straddle)
             runs, load = [*runs, []], 0
         runs[-1] += unit
         load += unit_load

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from e3ne.backend.ecp5_fanout import BLOCK_RAMS_PER_COPY, replicate_high_fanout
+from e3ne.backend.ecp5_fanout import BLOCK_RAMS_PER_COPY, group_of, replicate_high_fanout, split_runs
 from e3ne.backend.ecp5_outreg import absorb_output_registers
 from gate_level import (
     CLK,
@@ -145,6 +145,32 @@ def test_a_copy_takes_whole_groups_of_sinks_and_a_group_over_the_limit_in_equal_
     drivers = [driver_of(cells, name) for name in adder_luts("fc2.acc9", 12, Q, 0)]
     assert drivers == ["first"] * 6 + ["first$fanout1"] * 6
     assert {driver_of(cells, name) for name in adder_luts("fc2.acc10", 3, Q, 0)} == {"first$fanout2"}
+
+
+def test_runs_keep_the_readers_order_stay_within_the_limit_and_never_split_a_small_group():
+    # seeded random groups of adder LUTs and single block RAMs, including the cases where no cut
+    # of the equal runs can move to a group's edge (the pass then packs the groups in order)
+    rng = np.random.default_rng(11)
+    for case in range(300):
+        limit = int(rng.choice([2, 4, 8, 32]))
+        cells, sinks = {}, []
+        for group in range(int(rng.integers(2, 25))):
+            if rng.random() < 0.2:
+                names = [f"rom{group}.mem.0.0"]
+                cells[names[0]] = {"type": "DP16KD"}
+            else:
+                names = [f"acc{group}_TRELLIS_FF_Q_{k}_DI_CCU2C_S0_A0_LUT4_Z" for k in range(int(rng.integers(1, 12)))]
+                cells.update({name: {"type": "LUT4"} for name in names})
+            sinks += [(name, "C", 0) for name in names]
+        runs = split_runs(sinks, cells, limit)
+        assert [sink for run in runs for sink in run] == sinks, case
+        ram = max(1, limit // BLOCK_RAMS_PER_COPY)
+        loads = [sum(ram if cells[name]["type"] == "DP16KD" else 1 for name, _, _ in run) for run in runs]
+        assert max(loads) <= limit, (case, limit, loads)
+        for group in {group_of(name) for name, _, _ in sinks}:
+            size = sum(1 for name, _, _ in sinks if group_of(name) == group)
+            spanned = [k for k, run in enumerate(runs) if any(group_of(name) == group for name, _, _ in run)]
+            assert len(spanned) == 1 or size > limit, (case, group, spanned)
 
 
 def undriven(netlist: dict) -> set:
