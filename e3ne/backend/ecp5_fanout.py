@@ -14,8 +14,9 @@ max_fanout / BLOCK_RAMS_PER_COPY), taken in the natural order of the reading cel
 cells of one lane, one column, sort together, so a copy's sinks tend to sit together). The runs
 are as few and as equal as the limit allows, cut only between groups: the cells of one RTL
 name (an accumulator's adder LUTs, `group_of`) share a run, or, over the limit, are cut into
-equal pieces that each share one, so that no copy serves the tail of one accumulator and the
-head of the next, which the placer may have put apart. A copy has the cell's parameters and the
+equal pieces that each share one: no accumulator within the limit is split between two
+copies (a copy serving the tail of one and the head of the next has to reach two carry chains
+the placer may have put apart). A copy has the cell's parameters and the
 same inputs, so it holds the same value in every cycle: the flip-flop the same D, clock,
 clock enable, set/reset and power-up value; the LUT4 the same INIT and inputs. The
 netlist's behaviour is unchanged; only the drivers' fan-out is.
