@@ -96,14 +96,16 @@ def sink_load(sink: tuple, cells: dict, max_fanout: int) -> int:
     return max(1, max_fanout // BLOCK_RAMS_PER_COPY) if cells[sink[0]]["type"] == "DP16KD" else 1
 
 
-def equal_runs(sinks: list, loads: list[int], count: int) -> list[list]:
-    """`sinks` in `count` runs of equal load, in order; a sink whose load straddles two runs
-    goes to the first."""
-    total, start, runs = sum(loads), 0, [[] for _ in range(count)]
+def equal_runs(sinks: list, loads: list[int], count: int) -> list[tuple[list, int]]:
+    """`sinks` in `count` runs of equal load, in order, each with its load; a sink whose load
+    straddles two runs goes to the first."""
+    total, start = sum(loads), 0
+    runs, run_loads = [[] for _ in range(count)], [0] * count
     for sink, load in zip(sinks, loads):
         runs[start * count // total].append(sink)
+        run_loads[start * count // total] += load
         start += load
-    return [run for run in runs if run]
+    return [(run, load) for run, load in zip(runs, run_loads) if run]
 
 
 def nearest_bound(bounds: list[int], position: int) -> int:
@@ -119,14 +121,13 @@ def split_runs(sinks: list, cells: dict, max_fanout: int) -> list[list]:
     load, as few as the groups allow and of about equal load. A group's sinks (`group_of`) stay
     in one run; a group over the limit is cut into equal pieces, each of which stays in one run
     (a run may hold several groups or pieces): a copy that served the tail of one
-    accumulator's carry chain and the head of the next had to reach both (Fang default's critical path at a limit of
-    8, docs/timing-pipelining.md "Tenth step")."""
+    accumulator's carry chain and the head of the next had to reach both (Fang default's
+    critical path at a limit of 8, docs/timing-pipelining.md "Tenth step")."""
     units: list[tuple[list, int]] = []  # (sinks, load): whole groups, and equal pieces of groups over the limit
     for _, members in itertools.groupby(sinks, key=lambda sink: group_of(sink[0])):
         members = list(members)
         loads = [sink_load(sink, cells, max_fanout) for sink in members]
-        pieces = equal_runs(members, loads, -(-sum(loads) // max_fanout))
-        units += [(piece, sum(sink_load(sink, cells, max_fanout) for sink in piece)) for piece in pieces]
+        units += equal_runs(members, loads, -(-sum(loads) // max_fanout))
     bounds = list(itertools.accumulate((load for _, load in units), initial=0))
     total = bounds[-1]
     for count in range(-(-total // max_fanout), len(units) + 1):
