@@ -24,6 +24,7 @@ from e3ne.design_space.candidates import (
     LayerOptions,
     StageModel,
     candidate_settings,
+    even_blocks,
     lower,
     plan,
     powers_of_two_upto,
@@ -50,7 +51,7 @@ from e3ne.design_space.sweep import (
 
 __all__ = [
     "RESOURCE_KEYS", "Candidate", "Exploration", "LayerOptions", "StageModel", "budget_of", "candidate_settings",
-    "choose", "designs_text", "explain_no_fit", "front_table", "lower", "pareto_front", "plan", "plot",
-    "powers_of_two_upto", "prune_dominated", "resolve_offchip", "routability_lines", "search", "sweep",
+    "choose", "designs_text", "even_blocks", "explain_no_fit", "front_table", "lower", "pareto_front", "plan",
+    "plot", "powers_of_two_upto", "prune_dominated", "resolve_offchip", "routability_lines", "search", "sweep",
     "write_outputs",
 ]  # fmt: skip

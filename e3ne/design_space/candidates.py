@@ -40,6 +40,20 @@ def powers_of_two_upto(limit: int, extra: tuple[int, ...] = ()) -> list[int]:
     return sorted(values | {v for v in extra if 1 <= v <= limit})
 
 
+def few_groups(count: int, groups: int = 8) -> set[int]:
+    """The fewest outputs per group that split `count` into k groups, for k up to `groups`: with
+    zero skipping the first group runs dense and the others skip, so 2 or 3 groups of
+    ceil(count / k) can beat any power of two."""
+    return {-(-count // k) for k in range(1, min(groups, count) + 1)}
+
+
+def even_blocks(width: int) -> list[int]:
+    """Column counts for a row of `width` computed columns: the fewest columns that cover it
+    in k blocks, ceil(width / k), for every k (any other count is slower or larger than one
+    of these: it needs as many blocks as the next of them, with more columns)."""
+    return sorted({-(-width // k) for k in range(1, width + 1)})
+
+
 @dataclass
 class Candidate:
     settings: dict[str, int]
@@ -72,15 +86,16 @@ def candidate_settings(stage, input_is_linear: bool) -> list[dict[str, int]]:
         q_values = [1] if input_is_linear or "Q" not in KEYS_BY_KIND["linear"] else powers_of_two_upto(min(word, 8))
         return [
             {"P": p, **({"Q": q} if q > 1 else {})}
-            for p in powers_of_two_upto(out_features, (10,))
+            for p in powers_of_two_upto(out_features, (10, *few_groups(out_features)))
             for q in q_values
         ]
     if stage.KIND == "conv":
-        oc, _, ow = stage.out_shape()
+        oc = stage.out_shape()[0]
+        _, computed_w = stage.computed_size()  # with fused pooling: the columns that are pooled
         return [
             {"columns": columns, "channels": channels, "units": units}
-            for columns in powers_of_two_upto(ow)
-            for channels in powers_of_two_upto(oc)
+            for columns in even_blocks(computed_w)
+            for channels in powers_of_two_upto(oc, tuple(few_groups(oc)))
             for units in (1, 2, 4)
             if channels * units <= oc
         ]

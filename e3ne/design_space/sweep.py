@@ -44,6 +44,14 @@ class Exploration:
         """The layers of design `point` whose weights stream from external memory."""
         return [layer.name for layer, i in zip(self.layers, self.index[point]) if layer.candidates[i].offchip]
 
+    def latencies(self, points: np.ndarray) -> np.ndarray:
+        """The sum of the layers' cycles of each of `points` (sequential: `cycles`; dataflow:
+        the latency of an image on its own, less the input hand-off's cycle)."""
+        total = np.zeros(len(points), dtype=np.int64)
+        for column, layer in enumerate(self.layers):
+            total += np.array([c.cycles for c in layer.candidates], dtype=np.int64)[self.index[points, column]]
+        return total
+
     def skip_layers(self, point: int) -> list[str]:
         """The layers of design `point` whose units skip zeros."""
         return [layer.name for layer, i in zip(self.layers, self.index[point]) if layer.candidates[i].skip]
@@ -272,14 +280,18 @@ def budget_of(
 
 
 def choose(exploration: Exploration, budget: dict[str, float]) -> int | None:
-    """The fastest point within `budget` (ties: fewest LUTs); None if nothing fits."""
+    """The fastest point within `budget` (ties: dataflow, the lowest latency first; then the
+    fewest LUTs); None if nothing fits."""
     fits = np.ones(len(exploration.cycles), dtype=bool)
     for key, limit in budget.items():
         fits &= exploration.resources[key] <= limit
     if not fits.any():
         return None
     candidates = np.flatnonzero(fits)
-    order = np.lexsort((exploration.resources["lut"][candidates], exploration.cycles[candidates]))
+    keys = [exploration.resources["lut"][candidates], exploration.cycles[candidates]]
+    if exploration.schedule == "dataflow":  # the interval binds; spend what is left on latency
+        keys.insert(1, exploration.latencies(candidates))
+    order = np.lexsort(keys)
     return int(candidates[order[0]])
 
 

@@ -64,22 +64,27 @@ def linear_kept_chunks(shape: LinearShape, values: np.ndarray) -> np.ndarray:
 
 def conv_kept_reads(shape: ConvShape, values: np.ndarray) -> np.ndarray:
     """K per image: the row reads a skipping convolution unit issues in each group after the
-    first. A read (output row oy, column block, step t, input channel ic, kernel row ky; in
+    first. A read (output row oy, column block xb, step t, input channel ic, kernel row ky; in
     that order, ky fastest) is kept if its input row iy = oy*stride + ky - pad lies in the
-    image and has a spike in plane t, or ic == ky == 0 (it doubles the accumulators), or it
+    image and has a spike in plane t in one of the columns that block xb reads
+    (`ConvShape.block_input_columns`), or ic == ky == 0 (it doubles the accumulators), or it
     ends the column block (t, ic, ky all last: the neuron's load), or it is among the row's
     first `min_row_reads` (a row lasts at least its share of the drain)."""
     c, h, w = shape.in_shape
     t_steps, (kh, _), (sh, _), (ph, _) = shape.time_steps, shape.kernel, shape.stride, shape.padding
     images = len(values)
-    rows_nonzero = spike_planes(values, t_steps).reshape(images, t_steps, c, h, w).any(axis=4)
+    planes = spike_planes(values, t_steps).reshape(images, t_steps, c, h, w)
+    # (images, blocks, T, C, H): the row has a spike under the block
+    windows_nonzero = np.stack(
+        [planes[..., list(columns)].any(axis=4) for columns in shape.block_input_columns], axis=1
+    )
     total = np.zeros(images, dtype=np.int64)
     for oy in range(shape.computed_size[0]):
         keep = np.zeros((images, shape.blocks, t_steps, c, kh), dtype=bool)
         for ky in range(kh):
             iy = oy * sh + ky - ph
             if 0 <= iy < h:
-                keep[:, :, :, :, ky] = rows_nonzero[:, None, :, :, iy]
+                keep[:, :, :, :, ky] = windows_nonzero[..., iy]
         keep[:, :, :, 0, 0] = True
         keep[:, :, t_steps - 1, c - 1, kh - 1] = True
         flat = keep.reshape(images, -1)

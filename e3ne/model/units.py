@@ -356,6 +356,21 @@ class ConvShape(_WeightedStage):
         return ceil_div(self.computed_size[1], self.columns)
 
     @property
+    def block_input_columns(self) -> tuple[tuple[int, ...], ...]:
+        """Per column block, the input columns its computed output columns read (in the
+        image: padding columns are none): a zero-skipping unit keeps a row read only if one
+        of these has a spike (e3ne.model.skipping.conv_kept_reads, conv_skip.py)."""
+        _, _, in_w = self.in_shape
+        kw, sw, pw = self.kernel[1], self.stride[1], self.padding[1]
+        computed_w = self.computed_size[1]
+        windows = []
+        for block in range(self.blocks):
+            outputs = range(block * self.columns, min((block + 1) * self.columns, computed_w))
+            read = {ox * sw + kx - pw for ox in outputs for kx in range(kw)}
+            windows.append(tuple(sorted(ix for ix in read if 0 <= ix < in_w)))
+        return tuple(windows)
+
+    @property
     def block_cycles(self) -> int:
         """Input rows read for one column block: in_channels * T * kernel_h."""
         return self.in_shape[0] * self.time_steps * self.kernel[0]

@@ -1,9 +1,11 @@
-"""The issue part of a convolution unit that skips the reads of all-zero input rows
-(`skip_zeros`): the linear unit's scheme (skip_list.py) with row reads for chunks.
+"""The issue part of a convolution unit that skips the reads of input rows with no spike under
+the current column block (`skip_zeros`): the linear unit's scheme (skip_list.py) with row reads
+for chunks.
 
 The first group of output channels runs densely; at stage 1 each read whose row is kept
-(it has a spike, or it is the first (ic, ky) of a step, or it ends a column block, or it
-is among the row's first `min_row_reads`, so that a row lasts its share of the drain) is
+(it has a spike in a column the block reads, `ConvShape.block_input_columns`, or it is the
+first (ic, ky) of a step, or it ends a column block, or it is among the row's first
+`min_row_reads`, so that a row lasts its share of the drain) is
 written to the skip list with everything the datapath needs: buffer address, in-range,
 weight offset (ic*KH + ky), column block and the four flags. Every later group issues the
 list. Needs rows whose reads last at least their drain (no idle cycles; the verifier
@@ -34,7 +36,7 @@ class ConvSkipIssue:
 
     def __init__(self, b: ModuleBuilder, unit, issuing: StepIssue, module_name: str):
         self.b = b
-        shape = unit.shape()
+        self.shape = shape = unit.shape()
         ic_count, ih, _ = shape.in_shape
         kh, sh, ph = shape.kernel[0], shape.stride[0], shape.padding[0]
         oh = shape.computed_size[0]
@@ -100,6 +102,22 @@ class ConvSkipIssue:
         recording = b.delay_by(self.dense_issue, "record1", READ)
         entry1 = b.delay_by(self.dense_entry, "entry1", READ)
         first_step1, block_end1 = self.b.extract(entry1, 3, 1), self.b.extract(entry1, 1, 1)
-        nonzero = b.compare("ne", row, 0)
+        xb1 = b.extract(entry1, sum(self.widths[4:]), self.widths[3])
+        nonzero = self.spike_under_block(row, xb1)
         keep = b.or_(nonzero, first_step1, block_end1, b.delay_by(self.early, "early1", READ))
         self.list.record(b.and_(recording, keep), entry1)
+
+    def spike_under_block(self, row: Value, xb: Value) -> Value:
+        """1 when `row` has a spike in a column that column block `xb` reads."""
+        b = self.b
+        flags = []
+        for columns in self.shape.block_input_columns:
+            if columns == tuple(range(width(row))):
+                flags.append(b.compare("ne", row, 0))
+            elif not columns:
+                flags.append(b.const(0, 1))
+            elif columns == tuple(range(columns[0], columns[-1] + 1)):
+                flags.append(b.compare("ne", b.extract(row, columns[0], len(columns)), 0))
+            else:
+                flags.append(b.compare("ne", b.concat(*[b.bit(row, ix) for ix in reversed(columns)]), 0))
+        return flags[0] if len(flags) == 1 else b.select_bit(b.concat(*reversed(flags)), xb)

@@ -100,3 +100,24 @@ def test_conv_kept_reads_by_hand():
     # cycles: dense group 3 rows * 12 + SKIP_GAP + 1 further group * K + pipeline (kernel_w 3:
     # a two-level tree, one cycle more) + drain 4
     assert image_cycles(s, zero).tolist() == [36 + SKIP_GAP + 18 + PIPELINE_LATENCY + 1 + 4]
+
+
+def test_conv_kept_reads_per_column_block():
+    from e3ne.model.skipping import conv_kept_reads
+
+    # 2 columns per block over 3 computed columns (kernel 3, pad 1): block 0 computes columns 0-1
+    # and reads input columns 0-2, block 1 computes column 2 and reads input columns 1-2.
+    s = conv_shape(columns=2)
+    assert s.blocks == 2 and s.block_input_columns == ((0, 1, 2), (1, 2))
+    zero = np.zeros((1, 2, 3, 3), dtype=np.int64)
+    # a row reads 2 blocks x 12; kept with no spike: the row's first 4 reads (all in block 0),
+    # then per block the first of each step (p 0, 6) and the block end (p 11), p = (t*2 + ic)*3 + ky:
+    # block 0 p 0-3, 6, 11 (6), block 1 p 0, 6, 11 (3) -> 9 a row, 3 rows
+    assert conv_kept_reads(s, zero).tolist() == [27]
+    left = zero.copy()
+    left[0, 1, 2, 0] = 1  # channel 1, input row 2, column 0 (block 0's only), plane t1
+    # read by oy 1 at ky 2 (p 11, the block end: kept anyway) and oy 2 at ky 1 (p 10): +1, block 0 only
+    assert conv_kept_reads(s, left).tolist() == [28]
+    right = zero.copy()
+    right[0, 1, 2, 2] = 1  # column 2: under both blocks -> p 10 of oy 2 in each block
+    assert conv_kept_reads(s, right).tolist() == [29]
