@@ -256,6 +256,8 @@ def dataflow_cycles(cycles: np.ndarray, firsts: list[int], manifest: dict) -> di
         "intervals_measured": int(later.size),
         "interval_expected": interval,
     }
+
+
 def _dataflow_averages(cycles: np.ndarray, firsts: list[int]) -> dict:
     """A data-dependent dataflow run: the average latency (each shard's first image) and the
     average completion interval (every other image), measured."""
