@@ -16,8 +16,8 @@ on 64 calibration images).
     python tools/bench_budgets.py [--images 1000] [--only fang,lenet5] [--budgets e3ne,xc7z020]
         [--fang-parallelism SPEC] [--out build/bench_budgets] [--jobs N]
 
-Explore ranks by the estimate (e3ne/model/cost.py), which reads 10-12 % under Yosys on these
-designs (and up to ~30 % under on wide linear layers), so E3NE's budget goes to explore as
+Explore ranks by the estimate (e3ne/model/cost.py), which reads 9-15 % under Yosys on the CNN
+picks and up to 31 % under on the MLP's wide linear layers, so E3NE's budget goes to explore as
 `--max-luts 15200` and 80 % of the part as explore's default; while Yosys counts more LUTs than
 the budget (17,040; 42,560), explore runs again with `--max-luts` = the pick's estimate x budget
 / Yosys (at most 3 tries; a design still over is marked). Results: OUT/bench_budgets.json.
