@@ -50,7 +50,7 @@ def e3ne(*args: str) -> None:
 
 
 def data(out: Path, split: str, pad: int | None, limit: int | None = None) -> Path:
-    path = out / f"{split}{pad or ''}.npz"
+    path = out / f"{split}{pad or ''}{f'-{limit}' if limit else ''}.npz"  # another --images: another file
     if not path.exists():
         extra = (["--pad-to", str(pad)] if pad else []) + (["--limit", str(limit)] if limit else [])
         subprocess.run([sys.executable, "-m", "e3ne.datasets", split, str(path), *extra], check=True, cwd=ROOT)
