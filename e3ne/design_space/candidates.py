@@ -51,7 +51,7 @@ def even_blocks(width: int) -> list[int]:
     """Column counts for a row of `width` computed columns: the fewest columns that cover it
     in k blocks, ceil(width / k), for every k (any other count is slower or larger than one
     of these: it needs as many blocks as the next of them, with more columns)."""
-    return sorted({-(-width // k) for k in range(1, width + 1)})
+    return sorted(few_groups(width, width))
 
 
 @dataclass

@@ -112,11 +112,9 @@ class ConvSkipIssue:
         b = self.b
         flags = []
         for columns in self.shape.block_input_columns:
-            if columns == tuple(range(width(row))):
-                flags.append(b.compare("ne", row, 0))
-            elif not columns:
+            if not columns:
                 flags.append(b.const(0, 1))
-            elif columns == tuple(range(columns[0], columns[-1] + 1)):
+            elif columns == tuple(range(columns[0], columns[-1] + 1)):  # the whole row: extract is the row
                 flags.append(b.compare("ne", b.extract(row, columns[0], len(columns)), 0))
             else:
                 flags.append(b.compare("ne", b.concat(*[b.bit(row, ix) for ix in reversed(columns)]), 0))
