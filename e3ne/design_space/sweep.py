@@ -47,10 +47,7 @@ class Exploration:
     def latencies(self, points: np.ndarray) -> np.ndarray:
         """The sum of the layers' cycles of each of `points` (sequential: `cycles`; dataflow:
         the latency of an image on its own, less the input hand-off's cycle)."""
-        total = np.zeros(len(points), dtype=np.int64)
-        for column, layer in enumerate(self.layers):
-            total += np.array([c.cycles for c in layer.candidates], dtype=np.int64)[self.index[points, column]]
-        return total
+        return sum(_per_layer(self.layers, self.index[points], lambda c: c.cycles, np.int64))
 
     def skip_layers(self, point: int) -> list[str]:
         """The layers of design `point` whose units skip zeros."""
@@ -60,18 +57,26 @@ class Exploration:
         return {key: float(values[point]) for key, values in self.resources.items()}
 
 
+def _per_layer(layers: list[LayerOptions], grids: np.ndarray, value, dtype) -> list[np.ndarray]:
+    """Per layer, `value(candidate)` of the candidate each point (row of `grids`) takes."""
+    return [
+        np.array([value(c) for c in layer.candidates], dtype=dtype)[grids[:, column]]
+        for column, layer in enumerate(layers)
+    ]
+
+
 def _evaluate_points(layers: list[LayerOptions], shared: cost.Cost, grids: np.ndarray, schedule: str = "sequential"):
     """Per point: cycles (sequential: the sum over layers, the latency; dataflow: the largest,
     the initiation interval, `e3ne.model.schedule`) and each resource's total."""
-    count = len(grids)
-    cycles = np.zeros(count, dtype=np.int64)
-    resources = {key: np.full(count, float(getattr(shared, key)), dtype=np.float64) for key in RESOURCE_KEYS}
     combine = np.maximum if schedule == "dataflow" else np.add
-    for column, layer in enumerate(layers):
-        chosen = grids[:, column]
-        cycles = combine(cycles, np.array([c.cycles for c in layer.candidates], dtype=np.int64)[chosen])
-        for key in RESOURCE_KEYS:
-            resources[key] += np.array([getattr(c.cost, key) for c in layer.candidates], dtype=np.float64)[chosen]
+    cycles = np.zeros(len(grids), dtype=np.int64)
+    for values in _per_layer(layers, grids, lambda c: c.cycles, np.int64):
+        cycles = combine(cycles, values)
+    resources = {}
+    for key in RESOURCE_KEYS:
+        resources[key] = np.full(len(grids), float(getattr(shared, key)), dtype=np.float64)
+        for values in _per_layer(layers, grids, lambda c: getattr(c.cost, key), np.float64):
+            resources[key] += values
     return cycles, resources
 
 
