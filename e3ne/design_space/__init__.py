@@ -10,13 +10,15 @@ output buffer — is charged to the producing layer, so the sums equal the estim
 the lowered design exactly. Using the real lowering keeps explore in step with the
 hardware path (fused pooling, clamping, invalid combinations are the lowering's).
 
-Swept keys (`e3ne.parallelism.KEYS_BY_KIND`): linear P (powers of two and the output
-count) and Q (1, 2, 4, 8, up to the input word, when the layer's input does not depend on
-another linear layer); convolution columns, channels (powers of two and the full size)
-and units (1, 2, 4).
+Swept keys (`e3ne.parallelism.KEYS_BY_KIND`): linear P (powers of two, the output count,
+and ceil(count/k) for k <= 8) and Q (1, 2, 4, 8, up to the input word; after another
+linear layer the word is that layer's P, so such a layer has candidates per previous P and
+the solvers take the two layers together: `coupling`); convolution columns (ceil(W/k)
+over the W computed columns), channels (powers of two, ceil(count/k)) and units (1, 2, 4).
 
-Modules: `candidates` (per-layer settings and their cost), `sweep` (combinations, search,
-Pareto front, choice), `outputs` (table, plot, explore.json).
+Modules: `candidates` (per-layer settings and their cost), `coupling` (chains of linear
+layers joined for the solvers), `sweep` (combinations, search, Pareto front, choice),
+`outputs` (table, plot, explore.json).
 """
 
 from e3ne.design_space.candidates import (
@@ -44,7 +46,6 @@ from e3ne.design_space.sweep import (
     budget_of,
     choose,
     pareto_front,
-    prune_dominated,
     search,
     sweep,
 )
@@ -52,6 +53,6 @@ from e3ne.design_space.sweep import (
 __all__ = [
     "RESOURCE_KEYS", "Candidate", "Exploration", "LayerOptions", "StageModel", "budget_of", "candidate_settings",
     "choose", "designs_text", "even_blocks", "explain_no_fit", "front_table", "lower", "pareto_front", "plan",
-    "plot", "powers_of_two_upto", "prune_dominated", "resolve_offchip", "routability_lines", "search", "sweep",
+    "plot", "powers_of_two_upto", "resolve_offchip", "routability_lines", "search", "sweep",
     "write_outputs",
 ]  # fmt: skip

@@ -61,6 +61,10 @@ class Candidate:
     cost: cost.Cost
     offchip: bool = False  # the layer's weights stream from external memory
     skip: bool = False  # the unit skips zeros (cycles: expected on the calibration set)
+    # a linear layer after a linear layer reads words of the previous layer's P spikes: its
+    # candidate holds for that P only (`input_word`); the previous layer's gives `output_word`
+    input_word: int | None = None
+    output_word: int | None = None
 
 
 @dataclass
@@ -78,12 +82,14 @@ def lower(quant_module, parallelism: str, schedule: str = "sequential") -> snnhw
     return next(op for op in module.walk() if isinstance(op, snnhw.AcceleratorOp))
 
 
-def candidate_settings(stage, input_is_linear: bool) -> list[dict[str, int]]:
-    """The settings tried for one stage (the lowering rejects or clamps the rest)."""
+def candidate_settings(stage, input_word: int | None = None) -> list[dict[str, int]]:
+    """The settings tried for one stage (the lowering rejects or clamps the rest). A linear
+    layer's Q goes up to its input word: the stage's input buffer's, or `input_word` (the
+    previous linear layer's P, when it reads that layer's output)."""
     if stage.KIND == "linear":
         out_features = stage.out_features.value.data
-        word = stage.input_buffer().word_width.value.data
-        q_values = [1] if input_is_linear or "Q" not in KEYS_BY_KIND["linear"] else powers_of_two_upto(min(word, 8))
+        word = input_word or stage.input_buffer().word_width.value.data
+        q_values = [1] if "Q" not in KEYS_BY_KIND["linear"] else powers_of_two_upto(min(word, 8))
         return [
             {"P": p, **({"Q": q} if q > 1 else {})}
             for p in powers_of_two_upto(out_features, (10, *few_groups(out_features)))
@@ -100,10 +106,6 @@ def candidate_settings(stage, input_is_linear: bool) -> list[dict[str, int]]:
             if channels * units <= oc
         ]
     return [{}]
-
-
-def _input_side(buffer) -> cost.Cost:
-    return cost.linear_input_side(buffer.word_width.value.data, buffer.depth.value.data)
 
 
 # --------------------------------------------------------------------------- one layer, one setting
@@ -175,18 +177,22 @@ class StageModel:
             return cost.rom(shape.word_width, shape.rom_depth, "distributed", cost.rom_bits(pack(), bits), keep_output=True)
         return cost.rom(shape.word_width, shape.rom_depth, "block")
 
-    def evaluate(self, settings: dict[str, int]) -> Evaluated | None:
-        """The stage built with `settings`, or None if the lowering would reject them."""
+    def evaluate(self, settings: dict[str, int], input_word_depth: tuple[int, int] | None = None) -> Evaluated | None:
+        """The stage built with `settings`, or None if the lowering would reject them. A linear
+        stage reads `input_word_depth` = (word, depth) of its input buffer when given (the
+        previous linear layer's output buffer with its own P), else the default stage's."""
         if self.kind == "linear":
-            return self._linear(settings)
+            return self._linear(settings, input_word_depth)
         if self.kind == "conv":
             return self._conv(settings)
         return Evaluated({}, self.unit.cycles(), unit_cost(self.unit), cost.Cost(), self.output, None, None)
 
-    def _linear(self, settings: dict[str, int]) -> Evaluated | None:
+    def _linear(self, settings: dict[str, int], input_word_depth: tuple[int, int] | None) -> Evaluated | None:
         from e3ne.lowering.snn_to_snnhw import pack_weights
 
         default = self.default
+        if input_word_depth is not None:
+            default = replace(default, input_word_width=input_word_depth[0], input_depth=input_word_depth[1])
         word, out_f = default.input_word_width, default.out_features
         p, q = settings.get("P", 16), min(settings.get("Q", 1), word)
         p = min(p, out_f)
@@ -298,25 +304,28 @@ def plan(
     ]
     weight_names = [stage.symbol for stage in stages if stage.HAS_WEIGHTS]
     placements = resolve_offchip(offchip, [stage.symbol for stage in stages], weight_names)
-    evaluated = []
+    evaluated = []  # per stage: (input (word, depth) or None, result)
     for index, stage in enumerate(stages):
         previous_linear = stage.KIND == "linear" and index > 0 and stages[index - 1].KIND == "linear"
+        # after a linear layer, the input word is that layer's P: one set of candidates per P
+        inputs = sorted({r.output_word_depth for _, r in evaluated[-1]}) if previous_linear else [None]
         seen, items = set(), []
-        for settings in candidate_settings(stage, previous_linear):
-            result = models[index].evaluate(settings)
-            if result is None:
-                continue  # a combination this stage cannot build
-            key = tuple(sorted(result.parallelism.items()))
-            if key in seen:
-                continue  # clamped to a setting already tried
-            seen.add(key)
-            items.append(result)
+        for word_depth in inputs:
+            for settings in candidate_settings(stage, word_depth and word_depth[0]):
+                result = models[index].evaluate(settings, word_depth)
+                if result is None:
+                    continue  # a combination this stage cannot build
+                key = (word_depth, tuple(sorted(result.parallelism.items())))
+                if key in seen:
+                    continue  # clamped to a setting already tried
+                seen.add(key)
+                items.append((word_depth, result))
         if not items:
             raise E3NEError(f"explore: no parallelism setting of {stage.symbol} could be built")
         evaluated.append(items)
     shared = cost.total(design.shared.values())
     if offchip == "auto":
-        smallest = shared.bram + sum(min((r.logic + r.weights + r.output).bram for r in items) for items in evaluated)
+        smallest = shared.bram + sum(min((r.logic + r.weights + r.output).bram for _, r in items) for items in evaluated)
         if bram_budget is None or smallest <= bram_budget:
             placements = {name: (False,) for name in placements}
     layers = []
@@ -325,28 +334,31 @@ def plan(
         previous_linear = linear and index > 0 and stages[index - 1].KIND == "linear"
         next_linear = linear and index + 1 < len(stages) and stages[index + 1].KIND == "linear"
         options = LayerOptions(stage.symbol, design.layers[index].kind)
-        for result in evaluated[index]:
+        for word_depth, result in evaluated[index]:
             adjust = cost.Cost()
+            coupled = {}
             if previous_linear:  # charged to the previous layer's candidates instead
-                adjust = adjust + _input_side(stage.input_buffer()).scaled(-1)
+                adjust = adjust + cost.linear_input_side(*word_depth).scaled(-1)
+                coupled["input_word"] = word_depth[0]
             if next_linear:
                 word, depth = result.output_word_depth
                 adjust = adjust + cost.linear_input_side(word, depth)
+                coupled["output_word"] = word
             for streams in placements[stage.symbol]:
                 if streams and result.weights.bram == 0 and offchip == "auto":
                     continue  # a LUT ROM: streaming it frees no block RAM
                 if streams:
                     options.candidates.append(
-                        Candidate(dict(result.parallelism), result.streaming.cycles, result.offchip_cost() + adjust, True)
+                        Candidate(dict(result.parallelism), result.streaming.cycles, result.offchip_cost() + adjust, True, **coupled)
                     )
                 elif result.dense_logic is not None:  # zero skipping: the unit may skip, or not
                     dense = result.dense_logic + result.weights + result.output + adjust
-                    options.candidates.append(Candidate(dict(result.parallelism), result.dense_cycles, dense))
+                    options.candidates.append(Candidate(dict(result.parallelism), result.dense_cycles, dense, **coupled))
                     on_chip = result.logic + result.weights + result.output + adjust
-                    options.candidates.append(Candidate(dict(result.parallelism), result.cycles, on_chip, skip=True))
+                    options.candidates.append(Candidate(dict(result.parallelism), result.cycles, on_chip, skip=True, **coupled))
                 else:
                     on_chip = result.logic + result.weights + result.output + adjust
-                    options.candidates.append(Candidate(dict(result.parallelism), result.cycles, on_chip))
+                    options.candidates.append(Candidate(dict(result.parallelism), result.cycles, on_chip, **coupled))
         layers.append(options)
     return layers, shared
 

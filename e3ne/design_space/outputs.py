@@ -187,7 +187,10 @@ def write_outputs(exploration: Exploration, part: Part, budget: dict, chosen: in
         "seconds": round(exploration.seconds, 2),
         **({"schedule": "dataflow", "cycles": "initiation interval"} if exploration.schedule == "dataflow" else {}),
         "candidates": {
-            layer.name: [{**c.settings, **({"offchip": 1} if c.offchip else {})} for c in layer.candidates]
+            layer.name: [
+                {**c.settings, **({"offchip": 1} if c.offchip else {}), **({"after_P": c.input_word} if c.input_word else {})}
+                for c in layer.candidates
+            ]
             for layer in exploration.layers
         },
         "pareto_front": [point(int(i)) for i in exploration.front],

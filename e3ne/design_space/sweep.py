@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from e3ne.design_space.candidates import LayerOptions, plan
+from e3ne.design_space.coupling import couple, expand, non_dominated
 from e3ne.errors import E3NEError
 from e3ne.model import cost
 from e3ne.model.memory import DEFAULT_AXI_DATA_WIDTH, DEFAULT_MEMORY_LATENCY
@@ -80,21 +81,6 @@ def _evaluate_points(layers: list[LayerOptions], shared: cost.Cost, grids: np.nd
     return cycles, resources
 
 
-def prune_dominated(layer: LayerOptions) -> LayerOptions:
-    """The layer's candidates that no other candidate beats (or ties) in cycles, LUT, FF and
-    BRAM at once: a dominated candidate is never needed for the fastest design in a budget."""
-    values = np.array([[c.cycles, c.cost.lut, c.cost.ff, c.cost.bram] for c in layer.candidates], dtype=np.float64)
-    keep = []
-    for i, row in enumerate(values):
-        no_worse = np.all(values <= row, axis=1)
-        better = np.any(values < row, axis=1)
-        dominated = no_worse & better
-        dominated |= np.all(values == row, axis=1) & (np.arange(len(values)) < i)  # keep the first of equals
-        if not dominated.any():
-            keep.append(layer.candidates[i])
-    return LayerOptions(layer.name, layer.kind, keep)
-
-
 def sweep(
     quant_module,
     max_points: int = 3_000_000,
@@ -119,19 +105,24 @@ def sweep(
     started = time.perf_counter()
     bram_budget = None if budget is None else budget.get("bram")
     layers, shared = plan(quant_module, offchip, axi_width, memory_latency, bram_budget, schedule, skip_inputs)
-    space = int(np.prod([len(layer.candidates) for layer in layers], dtype=object))
+    coupling = couple(layers, schedule)  # chains of linear layers: one solver layer each
+    solver, space = coupling.layers, coupling.space
     exhaustive = True
-    if space > max_points:
-        layers = [prune_dominated(layer) for layer in layers]
-    sizes = [len(layer.candidates) for layer in layers]
+    kept = [np.arange(len(layer.candidates)) for layer in solver]  # solver index -> candidate index
+    if int(np.prod([len(layer.candidates) for layer in solver], dtype=object)) > max_points:
+        kept = [np.array(non_dominated(layer.candidates), dtype=np.int64) for layer in solver]
+        solver = [LayerOptions(layer.name, layer.kind, [layer.candidates[i] for i in k]) for layer, k in zip(solver, kept)]
+    sizes = [len(layer.candidates) for layer in solver]
     count = int(np.prod(sizes, dtype=object))
     if count <= max_points:
-        grids = np.indices(sizes).reshape(len(sizes), -1).T  # points x layers
+        grids = np.indices(sizes).reshape(len(sizes), -1).T  # points x solver layers
     else:
         if budget is None:
             raise E3NEError(f"design space of {space:,} points is too large to sweep (limit {max_points:,})")
-        grids = balance(layers, shared, budget) if schedule == "dataflow" else search(layers, shared, budget)
+        grids = balance(solver, shared, budget) if schedule == "dataflow" else search(solver, shared, budget)
         exhaustive = False
+    grids = np.stack([k[grids[:, column]] for column, k in enumerate(kept)], axis=1) if len(kept) else grids
+    grids = expand(coupling, grids)  # points x layers
     cycles, resources = _evaluate_points(layers, shared, grids, schedule)
     front = pareto_front(cycles, resources["lut"])
     return Exploration(

@@ -10,24 +10,12 @@ torch = pytest.importorskip("torch")
 from torch import nn  # noqa: E402
 
 
-@pytest.fixture(scope="module")
-def quant():
-    from e3ne.datasets import mnist
-    from e3ne.frontend import import_model
-    from e3ne.transforms.snn.quantize_pipeline import quantize_module
-
-    torch.manual_seed(3)
-    model = nn.Sequential(nn.Flatten(), nn.Linear(64, 24), nn.ReLU(), nn.Linear(24, 16), nn.ReLU(), nn.Linear(16, 10)).eval()
-    x, _ = mnist("calibration")
-    return quantize_module(import_model(model, (1, 8, 8)), np.ascontiguousarray(x[:64, :, 10:18, 10:18]), 4, 4)
-
-
-def test_dataflow_objective_is_the_slowest_layer(quant):
+def test_dataflow_objective_is_the_slowest_layer(chain_quant):
     from e3ne.design_space import choose, sweep
 
     budget = {"lut": 3000.0}
-    sequential = sweep(quant, budget=budget)
-    dataflow = sweep(quant, budget=budget, schedule="dataflow")
+    sequential = sweep(chain_quant, budget=budget)
+    dataflow = sweep(chain_quant, budget=budget, schedule="dataflow")
     assert dataflow.schedule == "dataflow" and dataflow.exhaustive
     per_layer = np.stack(
         [np.array([c.cycles for c in layer.candidates])[dataflow.index[:, k]] for k, layer in enumerate(dataflow.layers)]
@@ -42,28 +30,30 @@ def test_dataflow_objective_is_the_slowest_layer(quant):
     assert dataflow.resources["lut"][point] > sequential.resources["lut"][choose(sequential, budget)]
 
 
-def test_balance_finds_the_exhaustive_optimum_for_a_lut_budget(quant):
+def test_balance_finds_the_exhaustive_optimum_for_a_lut_budget(chain_quant):
     from e3ne.design_space import choose, sweep
+    from e3ne.design_space.coupling import couple, expand
     from e3ne.design_space.sweep import _evaluate_points, balance
 
     for lut in (1500.0, 2500.0, 4000.0):
         budget = {"lut": lut}
-        exhaustive = sweep(quant, budget=budget, schedule="dataflow")
+        exhaustive = sweep(chain_quant, budget=budget, schedule="dataflow")
         best = choose(exhaustive, budget)
-        points = balance(exhaustive.layers, exhaustive.shared, budget)
+        coupling = couple(exhaustive.layers, "dataflow")  # fc1-fc2-fc3: one layer for the solver
+        points = expand(coupling, balance(coupling.layers, exhaustive.shared, budget))
         cycles, resources = _evaluate_points(exhaustive.layers, exhaustive.shared, points, "dataflow")
         fits = resources["lut"] <= lut
         assert best is not None and fits.any()
         assert cycles[fits].min() == exhaustive.cycles[best]
 
 
-def test_dataflow_ties_on_the_interval_go_to_the_lower_latency(quant):
+def test_dataflow_ties_on_the_interval_go_to_the_lower_latency(chain_quant):
     """The interval binds; among the designs at the best interval within the budget, choose
     takes the one with the lowest latency (the sum of the layers' cycles), then the fewest LUTs."""
     from e3ne.design_space import choose, sweep
 
     budget = {"lut": 3000.0}
-    dataflow = sweep(quant, budget=budget, schedule="dataflow")
+    dataflow = sweep(chain_quant, budget=budget, schedule="dataflow")
     chosen = choose(dataflow, budget)
     fits = np.flatnonzero(dataflow.resources["lut"] <= budget["lut"])
     tied = fits[dataflow.cycles[fits] == dataflow.cycles[chosen]]

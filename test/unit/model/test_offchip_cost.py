@@ -209,7 +209,7 @@ def test_explore_candidates_equal_the_lowered_estimate_on_a_cnn():
     rng = np.random.default_rng(0)
     for index, stage in enumerate(stages):
         model_ = StageModel(stage)
-        settings = candidate_settings(stage, False)
+        settings = candidate_settings(stage)
         for choice in rng.choice(len(settings), min(8, len(settings)), replace=False):
             chosen = settings[int(choice)]
             text = ",".join(f"{stage.symbol}.{key}={value}" for key, value in chosen.items())
