@@ -4,10 +4,11 @@ keep the latency-resource Pareto front, and pick the fastest design that fits a 
 Fast by construction: each layer's candidate settings are lowered (`lower-snn-to-snnhw`,
 a few milliseconds) and estimated (`snnhw-estimate`'s cost functions) once; because cycles
 and resources add up over layers, every combination of candidates is a sum of per-layer
-numbers, evaluated with numpy (about a million designs a second). The one cross-layer
-term — a linear unit's input-side counters are sized by the previous linear layer's
-output buffer — is charged to the producing layer, so the sums equal the estimate of
-the lowered design exactly. Using the real lowering keeps explore in step with the
+numbers, evaluated with numpy (about a million designs a second). Across layers, a
+linear unit's input-side counters are sized by the previous linear layer's output buffer
+(charged to the producing layer, so the sums equal the estimate of the lowered design
+exactly), and its input word is that layer's P (candidates per previous P, combined only
+with it: `coupling`). Using the real lowering keeps explore in step with the
 hardware path (fused pooling, clamping, invalid combinations are the lowering's).
 
 Swept keys (`e3ne.parallelism.KEYS_BY_KIND`): linear P (powers of two, the output count,

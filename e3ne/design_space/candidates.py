@@ -2,9 +2,11 @@
 
 Each layer's default stage is lowered once (`lower-snn-to-snnhw`); `StageModel` then
 evaluates other settings of it through the hardware model (`e3ne.model.units` shapes,
-`snnhw-estimate`'s cost functions) without lowering again. The one cross-layer term (a
-linear unit's input-side counters are sized by the previous linear layer's output buffer)
-is charged to the producing layer, so per-layer sums equal the lowered design's estimate.
+`snnhw-estimate`'s cost functions) without lowering again. Across layers: a linear unit's
+input-side counters are sized by the previous linear layer's output buffer (charged to the
+producing layer, so per-layer sums equal the lowered design's estimate), and its input word
+is that layer's P (its candidates are evaluated per previous P; `coupling` keeps the
+combinations compatible).
 """
 
 from __future__ import annotations
