@@ -43,6 +43,7 @@ FF_COEFFICIENTS = (
 
 
 STRUCTURAL = (
+    "shift_register_min",
     "rom_words_per_lut",
     "lutram_modes",
     "lutram_unit_cost",

@@ -125,6 +125,10 @@ class Coefficients:
     lutram_choice_mux: float = 1.0  # structural: weight of the LUTRAM read mux in the LUTRAM-or-block-RAM choice
     bram_modes: tuple[tuple[tuple[int, int], ...], ...] = (RAMB18_MODES, RAMB36_MODES)
     bram_costs: tuple[int, ...] = (RAMB18_COST, RAMB36_COST)
+    # structural: a memory's read registers (no reset, no enable) in a chain of at least this
+    # many flip-flops become shift-register LUTs, one per bit (xc7: Yosys `shregmap -minlen 3`
+    # makes SRL16E of them); 0: they stay flip-flops (ECP5 has no shift-register LUT)
+    shift_register_min: int = 0
     axi_master_luts: float = 95.0
     lut_fixed: float = 0.0  # per design
     # Flip-flops are counted from the registers; Yosys removes constant ones and merges
@@ -143,6 +147,7 @@ class Coefficients:
 
 XC7 = Coefficients(
     "xc7",
+    shift_register_min=3,
     hidden_lut_per_acc_bit=1.208,
     hidden_lut_per_step=1.211,
     hidden_lut_fixed=16.02,
@@ -358,18 +363,27 @@ def block_ram(width: int, depth: int) -> tuple[int, int, int]:
     return (blocks, 0, rows) if kind == 18 else (0, blocks, rows)
 
 
+def read_chain(width: int, stages: int, ff_factor: float) -> Cost:
+    """`stages` read registers of `width` bits in a chain (a memory's, `e3ne_read_stage`: no
+    reset, no enable): flip-flops (times the group's fitted factor), or, from
+    `shift_register_min` stages on, one shift-register LUT per bit (xc7 SRL16E, 16 stages)."""
+    k = coefficients()
+    if k.shift_register_min and stages >= k.shift_register_min:
+        return Cost(lut=width * ceil_div(stages, 16))
+    return Cost(ff=ff_factor * stages * width)
+
+
 def block_ram_cost(width: int, depth: int, read_latency: int = 1) -> Cost:
     """Block RAM with its depth mux (about 0.4 LUT per data bit per stacked block, MUXF7/F8
     doing the rest; fitted to the MLP's deep weight ROMs) and the `read_latency - 1`
-    output registers after the block's own read register (`e3ne_read_stage`)."""
+    output registers after the block's own read register (`e3ne_read_stage`, `read_chain`)."""
     bram18, bram36, rows = block_ram(width, depth)
     k = coefficients()
     return Cost(
         lut=round(width * (rows - 1) * k.block_ram_mux_lut),
-        ff=k.ff_block_read * (read_latency - 1) * width,
         bram18=bram18,
         bram36=bram36,
-    )
+    ) + read_chain(width, read_latency - 1, k.ff_block_read)
 
 
 def rom_banks(depth: int, read_latency: int = MEMORY_READ_LATENCY) -> int:
@@ -442,15 +456,15 @@ def ram(width: int, depth: int, read_latency: int = MEMORY_READ_LATENCY, address
     """`e3ne_ram_sdp` (activation buffers, logits, skip lists): LUTRAM or block RAM, whichever
     Yosys finds cheaper. With `address_register` (the buffers a unit reads) the read address
     is registered first and the data takes `read_latency - 1` cycles after it. LUTRAM reads
-    through that many `width`-bit registers (1 for the logits, which only the host reads);
-    block RAM absorbs the first of them."""
+    through that many `width`-bit registers (1 for the logits, which only the host reads;
+    `read_chain`); block RAM absorbs the first of them."""
     k = coefficients()
     units, mux = lutram(width, depth)
     bram18, bram36, _ = block_ram(width, depth)
     address = register(bits_for(depth)) if address_register else Cost()
     data_latency = read_latency - int(address_register)
     if units * k.lutram_unit_cost + k.lutram_choice_mux * mux <= bram18 * k.bram_costs[0] + bram36 * k.bram_costs[-1]:
-        return address + Cost(lut=units * k.lutram_unit_luts + mux, ff=k.ff_ram_read * data_latency * width)
+        return address + Cost(lut=units * k.lutram_unit_luts + mux) + read_chain(width, data_latency, k.ff_ram_read)
     return address + block_ram_cost(width, depth, data_latency)
 
 
@@ -491,11 +505,11 @@ def rom(width: int, depth: int, kind: RomKind | str, stored: RomBits | None = No
     if depth <= 1:
         return Cost()  # a single word is a constant: Yosys folds it away
     k = coefficients()
-    last = bits.varying if keep_output else bits.distinct
-    return Cost(
-        lut=k.rom_lut_per_bit_block * bits.distinct * ceil_div(depth, k.rom_words_per_lut),
-        ff=k.ff_rom_read * ((MEMORY_READ_LATENCY - 1) * bits.distinct + last),
-    )
+    logic = Cost(lut=k.rom_lut_per_bit_block * bits.distinct * ceil_div(depth, k.rom_words_per_lut))
+    if keep_output:  # the read register and the output registers but the last: a chain; the last kept
+        chain = read_chain(bits.distinct, MEMORY_READ_LATENCY - 1, k.ff_rom_read)
+        return logic + chain + Cost(ff=k.ff_rom_read * bits.varying)
+    return logic + read_chain(bits.distinct, MEMORY_READ_LATENCY, k.ff_rom_read)
 
 
 # --------------------------------------------------------------------------- units

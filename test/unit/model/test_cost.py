@@ -219,3 +219,29 @@ def test_tree_registers_count_the_partial_sums():
     assert cost.tree_bits(4, 8, 16) == (4 + 3) + 4 * (4 + 1)
     assert cost.tree_bits(4, 7, 16) == (4 + 3) + 3 * (4 + 1) + 4
     assert cost.tree_bits(4, 8, 6) == 6 + 4 * 5  # never wider than the accumulator
+
+
+def test_memory_read_chains_of_three_become_shift_register_luts():
+    """xc7 (`shift_register_min` = 3): a memory's read registers have no reset or enable, so
+    Yosys's shregmap turns a chain of three or more into SRL16E, one LUT per bit and no
+    flip-flop; shorter chains, and every chain on a family without shift-register LUTs, stay
+    flip-flops. (On 10 xc7 builds of tools/bench_budgets.py, session 11, the SRL16E count
+    Yosys reports was within 2% of the bits this predicts: e.g. the MLP at fc1.P=128, Q=8,
+    4,571 against 4,579.)"""
+    srl = replace(COUNTED, family="srl", shift_register_min=3)
+    with cost.for_family(COUNTED):
+        flops = cost.ram(16, 32, address_register=True)  # LUTRAM: read register + 2 = 3 stages
+        block = cost.block_ram_cost(64, 512, read_latency=4)  # block RAM + 3 output registers
+    with cost.for_family(srl):
+        shifted = cost.ram(16, 32, address_register=True)
+        assert (shifted.ff, shifted.lut) == (5, flops.lut + 16)  # the address register stays
+        assert cost.block_ram_cost(64, 512, read_latency=4).ff == 0
+        assert cost.block_ram_cost(64, 512, read_latency=4).lut == block.lut + 64
+        assert cost.block_ram_cost(64, 512, read_latency=3).ff == 2 * 64  # two: flip-flops
+        assert cost.ram(16, 32, read_latency=1).ff == 16  # the logits' one register
+        words = np.array([[0, 1], [0, -1], [0, 1], [0, -1]])  # one distinct bit, three varying
+        kept = cost.rom(8, 4, "distributed", cost.rom_bits(words, 4), keep_output=True)
+        assert (kept.lut, kept.ff) == (1 + 1, 3)  # read register + 2 stages: one SRL; the kept three
+        assert cost.rom(8, 4, "distributed", cost.rom_bits(words, 4)).ff == 0  # 4 stages: one SRL
+    assert block.ff == 3 * 64 and flops.ff == 5 + 3 * 16
+    assert cost.XC7.shift_register_min == 3 and cost.ECP5.shift_register_min == 0
