@@ -48,8 +48,10 @@ SPEC_VERSION = 1
 # The generated RTL's revision, part of every spec and so of the design hash (the cache key):
 # bump it when the RTL of the units changes, so that `run` synthesizes every design again.
 # 1: before the Fmax pipelining; 2: memory read latency 3, registered gated sums and
-# potentials (docs/timing-pipelining.md). Version-1 counts: tools/data/estimator_bench_rtl1.json.
-RTL_REVISION = 2
+# potentials (docs/timing-pipelining.md); 3: memory read latency 4 (issue 11: registered
+# read addresses, two-level bank multiplexers). Earlier counts: tools/data/estimator_bench_rtl1.json,
+# tools/data/estimator_bench_rtl2.json.
+RTL_REVISION = 3
 
 
 # --------------------------------------------------------------------------- designs
