@@ -63,6 +63,9 @@ class Coupling:
 
 
 def couple(layers: list[LayerOptions], schedule: str = "sequential") -> Coupling:
+    """The solvers' layers: each layer whose candidates need an input word (`input_word`) is
+    joined to the solver layer before it (a chain of linear layers becomes one); the others
+    stay as they are."""
     combine = max if schedule == "dataflow" else (lambda a, b: a + b)
     solver: list[LayerOptions] = []
     members: list[list[int]] = []

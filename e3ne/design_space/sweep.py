@@ -101,7 +101,9 @@ def sweep(
     `plan`). A space over `max_points` designs is first cut to each layer's non-dominated
     candidates (exact); if still too large, `search` walks it within `budget` (not
     exhaustive: the fastest design it finds, usually the optimum or close). `skip_inputs`:
-    explore with zero skipping on, ranking by expected cycles (see `plan`)."""
+    explore with zero skipping on, ranking by expected cycles (see `plan`). A chain of linear
+    layers is one layer for the solvers (`coupling`: a layer's input word is the previous
+    one's P); the points come back with one candidate per layer."""
     started = time.perf_counter()
     bram_budget = None if budget is None else budget.get("bram")
     layers, shared = plan(quant_module, offchip, axi_width, memory_latency, bram_budget, schedule, skip_inputs)
