@@ -16,7 +16,7 @@ on 64 calibration images).
     python tools/bench_budgets.py [--images 1000] [--only fang,lenet5] [--budgets e3ne,xc7z020]
         [--fang-parallelism SPEC] [--out build/bench_budgets] [--jobs N]
 
-Explore ranks by the estimate (e3ne/model/cost.py), which reads 2-8 % under Yosys on these picks
+Explore ranks by the estimate (e3ne/model/cost.py), which reads 2-9 % under Yosys on these picks
 (9-31 % before session 11, when the memories' read chains that Yosys makes shift-register LUTs
 were counted as flip-flops), so E3NE's budget goes to explore as `--max-luts 16000` and 80 % of
 the part as explore's default; while Yosys counts more LUTs than
