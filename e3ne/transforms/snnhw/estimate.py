@@ -19,6 +19,8 @@ and its cycles include the first group's fill and any bandwidth stalls (`e3ne.mo
 
 from __future__ import annotations
 
+import functools
+
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -154,8 +156,15 @@ def bias_words(bias: np.ndarray, groups: int, lanes: int) -> np.ndarray:
 def bias_rom(bias: np.ndarray, groups: int, lanes: int, accumulator_width: int) -> tuple[cost.Cost, int]:
     """The unit's bias ROM (LUT logic, one word of `lanes` biases per group) and its distinct
     bits, which the bias-hold register keeps (Yosys folds constant and duplicate outputs; `cost.rom_bits`)."""
-    bits = cost.rom_bits(bias_words(bias, groups, lanes), accumulator_width)
+    bits = _bias_bits(np.asarray(bias, dtype=np.int64).tobytes(), groups, lanes, accumulator_width)
     return cost.rom(lanes * accumulator_width, groups, "distributed", bits), bits.distinct
+
+
+@functools.lru_cache(maxsize=512)
+def _bias_bits(raw: bytes, groups: int, lanes: int, accumulator_width: int) -> cost.RomBits:
+    """`cost.rom_bits` of a bias ROM, remembered: explore evaluates the same bias layout for many
+    settings (a linear layer after a linear one, once per previous P), and the bits take a sort."""
+    return cost.rom_bits(bias_words(np.frombuffer(raw, dtype=np.int64), groups, lanes), accumulator_width)
 
 
 def linear_cost(shape: LinearShape, bias: np.ndarray) -> cost.Cost:
