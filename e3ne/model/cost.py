@@ -126,8 +126,8 @@ class Coefficients:
     bram_modes: tuple[tuple[tuple[int, int], ...], ...] = (RAMB18_MODES, RAMB36_MODES)
     bram_costs: tuple[int, ...] = (RAMB18_COST, RAMB36_COST)
     # structural: a memory's read registers (no reset, no enable) in a chain of at least this
-    # many flip-flops become shift-register LUTs, one per bit (xc7: Yosys `shregmap -minlen 3`
-    # makes SRL16E of them); 0: they stay flip-flops (ECP5 has no shift-register LUT)
+    # many flip-flops become shift-register LUTs, one per bit (xc7: Yosys's synth_xilinx
+    # makes SRL16E of them, its xilinx_srl pass); 0: they stay flip-flops (ECP5: none)
     shift_register_min: int = 0
     axi_master_luts: float = 95.0
     lut_fixed: float = 0.0  # per design
