@@ -123,7 +123,7 @@ def sweep(
             raise E3NEError(f"design space of {space:,} points is too large to sweep (limit {max_points:,})")
         grids = balance(solver, shared, budget) if schedule == "dataflow" else search(solver, shared, budget)
         exhaustive = False
-    grids = np.stack([k[grids[:, column]] for column, k in enumerate(kept)], axis=1) if len(kept) else grids
+    grids = np.stack([k[grids[:, column]] for column, k in enumerate(kept)], axis=1)  # candidate indices
     grids = expand(coupling, grids)  # points x layers
     cycles, resources = _evaluate_points(layers, shared, grids, schedule)
     front = pareto_front(cycles, resources["lut"])

@@ -20,7 +20,6 @@ and its cycles include the first group's fill and any bandwidth stalls (`e3ne.mo
 from __future__ import annotations
 
 import functools
-
 from dataclasses import dataclass, field
 
 import numpy as np
